@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.fixtures.models import gemma_path, qwq_model, scripted  # noqa: F401  (fixtures)
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+@pytest.fixture(autouse=True)
+def app_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Every test gets its own QWQ_DESKTOP_HOME: nothing touches the real user folders."""
+    home = tmp_path / "qwq-home"
+    monkeypatch.setenv("QWQ_DESKTOP_HOME", str(home))
+    yield home

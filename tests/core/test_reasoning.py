@@ -1,0 +1,177 @@
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from app.core.reasoning import (
+    Delta,
+    ReasoningSplitter,
+    prompt_opens_reasoning,
+    split_text,
+)
+
+QWQ_OUTPUT = "Okay, the user asks for 2+2.\nThat is 4.\n</think>\n\nThe answer is $\\boxed{4}$."
+
+
+def feed_chunks(chunks: list[str], *, forced: bool) -> tuple[str, str, bool, list[Delta]]:
+    splitter = ReasoningSplitter(starts_in_reasoning=forced)
+    deltas: list[Delta] = []
+    for chunk in chunks:
+        deltas += splitter.feed(chunk)
+    deltas += splitter.finish()
+    reasoning = "".join(d.text for d in deltas if d.kind == "reasoning")
+    answer = "".join(d.text for d in deltas if d.kind == "answer")
+    return reasoning, answer, splitter.reasoning_finished, deltas
+
+
+def test_forced_open_thinking_has_no_opening_tag() -> None:
+    reasoning, answer, finished = split_text(QWQ_OUTPUT, starts_in_reasoning=True)
+    assert reasoning == "Okay, the user asks for 2+2.\nThat is 4."
+    assert answer == "The answer is $\\boxed{4}$."
+    assert finished
+
+
+def test_prompt_detection_uses_the_rendered_prompt() -> None:
+    assert prompt_opens_reasoning("<|im_start|>assistant\n<think>\n")
+    assert not prompt_opens_reasoning("<|im_start|>assistant\n")
+    assert not prompt_opens_reasoning("<think>\nold</think>\n<|im_start|>assistant\n")
+
+
+def test_explicit_opening_tag() -> None:
+    text = "<think>\nLet me see.\n</think>\n\nYes."
+    assert split_text(text, starts_in_reasoning=False) == ("Let me see.", "Yes.", True)
+
+
+def test_explicit_tag_after_leading_whitespace() -> None:
+    assert split_text("\n <think>a</think>b", starts_in_reasoning=False) == ("a", "b", True)
+
+
+def test_close_tag_split_one_character_per_chunk() -> None:
+    reasoning, answer, finished, _ = feed_chunks(list(QWQ_OUTPUT), forced=True)
+    assert (reasoning, answer, finished) == split_text(QWQ_OUTPUT, starts_in_reasoning=True)
+    assert finished
+
+
+@pytest.mark.parametrize("cut", range(1, len("</think>")))
+def test_close_tag_split_at_every_byte(cut: int) -> None:
+    tag = "</think>"
+    chunks = ["abc", tag[:cut], tag[cut:] + "\n\nanswer"]
+    assert feed_chunks(chunks, forced=True)[:3] == ("abc", "answer", True)
+
+
+def test_unclosed_trace_is_all_reasoning_and_unfinished() -> None:
+    reasoning, answer, finished, _ = feed_chunks(["Still thinking", " about it </thi"], forced=True)
+    assert reasoning == "Still thinking about it </thi"
+    assert answer == ""
+    assert not finished
+
+
+def test_no_thinking_is_all_answer() -> None:
+    text = "Hello! Here is a tag: <think> in prose."
+    reasoning, answer, finished, _ = feed_chunks(
+        ["Hel", "lo! Here is a tag: <thi", "nk> in prose."], forced=False
+    )
+    assert (reasoning, answer, finished) == ("", text, False)
+
+
+def test_answer_that_merely_starts_like_the_tag() -> None:
+    assert split_text("<thinking is fun>", starts_in_reasoning=False) == (
+        "",
+        "<thinking is fun>",
+        False,
+    )
+
+
+def test_blank_lines_after_close_are_trimmed_but_indentation_kept() -> None:
+    text = "r</think>\n\n   \n    indented code\nmore"
+    assert split_text(text, starts_in_reasoning=True) == ("r", "    indented code\nmore", True)
+
+
+def test_tags_inside_the_answer_stay_answer_text() -> None:
+    text = "r</think>\nUse `<think>` and `</think>` like this:\n```\n<think>x</think>\n```"
+    reasoning, answer, _ = split_text(text, starts_in_reasoning=True)
+    assert reasoning == "r"
+    assert answer == "Use `<think>` and `</think>` like this:\n```\n<think>x</think>\n```"
+
+
+def test_empty_reasoning_block() -> None:
+    assert split_text("</think>\n\nJust the answer.", starts_in_reasoning=True) == (
+        "",
+        "Just the answer.",
+        True,
+    )
+
+
+def test_deltas_stream_before_the_close_arrives() -> None:
+    splitter = ReasoningSplitter(starts_in_reasoning=True)
+    assert splitter.feed("First thought. ") == [Delta("reasoning", "First thought.")]
+    assert splitter.feed("Second") == [Delta("reasoning", " Second")]
+    assert splitter.in_reasoning
+
+
+def test_reasoning_chunks_are_counted() -> None:
+    splitter = ReasoningSplitter(starts_in_reasoning=False)
+    for chunk in ["<think>", "\n", "a", " b", "</think>", "\n\n", "ans", "wer"]:
+        splitter.feed(chunk)
+    splitter.finish()
+    assert splitter.reasoning_chunks == 5
+
+    plain = ReasoningSplitter(starts_in_reasoning=False)
+    for chunk in [" ", "Hi", " there"]:
+        plain.feed(chunk)
+    assert plain.reasoning_chunks == 0
+
+
+ALPHABET = st.sampled_from(
+    [
+        "<",
+        "/",
+        "t",
+        "h",
+        "i",
+        "n",
+        "k",
+        ">",
+        "<think>",
+        "</think>",
+        "\n",
+        " ",
+        "\r",
+        "a",
+        "é",
+        "∑",
+        "`",
+    ]
+)
+
+
+@st.composite
+def streams(draw: st.DrawFn) -> tuple[str, list[str]]:
+    text = "".join(draw(st.lists(ALPHABET, max_size=40)))
+    cuts = sorted(draw(st.lists(st.integers(0, len(text)), max_size=12)))
+    chunks = [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)]
+    return text, chunks
+
+
+@settings(max_examples=600, deadline=None)
+@given(streams(), st.booleans())
+def test_any_chunking_gives_the_same_split_as_the_whole(
+    stream: tuple[str, list[str]], forced: bool
+) -> None:
+    text, chunks = stream
+    whole = split_text(text, starts_in_reasoning=forced)
+    assert feed_chunks(chunks, forced=forced)[:3] == whole
+
+
+@settings(max_examples=300, deadline=None)
+@given(streams(), st.booleans())
+def test_nothing_but_tags_and_trimmed_whitespace_is_lost(
+    stream: tuple[str, list[str]], forced: bool
+) -> None:
+    text, _ = stream
+    reasoning, answer, _ = split_text(text, starts_in_reasoning=forced)
+    assert reasoning in text
+    assert answer in text
+    kept = "".join(ch for ch in reasoning + answer if not ch.isspace())
+    assert len(kept) <= len("".join(ch for ch in text if not ch.isspace()))
