@@ -1,0 +1,34 @@
+"""The engine interface: a local llama.cpp model or, later, a remote endpoint.
+
+The chat session does not care which one it has. ``chat`` checks the request
+up front (raising a :class:`~app.core.errors.QwQError` the faces show as one line)
+and returns a :class:`Generation`: an iterator of ChatEvents that ends with exactly
+one ``GenerationDone``, and that any thread may cancel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Protocol
+
+from app.core.events import ChatEvent
+from app.core.messages import ChatMessage
+from app.core.sampling import SamplingSettings
+from app.engine.model_info import ModelInfo
+
+
+class Generation(Protocol):
+    def __iter__(self) -> Iterator[ChatEvent]: ...
+
+    def cancel(self) -> None:
+        """Stop as soon as possible; the stream then ends with finish reason "cancelled"."""
+        ...
+
+
+class ChatEngine(Protocol):
+    @property
+    def info(self) -> ModelInfo: ...
+
+    def chat(self, messages: Sequence[ChatMessage], sampling: SamplingSettings) -> Generation: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,449 @@
+"""QwQ on llama.cpp (llama-cpp-python): load a GGUF, stream a chat as ChatEvents.
+
+- Sampling follows the model card (see :mod:`app.core.sampling`), passed explicitly
+  so llama-cpp-python's own defaults never apply.
+- The prompt is rendered here with the GGUF's chat template (answers only in the
+  history), so the splitter knows from the prompt whether the output starts inside
+  ``<think>``.
+- Cancel sets a flag that is checked after every token and, through llama.cpp's
+  abort callback, between the graph nodes of a long prompt: a cancel lands within
+  one token, and within milliseconds while a prompt is being processed.
+- llama-cpp-python's ``generate`` reuses the longest common token prefix of the KV
+  cache, so a follow-up only processes what is new; the stats report how much.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import ctypes
+import logging
+import random
+import threading
+import time
+from collections.abc import Generator, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import llama_cpp
+
+from app.core.errors import (
+    ContextOverflowError,
+    EngineBusyError,
+    InvalidRequestError,
+    ModelFileError,
+)
+from app.core.events import (
+    AnswerDelta,
+    ChatEvent,
+    FinishReason,
+    GenerationDone,
+    GenerationStats,
+    ReasoningDelta,
+)
+from app.core.messages import ChatMessage
+from app.core.reasoning import Delta, ReasoningSplitter, prompt_opens_reasoning
+from app.core.sampling import SamplingSettings
+from app.engine import llama_log
+from app.engine.chat_template import render_prompt
+from app.engine.context_plan import plan_context
+from app.engine.gguf_file import GGUFInfo, read_gguf
+from app.engine.model_info import ModelInfo
+
+log = logging.getLogger(__name__)
+
+# Room kept free for the reply when old turns must be dropped to fit the context.
+REPLY_RESERVE_MAX = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class LoadSettings:
+    context_length: int | None = None  # None: 32,768 (see context_plan)
+    gpu_layers: int | None = None  # None: all layers on a GPU build, else 0
+    threads: int | None = None  # None: llama.cpp's choice
+    batch_size: int = 512
+    flash_attention: bool = False
+
+
+def backend_name() -> str:
+    if not llama_cpp.llama_supports_gpu_offload():
+        return "CPU"
+    info = llama_cpp.llama_print_system_info().decode("utf-8", errors="replace").upper()
+    for name in ("CUDA", "METAL", "VULKAN", "HIP", "SYCL"):
+        if name in info:
+            return "Metal" if name == "METAL" else name
+    return "GPU"
+
+
+def _explain_load_failure(gguf: GGUFInfo, log_lines: list[str]) -> str:
+    text = "\n".join(log_lines)
+    lowered = text.lower()
+    if "unknown model architecture" in lowered:
+        return (
+            f"This model's architecture ('{gguf.architecture}') is not supported by the "
+            f"bundled llama.cpp: {gguf.path}"
+        )
+    if "alloc" in lowered and ("failed" in lowered or "unable" in lowered):
+        return (
+            f"Not enough memory to load {gguf.name} ({gguf.file_size / 1e9:.1f} GB): try a "
+            "smaller quantization, fewer GPU layers or a shorter context."
+        )
+    errors = [ln.strip() for ln in log_lines if "error" in ln.lower() or "failed" in ln.lower()]
+    detail = f" ({errors[-1]})" if errors else ""
+    return f"llama.cpp could not load the model{detail}: {gguf.path}"
+
+
+class LocalEngine:
+    """One loaded GGUF model. Load and generation block: call them off the GUI thread."""
+
+    def __init__(self, path: str | Path, settings: LoadSettings | None = None) -> None:
+        settings = settings or LoadSettings()
+        self._gguf = read_gguf(path)
+        plan = plan_context(
+            settings.context_length, self._gguf.architecture, self._gguf.context_length
+        )
+        self.context_note = plan.note
+        gpu_layers = settings.gpu_layers
+        if gpu_layers is None:
+            gpu_layers = -1 if llama_cpp.llama_supports_gpu_offload() else 0
+        rope: dict[str, float | int] = {}
+        if plan.rope_scaling == "yarn":
+            rope = {
+                "rope_scaling_type": llama_cpp.LLAMA_ROPE_SCALING_TYPE_YARN,
+                "rope_freq_scale": 1.0 / plan.yarn_factor,
+                "yarn_orig_ctx": plan.yarn_original_context,
+            }
+        llama_log.install()
+        mark = llama_log.mark()
+        started = time.perf_counter()
+        try:
+            self._llm = llama_cpp.Llama(
+                model_path=str(self._gguf.path),
+                n_ctx=plan.n_ctx,
+                n_batch=settings.batch_size,
+                n_ubatch=settings.batch_size,
+                n_gpu_layers=gpu_layers,
+                n_threads=settings.threads,
+                n_threads_batch=settings.threads,
+                flash_attn=settings.flash_attention,
+                verbose=False,
+                **rope,  # type: ignore[arg-type]
+            )
+        except (ValueError, RuntimeError, OSError) as e:
+            message = _explain_load_failure(self._gguf, llama_log.since(mark))
+            log.error("%s", message)
+            raise ModelFileError(message) from e
+
+        layers = self._gguf.layer_count or 0
+        offloaded = 0
+        if llama_cpp.llama_supports_gpu_offload():
+            offloaded = layers if gpu_layers < 0 else min(gpu_layers, layers)
+        self._info = ModelInfo(
+            path=self._gguf.path,
+            name=self._gguf.name,
+            architecture=self._gguf.architecture,
+            parameter_count=self._gguf.parameter_count,
+            parameter_label=self._gguf.parameter_label,
+            quantization=self._gguf.quantization,
+            layer_count=self._gguf.layer_count,
+            trained_context=self._gguf.context_length,
+            chat_template=self._gguf.chat_template,
+            file_size=self._gguf.file_size,
+            context_length=self._llm.n_ctx(),
+            rope_scaling=plan.rope_scaling,
+            gpu_layers=offloaded,
+            backend=backend_name() if offloaded else "CPU",
+        )
+        log.info(
+            "loaded %s (%s, %s, %s) in %.1f s: context %d (%s), %d GPU layers",
+            self._info.path,
+            self._info.architecture,
+            self._info.parameter_label,
+            self._info.quantization,
+            time.perf_counter() - started,
+            self._info.context_length,
+            self._info.rope_scaling,
+            self._info.gpu_layers,
+        )
+        vocab = self._llm._model.vocab
+        self._vocab = vocab
+        self._bos_text = self._token_text(self._llm.token_bos())
+        self._eos_text = self._token_text(self._llm.token_eos())
+        self._piece_buf = ctypes.create_string_buffer(256)
+        self._busy = threading.Lock()
+        self._abort = threading.Event()
+        # Checked by llama.cpp between graph nodes: a cancel interrupts a long prompt.
+        self._abort_cb = llama_cpp.ggml_abort_callback(lambda _data: self._abort.is_set())
+        llama_cpp.llama_set_abort_callback(self._llm._ctx.ctx, self._abort_cb, None)
+
+    # -- facts -------------------------------------------------------------------------
+
+    @property
+    def info(self) -> ModelInfo:
+        return self._info
+
+    @property
+    def cached_tokens(self) -> int:
+        """Tokens held in the KV cache now (the last prompt and reply)."""
+        return int(self._llm.n_tokens)
+
+    def _token_text(self, token: int) -> str:
+        if token < 0:
+            return ""
+        return self._llm._model.token_get_text(token)
+
+    def token_piece(self, token: int) -> bytes:
+        """The bytes of one token, special tokens included."""
+        n = llama_cpp.llama_token_to_piece(self._vocab, token, self._piece_buf, 256, 0, True)
+        if n < 0:
+            big = ctypes.create_string_buffer(-n)
+            n = llama_cpp.llama_token_to_piece(self._vocab, token, big, -n, 0, True)
+            return big.raw[:n]
+        return self._piece_buf.raw[:n]
+
+    def render(self, messages: Sequence[ChatMessage]) -> str:
+        """The prompt text for ``messages`` with the model's chat template."""
+        return render_prompt(
+            self._info.chat_template, messages, bos_token=self._bos_text, eos_token=self._eos_text
+        )
+
+    def tokenize(self, prompt: str) -> list[int]:
+        add_bos = not (self._bos_text and prompt.startswith(self._bos_text))
+        return list(self._llm.tokenize(prompt.encode("utf-8"), add_bos=add_bos, special=True))
+
+    # -- chat --------------------------------------------------------------------------
+
+    def _fit(self, messages: Sequence[ChatMessage]) -> tuple[str, list[int], int]:
+        """Render and tokenize, dropping the oldest exchanges if the context is too small.
+
+        Policy: keep system messages and the newest turns; drop whole exchanges from
+        the oldest on until the prompt leaves min(4,096, context/8) tokens for the
+        reply. If only the last user message is left and it still does not fit the
+        context at all, that is a :class:`ContextOverflowError`.
+        """
+        n_ctx = self._info.context_length
+        reserve = min(REPLY_RESERVE_MAX, n_ctx // 8)
+        system = [m for m in messages if m.role == "system"]
+        turns = [m for m in messages if m.role != "system"]
+        dropped = 0
+        while True:
+            prompt = self.render([*system, *turns])
+            tokens = self.tokenize(prompt)
+            if len(tokens) + reserve <= n_ctx:
+                return prompt, tokens, dropped
+            # Drop the oldest exchange: up to the next user message.
+            cut = next((i for i in range(1, len(turns)) if turns[i].role == "user"), None)
+            if cut is None:
+                if len(tokens) < n_ctx:
+                    return prompt, tokens, dropped
+                raise ContextOverflowError(
+                    f"The prompt is {len(tokens):,} tokens but the context holds {n_ctx:,}: "
+                    "shorten it or load the model with a longer context."
+                )
+            turns = turns[cut:]
+            dropped += cut
+
+    def chat(
+        self, messages: Sequence[ChatMessage], sampling: SamplingSettings | None = None
+    ) -> LocalGeneration:
+        """Check the request and return its generation (iterate it to run it)."""
+        sampling = sampling or SamplingSettings()
+        if not messages or messages[-1].role != "user":
+            raise InvalidRequestError("The conversation must end with a user message.")
+        if not messages[-1].content.strip():
+            raise InvalidRequestError("The prompt is empty.")
+        if not self._busy.acquire(blocking=False):
+            raise EngineBusyError("The model is busy with another reply; stop it or wait.")
+        try:
+            prompt, tokens, dropped = self._fit(messages)
+        except BaseException:
+            self._busy.release()
+            raise
+        self._abort.clear()
+        return LocalGeneration(self, prompt, tokens, sampling, dropped)
+
+    def cancel(self) -> None:
+        """Cancel the running generation, if any (safe from any thread)."""
+        self._abort.set()
+
+    def close(self) -> None:
+        self.cancel()
+        with self._busy:
+            llm = getattr(self, "_llm", None)
+            if llm is not None:
+                llm.close()
+                self._llm = None  # type: ignore[assignment]
+
+
+class LocalGeneration:
+    """One reply being generated; iterate for ChatEvents, ``cancel()`` from any thread."""
+
+    def __init__(
+        self,
+        engine: LocalEngine,
+        prompt: str,
+        tokens: list[int],
+        sampling: SamplingSettings,
+        dropped: int,
+    ) -> None:
+        self._engine = engine
+        self.prompt = prompt
+        self.prompt_tokens = tokens
+        self.sampling = sampling
+        self.dropped_messages = dropped
+        self.starts_in_reasoning = prompt_opens_reasoning(prompt)
+        self._events = self._run()
+        self._started = False
+        self._closed = False
+
+    def __iter__(self) -> Iterator[ChatEvent]:
+        return self
+
+    def __next__(self) -> ChatEvent:
+        if self._closed and not self._started:
+            raise StopIteration
+        self._started = True
+        return next(self._events)
+
+    def cancel(self) -> None:
+        self._engine._abort.set()
+
+    def close(self) -> None:
+        """Abandon the generation and free the engine (iterating to the end does this too)."""
+        if self._closed:
+            return
+        if self._started:
+            self._events.close()
+        else:
+            self._closed = True
+            self._engine._busy.release()
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):
+            self.close()
+
+    def _run(self) -> Generator[ChatEvent, None, None]:
+        engine = self._engine
+        llm = engine._llm
+        tokens = self.prompt_tokens
+        sampling = self.sampling
+        n_ctx = engine.info.context_length
+        limit = n_ctx - len(tokens)
+        if sampling.max_tokens is not None:
+            limit = min(limit, sampling.max_tokens)
+
+        # What llama-cpp-python's generate() will reuse from the KV cache.
+        cached = 0
+        for a, b in zip(llm._input_ids.tolist(), tokens, strict=False):
+            if a != b:
+                break
+            cached += 1
+        cached = min(cached, len(tokens) - 1)
+
+        splitter = ReasoningSplitter(starts_in_reasoning=self.starts_in_reasoning)
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        reasoning: list[str] = []
+        answer: list[str] = []
+        generated = 0
+        sampled = 0
+        finish: FinishReason = "length"
+        error: str | None = None
+        t_start = time.perf_counter()
+        t_first = t_last = t_thought = 0.0
+        abort = engine._abort
+
+        llm.set_seed(sampling.seed if sampling.seed is not None else random.getrandbits(31))
+        stream = llm.generate(
+            tokens,
+            top_k=sampling.top_k,
+            top_p=sampling.top_p,
+            min_p=sampling.min_p,
+            typical_p=1.0,
+            temp=sampling.temperature,
+            repeat_penalty=sampling.repeat_penalty,
+            frequency_penalty=sampling.frequency_penalty,
+            presence_penalty=sampling.presence_penalty,
+        )
+
+        def emit(deltas: list[Delta]) -> Iterator[ChatEvent]:
+            for d in deltas:
+                if d.kind == "reasoning":
+                    reasoning.append(d.text)
+                    yield ReasoningDelta(d.text)
+                else:
+                    answer.append(d.text)
+                    yield AnswerDelta(d.text)
+
+        try:
+            try:
+                if limit <= 0:
+                    finish = "length"
+                else:
+                    for token in stream:
+                        now = time.perf_counter()
+                        sampled += 1
+                        if sampled == 1:
+                            t_first = now
+                        t_last = now
+                        if abort.is_set():
+                            finish = "cancelled"
+                            break
+                        if llama_cpp.llama_vocab_is_eog(engine._vocab, token):
+                            finish = "stop"
+                            break
+                        generated += 1
+                        text = decoder.decode(engine.token_piece(token))
+                        was_finished = splitter.reasoning_finished
+                        if text:
+                            yield from emit(splitter.feed(text))
+                        if splitter.reasoning_finished and not was_finished:
+                            t_thought = now
+                        if abort.is_set():
+                            finish = "cancelled"
+                            break
+                        if generated >= limit:
+                            finish = "length"
+                            break
+            except RuntimeError as e:
+                if abort.is_set():
+                    finish = "cancelled"
+                else:
+                    finish, error = "error", f"llama.cpp failed while generating: {e}"
+            except Exception as e:  # never let a face crash on a generation
+                finish, error = "error", f"Generation failed: {e}"
+            finally:
+                stream.close()
+            tail = decoder.decode(b"", final=True)
+            if tail:
+                yield from emit(splitter.feed(tail))
+            yield from emit(splitter.finish())
+
+            if splitter.had_reasoning:
+                end = t_thought if splitter.reasoning_finished else t_last
+                thinking = max(0.0, end - t_first) if t_first else 0.0
+            else:
+                thinking = 0.0
+            decode_time = t_last - t_first
+            stats = GenerationStats(
+                prompt_tokens=len(tokens),
+                prompt_tokens_cached=cached,
+                generated_tokens=generated,
+                reasoning_tokens=min(splitter.reasoning_chunks, generated),
+                time_to_first_token_s=(t_first - t_start) if t_first else 0.0,
+                prompt_seconds=(t_first - t_start) if t_first else time.perf_counter() - t_start,
+                thinking_seconds=thinking,
+                generation_seconds=decode_time,
+                tokens_per_second=(sampled - 1) / decode_time if decode_time > 0 else 0.0,
+                history_messages_dropped=self.dropped_messages,
+            )
+            yield GenerationDone(
+                finish_reason=finish,
+                stats=stats,
+                reasoning="".join(reasoning),
+                answer="".join(answer),
+                reasoning_finished=splitter.reasoning_finished,
+                error=error,
+            )
+        finally:
+            self._closed = True
+            engine._busy.release()
