@@ -1,0 +1,223 @@
+"""``qwq-desktop ask``: one question to a GGUF model, reasoning and answer streamed.
+
+The answer goes to stdout and the reasoning to stderr (dimmed on a terminal), so
+``qwq-desktop ask ... > answer.md`` keeps only the answer while the terminal still
+shows the thinking. ``--json`` prints one object at the end instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import queue
+import sys
+import threading
+from typing import Any, TextIO
+
+from app.core.errors import InvalidRequestError
+from app.core.events import AnswerDelta, ChatEvent, GenerationDone, ReasoningDelta
+from app.core.logging_setup import setup_logging
+from app.core.messages import ChatMessage
+from app.core.paths import AppPaths
+from app.core.sampling import SamplingSettings
+
+DIM, RESET = "\x1b[2m", "\x1b[0m"
+
+
+def add_parser(commands: Any) -> None:
+    p = commands.add_parser(
+        "ask",
+        help="ask a GGUF model one question and stream its reasoning and answer",
+        description="Ask a GGUF model one question. The answer goes to stdout, the "
+        "reasoning to stderr (dimmed on a terminal).",
+    )
+    p.add_argument("prompt", metavar="PROMPT", help='the question; "-" reads it from stdin')
+    p.add_argument("--model", "-m", required=True, metavar="PATH", help="a GGUF model file")
+    p.add_argument("--system", metavar="TEXT", help="a system prompt")
+    p.add_argument("--json", action="store_true", help="print one JSON object at the end")
+    p.add_argument("--hide-reasoning", action="store_true", help="do not print the reasoning trace")
+    s = p.add_argument_group("sampling (defaults: the QwQ-32B model card)")
+    s.add_argument("--max-tokens", type=int, metavar="N")
+    s.add_argument("--temperature", type=float, metavar="T")
+    s.add_argument("--top-p", type=float, metavar="P")
+    s.add_argument("--top-k", type=int, metavar="K")
+    s.add_argument("--min-p", type=float, metavar="P")
+    s.add_argument("--presence-penalty", type=float, metavar="X")
+    s.add_argument("--repeat-penalty", type=float, metavar="X")
+    s.add_argument("--seed", type=int, metavar="N")
+    m = p.add_argument_group("model loading")
+    m.add_argument("--context", type=int, metavar="N", help="context length (default 32768)")
+    m.add_argument("--gpu-layers", type=int, metavar="N", help="layers on the GPU (-1: all)")
+    m.add_argument("--threads", type=int, metavar="N")
+    p.set_defaults(handler=run_ask)
+
+
+def _sampling(args: argparse.Namespace) -> SamplingSettings:
+    try:
+        return SamplingSettings().with_overrides(
+            max_tokens=args.max_tokens,
+            temperature=args.temperature,
+            top_p=args.top_p,
+            top_k=args.top_k,
+            min_p=args.min_p,
+            presence_penalty=args.presence_penalty,
+            repeat_penalty=args.repeat_penalty,
+            seed=args.seed,
+        )
+    except ValueError as e:
+        raise InvalidRequestError(f"bad sampling setting: {e}") from e
+
+
+def _prompt(args: argparse.Namespace) -> str:
+    text: str = sys.stdin.read() if args.prompt == "-" else args.prompt
+    if not text.strip():
+        raise InvalidRequestError("The prompt is empty.")
+    return text
+
+
+class _Printer:
+    """Streams events to the terminal: reasoning to stderr, answer to stdout."""
+
+    def __init__(self, out: TextIO, err: TextIO, *, show_reasoning: bool) -> None:
+        self.out, self.err = out, err
+        self.show_reasoning = show_reasoning
+        self.dim = err.isatty()
+        self.in_reasoning = False
+        self.answer_started = False
+
+    def event(self, event: ChatEvent) -> None:
+        if isinstance(event, ReasoningDelta) and self.show_reasoning:
+            if not self.in_reasoning:
+                self.in_reasoning = True
+                self._err("Thinking…\n")
+            self._err(event.text)
+        elif isinstance(event, AnswerDelta):
+            self._end_reasoning()
+            self.answer_started = True
+            self.out.write(event.text)
+            self.out.flush()
+        elif isinstance(event, GenerationDone):
+            self._end_reasoning()
+            if self.answer_started and not event.answer.endswith("\n"):
+                self.out.write("\n")
+                self.out.flush()
+            self._err(summary(event) + "\n")
+
+    def _end_reasoning(self) -> None:
+        if self.in_reasoning:
+            self.in_reasoning = False
+            self._err("\n\n")
+
+    def _err(self, text: str) -> None:
+        self.err.write(f"{DIM}{text}{RESET}" if self.dim else text)
+        self.err.flush()
+
+
+def summary(done: GenerationDone) -> str:
+    s = done.stats
+    parts = []
+    if s.reasoning_tokens:
+        verb = "Thought" if done.reasoning_finished else "Thinking stopped after"
+        parts.append(f"{verb} {s.thinking_seconds:.1f} s · {s.reasoning_tokens:,} tokens")
+    parts.append(f"{s.generated_tokens:,} tokens at {s.tokens_per_second:.1f} tok/s")
+    parts.append(f"prompt {s.prompt_tokens:,} tokens ({s.prompt_tokens_cached:,} cached)")
+    reason = {
+        "stop": "",
+        "length": "stopped: out of tokens",
+        "cancelled": "stopped by you",
+        "error": f"failed: {done.error}",
+    }[done.finish_reason]
+    if reason:
+        parts.append(reason)
+    return "[" + " · ".join(parts) + "]"
+
+
+def done_to_json(done: GenerationDone, model: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "reasoning": done.reasoning,
+        "answer": done.answer,
+        "finish_reason": done.finish_reason,
+        "reasoning_finished": done.reasoning_finished,
+        "error": done.error,
+        "stats": done.stats.to_dict(),
+        "model": model,
+    }
+
+
+def run_ask(args: argparse.Namespace) -> int:
+    from app.cli.main import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+    from app.engine.local_engine import LoadSettings, LocalEngine
+
+    paths = AppPaths.current()
+    setup_logging(paths)
+    sampling = _sampling(args)
+    prompt = _prompt(args)
+    messages = [ChatMessage.system(args.system)] if args.system else []
+    messages.append(ChatMessage.user(prompt))
+
+    if sys.stderr.isatty() and not args.json:
+        sys.stderr.write(f"{DIM}Loading {args.model}…{RESET}\r")
+        sys.stderr.flush()
+    engine = LocalEngine(
+        args.model,
+        LoadSettings(context_length=args.context, gpu_layers=args.gpu_layers, threads=args.threads),
+    )
+    if sys.stderr.isatty() and not args.json:
+        sys.stderr.write("\x1b[2K")
+    try:
+        generation = engine.chat(messages, sampling)
+        events: queue.Queue[ChatEvent | BaseException] = queue.Queue()
+
+        def work() -> None:
+            try:
+                for event in generation:
+                    events.put(event)
+            except BaseException as e:  # handed to the main thread
+                events.put(e)
+
+        worker = threading.Thread(target=work, name="qwq-generate", daemon=True)
+        worker.start()
+        printer = (
+            None
+            if args.json
+            else _Printer(sys.stdout, sys.stderr, show_reasoning=not args.hide_reasoning)
+        )
+        interrupted = False
+        while True:
+            try:
+                item = events.get(timeout=0.1)
+                if isinstance(item, BaseException):
+                    raise item
+                if printer:
+                    printer.event(item)
+                if isinstance(item, GenerationDone):
+                    done = item
+                    break
+            except queue.Empty:
+                continue
+            except KeyboardInterrupt:
+                interrupted = True
+                generation.cancel()  # the stream still ends with its Done event
+        worker.join()
+    finally:
+        engine.close()
+
+    if args.json:
+        info = engine.info
+        model = {
+            "name": info.name,
+            "path": str(info.path),
+            "architecture": info.architecture,
+            "parameters": info.parameter_count,
+            "quantization": info.quantization,
+            "context_length": info.context_length,
+            "rope_scaling": info.rope_scaling,
+        }
+        json.dump(done_to_json(done, model), sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    if done.finish_reason == "error":
+        print(f"qwq-desktop: error: {done.error}", file=sys.stderr)
+        return EXIT_FAILED
+    if done.finish_reason == "cancelled" or interrupted:
+        return EXIT_INTERRUPTED
+    return EXIT_OK

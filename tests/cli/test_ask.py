@@ -1,0 +1,177 @@
+"""``qwq-desktop ask`` as a user runs it: a real process, real llama.cpp."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.fixtures.models import QWQ_ANSWER, QWQ_REASONING, ScriptFactory
+from tests.fixtures.scripted_model import ScriptedModel
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def cli(
+    *args: str, stdin: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "app", *args],
+        capture_output=True,
+        text=True,
+        input=stdin,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        timeout=120,
+    )
+
+
+def test_streams_answer_to_stdout_and_reasoning_to_stderr(qwq_model: ScriptedModel) -> None:
+    result = cli("ask", "--model", str(qwq_model.path), "--context", "2048", "What is 2+2?")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == QWQ_ANSWER + "\n"
+    assert QWQ_REASONING in result.stderr
+    assert "Thinking" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_json_output(qwq_model: ScriptedModel) -> None:
+    result = cli(
+        "ask", "-m", str(qwq_model.path), "--context", "2048", "--json", "--seed", "7", "q"
+    )
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert {"reasoning", "answer", "finish_reason", "stats"} <= data.keys()
+    assert data["reasoning"] == QWQ_REASONING
+    assert data["answer"] == QWQ_ANSWER
+    assert data["finish_reason"] == "stop"
+    stats = data["stats"]
+    assert stats["generated_tokens"] == 8
+    assert stats["reasoning_tokens"] == 4
+    for key in ("prompt_tokens", "time_to_first_token_s", "thinking_seconds", "tokens_per_second"):
+        assert key in stats
+    assert data["model"]["architecture"] == "qwen2"
+
+
+def test_max_tokens_ends_with_length(scripted: ScriptFactory) -> None:
+    model = scripted([f" s{i}" for i in range(10)], loop=True)
+    result = cli(
+        "ask", "-m", str(model.path), "--context", "2048", "--json", "--max-tokens", "7", "q"
+    )
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["finish_reason"] == "length"
+    assert data["reasoning_finished"] is False
+    assert data["stats"]["generated_tokens"] == 7
+
+
+def test_prompt_from_stdin(qwq_model: ScriptedModel) -> None:
+    result = cli("ask", "-m", str(qwq_model.path), "--context", "2048", "-", stdin="From a pipe\n")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == QWQ_ANSWER
+
+
+def test_hide_reasoning(qwq_model: ScriptedModel) -> None:
+    result = cli("ask", "-m", str(qwq_model.path), "--context", "2048", "--hide-reasoning", "q")
+    assert result.returncode == 0
+    assert QWQ_REASONING not in result.stderr
+
+
+def _one_clear_line(result: subprocess.CompletedProcess[str], pattern: str) -> None:
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("qwq-desktop: error: ")
+    assert pattern.lower() in lines[0].lower(), lines[0]
+
+
+def test_bad_model_path() -> None:
+    _one_clear_line(cli("ask", "-m", "/no/such/model.gguf", "hi"), "not found")
+
+
+def test_not_a_gguf(tmp_path: Path) -> None:
+    bogus = tmp_path / "notes.gguf"
+    bogus.write_text("just some notes\n" * 20)
+    _one_clear_line(cli("ask", "-m", str(bogus), "hi"), "Not a GGUF model file")
+
+
+def test_truncated_gguf(qwq_model: ScriptedModel, tmp_path: Path) -> None:
+    cut = tmp_path / "cut.gguf"
+    cut.write_bytes(qwq_model.path.read_bytes()[:100_000])
+    _one_clear_line(cli("ask", "-m", str(cut), "hi"), "truncated")
+
+
+def test_unsupported_architecture(scripted: ScriptFactory) -> None:
+    model = scripted(["x"], architecture="notarealarch")
+    _one_clear_line(cli("ask", "-m", str(model.path), "hi"), "not supported")
+
+
+@pytest.mark.parametrize("prompt", ["", "   \n\t "])
+def test_empty_prompt(qwq_model: ScriptedModel, prompt: str) -> None:
+    _one_clear_line(cli("ask", "-m", str(qwq_model.path), prompt), "empty")
+
+
+def test_prompt_larger_than_the_context(qwq_model: ScriptedModel) -> None:
+    result = cli("ask", "-m", str(qwq_model.path), "--context", "512", "word " * 2000)
+    _one_clear_line(result, "context holds 512")
+
+
+def test_bad_sampling_value(qwq_model: ScriptedModel) -> None:
+    _one_clear_line(cli("ask", "-m", str(qwq_model.path), "--top-p", "7", "hi"), "top_p")
+
+
+def test_everything_stored_lives_under_qwq_desktop_home(
+    qwq_model: ScriptedModel, tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    portable = tmp_path / "portable"
+    env = {
+        "HOME": str(home),
+        "XDG_DATA_HOME": "",
+        "XDG_CONFIG_HOME": "",
+        "XDG_CACHE_HOME": "",
+        "XDG_STATE_HOME": "",
+        "QWQ_DESKTOP_HOME": str(portable),
+    }
+    result = cli("ask", "-m", str(qwq_model.path), "--context", "2048", "q", env=env)
+    assert result.returncode == 0, result.stderr
+    assert list(home.iterdir()) == []
+    log = portable / "logs" / "qwq-desktop.log"
+    assert log.exists()
+    assert "llama" in log.read_text()
+
+
+def test_ctrl_c_stops_the_generation_and_keeps_what_was_written(scripted: ScriptFactory) -> None:
+    model = scripted([f" t{i}" for i in range(40)], loop=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app", "ask", "-m", str(model.path), "--context", "32768", "q"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    assert proc.stderr is not None
+    # Wait until the reasoning streams, then interrupt as a terminal would.
+    seen = ""
+    deadline = time.monotonic() + 60
+    while "t3" not in seen and time.monotonic() < deadline:
+        seen += proc.stderr.read(1)
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert "stopped by you" in err
+    assert "Traceback" not in err
+
+
+def test_no_arguments_prints_help() -> None:
+    result = cli()
+    assert result.returncode == 0
+    assert "ask" in result.stdout
