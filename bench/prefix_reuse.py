@@ -46,13 +46,10 @@ def main() -> None:
         history.append(ChatMessage.assistant(done.answer, done.reasoning))
     history.append(ChatMessage.user("Thanks! One last question: who invented the Fresnel lens?"))
 
-    # Warm: the cache holds the conversation up to the last reply.
-    engine._llm.reset()
-    ask(engine, history[:-2])
-    history[-2] = ChatMessage.assistant(ask(engine, history[:-1]).answer)
+    # Warm: the cache holds the conversation up to the last reply, as in real use.
     warm = ask(engine, history)
-    # Cold: an unrelated prompt first.
-    ask(engine, [ChatMessage.user("Unrelated.")])
+    # Cold: the same follow-up with an empty cache.
+    engine._llm.reset()
     cold = ask(engine, history)
 
     print(f"machine: {machine()}")

@@ -172,9 +172,15 @@ class LocalEngine:
         self._piece_buf = ctypes.create_string_buffer(256)
         self._busy = threading.Lock()
         self._abort = threading.Event()
-        # Checked by llama.cpp between graph nodes: a cancel interrupts a long prompt.
+        # Checked by llama.cpp between graph nodes, so a cancel interrupts a long prompt.
+        # It is a Python call per node (hundreds per token), so it is only installed
+        # while a prompt is processed; between tokens the token loop checks the flag.
         self._abort_cb = llama_cpp.ggml_abort_callback(lambda _data: self._abort.is_set())
-        llama_cpp.llama_set_abort_callback(self._llm._ctx.ctx, self._abort_cb, None)
+        self._no_abort_cb = llama_cpp.ggml_abort_callback()  # NULL
+
+    def _watch_abort_in_llama(self, on: bool) -> None:
+        callback = self._abort_cb if on else self._no_abort_cb
+        llama_cpp.llama_set_abort_callback(self._llm._ctx.ctx, callback, None)
 
     # -- facts -------------------------------------------------------------------------
 
@@ -379,10 +385,12 @@ class LocalGeneration:
                 if limit <= 0:
                     finish = "length"
                 else:
+                    engine._watch_abort_in_llama(True)
                     for token in stream:
                         now = time.perf_counter()
                         sampled += 1
                         if sampled == 1:
+                            engine._watch_abort_in_llama(False)
                             t_first = now
                         t_last = now
                         if abort.is_set():
@@ -412,6 +420,7 @@ class LocalGeneration:
             except Exception as e:  # never let a face crash on a generation
                 finish, error = "error", f"Generation failed: {e}"
             finally:
+                engine._watch_abort_in_llama(False)
                 stream.close()
             tail = decoder.decode(b"", final=True)
             if tail:

@@ -13,9 +13,10 @@ from app.core.errors import ContextOverflowError, EngineBusyError, InvalidReques
 from app.core.events import AnswerDelta, ChatEvent, GenerationDone, ReasoningDelta
 from app.core.messages import ChatMessage
 from app.core.sampling import SamplingSettings
+from app.engine.chat_template import CHATML_TEMPLATE
 from app.engine.local_engine import LoadSettings, LocalEngine
 from tests.fixtures.models import QWQ_ANSWER, QWQ_REASONING, ScriptFactory
-from tests.fixtures.scripted_model import CHATML_TEMPLATE, QWQ_TEMPLATE, ScriptedModel
+from tests.fixtures.scripted_model import QWQ_TEMPLATE, ScriptedModel
 
 SMALL = LoadSettings(context_length=4096)
 
