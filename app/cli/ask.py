@@ -117,7 +117,7 @@ def summary(done: GenerationDone) -> str:
     s = done.stats
     parts = []
     if s.reasoning_tokens:
-        verb = "Thought" if done.reasoning_finished else "Thinking stopped after"
+        verb = "Thought for" if done.reasoning_finished else "Thinking stopped after"
         parts.append(f"{verb} {s.thinking_seconds:.1f} s · {s.reasoning_tokens:,} tokens")
     parts.append(f"{s.generated_tokens:,} tokens at {s.tokens_per_second:.1f} tok/s")
     parts.append(f"prompt {s.prompt_tokens:,} tokens ({s.prompt_tokens_cached:,} cached)")
@@ -164,6 +164,8 @@ def run_ask(args: argparse.Namespace) -> int:
     )
     if sys.stderr.isatty() and not args.json:
         sys.stderr.write("\x1b[2K")
+    if engine.info.context_note:
+        print(f"qwq-desktop: note: context {engine.info.context_note}", file=sys.stderr)
     try:
         generation = engine.chat(messages, sampling)
         events: queue.Queue[ChatEvent | BaseException] = queue.Queue()

@@ -102,7 +102,6 @@ class LocalEngine:
         plan = plan_context(
             settings.context_length, self._gguf.architecture, self._gguf.context_length
         )
-        self.context_note = plan.note
         gpu_layers = settings.gpu_layers
         if gpu_layers is None:
             gpu_layers = -1 if llama_cpp.llama_supports_gpu_offload() else 0
@@ -153,6 +152,7 @@ class LocalEngine:
             rope_scaling=plan.rope_scaling,
             gpu_layers=offloaded,
             backend=backend_name() if offloaded else "CPU",
+            context_note=plan.note,
         )
         log.info(
             "loaded %s (%s, %s, %s) in %.1f s: context %d (%s), %d GPU layers",
@@ -165,8 +165,7 @@ class LocalEngine:
             self._info.rope_scaling,
             self._info.gpu_layers,
         )
-        vocab = self._llm._model.vocab
-        self._vocab = vocab
+        self._vocab = self._llm._model.vocab
         self._bos_text = self._token_text(self._llm.token_bos())
         self._eos_text = self._token_text(self._llm.token_eos())
         self._piece_buf = ctypes.create_string_buffer(256)

@@ -22,3 +22,4 @@ class ModelInfo:
     rope_scaling: str  # "none" or "yarn"
     gpu_layers: int  # layers offloaded to the GPU
     backend: str  # "CPU", "CUDA", "Metal", ...
+    context_note: str = ""  # why the context differs from the one asked for, if it does

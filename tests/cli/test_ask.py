@@ -38,6 +38,7 @@ def test_streams_answer_to_stdout_and_reasoning_to_stderr(qwq_model: ScriptedMod
     assert result.stdout == QWQ_ANSWER + "\n"
     assert QWQ_REASONING in result.stderr
     assert "Thinking" in result.stderr
+    assert "Thought for 0.0 s · 4 tokens" in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -69,6 +70,15 @@ def test_max_tokens_ends_with_length(scripted: ScriptFactory) -> None:
     assert data["finish_reason"] == "length"
     assert data["reasoning_finished"] is False
     assert data["stats"]["generated_tokens"] == 7
+
+
+def test_a_context_too_large_is_capped_with_a_note(qwq_model: ScriptedModel) -> None:
+    result = cli("ask", "-m", str(qwq_model.path), "--context", "200000", "--json", "q")
+    assert result.returncode == 0, result.stderr
+    assert "capped at 131,072 tokens" in result.stderr
+    data = json.loads(result.stdout)
+    assert data["model"]["context_length"] == 131072
+    assert data["model"]["rope_scaling"] == "yarn"
 
 
 def test_prompt_from_stdin(qwq_model: ScriptedModel) -> None:

@@ -377,3 +377,27 @@ def test_generation_left_unfinished_frees_the_engine(qwq: LocalEngine) -> None:
     next(iter(generation))
     generation.close()
     run(qwq, "next")
+
+
+def test_a_llama_cpp_failure_mid_reply_ends_the_stream_with_an_error_and_keeps_the_text(
+    qwq: LocalEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Make llama.cpp's decode fail on the fifth token, as it does when memory runs out.
+    real_eval = llama_cpp.Llama.eval
+    calls = {"n": 0}
+
+    def failing_eval(self: llama_cpp.Llama, tokens: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] == 5:
+            raise RuntimeError("llama_decode returned -3")
+        real_eval(self, tokens)
+
+    monkeypatch.setattr(llama_cpp.Llama, "eval", failing_eval)
+    _, done = run(qwq, "q")
+    assert done.finish_reason == "error"
+    assert done.error is not None and "llama_decode returned -3" in done.error
+    assert done.reasoning == "Okay, the user wants 2+2. Adding two and two gives four."
+    assert done.stats.generated_tokens == 4
+    monkeypatch.setattr(llama_cpp.Llama, "eval", real_eval)
+    _, again = run(qwq, "q")
+    assert again.finish_reason == "stop"
