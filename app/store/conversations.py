@@ -1,0 +1,557 @@
+"""Conversations and messages in SQLite: the store every face reads and writes.
+
+Thread-safe: one connection guarded by a lock (SQLite in WAL mode lets the GUI read
+while a generation thread writes). Writes that hit a full disk raise
+:class:`StoreFullError`; the caller keeps its in-memory copy and retries.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from app.core.paths import AppPaths
+from app.store.database import Database, Recovery, StoreError, StoreFullError, request_check
+
+Status = Literal["streaming", "done", "interrupted"]
+HIGHLIGHT_START, HIGHLIGHT_END = "\x02", "\x03"  # around matched words in search snippets
+TITLE_LENGTH = 60
+RANK_WINDOW = 3000  # a search ranks at most this many of the newest matching messages
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    id: int
+    title: str
+    title_is_custom: bool
+    created_at: float
+    updated_at: float
+    pinned: bool
+    model: str
+    system_prompt: str
+    sampling: dict[str, Any]
+    current_leaf: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMessage:
+    id: int
+    conversation_id: int
+    parent_id: int | None
+    role: str
+    content: str  # for an assistant: the answer
+    reasoning: str
+    created_at: float
+    status: Status
+    finish_reason: str | None = None
+    reasoning_finished: bool = False
+    thinking_seconds: float = 0.0
+    stats: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    model: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    conversation_id: int
+    message_id: int | None  # None: the title matched
+    title: str
+    field: Literal["title", "answer", "reasoning", "prompt"]
+    snippet: str  # matched words between HIGHLIGHT_START and HIGHLIGHT_END
+    rank: float
+
+
+def title_from(text: str) -> str:
+    """A conversation title from the user's first message: its first words, one line."""
+    words = " ".join(text.split())
+    if len(words) <= TITLE_LENGTH:
+        return words
+    cut = words.rfind(" ", 0, TITLE_LENGTH)
+    return words[: cut if cut > TITLE_LENGTH // 2 else TITLE_LENGTH].rstrip(" ,.;:") + "…"
+
+
+def fts_query(text: str) -> str | None:
+    """User words as a safe FTS5 query: every word must match, the last as a prefix."""
+    words = re.findall(r"\w+", text)
+    if not words:
+        return None
+    quoted = ['"' + w.replace('"', '""') + '"' for w in words[:12]]
+    return " ".join(quoted) + "*"
+
+
+def _conversation(row: sqlite3.Row) -> Conversation:
+    return Conversation(
+        id=row["id"],
+        title=row["title"],
+        title_is_custom=bool(row["title_is_custom"]),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        pinned=bool(row["pinned"]),
+        model=row["model"],
+        system_prompt=row["system_prompt"],
+        sampling=json.loads(row["sampling"] or "{}"),
+        current_leaf=row["current_leaf"],
+    )
+
+
+def _message(row: sqlite3.Row) -> StoredMessage:
+    return StoredMessage(
+        id=row["id"],
+        conversation_id=row["conversation_id"],
+        parent_id=row["parent_id"],
+        role=row["role"],
+        content=row["content"],
+        reasoning=row["reasoning"],
+        created_at=row["created_at"],
+        status=row["status"],
+        finish_reason=row["finish_reason"],
+        reasoning_finished=bool(row["reasoning_finished"]),
+        thinking_seconds=row["thinking_seconds"],
+        stats=json.loads(row["stats"] or "{}"),
+        error=row["error"],
+        model=row["model"],
+    )
+
+
+class ConversationStore:
+    def __init__(self, folder: Path | None = None) -> None:
+        folder = folder if folder is not None else AppPaths.current().data
+        self._db = Database(folder)
+        self._conn = self._db.conn
+        self._lock = threading.RLock()
+        self.interrupted_on_open = self._recover_interrupted()
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    @property
+    def path(self) -> Path:
+        return self._db.path
+
+    @property
+    def recovered(self) -> Recovery | None:
+        """Set when a damaged or foreign file was set aside and a new database started."""
+        return self._db.recovered
+
+    @property
+    def migrated_from(self) -> int:
+        return self._db.migrated_from
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> ConversationStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; SQLite errors become clear StoreErrors."""
+        with self._lock:
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+                yield self._conn
+                self._conn.execute("COMMIT")
+            except BaseException as e:
+                if self._conn.in_transaction:  # SQLite may have rolled back already
+                    with suppress(sqlite3.Error):
+                        self._conn.execute("ROLLBACK")
+                if isinstance(e, sqlite3.DatabaseError) and "malformed" in str(e):
+                    request_check(self.path)
+                    raise StoreError(
+                        f"The conversation database is damaged ({e}). Restart QwQ Desktop: it "
+                        "will keep the damaged file as a backup and start a new one."
+                    ) from e
+                if isinstance(e, sqlite3.OperationalError):
+                    if "full" in str(e).lower():
+                        raise StoreFullError(
+                            f"The disk is full: could not save to {self.path}. Free some space "
+                            "and retry; nothing on screen is lost."
+                        ) from e
+                    raise StoreError(f"Could not save to {self.path}: {e}") from e
+                raise
+
+    def _read(self, sql: str, args: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            try:
+                return list(self._conn.execute(sql, args))
+            except sqlite3.DatabaseError as e:
+                if "malformed" not in str(e):
+                    raise
+                request_check(self.path)
+                raise StoreError(
+                    f"The conversation database is damaged ({e}). Restart QwQ Desktop: it "
+                    "will keep the damaged file as a backup and start a new one."
+                ) from e
+
+    def _recover_interrupted(self) -> int:
+        """Messages still 'streaming' were cut off by a crash or a kill: mark them."""
+        with self._write() as c:
+            cur = c.execute("UPDATE messages SET status = 'interrupted' WHERE status = 'streaming'")
+            return cur.rowcount
+
+    # -- conversations -----------------------------------------------------------------
+
+    def create(
+        self,
+        *,
+        title: str = "",
+        model: str = "",
+        system_prompt: str = "",
+        sampling: dict[str, Any] | None = None,
+        created_at: float | None = None,
+    ) -> Conversation:
+        now = created_at if created_at is not None else time.time()
+        with self._write() as c:
+            cur = c.execute(
+                "INSERT INTO conversations (title, title_is_custom, created_at, updated_at, model,"
+                " system_prompt, sampling) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    title,
+                    int(bool(title)),
+                    now,
+                    now,
+                    model,
+                    system_prompt,
+                    json.dumps(sampling or {}),
+                ),
+            )
+            cid = int(cur.lastrowid or 0)
+        return self.get(cid)
+
+    def get(self, conversation_id: int) -> Conversation:
+        rows = self._read("SELECT * FROM conversations WHERE id = ?", (conversation_id,))
+        if not rows:
+            raise StoreError(f"There is no conversation {conversation_id}.")
+        return _conversation(rows[0])
+
+    def conversations(self) -> list[Conversation]:
+        """All conversations, pinned first, then the most recently updated."""
+        rows = self._read(
+            "SELECT * FROM conversations ORDER BY pinned DESC, updated_at DESC, id DESC"
+        )
+        return [_conversation(r) for r in rows]
+
+    def message_count(self, conversation_id: int) -> int:
+        rows = self._read(
+            "SELECT count(*) FROM messages WHERE conversation_id = ?", (conversation_id,)
+        )
+        return int(rows[0][0])
+
+    def rename(self, conversation_id: int, title: str) -> None:
+        title = " ".join(title.split())
+        if not title:
+            raise StoreError("A title cannot be empty.")
+        with self._write() as c:
+            c.execute(
+                "UPDATE conversations SET title = ?, title_is_custom = 1 WHERE id = ?",
+                (title, conversation_id),
+            )
+
+    def set_pinned(self, conversation_id: int, pinned: bool) -> None:
+        with self._write() as c:
+            c.execute(
+                "UPDATE conversations SET pinned = ? WHERE id = ?", (int(pinned), conversation_id)
+            )
+
+    def update_settings(
+        self,
+        conversation_id: int,
+        *,
+        model: str | None = None,
+        system_prompt: str | None = None,
+        sampling: dict[str, Any] | None = None,
+    ) -> None:
+        with self._write() as c:
+            if model is not None:
+                c.execute(
+                    "UPDATE conversations SET model = ? WHERE id = ?", (model, conversation_id)
+                )
+            if system_prompt is not None:
+                c.execute(
+                    "UPDATE conversations SET system_prompt = ? WHERE id = ?",
+                    (system_prompt, conversation_id),
+                )
+            if sampling is not None:
+                c.execute(
+                    "UPDATE conversations SET sampling = ? WHERE id = ?",
+                    (json.dumps(sampling), conversation_id),
+                )
+
+    def delete(self, conversation_id: int) -> None:
+        with self._write() as c:
+            c.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
+
+    # -- messages ----------------------------------------------------------------------
+
+    def add_message(
+        self,
+        conversation_id: int,
+        role: str,
+        content: str,
+        *,
+        parent_id: int | None,
+        reasoning: str = "",
+        status: Status = "done",
+        model: str = "",
+        created_at: float | None = None,
+    ) -> StoredMessage:
+        """Add a message under ``parent_id`` and make it the tip of the branch on screen."""
+        now = created_at if created_at is not None else time.time()
+        with self._write() as c:
+            cur = c.execute(
+                "INSERT INTO messages (conversation_id, parent_id, role, content, reasoning,"
+                " created_at, status, model) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (conversation_id, parent_id, role, content, reasoning, now, status, model),
+            )
+            mid = int(cur.lastrowid or 0)
+            c.execute(
+                "UPDATE conversations SET current_leaf = ?, updated_at = ? WHERE id = ?",
+                (mid, now, conversation_id),
+            )
+            if role == "user":
+                c.execute(
+                    "UPDATE conversations SET title = ? WHERE id = ? AND title_is_custom = 0"
+                    " AND title = ''",
+                    (title_from(content), conversation_id),
+                )
+        return self.message(mid)
+
+    def update_streaming(self, message_id: int, content: str, reasoning: str) -> None:
+        """Save what a reply has streamed so far."""
+        with self._write() as c:
+            c.execute(
+                "UPDATE messages SET content = ?, reasoning = ? WHERE id = ?",
+                (content, reasoning, message_id),
+            )
+
+    def finish_message(
+        self,
+        message_id: int,
+        *,
+        content: str,
+        reasoning: str,
+        finish_reason: str,
+        reasoning_finished: bool,
+        thinking_seconds: float,
+        stats: dict[str, Any],
+        error: str | None = None,
+    ) -> None:
+        with self._write() as c:
+            c.execute(
+                "UPDATE messages SET content = ?, reasoning = ?, status = 'done', finish_reason = ?,"
+                " reasoning_finished = ?, thinking_seconds = ?, stats = ?, error = ? WHERE id = ?",
+                (
+                    content,
+                    reasoning,
+                    finish_reason,
+                    int(reasoning_finished),
+                    thinking_seconds,
+                    json.dumps(stats),
+                    error,
+                    message_id,
+                ),
+            )
+            c.execute(
+                "UPDATE conversations SET updated_at = ? WHERE id ="
+                " (SELECT conversation_id FROM messages WHERE id = ?)",
+                (time.time(), message_id),
+            )
+
+    def delete_message(self, message_id: int) -> None:
+        """Remove a message and its replies; the branch on screen moves to its parent."""
+        m = self.message(message_id)
+        with self._write() as c:
+            c.execute("DELETE FROM messages WHERE id = ?", (message_id,))
+            c.execute(
+                "UPDATE conversations SET current_leaf = ? WHERE id = ? AND (current_leaf IS NULL"
+                " OR current_leaf NOT IN (SELECT id FROM messages))",
+                (m.parent_id, m.conversation_id),
+            )
+
+    def message(self, message_id: int) -> StoredMessage:
+        rows = self._read("SELECT * FROM messages WHERE id = ?", (message_id,))
+        if not rows:
+            raise StoreError(f"There is no message {message_id}.")
+        return _message(rows[0])
+
+    def messages(self, conversation_id: int) -> list[StoredMessage]:
+        """Every message of a conversation, all branches, oldest first."""
+        rows = self._read(
+            "SELECT * FROM messages WHERE conversation_id = ? ORDER BY id", (conversation_id,)
+        )
+        return [_message(r) for r in rows]
+
+    def branch(self, conversation_id: int, leaf: int | None = None) -> list[StoredMessage]:
+        """The messages on screen: from the first message down to ``leaf`` (default: current)."""
+        if leaf is None:
+            leaf = self.get(conversation_id).current_leaf
+        by_id = {m.id: m for m in self.messages(conversation_id)}
+        path: list[StoredMessage] = []
+        node = by_id.get(leaf) if leaf is not None else None
+        while node is not None:
+            path.append(node)
+            node = by_id.get(node.parent_id) if node.parent_id is not None else None
+        return path[::-1]
+
+    def siblings(self, message_id: int) -> list[StoredMessage]:
+        """The alternatives of a message (itself included): regenerations or edits."""
+        m = self.message(message_id)
+        rows = self._read(
+            "SELECT * FROM messages WHERE conversation_id = ? AND parent_id IS ? ORDER BY id",
+            (m.conversation_id, m.parent_id),
+        )
+        return [_message(r) for r in rows]
+
+    def switch_to(self, message_id: int) -> None:
+        """Show the branch through ``message_id``, down to its most recent reply."""
+        leaf = message_id
+        while True:
+            rows = self._read(
+                "SELECT id FROM messages WHERE parent_id = ? ORDER BY id DESC LIMIT 1", (leaf,)
+            )
+            if not rows:
+                break
+            leaf = rows[0][0]
+        with self._write() as c:
+            c.execute(
+                "UPDATE conversations SET current_leaf = ? WHERE id ="
+                " (SELECT conversation_id FROM messages WHERE id = ?)",
+                (leaf, message_id),
+            )
+
+    def restore(self, conversations: Sequence[dict[str, Any]]) -> list[int]:
+        """Insert conversations as exported (see app.store.export): all or none."""
+        with self._write() as c:
+            return [self._restore_one(c, data) for data in conversations]
+
+    @staticmethod
+    def _restore_one(c: sqlite3.Connection, data: dict[str, Any]) -> int:
+        messages = data["messages"]
+        cur = c.execute(
+            "INSERT INTO conversations (title, title_is_custom, created_at, updated_at, pinned,"
+            " model, system_prompt, sampling) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                str(data["title"]),
+                int(bool(data["title_is_custom"])),
+                float(data["created_at"]),
+                float(data["updated_at"]),
+                int(bool(data["pinned"])),
+                str(data["model"]),
+                str(data["system_prompt"]),
+                json.dumps(data["sampling"]),
+            ),
+        )
+        cid = int(cur.lastrowid or 0)
+        ids: list[int] = []
+        for m in messages:
+            parent = m["parent"]
+            if parent is not None and not 0 <= parent < len(ids):
+                raise ValueError(f"message parent {parent} comes after the message")
+            cur = c.execute(
+                "INSERT INTO messages (conversation_id, parent_id, role, content, reasoning,"
+                " created_at, status, finish_reason, reasoning_finished, thinking_seconds,"
+                " stats, error, model) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    cid,
+                    ids[parent] if parent is not None else None,
+                    m["role"],
+                    str(m["content"]),
+                    str(m["reasoning"]),
+                    float(m["created_at"]),
+                    "interrupted" if m["status"] == "streaming" else m["status"],
+                    m["finish_reason"],
+                    int(bool(m["reasoning_finished"])),
+                    float(m["thinking_seconds"]),
+                    json.dumps(m["stats"]),
+                    m["error"],
+                    str(m["model"]),
+                ),
+            )
+            ids.append(int(cur.lastrowid or 0))
+        leaf = data["current_leaf"]
+        c.execute(
+            "UPDATE conversations SET current_leaf = ? WHERE id = ?",
+            (ids[leaf] if leaf is not None else None, cid),
+        )
+        return cid
+
+    # -- search ------------------------------------------------------------------------
+
+    def search(self, text: str, limit: int = 50) -> list[SearchHit]:
+        """Titles, then messages, matching every word of ``text`` (the last as a prefix).
+
+        Ranked by bm25. A query matching more than RANK_WINDOW messages is ranked among
+        its most recent RANK_WINDOW matches: ranking all of 100,000 matches costs
+        200 ms, the window keeps it near 20 ms (docs/performance.md).
+        """
+        query = fts_query(text)
+        if query is None:
+            return []
+        try:
+            hits = [
+                SearchHit(r["id"], None, r["title"], "title", r["snip"], r["rank"])
+                for r in self._read(
+                    "SELECT c.id, c.title, snippet(conversation_fts, 0, ?, ?, '…', 12) AS snip,"
+                    " conversation_fts.rank AS rank FROM conversation_fts"
+                    " JOIN conversations c ON c.id = conversation_fts.rowid"
+                    " WHERE conversation_fts MATCH ? ORDER BY conversation_fts.rank LIMIT ?",
+                    (HIGHLIGHT_START, HIGHLIGHT_END, query, limit),
+                )
+            ]
+            hits += self._search_messages(query, limit - len(hits))
+        except sqlite3.OperationalError as e:
+            raise StoreError(f"Search failed: {e}") from e
+        return hits
+
+    def _search_messages(self, query: str, limit: int) -> list[SearchHit]:
+        if limit <= 0:
+            return []
+        floor = self._read(
+            "SELECT rowid FROM message_fts WHERE message_fts MATCH ?"
+            " ORDER BY rowid DESC LIMIT 1 OFFSET ?",
+            (query, RANK_WINDOW - 1),
+        )
+        oldest = floor[0][0] if floor else 0
+        # Rank first (cheap columns only), then build snippets for the few that are shown.
+        ranked = self._read(
+            "SELECT rowid, rank FROM message_fts WHERE message_fts MATCH ? AND rowid >= ?"
+            " ORDER BY rank LIMIT ?",
+            (query, oldest, limit),
+        )
+        if not ranked:
+            return []
+        ids = [r[0] for r in ranked]
+        marks = ",".join("?" * len(ids))
+        rows = {
+            r["id"]: r
+            for r in self._read(
+                "SELECT m.id, m.conversation_id, m.role, c.title,"
+                " snippet(message_fts, 0, ?, ?, '…', 12) AS answer,"
+                " snippet(message_fts, 1, ?, ?, '…', 12) AS reasoning FROM message_fts"
+                " JOIN messages m ON m.id = message_fts.rowid"
+                " JOIN conversations c ON c.id = m.conversation_id"
+                f" WHERE message_fts MATCH ? AND message_fts.rowid IN ({marks})",
+                (HIGHLIGHT_START, HIGHLIGHT_END, HIGHLIGHT_START, HIGHLIGHT_END, query, *ids),
+            )
+        }
+        hits = []
+        for rowid, rank in ranked:
+            r = rows[rowid]
+            in_answer = HIGHLIGHT_START in r["answer"]
+            kind: Literal["answer", "reasoning", "prompt"] = (
+                ("answer" if r["role"] == "assistant" else "prompt") if in_answer else "reasoning"
+            )
+            snippet = r["answer"] if in_answer else r["reasoning"]
+            hits.append(SearchHit(r["conversation_id"], r["id"], r["title"], kind, snippet, rank))
+        return hits

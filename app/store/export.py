@@ -1,0 +1,135 @@
+"""Export conversations to Markdown or JSON, and import JSON back losslessly.
+
+JSON holds everything: every branch, each message's reasoning, stats and status,
+the conversation's settings. Messages refer to their parent by position in the
+list, not by database id, so an export imported into another store and exported
+again gives the same JSON. Markdown is for reading: the branch on screen, with each
+trace in a ``<details>`` block.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from app.store.conversations import Conversation, ConversationStore, StoredMessage
+from app.store.database import StoreError
+
+FORMAT = "qwq-desktop-conversations"
+VERSION = 1
+
+
+def conversation_to_dict(store: ConversationStore, conversation: Conversation) -> dict[str, Any]:
+    messages = store.messages(conversation.id)
+    index = {m.id: i for i, m in enumerate(messages)}
+    return {
+        "title": conversation.title,
+        "title_is_custom": conversation.title_is_custom,
+        "created_at": conversation.created_at,
+        "updated_at": conversation.updated_at,
+        "pinned": conversation.pinned,
+        "model": conversation.model,
+        "system_prompt": conversation.system_prompt,
+        "sampling": conversation.sampling,
+        "current_leaf": index.get(conversation.current_leaf) if conversation.current_leaf else None,
+        "messages": [
+            {
+                "parent": index.get(m.parent_id) if m.parent_id is not None else None,
+                "role": m.role,
+                "content": m.content,
+                "reasoning": m.reasoning,
+                "created_at": m.created_at,
+                "status": m.status,
+                "finish_reason": m.finish_reason,
+                "reasoning_finished": m.reasoning_finished,
+                "thinking_seconds": m.thinking_seconds,
+                "stats": m.stats,
+                "error": m.error,
+                "model": m.model,
+            }
+            for m in messages
+        ],
+    }
+
+
+def export_json(store: ConversationStore, conversations: list[Conversation]) -> str:
+    data = {
+        "format": FORMAT,
+        "version": VERSION,
+        "conversations": [conversation_to_dict(store, c) for c in conversations],
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def import_json(store: ConversationStore, text: str) -> list[int]:
+    """Add the conversations in an export to ``store``; returns their new ids."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise StoreError(f"Not a QwQ Desktop export: not JSON ({e.msg}, line {e.lineno}).") from e
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise StoreError("Not a QwQ Desktop export: the 'format' field is missing or different.")
+    if not isinstance(data.get("version"), int) or data["version"] > VERSION:
+        raise StoreError("This export comes from a newer QwQ Desktop; update the app to import it.")
+    conversations = data.get("conversations")
+    if not isinstance(conversations, list):
+        raise StoreError("Not a QwQ Desktop export: 'conversations' is not a list.")
+    try:
+        return store.restore(conversations)
+    except (KeyError, TypeError, ValueError, IndexError) as e:
+        raise StoreError(f"The export is damaged and was not imported: {e!r}") from e
+
+
+def _when(timestamp: float) -> str:
+    return dt.datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M")
+
+
+def _thought_label(m: StoredMessage) -> str:
+    tokens = int(m.stats.get("reasoning_tokens", 0))
+    seconds = m.thinking_seconds
+    duration = (
+        f"{int(seconds // 60)} min {int(seconds % 60)} s" if seconds >= 60 else f"{seconds:.0f} s"
+    )
+    verb = "Thought for" if m.reasoning_finished else "Thinking stopped after"
+    return f"{verb} {duration}" + (f" · {tokens:,} tokens" if tokens else "")
+
+
+def export_markdown(store: ConversationStore, conversation: Conversation) -> str:
+    lines = [f"# {conversation.title or 'Untitled conversation'}", ""]
+    meta = [_when(conversation.created_at)]
+    if conversation.model:
+        meta.append(f"model: {conversation.model}")
+    lines += ["*" + " · ".join(meta) + "*", ""]
+    if conversation.system_prompt.strip():
+        lines += ["**System prompt:**", "", conversation.system_prompt, ""]
+    for m in store.branch(conversation.id):
+        if m.role == "user":
+            lines += ["## You", "", m.content, ""]
+            continue
+        if m.role != "assistant":
+            continue
+        lines += ["## QwQ", ""]
+        if m.reasoning:
+            trace = m.reasoning.replace("</details>", "&lt;/details>")
+            lines += [
+                "<details>",
+                f"<summary>{_thought_label(m)}</summary>",
+                "",
+                trace,
+                "",
+                "</details>",
+                "",
+            ]
+        if m.content:
+            lines += [m.content, ""]
+        if m.status == "interrupted":
+            lines += ["*(interrupted: the app stopped while this reply was being written)*", ""]
+        elif m.finish_reason in ("length", "cancelled", "error"):
+            why = {"length": "out of tokens", "cancelled": "stopped", "error": m.error or "failed"}
+            lines += [f"*({why[m.finish_reason]})*", ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def export_markdown_all(store: ConversationStore, conversations: list[Conversation]) -> str:
+    return "\n---\n\n".join(export_markdown(store, c) for c in conversations)
