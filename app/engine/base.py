@@ -24,6 +24,10 @@ class Generation(Protocol):
         """Stop as soon as possible; the stream then ends with finish reason "cancelled"."""
         ...
 
+    def close(self) -> None:
+        """Abandon the generation and free the engine (reaching the end does this too)."""
+        ...
+
 
 class ChatEngine(Protocol):
     @property
