@@ -20,6 +20,9 @@ from app.core.logging_setup import setup_logging
 from app.core.messages import ChatMessage
 from app.core.paths import AppPaths
 from app.core.sampling import SamplingSettings
+from app.engine.base import Generation
+from app.session import ChatSession, StoredGeneration
+from app.store.conversations import ConversationStore
 
 DIM, RESET = "\x1b[2m", "\x1b[0m"
 
@@ -34,6 +37,13 @@ def add_parser(commands: Any) -> None:
     p.add_argument("prompt", metavar="PROMPT", help='the question; "-" reads it from stdin')
     p.add_argument("--model", "-m", required=True, metavar="PATH", help="a GGUF model file")
     p.add_argument("--system", metavar="TEXT", help="a system prompt")
+    p.add_argument(
+        "--conversation",
+        "-c",
+        metavar="ID|new",
+        help="continue a stored conversation (or start one with 'new'); the history sent "
+        "back holds the answers only",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object at the end")
     p.add_argument("--hide-reasoning", action="store_true", help="do not print the reasoning trace")
     s = p.add_argument_group("sampling (defaults: the QwQ-32B model card)")
@@ -52,19 +62,26 @@ def add_parser(commands: Any) -> None:
     p.set_defaults(handler=run_ask)
 
 
-def _sampling(args: argparse.Namespace) -> SamplingSettings:
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """The sampling flags given on the command line."""
+    flags = {
+        "max_tokens": args.max_tokens,
+        "temperature": args.temperature,
+        "top_p": args.top_p,
+        "top_k": args.top_k,
+        "min_p": args.min_p,
+        "presence_penalty": args.presence_penalty,
+        "repeat_penalty": args.repeat_penalty,
+        "seed": args.seed,
+    }
+    _settings(SamplingSettings(), flags)  # refuse bad values before loading anything
+    return flags
+
+
+def _settings(base: SamplingSettings, overrides: dict[str, Any]) -> SamplingSettings:
     try:
-        return SamplingSettings().with_overrides(
-            max_tokens=args.max_tokens,
-            temperature=args.temperature,
-            top_p=args.top_p,
-            top_k=args.top_k,
-            min_p=args.min_p,
-            presence_penalty=args.presence_penalty,
-            repeat_penalty=args.repeat_penalty,
-            seed=args.seed,
-        )
-    except ValueError as e:
+        return base.with_overrides(**overrides)
+    except (TypeError, ValueError) as e:
         raise InvalidRequestError(f"bad sampling setting: {e}") from e
 
 
@@ -144,65 +161,87 @@ def done_to_json(done: GenerationDone, model: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _stream(generation: Generation, printer: _Printer | None) -> tuple[GenerationDone, bool]:
+    """Run ``generation`` on a worker thread and print its events; Ctrl+C cancels it."""
+    events: queue.Queue[ChatEvent | BaseException] = queue.Queue()
+
+    def work() -> None:
+        try:
+            for event in generation:
+                events.put(event)
+        except BaseException as e:  # handed to the main thread
+            events.put(e)
+
+    worker = threading.Thread(target=work, name="qwq-generate", daemon=True)
+    worker.start()
+    interrupted = False
+    while True:
+        try:
+            item = events.get(timeout=0.1)
+            if isinstance(item, BaseException):
+                raise item
+            if printer:
+                printer.event(item)
+            if isinstance(item, GenerationDone):
+                worker.join()
+                return item, interrupted
+        except queue.Empty:
+            continue
+        except KeyboardInterrupt:
+            interrupted = True
+            generation.cancel()  # the stream still ends with its Done event
+
+
 def run_ask(args: argparse.Namespace) -> int:
     from app.cli.main import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
     from app.engine.local_engine import LoadSettings, LocalEngine
 
     paths = AppPaths.current()
     setup_logging(paths)
-    sampling = _sampling(args)
+    overrides = _overrides(args)
     prompt = _prompt(args)
-    messages = [ChatMessage.system(args.system)] if args.system else []
-    messages.append(ChatMessage.user(prompt))
-
-    if sys.stderr.isatty() and not args.json:
-        sys.stderr.write(f"{DIM}Loading {args.model}…{RESET}\r")
-        sys.stderr.flush()
-    engine = LocalEngine(
-        args.model,
-        LoadSettings(context_length=args.context, gpu_layers=args.gpu_layers, threads=args.threads),
-    )
-    if sys.stderr.isatty() and not args.json:
-        sys.stderr.write("\x1b[2K")
-    if engine.info.context_note:
-        print(f"qwq-desktop: note: context {engine.info.context_note}", file=sys.stderr)
+    store = _open_store(paths) if args.conversation is not None else None
     try:
-        generation = engine.chat(messages, sampling)
-        events: queue.Queue[ChatEvent | BaseException] = queue.Queue()
-
-        def work() -> None:
-            try:
-                for event in generation:
-                    events.put(event)
-            except BaseException as e:  # handed to the main thread
-                events.put(e)
-
-        worker = threading.Thread(target=work, name="qwq-generate", daemon=True)
-        worker.start()
+        if sys.stderr.isatty() and not args.json:
+            sys.stderr.write(f"{DIM}Loading {args.model}…{RESET}\r")
+            sys.stderr.flush()
+        engine = LocalEngine(
+            args.model,
+            LoadSettings(
+                context_length=args.context, gpu_layers=args.gpu_layers, threads=args.threads
+            ),
+        )
+        if sys.stderr.isatty() and not args.json:
+            sys.stderr.write("\x1b[2K")
+        if engine.info.context_note:
+            print(f"qwq-desktop: note: context {engine.info.context_note}", file=sys.stderr)
         printer = (
             None
             if args.json
             else _Printer(sys.stdout, sys.stderr, show_reasoning=not args.hide_reasoning)
         )
-        interrupted = False
-        while True:
-            try:
-                item = events.get(timeout=0.1)
-                if isinstance(item, BaseException):
-                    raise item
-                if printer:
-                    printer.event(item)
-                if isinstance(item, GenerationDone):
-                    done = item
-                    break
-            except queue.Empty:
-                continue
-            except KeyboardInterrupt:
-                interrupted = True
-                generation.cancel()  # the stream still ends with its Done event
-        worker.join()
+        conversation_id: int | None = None
+        stored: StoredGeneration | None = None
+        try:
+            if store is None:
+                messages = [ChatMessage.system(args.system)] if args.system else []
+                messages.append(ChatMessage.user(prompt))
+                generation: Generation = engine.chat(
+                    messages, _settings(SamplingSettings(), overrides)
+                )
+            else:
+                conversation_id = _conversation(store, args)
+                base = SamplingSettings.from_dict(store.get(conversation_id).sampling)
+                stored = ChatSession(store, engine).reply(
+                    conversation_id, prompt, _settings(base, overrides)
+                )
+                generation = stored
+            done, interrupted = _stream(generation, printer)
+        finally:
+            engine.close()
     finally:
-        engine.close()
+        if store is not None:
+            store.close()
 
     if args.json:
         info = engine.info
@@ -215,11 +254,45 @@ def run_ask(args: argparse.Namespace) -> int:
             "context_length": info.context_length,
             "rope_scaling": info.rope_scaling,
         }
-        json.dump(done_to_json(done, model), sys.stdout, ensure_ascii=False, indent=2)
+        result = done_to_json(done, model)
+        if conversation_id is not None:
+            result["conversation_id"] = conversation_id
+        json.dump(result, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
+    elif conversation_id is not None:
+        print(f"[conversation {conversation_id}]", file=sys.stderr)
+    if stored is not None and stored.save_error is not None:
+        print(f"qwq-desktop: error: {stored.save_error}", file=sys.stderr)
+        return EXIT_FAILED
     if done.finish_reason == "error":
         print(f"qwq-desktop: error: {done.error}", file=sys.stderr)
         return EXIT_FAILED
     if done.finish_reason == "cancelled" or interrupted:
         return EXIT_INTERRUPTED
     return EXIT_OK
+
+
+def _open_store(paths: AppPaths) -> ConversationStore:
+    store = ConversationStore(paths.data)
+    if store.recovered is not None:
+        print(
+            f"qwq-desktop: note: the conversation database was {store.recovered.reason}; it was "
+            f"kept as {store.recovered.backup} and a new one was started.",
+            file=sys.stderr,
+        )
+    return store
+
+
+def _conversation(store: ConversationStore, args: argparse.Namespace) -> int:
+    if args.conversation == "new":
+        return store.create(system_prompt=args.system or "").id
+    try:
+        conversation_id = int(args.conversation)
+    except ValueError:
+        raise InvalidRequestError(
+            f"--conversation takes a conversation id or 'new', not {args.conversation!r}"
+        ) from None
+    store.get(conversation_id)  # a clear error if there is none
+    if args.system is not None:
+        store.update_settings(conversation_id, system_prompt=args.system)
+    return conversation_id

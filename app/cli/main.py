@@ -27,7 +27,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from app.cli import ask
+    from app.cli import ask, conversations
 
     parser = _Parser(
         prog="qwq-desktop",
@@ -36,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"qwq-desktop {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     ask.add_parser(commands)
+    conversations.add_parsers(commands)
     return parser
 
 

@@ -45,6 +45,19 @@ class SamplingSettings:
         if problems:
             raise ValueError("; ".join(problems))
 
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> SamplingSettings:
+        """Settings saved earlier; unknown or invalid values fall back to the defaults."""
+        known = {f.name for f in fields(SamplingSettings)}
+        try:
+            return SamplingSettings(**{k: v for k, v in data.items() if k in known})
+        except (TypeError, ValueError):
+            return SamplingSettings()
+
+    def to_dict(self) -> dict[str, Any]:
+        """What a conversation remembers: everything but the seed, which is per reply."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "seed"}
+
     def with_overrides(self, **overrides: Any) -> SamplingSettings:
         """A copy with the given fields changed; None values leave a field as it is."""
         known = {f.name for f in fields(self)}
