@@ -52,10 +52,19 @@ class StoredGeneration:
         self.message = message  # the assistant message, as created (status "streaming")
         self._interval = interval
         self._clock = clock
-        self.reasoning = ""
-        self.answer = ""
+        self._reasoning: list[str] = []
+        self._answer: list[str] = []
         self.done: GenerationDone | None = None
         self.save_error: StoreError | None = None  # why the last save failed
+
+    @property
+    def reasoning(self) -> str:
+        """The trace so far (joined on demand: a join per token would be quadratic)."""
+        return "".join(self._reasoning)
+
+    @property
+    def answer(self) -> str:
+        return "".join(self._answer)
 
     @property
     def conversation_id(self) -> int:
@@ -66,17 +75,14 @@ class StoredGeneration:
 
     def __iter__(self) -> Iterator[ChatEvent]:
         last_save = self._clock()
-        reasoning: list[str] = []
-        answer: list[str] = []
         try:
             for event in self._generation:
                 if isinstance(event, ReasoningDelta):
-                    reasoning.append(event.text)
+                    self._reasoning.append(event.text)
                 elif isinstance(event, AnswerDelta):
-                    answer.append(event.text)
+                    self._answer.append(event.text)
                 elif isinstance(event, GenerationDone):
                     self.done = event
-                self.reasoning, self.answer = "".join(reasoning), "".join(answer)
                 if self.done is not None:
                     self.save()
                 elif self._clock() - last_save >= self._interval:

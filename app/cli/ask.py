@@ -14,6 +14,7 @@ import sys
 import threading
 from typing import Any, TextIO
 
+from app.cli.conversations import open_store
 from app.core.errors import InvalidRequestError
 from app.core.events import AnswerDelta, ChatEvent, GenerationDone, ReasoningDelta
 from app.core.logging_setup import setup_logging
@@ -200,7 +201,7 @@ def run_ask(args: argparse.Namespace) -> int:
     setup_logging(paths)
     overrides = _overrides(args)
     prompt = _prompt(args)
-    store = _open_store(paths) if args.conversation is not None else None
+    store = open_store() if args.conversation is not None else None
     try:
         if sys.stderr.isatty() and not args.json:
             sys.stderr.write(f"{DIM}Loading {args.model}…{RESET}\r")
@@ -270,17 +271,6 @@ def run_ask(args: argparse.Namespace) -> int:
     if done.finish_reason == "cancelled" or interrupted:
         return EXIT_INTERRUPTED
     return EXIT_OK
-
-
-def _open_store(paths: AppPaths) -> ConversationStore:
-    store = ConversationStore(paths.data)
-    if store.recovered is not None:
-        print(
-            f"qwq-desktop: note: the conversation database was {store.recovered.reason}; it was "
-            f"kept as {store.recovered.backup} and a new one was started.",
-            file=sys.stderr,
-        )
-    return store
 
 
 def _conversation(store: ConversationStore, args: argparse.Namespace) -> int:
