@@ -181,7 +181,31 @@ def test_ctrl_c_stops_the_generation_and_keeps_what_was_written(scripted: Script
     assert "Traceback" not in err
 
 
-def test_no_arguments_prints_help() -> None:
-    result = cli()
+def test_help_lists_the_commands() -> None:
+    result = cli("--help")
     assert result.returncode == 0
-    assert "ask" in result.stdout
+    for command in ("ask", "conversations", "export", "import"):
+        assert command in result.stdout
+
+
+def test_no_arguments_opens_the_window(app_home: Path) -> None:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        # The window holds the data folder: a second instance is refused while it runs.
+        deadline = time.monotonic() + 60
+        refused = False
+        while time.monotonic() < deadline and not refused:
+            time.sleep(0.3)
+            assert proc.poll() is None, "the window exited"
+            refused = "already running" in cli("conversations").stderr
+        assert refused
+    finally:
+        proc.terminate()
+        proc.wait(30)

@@ -1,0 +1,42 @@
+"""Start the window: ``qwq-desktop`` or ``qwq-desktop --model PATH``."""
+
+from __future__ import annotations
+
+import sys
+
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from app.core.errors import QwQError
+from app.core.logging_setup import setup_logging
+from app.core.paths import AppPaths
+from app.store.conversations import ConversationStore
+from app.ui.main_window import APP_TITLE, MainWindow
+
+
+def run_window(model_path: str | None) -> int:
+    app = QApplication.instance() or QApplication(sys.argv)
+    assert isinstance(app, QApplication)
+    app.setApplicationName(APP_TITLE)
+    app.setDesktopFileName("qwq-desktop")
+    app.setWindowIcon(QIcon.fromTheme("applications-science"))
+    paths = AppPaths.current().ensure()
+    setup_logging(paths)
+    try:
+        store = ConversationStore(paths.data)
+    except QwQError as e:
+        QMessageBox.critical(None, APP_TITLE, str(e))
+        return 2
+    window = MainWindow(store, model_path)
+    if store.recovered is not None:
+        QMessageBox.warning(
+            window,
+            APP_TITLE,
+            f"The conversation database was {store.recovered.reason}. It was kept as "
+            f"{store.recovered.backup} and a new one was started.",
+        )
+    window.show()
+    try:
+        return app.exec()
+    finally:
+        store.close()

@@ -1,0 +1,140 @@
+"""The conversation on screen: user messages, and answers with their reasoning blocks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
+
+from app.core.events import GenerationDone
+from app.store.conversations import StoredMessage
+from app.ui.answer_view import AnswerView
+from app.ui.format import duration
+from app.ui.reasoning_block import ReasoningBlock
+
+
+class UserMessage(QLabel):
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setObjectName("userMessage")
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+
+class AssistantMessage(QWidget):
+    """An answer with its reasoning block and a footer (stats, how it ended)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("assistantMessage")
+        self.reasoning = ReasoningBlock(self)
+        self.answer = AnswerView(self)
+        self.footer = QLabel(self)
+        self.footer.setObjectName("messageFooter")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addWidget(self.reasoning)
+        layout.addWidget(self.answer)
+        layout.addWidget(self.footer)
+        self.reasoning.hide()
+        self.footer.hide()
+
+    def show_stored(self, m: StoredMessage) -> None:
+        if m.reasoning:
+            self.reasoning.show()
+            self.reasoning.set_stored(
+                m.reasoning,
+                tokens=int(m.stats.get("reasoning_tokens", 0)),
+                seconds=m.thinking_seconds,
+                finished=m.reasoning_finished,
+            )
+        self.answer.set_markdown(m.content)
+        if m.status == "interrupted":
+            self.set_footer("Interrupted: the app stopped while this reply was being written.")
+        elif m.finish_reason:
+            self.set_footer(footer_text(m.finish_reason, m.stats, m.error))
+
+    def set_footer(self, text: str) -> None:
+        self.footer.setText(text)
+        self.footer.setVisible(bool(text))
+
+    def show_done(self, done: GenerationDone) -> None:
+        s = done.stats
+        if done.reasoning:
+            self.reasoning.conclude(
+                tokens=s.reasoning_tokens,
+                seconds=s.thinking_seconds,
+                finished=done.reasoning_finished,
+            )
+        self.answer.set_markdown(done.answer)
+        self.set_footer(footer_text(done.finish_reason, s.to_dict(), done.error))
+
+
+def footer_text(finish_reason: str, stats: dict[str, Any], error: str | None) -> str:
+    tokens = int(stats.get("generated_tokens", 0))
+    speed = float(stats.get("tokens_per_second", 0.0))
+    figures = f"{tokens:,} tokens · {speed:.1f} tok/s" if tokens else ""
+    ending = {
+        "stop": "",
+        "length": "Stopped: out of tokens.",
+        "cancelled": "Stopped by you.",
+        "error": f"Failed: {error}",
+    }.get(finish_reason, "")
+    return " · ".join(p for p in (ending, figures) if p)
+
+
+class ChatView(QScrollArea):
+    """Messages stacked top to bottom; follows the stream while the reader is at the end."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("chatView")
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self._inner = QWidget()
+        self._layout = QVBoxLayout(self._inner)
+        self._layout.setContentsMargins(24, 16, 24, 16)
+        self._layout.setSpacing(14)
+        self._layout.addStretch(1)
+        self.setWidget(self._inner)
+        self._follow = True
+        self.verticalScrollBar().valueChanged.connect(self._on_scroll)
+        self.verticalScrollBar().rangeChanged.connect(self._on_range)
+
+    def clear(self) -> None:
+        while self._layout.count() > 1:
+            item = self._layout.takeAt(0)
+            widget = item.widget() if item else None
+            if widget is not None:
+                widget.setParent(None)
+        self._follow = True
+
+    def add(self, widget: QWidget) -> None:
+        self._layout.insertWidget(self._layout.count() - 1, widget)
+
+    def detach(self, widget: QWidget) -> None:
+        """Take a live message out without deleting it (its reply goes on elsewhere)."""
+        self._layout.removeWidget(widget)
+        widget.setParent(None)
+
+    def messages(self) -> list[QWidget]:
+        out: list[QWidget] = []
+        for i in range(self._layout.count()):
+            item = self._layout.itemAt(i)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                out.append(widget)
+        return out
+
+    def _on_scroll(self, value: int) -> None:
+        self._follow = value >= self.verticalScrollBar().maximum() - 8
+
+    def _on_range(self, _low: int, high: int) -> None:
+        if self._follow:
+            QTimer.singleShot(0, lambda: self.verticalScrollBar().setValue(high))
+
+
+__all__ = ["AssistantMessage", "ChatView", "UserMessage", "duration"]

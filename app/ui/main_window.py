@@ -1,0 +1,402 @@
+"""The main window: conversations on the left, the chat with live reasoning on the right.
+
+Model loading and every reply run in :class:`~app.ui.worker.Job` threads; the GUI
+thread only renders batches of events, at most once a frame. A reply goes on when
+the user switches to another conversation and is shown again, live, on return.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.events import AnswerDelta, ChatEvent, GenerationDone, ReasoningDelta
+from app.engine.local_engine import LoadSettings, LocalEngine
+from app.session import ChatSession, StoredGeneration
+from app.store.conversations import ConversationStore
+from app.ui.chat_view import AssistantMessage, ChatView, UserMessage
+from app.ui.sidebar import group_label
+from app.ui.worker import Job
+
+APP_TITLE = "QwQ Desktop"
+
+
+class Composer(QPlainTextEdit):
+    """Enter sends, Shift+Enter makes a new line."""
+
+    send = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("composer")
+        self.setPlaceholderText("Ask QwQ…  (Enter to send, Shift+Enter for a new line)")
+        self.setFixedHeight(84)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        if enter and not event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            self.send.emit()
+            return
+        super().keyPressEvent(event)
+
+
+@dataclass
+class LiveReply:
+    """A reply being generated, on screen or not."""
+
+    conversation_id: int
+    widget: AssistantMessage
+    job: Job | None = None
+    stored: StoredGeneration | None = None
+    cancelled: bool = False
+    reasoning_tokens: int = 0
+    answer_parts: list[str] = field(default_factory=list)
+    started: float = field(default_factory=time.monotonic)
+    thinking_started: float | None = None
+    answer_started: bool = False
+    seen_events: bool = False
+
+    def cancel(self) -> None:
+        self.cancelled = True
+        if self.stored is not None:
+            self.stored.cancel()
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, store: ConversationStore, model_path: str | None = None) -> None:
+        super().__init__()
+        self.store = store
+        self.engine: LocalEngine | None = None
+        self.session: ChatSession | None = None
+        self.conversation_id: int | None = None
+        self.live: dict[int, LiveReply] = {}
+        self._load_job: Job | None = None
+        self.resize(1100, 760)
+        self._build()
+        self.refresh_sidebar()
+        self.new_chat()
+        if model_path:
+            self.load_model(model_path)
+
+    # -- layout ------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.sidebar = QListWidget()
+        self.sidebar.setObjectName("sidebar")
+        self.sidebar.itemClicked.connect(self._on_sidebar_click)
+        self.sidebar.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.sidebar.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        new_button = QPushButton("New chat")
+        new_button.clicked.connect(self.new_chat)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(8, 8, 8, 8)
+        left_layout.addWidget(new_button)
+        left_layout.addWidget(self.sidebar)
+
+        self.chat = ChatView()
+        self.first_run = QWidget()
+        first_layout = QVBoxLayout(self.first_run)
+        first_layout.addStretch(1)
+        intro = QLabel(
+            "<h2>Welcome to QwQ Desktop</h2><p>QwQ-32B runs on your own machine. "
+            "Open a GGUF file of the model to start.</p>"
+        )
+        intro.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        open_button = QPushButton("Open a GGUF file…")
+        open_button.clicked.connect(self.choose_model)
+        first_layout.addWidget(intro)
+        first_layout.addWidget(open_button, alignment=Qt.AlignmentFlag.AlignCenter)
+        first_layout.addStretch(2)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.first_run)
+        self.pages.addWidget(self.chat)
+
+        self.composer = Composer()
+        self.composer.send.connect(self.send)
+        self.send_button = QPushButton("Send")
+        self.send_button.clicked.connect(self.send)
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.clicked.connect(self.stop)
+        self.stop_button.hide()
+        row = QHBoxLayout()
+        row.addWidget(self.composer, 1)
+        buttons = QVBoxLayout()
+        buttons.addWidget(self.send_button)
+        buttons.addWidget(self.stop_button)
+        buttons.addStretch(1)
+        row.addLayout(buttons)
+
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 8, 8)
+        right_layout.addWidget(self.pages, 1)
+        right_layout.addLayout(row)
+
+        splitter = QSplitter()
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([260, 840])
+        self.setCentralWidget(splitter)
+
+        self.model_label = QLabel("No model loaded")
+        self.speed_label = QLabel("")
+        self.context_meter = QProgressBar()
+        self.context_meter.setFixedWidth(230)
+        self.context_meter.setFormat("context %v / %m tokens")
+        self.context_meter.hide()
+        self.statusBar().addWidget(self.model_label, 1)
+        self.statusBar().addPermanentWidget(self.speed_label)
+        self.statusBar().addPermanentWidget(self.context_meter)
+
+        QShortcut(QKeySequence("Ctrl+N"), self, self.new_chat)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.stop)
+        QShortcut(QKeySequence("Ctrl+O"), self, self.choose_model)
+
+    # -- model -------------------------------------------------------------------------
+
+    def choose_model(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a GGUF model", "", "GGUF models (*.gguf)")
+        if path:
+            self.load_model(path)
+
+    def load_model(self, path: str) -> None:
+        self.model_label.setText(f"Loading {Path(path).name}…")
+        self.context_meter.setRange(0, 0)  # busy
+        self.context_meter.show()
+        old = self.engine
+        if old is not None and not self.live:
+            old.close()
+        job = Job(lambda: LocalEngine(path, LoadSettings()), self)
+        job.done.connect(self._on_model_loaded)
+        job.failed.connect(self._on_model_failed)
+        self._load_job = job.start()
+
+    def _on_model_loaded(self, engine: LocalEngine) -> None:
+        self.engine = engine
+        self.session = ChatSession(self.store, engine)
+        info = engine.info
+        where = (
+            f"{info.backend}, {info.gpu_layers}/{info.layer_count} layers on the GPU"
+            if info.gpu_layers
+            else "CPU"
+        )
+        self.model_label.setText(
+            f"{info.name} · {info.parameter_label} · {info.quantization} · {where}"
+        )
+        self.context_meter.setRange(0, info.context_length)
+        self.context_meter.setValue(0)
+        self._show_page()
+
+    def _on_model_failed(self, error: BaseException) -> None:
+        self.context_meter.hide()
+        self.model_label.setText(f"Could not load the model: {error}")
+
+    # -- conversations -----------------------------------------------------------------
+
+    def refresh_sidebar(self) -> None:
+        self.sidebar.clear()
+        now = time.time()
+        group = None
+        for c in self.store.conversations():
+            label = "Pinned" if c.pinned else group_label(c.updated_at, now)
+            if label != group:
+                header = QListWidgetItem(label)
+                header.setFlags(Qt.ItemFlag.NoItemFlags)
+                self.sidebar.addItem(header)
+                group = label
+            item = QListWidgetItem(c.title or "New chat")
+            item.setData(Qt.ItemDataRole.UserRole, c.id)
+            self.sidebar.addItem(item)
+            if c.id == self.conversation_id:
+                item.setSelected(True)
+
+    def _on_sidebar_click(self, item: QListWidgetItem) -> None:
+        cid = item.data(Qt.ItemDataRole.UserRole)
+        if cid is not None:
+            self.open_conversation(int(cid))
+
+    def new_chat(self) -> None:
+        self._detach_live()
+        self.conversation_id = None
+        self.chat.clear()
+        self._update_title()
+        self._show_page()
+        self.composer.setFocus()
+
+    def open_conversation(self, conversation_id: int) -> None:
+        self._detach_live()
+        self.conversation_id = conversation_id
+        self.chat.clear()
+        live = self.live.get(conversation_id)
+        for m in self.store.branch(conversation_id):
+            if live is not None and live.stored is not None and m.id == live.stored.message.id:
+                continue  # shown live below
+            if m.role == "user":
+                self.chat.add(UserMessage(m.content))
+            elif m.role == "assistant":
+                widget = AssistantMessage()
+                widget.show_stored(m)
+                self.chat.add(widget)
+        if live is not None:
+            self.chat.add(live.widget)
+            live.widget.show()
+        self._update_title()
+        self._show_page()
+        self._update_buttons()
+        self.composer.setFocus()
+
+    def _detach_live(self) -> None:
+        """Keep live replies' widgets alive when their conversation leaves the screen."""
+        for live in self.live.values():
+            if live.widget.parent() is not None:
+                self.chat.detach(live.widget)
+
+    def _update_title(self) -> None:
+        title = "New chat"
+        if self.conversation_id is not None:
+            title = self.store.get(self.conversation_id).title or "New chat"
+        self.setWindowTitle(f"{APP_TITLE} — {title}")
+
+    def _show_page(self) -> None:
+        empty = self.engine is None and self.conversation_id is None
+        self.pages.setCurrentWidget(self.first_run if empty else self.chat)
+
+    def _update_buttons(self) -> None:
+        busy = self.conversation_id in self.live
+        self.stop_button.setVisible(busy)
+        self.send_button.setVisible(not busy)
+
+    # -- replies -----------------------------------------------------------------------
+
+    def send(self) -> None:
+        text = self.composer.toPlainText()
+        if not text.strip():
+            return
+        if self.session is None:
+            self.model_label.setText("Load a model first: Ctrl+O opens a GGUF file.")
+            return
+        if self.conversation_id in self.live:
+            return
+        if self.conversation_id is None:
+            self.conversation_id = self.store.create().id
+        cid = self.conversation_id
+        session = self.session
+        self.composer.clear()
+        self.chat.add(UserMessage(text))
+        widget = AssistantMessage()
+        self.chat.add(widget)
+        live = LiveReply(cid, widget)
+        self.live[cid] = live
+
+        def work() -> object:
+            stored = session.reply(cid, text)
+            live.stored = stored
+            if live.cancelled:
+                stored.cancel()
+            return iter(stored)
+
+        job = Job(work, self)
+        job.items.connect(lambda batch: self._on_events(live, batch))
+        job.done.connect(lambda _: self._on_finished(live))
+        job.failed.connect(lambda error: self._on_failed(live, error))
+        live.job = job.start()
+        self._update_title()
+        self.refresh_sidebar()
+        self._update_buttons()
+        self._show_page()
+
+    def stop(self) -> None:
+        live = self.live.get(self.conversation_id) if self.conversation_id is not None else None
+        if live is not None:
+            live.cancel()
+
+    def _on_events(self, live: LiveReply, batch: list[ChatEvent]) -> None:
+        if not live.seen_events:  # the user message is stored now: show its title
+            live.seen_events = True
+            self.refresh_sidebar()
+            if live.conversation_id == self.conversation_id:
+                self._update_title()
+        reasoning: list[str] = []
+        done: GenerationDone | None = None
+        for event in batch:
+            if isinstance(event, ReasoningDelta):
+                reasoning.append(event.text)
+                live.reasoning_tokens += 1
+            elif isinstance(event, AnswerDelta):
+                live.answer_parts.append(event.text)
+            elif isinstance(event, GenerationDone):
+                done = event
+        block = live.widget.reasoning
+        now = time.monotonic()
+        if reasoning:
+            if live.thinking_started is None:
+                live.thinking_started = now
+                live.widget.reasoning.show()
+                block.start()
+            block.append("".join(reasoning), live.reasoning_tokens, now - live.thinking_started)
+        if live.answer_parts and not live.answer_started:
+            live.answer_started = True
+            if live.thinking_started is not None:
+                block.conclude(
+                    tokens=live.reasoning_tokens, seconds=now - live.thinking_started, finished=True
+                )
+        if live.answer_parts:
+            live.widget.answer.set_markdown("".join(live.answer_parts))
+        elapsed = now - live.started
+        if elapsed > 0 and live.conversation_id == self.conversation_id:
+            produced = live.reasoning_tokens + len(live.answer_parts)
+            self.speed_label.setText(f"{produced / elapsed:.1f} tok/s")
+        if done is not None:
+            live.widget.show_done(done)
+            if live.conversation_id == self.conversation_id:
+                self.speed_label.setText(f"{done.stats.tokens_per_second:.1f} tok/s")
+                used = done.stats.prompt_tokens + done.stats.generated_tokens
+                self.context_meter.setValue(min(used, self.context_meter.maximum()))
+            if live.stored is not None and live.stored.save_error is not None:
+                live.widget.set_footer(f"Not saved: {live.stored.save_error}")
+
+    def _on_finished(self, live: LiveReply) -> None:
+        self.live.pop(live.conversation_id, None)
+        self.refresh_sidebar()
+        self._update_title()
+        self._update_buttons()
+
+    def _on_failed(self, live: LiveReply, error: BaseException) -> None:
+        live.widget.set_footer(f"Could not answer: {error}")
+        self._on_finished(live)
+
+    # -- shutdown ----------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        for live in list(self.live.values()):
+            live.cancel()
+        for live in list(self.live.values()):
+            if live.job is not None:
+                live.job.wait()
+        if self._load_job is not None:
+            self._load_job.wait()
+        if self.engine is not None:
+            self.engine.close()
+            self.engine = None
+        super().closeEvent(event)

@@ -1,0 +1,115 @@
+"""The reasoning trace attached to an answer: live while QwQ thinks, folded after.
+
+While thinking the block is open and streams, headed "Thinking… 12 s · 480 tokens".
+When the answer begins it folds to "Thought for 42 s · 3,412 tokens"; a click (or
+Space/Enter on the header) opens it again. A stored trace is put into the text view
+only the first time it is opened.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QTextCursor
+from PySide6.QtWidgets import QPlainTextEdit, QToolButton, QVBoxLayout, QWidget
+
+from app.ui.format import duration
+
+
+class ReasoningBlock(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.header = QToolButton(self)
+        self.header.setObjectName("reasoningHeader")
+        self.header.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.header.setAutoRaise(True)
+        self.header.setCheckable(True)
+        self.header.toggled.connect(self._set_open)
+        self.body = QPlainTextEdit(self)
+        self.body.setObjectName("reasoningBody")
+        self.body.setReadOnly(True)
+        self.body.setMaximumHeight(260)
+        self.body.setFrameShape(QPlainTextEdit.Shape.NoFrame)
+        font = QFont(self.body.font())
+        font.setItalic(True)
+        self.body.setFont(font)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.header, alignment=Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.body)
+        self._text_parts: list[str] = []
+        self._shown_parts = 0  # how many of the parts the view holds
+        self.tokens = 0
+        self.seconds = 0.0
+        self.thinking = False
+        self.finished = True
+        self._set_open(False)
+
+    # -- content -----------------------------------------------------------------------
+
+    @property
+    def text(self) -> str:
+        return "".join(self._text_parts)
+
+    def start(self) -> None:
+        """A new trace begins streaming: open, empty, "Thinking…"."""
+        self.thinking = True
+        self.finished = False
+        self.header.setChecked(True)
+        self._update_label()
+
+    def append(self, text: str, tokens: int, seconds: float) -> None:
+        self._text_parts.append(text)
+        self.tokens, self.seconds = tokens, seconds
+        if self.is_open:
+            self._sync_view()
+        self._update_label()
+
+    def conclude(self, *, tokens: int, seconds: float, finished: bool) -> None:
+        """The answer began or the reply ended: fold, with the final figures."""
+        self.thinking = False
+        self.tokens, self.seconds, self.finished = tokens, seconds, finished
+        self.header.setChecked(False)
+        self._update_label()
+
+    def set_stored(self, text: str, *, tokens: int, seconds: float, finished: bool) -> None:
+        """A trace from the store: folded, and rendered only when opened."""
+        self._text_parts = [text]
+        self._shown_parts = 0
+        self.body.clear()
+        self.conclude(tokens=tokens, seconds=seconds, finished=finished)
+
+    # -- view --------------------------------------------------------------------------
+
+    @property
+    def is_open(self) -> bool:
+        return self.header.isChecked()
+
+    def _set_open(self, on: bool) -> None:
+        self.header.setArrowType(Qt.ArrowType.DownArrow if on else Qt.ArrowType.RightArrow)
+        if on:
+            self._sync_view()
+        self.body.setVisible(on)
+
+    def _sync_view(self) -> None:
+        """Append only what the view does not hold yet (cost per token stays flat)."""
+        if self._shown_parts == len(self._text_parts):
+            return
+        bar = self.body.verticalScrollBar()
+        at_bottom = bar.value() >= bar.maximum() - 4
+        cursor = QTextCursor(self.body.document())
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        cursor.insertText("".join(self._text_parts[self._shown_parts :]))
+        self._shown_parts = len(self._text_parts)
+        if at_bottom:  # follow the stream only while the reader is at the end
+            bar.setValue(bar.maximum())
+
+    def _update_label(self) -> None:
+        figures = f"{duration(self.seconds)} · {self.tokens:,} tokens"
+        if self.thinking:
+            label = f"Thinking… {figures}"
+        elif self.finished:
+            label = f"Thought for {figures}"
+        else:
+            label = f"Thinking stopped after {figures} (unfinished)"
+        self.header.setText(label)

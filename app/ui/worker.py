@@ -1,0 +1,90 @@
+"""The one worker pattern: long work on a QThread, results handed to the GUI thread.
+
+``Job(work)`` runs ``work()`` on its own thread. If it returns an iterator, the
+iterator is consumed on that thread too and its items reach the GUI thread in
+batches through ``items`` at most ~60 times a second, however fast they come (a
+token stream is coalesced to the screen's frame rate). Then ``done`` carries the
+return value, or ``failed`` the exception. Nothing here blocks the GUI thread.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from PySide6.QtCore import QObject, QThread, QTimer, Signal
+
+FRAME_MS = 16
+
+
+class _Thread(QThread):
+    def __init__(self, job: Job) -> None:
+        super().__init__()
+        self._job = job
+
+    def run(self) -> None:
+        self._job._run_on_thread()
+
+
+class Job(QObject):
+    items = Signal(list)  # a batch of items from the iterator, in order
+    done = Signal(object)  # the work's return value (None for an iterator)
+    failed = Signal(object)  # the exception
+
+    def __init__(self, work: Callable[[], Any], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._work = work
+        self._pending: deque[Any] = deque()
+        self._lock = threading.Lock()
+        self._finished = False
+        self._result: Any = None
+        self._error: BaseException | None = None
+        self._thread = _Thread(self)
+        self._timer = QTimer(self)
+        self._timer.setInterval(FRAME_MS)
+        self._timer.timeout.connect(self._drain)
+
+    def start(self) -> Job:
+        self._timer.start()
+        self._thread.start()
+        return self
+
+    @property
+    def running(self) -> bool:
+        return self._timer.isActive()
+
+    def _run_on_thread(self) -> None:
+        try:
+            result = self._work()
+            if isinstance(result, Iterator):
+                for item in result:
+                    with self._lock:
+                        self._pending.append(item)
+                result = None
+            self._result = result
+        except BaseException as e:  # handed to the GUI thread
+            self._error = e
+        finally:
+            with self._lock:
+                self._finished = True
+
+    def _drain(self) -> None:
+        with self._lock:
+            batch = list(self._pending)
+            self._pending.clear()
+            finished = self._finished
+        if batch:
+            self.items.emit(batch)
+        if finished:
+            self._timer.stop()
+            self._thread.wait()
+            if self._error is not None:
+                self.failed.emit(self._error)
+            else:
+                self.done.emit(self._result)
+
+    def wait(self, ms: int = 30_000) -> bool:
+        """Block until the thread ends (tests and shutdown only)."""
+        return bool(self._thread.wait(ms))

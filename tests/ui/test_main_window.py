@@ -1,0 +1,161 @@
+"""The real window, driven with pytest-qt, on real llama.cpp with scripted models."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from app.store.conversations import ConversationStore
+from app.ui.chat_view import AssistantMessage, UserMessage
+from app.ui.main_window import MainWindow
+from tests.fixtures.models import ScriptFactory
+
+ANSWER_SCRIPT = [
+    "Let me add the odd numbers.",
+    " 1+3+5+7+9+11+13+15+17+19.",
+    " That is 10 squared.\n",
+    "</think>",
+    "\n\n",
+    "The sum is **100**.\n\n",
+    "| n | sum |\n|---|---|\n| 10 | 100 |\n",
+]
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[ConversationStore]:
+    with ConversationStore(tmp_path / "data") as s:
+        yield s
+
+
+def open_window(qtbot: QtBot, store: ConversationStore, model: Path | None) -> MainWindow:
+    window = MainWindow(store, str(model) if model else None)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    if model is not None:
+        qtbot.waitUntil(lambda: window.session is not None, timeout=30_000)
+    return window
+
+
+def ask(qtbot: QtBot, window: MainWindow, text: str) -> None:
+    window.composer.setFocus()
+    qtbot.keyClicks(window.composer, text)
+    qtbot.keyClick(window.composer, Qt.Key.Key_Return)
+
+
+def assistant_widgets(window: MainWindow) -> list[AssistantMessage]:
+    return [w for w in window.chat.messages() if isinstance(w, AssistantMessage)]
+
+
+def test_first_run_without_a_model(qtbot: QtBot, store: ConversationStore) -> None:
+    window = open_window(qtbot, store, None)
+    assert window.windowTitle() == "QwQ Desktop — New chat"
+    assert window.pages.currentWidget() is window.first_run
+    ask(qtbot, window, "hello")
+    assert "Load a model first" in window.model_label.text()
+    assert window.composer.toPlainText() == "hello"  # nothing typed is lost
+
+
+def test_a_bad_model_file_gets_the_engines_clear_error(
+    qtbot: QtBot, store: ConversationStore, tmp_path: Path
+) -> None:
+    bogus = tmp_path / "notes.gguf"
+    bogus.write_text("not a model\n" * 20)
+    window = MainWindow(store, str(bogus))
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: "Could not load" in window.model_label.text(), timeout=10_000)
+    assert "Not a GGUF model file" in window.model_label.text()
+
+
+def test_send_then_reasoning_folds_and_the_answer_renders(
+    qtbot: QtBot, store: ConversationStore, scripted: ScriptFactory
+) -> None:
+    model = scripted(ANSWER_SCRIPT)
+    window = open_window(qtbot, store, model.path)
+    assert "Scripted QwQ" in window.model_label.text() and "CPU" in window.model_label.text()
+    ask(qtbot, window, "What is the sum of the first 10 odd numbers?")
+    assert window.composer.toPlainText() == ""
+    qtbot.waitUntil(lambda: not window.live, timeout=30_000)
+    (reply,) = assistant_widgets(window)
+    block = reply.reasoning
+    assert not block.is_open
+    assert block.header.text().startswith("Thought for ") and "4 tokens" in block.header.text()
+    assert block.text == "Let me add the odd numbers. 1+3+5+7+9+11+13+15+17+19. That is 10 squared."
+    assert reply.answer.markdown == "The sum is **100**.\n\n| n | sum |\n|---|---|\n| 10 | 100 |\n"
+    assert reply.answer.document().toPlainText().startswith("The sum is 100.")
+    block.header.click()  # one click opens it again
+    assert block.is_open and "10 squared" in block.body.toPlainText()
+    assert window.windowTitle() == "QwQ Desktop — What is the sum of the first 10 odd numbers?"
+    (c,) = store.conversations()
+    assert [m.role for m in store.branch(c.id)] == ["user", "assistant"]
+    assert store.branch(c.id)[1].reasoning == block.text
+
+
+def test_thinking_streams_live_and_stop_keeps_it(
+    qtbot: QtBot, store: ConversationStore, scripted: ScriptFactory
+) -> None:
+    model = scripted([f" step {i}." for i in range(40)], loop=True)
+    window = open_window(qtbot, store, model.path)
+    ask(qtbot, window, "think forever")
+    qtbot.waitUntil(
+        lambda: (
+            bool(assistant_widgets(window)) and assistant_widgets(window)[0].reasoning.tokens > 50
+        )
+    )
+    block = assistant_widgets(window)[0].reasoning
+    assert block.is_open and block.header.text().startswith("Thinking… ")
+    assert window.stop_button.isVisible() and not window.send_button.isVisible()
+    qtbot.keyClick(window.composer, Qt.Key.Key_Escape)  # Esc stops, even while typing
+    qtbot.waitUntil(lambda: not window.live, timeout=30_000)
+    reply = assistant_widgets(window)[0]
+    assert reply.reasoning.header.text().startswith("Thinking stopped after ")
+    assert "unfinished" in reply.reasoning.header.text()
+    assert "Stopped by you." in reply.footer.text()
+    (c,) = store.conversations()
+    saved = store.branch(c.id)[1]
+    assert saved.finish_reason == "cancelled" and saved.reasoning.startswith("step 0. step 1.")
+
+
+def test_switching_conversations_while_generating(
+    qtbot: QtBot, store: ConversationStore, scripted: ScriptFactory
+) -> None:
+    model = scripted([f" idea {i}." for i in range(40)], loop=True)
+    window = open_window(qtbot, store, model.path)
+    ask(qtbot, window, "first conversation")
+    qtbot.waitUntil(lambda: bool(window.live))
+    (busy_id,) = window.live
+    live_widget = window.live[busy_id].widget
+    window.new_chat()  # leave it while it generates
+    assert window.chat.messages() == []
+    tokens_when_left = live_widget.reasoning.tokens
+    qtbot.waitUntil(lambda: live_widget.reasoning.tokens > tokens_when_left + 100)  # it goes on
+    window.open_conversation(busy_id)  # and is shown again, live
+    assert live_widget in window.chat.messages()
+    assert isinstance(window.chat.messages()[0], UserMessage)
+    window.stop()
+    qtbot.waitUntil(lambda: not window.live, timeout=30_000)
+
+
+def test_restart_finds_everything(qtbot: QtBot, tmp_path: Path, scripted: ScriptFactory) -> None:
+    model = scripted(ANSWER_SCRIPT)
+    with ConversationStore(tmp_path / "data") as store:
+        window = open_window(qtbot, store, model.path)
+        ask(qtbot, window, "Sum of odd numbers?")
+        qtbot.waitUntil(lambda: not window.live, timeout=30_000)
+        window.close()
+    with ConversationStore(tmp_path / "data") as store:
+        window = open_window(qtbot, store, None)
+        titles = [window.sidebar.item(i).text() for i in range(window.sidebar.count())]
+        assert titles == ["Today", "Sum of odd numbers?"]
+        window.sidebar.itemClicked.emit(window.sidebar.item(1))
+        (reply,) = assistant_widgets(window)
+        assert reply.answer.markdown.startswith("The sum is **100**.")
+        assert not reply.reasoning.is_open
+        assert reply.reasoning.body.toPlainText() == ""  # rendered only when opened
+        reply.reasoning.header.click()
+        assert "10 squared" in reply.reasoning.body.toPlainText()
+        window.close()
