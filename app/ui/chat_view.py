@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.core.events import GenerationDone
 from app.store.conversations import StoredMessage
@@ -14,13 +22,33 @@ from app.ui.format import duration
 from app.ui.reasoning_block import ReasoningBlock
 
 
-class UserMessage(QLabel):
+class UserMessage(QWidget):
+    """The user's message, with Edit (which resends it as a new branch)."""
+
     def __init__(self, text: str, parent: QWidget | None = None) -> None:
-        super().__init__(text, parent)
+        super().__init__(parent)
         self.setObjectName("userMessage")
-        self.setWordWrap(True)
-        self.setTextFormat(Qt.TextFormat.PlainText)
-        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.label = QLabel(text, self)
+        self.label.setWordWrap(True)
+        self.label.setTextFormat(Qt.TextFormat.PlainText)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.edit_button = _action("Edit", self)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.edit_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.edit_button.hide()
+
+    def text(self) -> str:
+        return self.label.text()
+
+
+def _action(text: str, parent: QWidget) -> QToolButton:
+    button = QToolButton(parent)
+    button.setText(text)
+    button.setAutoRaise(True)
+    button.setObjectName("messageAction")
+    return button
 
 
 class AssistantMessage(QWidget):
@@ -33,14 +61,47 @@ class AssistantMessage(QWidget):
         self.answer = AnswerView(self)
         self.footer = QLabel(self)
         self.footer.setObjectName("messageFooter")
+        # Actions, shown once the reply is complete: flip between answers, copy, regenerate.
+        self.previous_button = _action("‹", self)
+        self.position = QLabel(self)
+        self.next_button = _action("›", self)
+        self.copy_button = _action("Copy", self)
+        self.copy_all_button = _action("Copy with reasoning", self)
+        self.regenerate_button = _action("Regenerate", self)
+        self.action_row = QWidget(self)
+        row = QHBoxLayout(self.action_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        for w in (self.previous_button, self.position, self.next_button):
+            row.addWidget(w)
+        row.addStretch(1)
+        for w in (self.copy_button, self.copy_all_button, self.regenerate_button):
+            row.addWidget(w)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
         layout.addWidget(self.reasoning)
         layout.addWidget(self.answer)
         layout.addWidget(self.footer)
+        layout.addWidget(self.action_row)
         self.reasoning.hide()
         self.footer.hide()
+        self.action_row.hide()
+
+    def set_siblings(self, index: int, count: int) -> None:
+        """Which of the answers to the same message this is (1-based), for ‹ n/m ›."""
+        many = count > 1
+        for w in (self.previous_button, self.position, self.next_button):
+            w.setVisible(many)
+        self.position.setText(f"{index}/{count}")
+        self.previous_button.setEnabled(index > 1)
+        self.next_button.setEnabled(index < count)
+        self.action_row.show()
+
+    def copy_text(self, *, with_reasoning: bool) -> str:
+        answer = self.answer.markdown
+        if with_reasoning and self.reasoning.text:
+            return f"<details>\n<summary>Reasoning</summary>\n\n{self.reasoning.text}\n\n</details>\n\n{answer}"
+        return answer
 
     def show_stored(self, m: StoredMessage) -> None:
         if m.reasoning:

@@ -8,11 +8,12 @@ the user switches to another conversation and is shown again, live, on return.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -38,6 +39,7 @@ from app.ui.sidebar import group_label
 from app.ui.worker import Job
 
 APP_TITLE = "QwQ Desktop"
+RENDER_MIN_INTERVAL_S = 0.05
 
 
 class Composer(QPlainTextEdit):
@@ -74,6 +76,7 @@ class LiveReply:
     thinking_started: float | None = None
     answer_started: bool = False
     seen_events: bool = False
+    next_render: float = 0.0  # when the streaming answer may be re-rendered next
 
     def cancel(self) -> None:
         self.cancelled = True
@@ -90,6 +93,7 @@ class MainWindow(QMainWindow):
         self.conversation_id: int | None = None
         self.live: dict[int, LiveReply] = {}
         self._load_job: Job | None = None
+        self.editing: int | None = None  # a user message being edited
         self.resize(1100, 760)
         self._build()
         self.refresh_sidebar()
@@ -172,6 +176,7 @@ class MainWindow(QMainWindow):
         QShortcut(QKeySequence("Ctrl+N"), self, self.new_chat)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.stop)
         QShortcut(QKeySequence("Ctrl+O"), self, self.choose_model)
+        QShortcut(QKeySequence("Ctrl+Shift+C"), self, self.copy_last_answer)
 
     # -- model -------------------------------------------------------------------------
 
@@ -253,11 +258,14 @@ class MainWindow(QMainWindow):
             if live is not None and live.stored is not None and m.id == live.stored.message.id:
                 continue  # shown live below
             if m.role == "user":
-                self.chat.add(UserMessage(m.content))
+                user = UserMessage(m.content)
+                user.edit_button.show()
+                user.edit_button.clicked.connect(
+                    lambda _=False, m=m: self.start_edit(m.id, m.content)
+                )
+                self.chat.add(user)
             elif m.role == "assistant":
-                widget = AssistantMessage()
-                widget.show_stored(m)
-                self.chat.add(widget)
+                self.chat.add(self._stored_answer(m.id))
         if live is not None:
             self.chat.add(live.widget)
             live.widget.show()
@@ -265,6 +273,42 @@ class MainWindow(QMainWindow):
         self._show_page()
         self._update_buttons()
         self.composer.setFocus()
+
+    def _stored_answer(self, message_id: int) -> AssistantMessage:
+        m = self.store.message(message_id)
+        widget = AssistantMessage()
+        widget.show_stored(m)
+        siblings = [x.id for x in self.store.siblings(m.id)]
+        index = siblings.index(m.id)
+        widget.set_siblings(index + 1, len(siblings))
+        if index > 0:
+            widget.previous_button.clicked.connect(lambda: self.flip(siblings[index - 1]))
+        if index + 1 < len(siblings):
+            widget.next_button.clicked.connect(lambda: self.flip(siblings[index + 1]))
+        widget.regenerate_button.clicked.connect(lambda: self.regenerate(m.id))
+        widget.copy_button.clicked.connect(lambda: self.copy(widget, with_reasoning=False))
+        widget.copy_all_button.clicked.connect(lambda: self.copy(widget, with_reasoning=True))
+        return widget
+
+    def flip(self, message_id: int) -> None:
+        """Show another answer to the same message (or another edit of a message)."""
+        self.store.switch_to(message_id)
+        self.open_conversation(self.store.message(message_id).conversation_id)
+
+    def copy(self, widget: AssistantMessage, *, with_reasoning: bool) -> None:
+        QGuiApplication.clipboard().setText(widget.copy_text(with_reasoning=with_reasoning))
+
+    def copy_last_answer(self) -> None:
+        answers = [w for w in self.chat.messages() if isinstance(w, AssistantMessage)]
+        if answers:
+            self.copy(answers[-1], with_reasoning=False)
+
+    def start_edit(self, message_id: int, text: str) -> None:
+        """Put a sent message back in the composer; sending it starts a new branch."""
+        self.editing = message_id
+        self.composer.setPlainText(text)
+        self.composer.setFocus()
+        self.send_button.setText("Resend")
 
     def _detach_live(self) -> None:
         """Keep live replies' widgets alive when their conversation leaves the screen."""
@@ -301,16 +345,50 @@ class MainWindow(QMainWindow):
         if self.conversation_id is None:
             self.conversation_id = self.store.create().id
         cid = self.conversation_id
-        session = self.session
+        editing, self.editing = self.editing, None
+        self.send_button.setText("Send")
         self.composer.clear()
-        self.chat.add(UserMessage(text))
+        if editing is not None:
+            self._trim_view_after(editing)
+            self._start_reply(cid, text, lambda s: s.edit(editing, text))
+        else:
+            self._start_reply(cid, text, lambda s: s.reply(cid, text))
+
+    def regenerate(self, assistant_id: int) -> None:
+        if self.session is None or self.conversation_id in self.live:
+            return
+        self._trim_view_after(assistant_id)
+        self._start_reply(
+            self.store.message(assistant_id).conversation_id,
+            None,
+            lambda s: s.regenerate(assistant_id),
+        )
+
+    def _trim_view_after(self, message_id: int) -> None:
+        """Drop from the screen the message being replaced and what follows it."""
+        branch = (
+            [m.id for m in self.store.branch(self.conversation_id)] if self.conversation_id else []
+        )
+        if message_id not in branch:
+            return
+        for widget in self.chat.messages()[branch.index(message_id) :]:
+            self.chat.detach(widget)
+            widget.deleteLater()
+
+    def _start_reply(
+        self, cid: int, user_text: str | None, start: Callable[[ChatSession], StoredGeneration]
+    ) -> None:
+        session = self.session
+        assert session is not None
+        if user_text is not None:
+            self.chat.add(UserMessage(user_text))
         widget = AssistantMessage()
         self.chat.add(widget)
         live = LiveReply(cid, widget)
         self.live[cid] = live
 
         def work() -> object:
-            stored = session.reply(cid, text)
+            stored = start(session)
             live.stored = stored
             if live.cancelled:
                 stored.cancel()
@@ -361,8 +439,12 @@ class MainWindow(QMainWindow):
                 block.conclude(
                     tokens=live.reasoning_tokens, seconds=now - live.thinking_started, finished=True
                 )
-        if live.answer_parts:
+        if live.answer_parts and (done is not None or now >= live.next_render):
+            # Markdown is re-rendered whole, so its cost grows with the answer: render
+            # less often as it grows, keeping re-rendering under ~10% of the GUI's time.
+            t = time.perf_counter()
             live.widget.answer.set_markdown("".join(live.answer_parts))
+            live.next_render = now + max(RENDER_MIN_INTERVAL_S, 10 * (time.perf_counter() - t))
         elapsed = now - live.started
         if elapsed > 0 and live.conversation_id == self.conversation_id:
             produced = live.reasoning_tokens + len(live.answer_parts)
@@ -379,6 +461,11 @@ class MainWindow(QMainWindow):
     def _on_finished(self, live: LiveReply) -> None:
         self.live.pop(live.conversation_id, None)
         self.refresh_sidebar()
+        if live.conversation_id == self.conversation_id and live.stored is not None:
+            # Swap the live widget for the stored message, with its actions.
+            self.chat.detach(live.widget)
+            live.widget.deleteLater()
+            self.chat.add(self._stored_answer(live.stored.message.id))
         self._update_title()
         self._update_buttons()
 

@@ -159,3 +159,48 @@ def test_restart_finds_everything(qtbot: QtBot, tmp_path: Path, scripted: Script
         reply.reasoning.header.click()
         assert "10 squared" in reply.reasoning.body.toPlainText()
         window.close()
+
+
+def test_regenerate_flip_edit_and_copy(
+    qtbot: QtBot, store: ConversationStore, scripted: ScriptFactory
+) -> None:
+    from PySide6.QtGui import QGuiApplication
+
+    window = open_window(qtbot, store, scripted(ANSWER_SCRIPT).path)
+    ask(qtbot, window, "Sum of odd numbers?")
+    qtbot.waitUntil(lambda: not window.live, timeout=30_000)
+    (first,) = assistant_widgets(window)
+    assert first.regenerate_button.isVisible() and not first.previous_button.isVisible()
+
+    first.regenerate_button.click()  # a new answer; the old one is kept
+    qtbot.waitUntil(lambda: not window.live, timeout=30_000)
+    (second,) = assistant_widgets(window)
+    assert second.position.text() == "2/2" and second.previous_button.isEnabled()
+    second.previous_button.click()  # flip back
+    (shown,) = assistant_widgets(window)
+    assert shown.position.text() == "1/2"
+    (c,) = store.conversations()
+    assert len(store.messages(c.id)) == 3
+
+    shown.copy_all_button.click()
+    copied = QGuiApplication.clipboard().text()
+    assert (
+        "<details>" in copied and "10 squared" in copied and copied.endswith(shown.answer.markdown)
+    )
+    qtbot.keyClick(
+        window.composer,
+        Qt.Key.Key_C,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+    assert QGuiApplication.clipboard().text() == shown.answer.markdown
+
+    user = next(w for w in window.chat.messages() if isinstance(w, UserMessage))
+    user.edit_button.click()
+    assert window.composer.toPlainText() == "Sum of odd numbers?"
+    window.composer.setPlainText("Sum of the first ten odd numbers?")
+    qtbot.keyClick(window.composer, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not window.live, timeout=30_000)
+    users = [w.text() for w in window.chat.messages() if isinstance(w, UserMessage)]
+    assert users == ["Sum of the first ten odd numbers?"]
+    assert len(assistant_widgets(window)) == 1
+    assert len(store.messages(c.id)) == 5  # both branches are kept
