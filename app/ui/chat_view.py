@@ -38,6 +38,7 @@ class UserMessage(QWidget):
         layout.addWidget(self.label, 1)
         layout.addWidget(self.edit_button, 0, Qt.AlignmentFlag.AlignTop)
         self.edit_button.hide()
+        self.message_id: int | None = None
 
     def text(self) -> str:
         return self.label.text()
@@ -86,6 +87,7 @@ class AssistantMessage(QWidget):
         self.reasoning.hide()
         self.footer.hide()
         self.action_row.hide()
+        self.message_id: int | None = None
 
     def set_siblings(self, index: int, count: int) -> None:
         """Which of the answers to the same message this is (1-based), for ‹ n/m ›."""
@@ -104,6 +106,7 @@ class AssistantMessage(QWidget):
         return answer
 
     def show_stored(self, m: StoredMessage) -> None:
+        self.message_id = m.id
         if m.reasoning:
             self.reasoning.show()
             self.reasoning.set_stored(
@@ -175,6 +178,7 @@ class ChatView(QScrollArea):
 
     def add(self, widget: QWidget) -> None:
         self._layout.insertWidget(self._layout.count() - 1, widget)
+        widget.show()  # now, not on the next turn of the event loop
 
     def detach(self, widget: QWidget) -> None:
         """Take a live message out without deleting it (its reply goes on elsewhere)."""
@@ -189,6 +193,15 @@ class ChatView(QScrollArea):
             if widget is not None:
                 out.append(widget)
         return out
+
+    def reveal(self, message_id: int) -> None:
+        """Scroll to a message (a search hit) and stop following the stream."""
+        for widget in self.messages():
+            if getattr(widget, "message_id", None) == message_id:
+                self._follow = False
+                # After the layout has placed the freshly built messages.
+                QTimer.singleShot(0, lambda w=widget: self.ensureWidgetVisible(w, 0, 40))
+                return
 
     def _on_scroll(self, value: int) -> None:
         self._follow = value >= self.verticalScrollBar().maximum() - 8

@@ -11,16 +11,19 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMenu,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
@@ -33,12 +36,14 @@ from PySide6.QtWidgets import (
 from app.core.events import AnswerDelta, ChatEvent, GenerationDone, ReasoningDelta
 from app.engine.local_engine import LoadSettings, LocalEngine
 from app.session import ChatSession, StoredGeneration
-from app.store.conversations import ConversationStore
+from app.store.conversations import HIGHLIGHT_END, HIGHLIGHT_START, ConversationStore, SearchHit
+from app.store.export import conversation_to_dict
 from app.ui.chat_view import AssistantMessage, ChatView, UserMessage
 from app.ui.sidebar import group_label
 from app.ui.worker import Job
 
 APP_TITLE = "QwQ Desktop"
+ROLE_MESSAGE = Qt.ItemDataRole.UserRole + 1  # a search hit's message id
 RENDER_MIN_INTERVAL_S = 0.05
 
 
@@ -94,6 +99,7 @@ class MainWindow(QMainWindow):
         self.live: dict[int, LiveReply] = {}
         self._load_job: Job | None = None
         self.editing: int | None = None  # a user message being edited
+        self._filling = False  # the sidebar is being refilled: ignore its item changes
         self.resize(1100, 760)
         self._build()
         self.refresh_sidebar()
@@ -109,12 +115,26 @@ class MainWindow(QMainWindow):
         self.sidebar.itemClicked.connect(self._on_sidebar_click)
         self.sidebar.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.sidebar.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.sidebar.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.sidebar.customContextMenuRequested.connect(self._sidebar_menu)
+        self.sidebar.itemChanged.connect(self._on_item_renamed)
         new_button = QPushButton("New chat")
         new_button.clicked.connect(self.new_chat)
+        self.search_box = QLineEdit()
+        self.search_box.setObjectName("search")
+        self.search_box.setPlaceholderText("Search conversations  (Ctrl+K)")
+        self.search_box.setClearButtonEnabled(True)
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(150)
+        self._search_timer.timeout.connect(self._run_search)
+        self.search_box.textChanged.connect(lambda _: self._search_timer.start())
+        self._search_job: Job | None = None
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(8, 8, 8, 8)
         left_layout.addWidget(new_button)
+        left_layout.addWidget(self.search_box)
         left_layout.addWidget(self.sidebar)
 
         self.chat = ChatView()
@@ -169,7 +189,17 @@ class MainWindow(QMainWindow):
         self.context_meter.setFixedWidth(230)
         self.context_meter.setFormat("context %v / %m tokens")
         self.context_meter.hide()
+        self.undo_button = QPushButton("Undo")
+        self.undo_button.setObjectName("undo")
+        self.undo_button.clicked.connect(self.undo_delete)
+        self.undo_button.hide()
+        self._deleted: dict[str, Any] | None = None
+        self._undo_timer = QTimer(self)
+        self._undo_timer.setSingleShot(True)
+        self._undo_timer.setInterval(10_000)
+        self._undo_timer.timeout.connect(self.undo_button.hide)
         self.statusBar().addWidget(self.model_label, 1)
+        self.statusBar().addPermanentWidget(self.undo_button)
         self.statusBar().addPermanentWidget(self.speed_label)
         self.statusBar().addPermanentWidget(self.context_meter)
 
@@ -177,6 +207,7 @@ class MainWindow(QMainWindow):
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.stop)
         QShortcut(QKeySequence("Ctrl+O"), self, self.choose_model)
         QShortcut(QKeySequence("Ctrl+Shift+C"), self, self.copy_last_answer)
+        QShortcut(QKeySequence("Ctrl+K"), self, self.focus_search)
 
     # -- model -------------------------------------------------------------------------
 
@@ -220,6 +251,10 @@ class MainWindow(QMainWindow):
     # -- conversations -----------------------------------------------------------------
 
     def refresh_sidebar(self) -> None:
+        if self.search_box.text().strip():
+            self._run_search()
+            return
+        self._filling = True
         self.sidebar.clear()
         now = time.time()
         group = None
@@ -232,14 +267,114 @@ class MainWindow(QMainWindow):
                 group = label
             item = QListWidgetItem(c.title or "New chat")
             item.setData(Qt.ItemDataRole.UserRole, c.id)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
             self.sidebar.addItem(item)
             if c.id == self.conversation_id:
                 item.setSelected(True)
+        self._filling = False
+
+    # -- rename, pin, delete with undo --------------------------------------------------
+
+    def _sidebar_menu(self, pos: QPoint) -> None:
+        item = self.sidebar.itemAt(pos)
+        cid = item.data(Qt.ItemDataRole.UserRole) if item else None
+        if item is None or cid is None or item.data(ROLE_MESSAGE) is not None:
+            return
+        pinned = self.store.get(int(cid)).pinned
+        menu = QMenu(self)
+        menu.addAction("Rename", lambda: self.sidebar.editItem(item))
+        menu.addAction("Unpin" if pinned else "Pin", lambda: self.set_pinned(int(cid), not pinned))
+        menu.addAction("Delete", lambda: self.delete_conversation(int(cid)))
+        menu.popup(self.sidebar.viewport().mapToGlobal(pos))
+
+    def _on_item_renamed(self, item: QListWidgetItem) -> None:
+        cid = item.data(Qt.ItemDataRole.UserRole)
+        if self._filling or cid is None:
+            return
+        title = item.text().strip()
+        if title and title != self.store.get(int(cid)).title:
+            self.store.rename(int(cid), title)
+            self._update_title()
+        self.refresh_sidebar()
+
+    def set_pinned(self, conversation_id: int, pinned: bool) -> None:
+        self.store.set_pinned(conversation_id, pinned)
+        self.refresh_sidebar()
+
+    def delete_conversation(self, conversation_id: int) -> None:
+        """Delete now; Undo (in the status bar, for 10 s) brings it back whole."""
+        if conversation_id in self.live:
+            self.live[conversation_id].cancel()
+            return  # delete once the reply has stopped: the user can ask again
+        conversation = self.store.get(conversation_id)
+        self._deleted = conversation_to_dict(self.store, conversation)
+        self.store.delete(conversation_id)
+        if self.conversation_id == conversation_id:
+            self.new_chat()
+        self.refresh_sidebar()
+        title = conversation.title or "New chat"
+        self.undo_button.setText(f"Undo delete of “{title[:40]}”")
+        self.undo_button.show()
+        self._undo_timer.start()
+
+    def undo_delete(self) -> None:
+        if self._deleted is None:
+            return
+        (cid,) = self.store.restore([self._deleted])
+        self._deleted = None
+        self.undo_button.hide()
+        self.refresh_sidebar()
+        self.open_conversation(cid)
+
+    # -- search ------------------------------------------------------------------------
+
+    def focus_search(self) -> None:
+        self.search_box.setFocus()
+        self.search_box.selectAll()
+
+    def _run_search(self) -> None:
+        text = self.search_box.text()
+        if not text.strip():
+            self.refresh_sidebar()
+            return
+        job = Job(lambda: self.store.search(text), self)
+        job.done.connect(lambda hits: self._show_hits(text, hits))
+        job.failed.connect(lambda e: self.model_label.setText(f"Search failed: {e}"))
+        self._search_job = job.start()
+
+    def _show_hits(self, text: str, hits: list[SearchHit]) -> None:
+        if text != self.search_box.text():
+            return  # a newer search is on its way
+        self._filling = True
+        self.sidebar.clear()
+        if not hits:
+            empty = QListWidgetItem("No matches")
+            empty.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.sidebar.addItem(empty)
+        for hit in hits:
+            snippet = hit.snippet.replace(HIGHLIGHT_START, "«").replace(HIGHLIGHT_END, "»")
+            where = {
+                "title": "title",
+                "answer": "answer",
+                "reasoning": "reasoning",
+                "prompt": "you",
+            }
+            item = QListWidgetItem(f"{hit.title or 'New chat'}\n  {where[hit.field]}: {snippet}")
+            item.setData(Qt.ItemDataRole.UserRole, hit.conversation_id)
+            item.setData(ROLE_MESSAGE, hit.message_id)
+            self.sidebar.addItem(item)
+        self._filling = False
 
     def _on_sidebar_click(self, item: QListWidgetItem) -> None:
         cid = item.data(Qt.ItemDataRole.UserRole)
-        if cid is not None:
-            self.open_conversation(int(cid))
+        if cid is None:
+            return
+        message_id = item.data(ROLE_MESSAGE)
+        if message_id is not None:
+            self.store.switch_to(int(message_id))  # the branch holding the match
+        self.open_conversation(int(cid))
+        if message_id is not None:
+            self.chat.reveal(int(message_id))
 
     def new_chat(self) -> None:
         self._detach_live()
@@ -259,6 +394,7 @@ class MainWindow(QMainWindow):
                 continue  # shown live below
             if m.role == "user":
                 user = UserMessage(m.content)
+                user.message_id = m.id
                 user.edit_button.show()
                 user.edit_button.clicked.connect(
                     lambda _=False, m=m: self.start_edit(m.id, m.content)

@@ -204,3 +204,52 @@ def test_regenerate_flip_edit_and_copy(
     assert users == ["Sum of the first ten odd numbers?"]
     assert len(assistant_widgets(window)) == 1
     assert len(store.messages(c.id)) == 5  # both branches are kept
+
+
+def sidebar_titles(window: MainWindow) -> list[str]:
+    return [window.sidebar.item(i).text() for i in range(window.sidebar.count())]
+
+
+def test_rename_pin_delete_with_undo(qtbot: QtBot, store: ConversationStore) -> None:
+    a = store.create(title="Alpha")
+    b = store.create(title="Beta")
+    window = open_window(qtbot, store, None)
+    window.refresh_sidebar()
+    assert sidebar_titles(window) == ["Today", "Beta", "Alpha"]
+    item = window.sidebar.item(2)
+    item.setText("Alpha, renamed")  # what inline editing does
+    assert store.get(a.id).title == "Alpha, renamed" and store.get(a.id).title_is_custom
+    window.set_pinned(a.id, True)
+    assert sidebar_titles(window) == ["Pinned", "Alpha, renamed", "Today", "Beta"]
+
+    window.open_conversation(b.id)
+    window.delete_conversation(b.id)
+    assert sidebar_titles(window) == ["Pinned", "Alpha, renamed"]
+    assert window.windowTitle() == "QwQ Desktop — New chat"
+    assert window.undo_button.isVisible()
+    window.undo_button.click()
+    assert "Beta" in sidebar_titles(window)
+    assert window.windowTitle() == "QwQ Desktop — Beta"
+
+
+def test_search_opens_the_message_it_found(
+    qtbot: QtBot, store: ConversationStore, scripted: ScriptFactory
+) -> None:
+    other = store.create(title="Cooking")
+    store.add_message(other.id, "user", "How long to boil pasta?", parent_id=None)
+    window = open_window(qtbot, store, scripted(ANSWER_SCRIPT).path)
+    ask(qtbot, window, "Sum of odd numbers?")
+    qtbot.waitUntil(lambda: not window.live, timeout=30_000)
+    window.new_chat()
+    qtbot.keyClick(window, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    assert window.search_box.hasFocus()
+    qtbot.keyClicks(window.search_box, "squar")  # a word of the reasoning, as a prefix
+    qtbot.waitUntil(lambda: any("reasoning:" in t for t in sidebar_titles(window)), timeout=10_000)
+    (hit,) = [t for t in sidebar_titles(window) if "reasoning:" in t]
+    assert hit.startswith("Sum of odd numbers?") and "«squared»" in hit
+    row = sidebar_titles(window).index(hit)
+    window.sidebar.itemClicked.emit(window.sidebar.item(row))
+    assert window.windowTitle() == "QwQ Desktop — Sum of odd numbers?"
+    assert len(assistant_widgets(window)) == 1
+    window.search_box.clear()
+    qtbot.waitUntil(lambda: "Cooking" in sidebar_titles(window), timeout=10_000)
