@@ -12,6 +12,7 @@ from app.core.logging_setup import setup_logging
 from app.core.paths import AppPaths
 from app.store.conversations import ConversationStore
 from app.ui.main_window import APP_TITLE, MainWindow
+from app.ui.theme import apply_theme
 
 
 def run_window(model_path: str | None) -> int:
@@ -28,6 +29,7 @@ def run_window(model_path: str | None) -> int:
         QMessageBox.critical(None, APP_TITLE, str(e))
         return 2
     window = MainWindow(store, model_path)
+    apply_theme(app, window.settings.theme)
     if store.recovered is not None:
         QMessageBox.warning(
             window,

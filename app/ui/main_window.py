@@ -16,6 +16,7 @@ from typing import Any
 from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -34,17 +35,19 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.events import AnswerDelta, ChatEvent, GenerationDone, ReasoningDelta
+from app.core.settings import AppSettings
 from app.engine.local_engine import LoadSettings, LocalEngine
 from app.session import ChatSession, StoredGeneration
 from app.store.conversations import HIGHLIGHT_END, HIGHLIGHT_START, ConversationStore, SearchHit
 from app.store.export import conversation_to_dict
 from app.ui.chat_view import AssistantMessage, ChatView, UserMessage
+from app.ui.settings_dialog import SettingsDialog, SystemPromptDialog
 from app.ui.sidebar import group_label
+from app.ui.theme import apply_theme
 from app.ui.worker import Job
 
 APP_TITLE = "QwQ Desktop"
 ROLE_MESSAGE = Qt.ItemDataRole.UserRole + 1  # a search hit's message id
-RENDER_MIN_INTERVAL_S = 0.05
 
 
 class Composer(QPlainTextEdit):
@@ -81,7 +84,6 @@ class LiveReply:
     thinking_started: float | None = None
     answer_started: bool = False
     seen_events: bool = False
-    next_render: float = 0.0  # when the streaming answer may be re-rendered next
 
     def cancel(self) -> None:
         self.cancelled = True
@@ -93,6 +95,7 @@ class MainWindow(QMainWindow):
     def __init__(self, store: ConversationStore, model_path: str | None = None) -> None:
         super().__init__()
         self.store = store
+        self.settings = AppSettings.load()
         self.engine: LocalEngine | None = None
         self.session: ChatSession | None = None
         self.conversation_id: int | None = None
@@ -173,6 +176,16 @@ class MainWindow(QMainWindow):
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 8, 8)
+        tools = QHBoxLayout()
+        self.system_button = QPushButton("System prompt…")
+        self.system_button.setObjectName("systemPrompt")
+        self.system_button.clicked.connect(self.edit_system_prompt)
+        settings_button = QPushButton("Settings")
+        settings_button.clicked.connect(self.open_settings)
+        tools.addStretch(1)
+        tools.addWidget(self.system_button)
+        tools.addWidget(settings_button)
+        right_layout.addLayout(tools)
         right_layout.addWidget(self.pages, 1)
         right_layout.addLayout(row)
 
@@ -208,6 +221,7 @@ class MainWindow(QMainWindow):
         QShortcut(QKeySequence("Ctrl+O"), self, self.choose_model)
         QShortcut(QKeySequence("Ctrl+Shift+C"), self, self.copy_last_answer)
         QShortcut(QKeySequence("Ctrl+K"), self, self.focus_search)
+        QShortcut(QKeySequence("Ctrl+,"), self, self.open_settings)
 
     # -- model -------------------------------------------------------------------------
 
@@ -223,13 +237,21 @@ class MainWindow(QMainWindow):
         old = self.engine
         if old is not None and not self.live:
             old.close()
-        job = Job(lambda: LocalEngine(path, LoadSettings()), self)
+        settings = self.settings
+        load = LoadSettings(
+            context_length=settings.context_length,
+            gpu_layers=settings.gpu_layers,
+            threads=settings.threads,
+        )
+        job = Job(lambda: LocalEngine(path, load), self)
         job.done.connect(self._on_model_loaded)
         job.failed.connect(self._on_model_failed)
         self._load_job = job.start()
 
     def _on_model_loaded(self, engine: LocalEngine) -> None:
         self.engine = engine
+        self.settings.last_model = str(engine.info.path)
+        self._save_settings()
         self.session = ChatSession(self.store, engine)
         info = engine.info
         where = (
@@ -452,11 +474,16 @@ class MainWindow(QMainWindow):
             if live.widget.parent() is not None:
                 self.chat.detach(live.widget)
 
+    def _update_system_button(self) -> None:
+        has = bool(self.conversation_id and self.store.get(self.conversation_id).system_prompt)
+        self.system_button.setText("System prompt ✓" if has else "System prompt…")
+
     def _update_title(self) -> None:
         title = "New chat"
         if self.conversation_id is not None:
             title = self.store.get(self.conversation_id).title or "New chat"
         self.setWindowTitle(f"{APP_TITLE} — {title}")
+        self._update_system_button()
 
     def _show_page(self) -> None:
         empty = self.engine is None and self.conversation_id is None
@@ -484,11 +511,12 @@ class MainWindow(QMainWindow):
         editing, self.editing = self.editing, None
         self.send_button.setText("Send")
         self.composer.clear()
+        sampling = self.settings.sampling_settings()
         if editing is not None:
             self._trim_view_after(editing)
-            self._start_reply(cid, text, lambda s: s.edit(editing, text))
+            self._start_reply(cid, text, lambda s: s.edit(editing, text, sampling))
         else:
-            self._start_reply(cid, text, lambda s: s.reply(cid, text))
+            self._start_reply(cid, text, lambda s: s.reply(cid, text, sampling))
 
     def regenerate(self, assistant_id: int) -> None:
         if self.session is None or self.conversation_id in self.live:
@@ -575,12 +603,9 @@ class MainWindow(QMainWindow):
                 block.conclude(
                     tokens=live.reasoning_tokens, seconds=now - live.thinking_started, finished=True
                 )
-        if live.answer_parts and (done is not None or now >= live.next_render):
-            # Markdown is re-rendered whole, so its cost grows with the answer: render
-            # less often as it grows, keeping re-rendering under ~10% of the GUI's time.
-            t = time.perf_counter()
-            live.widget.answer.set_markdown("".join(live.answer_parts))
-            live.next_render = now + max(RENDER_MIN_INTERVAL_S, 10 * (time.perf_counter() - t))
+        if live.answer_parts and done is None:
+            # Only the block being written is re-rendered (see AnswerView).
+            live.widget.answer.set_markdown("".join(live.answer_parts), streaming=True)
         elapsed = now - live.started
         if elapsed > 0 and live.conversation_id == self.conversation_id:
             produced = live.reasoning_tokens + len(live.answer_parts)
@@ -608,6 +633,39 @@ class MainWindow(QMainWindow):
     def _on_failed(self, live: LiveReply, error: BaseException) -> None:
         live.widget.set_footer(f"Could not answer: {error}")
         self._on_finished(live)
+
+    # -- settings ----------------------------------------------------------------------
+
+    def open_settings(self) -> None:
+        dialog = SettingsDialog(self.settings, self)
+        if dialog.exec() == SettingsDialog.DialogCode.Accepted:
+            self.apply_settings(dialog.result_settings())
+
+    def apply_settings(self, settings: AppSettings) -> None:
+        self.settings = settings
+        self._save_settings()
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, settings.theme)
+
+    def _save_settings(self) -> None:
+        try:
+            self.settings.save()
+        except OSError as e:
+            self.model_label.setText(f"Could not save the settings: {e}")
+
+    def edit_system_prompt(self) -> None:
+        current = self.store.get(self.conversation_id).system_prompt if self.conversation_id else ""
+        dialog = SystemPromptDialog(current, self)
+        if dialog.exec() == SystemPromptDialog.DialogCode.Accepted:
+            self.set_system_prompt(dialog.text())
+
+    def set_system_prompt(self, text: str) -> None:
+        if self.conversation_id is None:
+            self.conversation_id = self.store.create().id
+            self.refresh_sidebar()
+        self.store.update_settings(self.conversation_id, system_prompt=text)
+        self.system_button.setText("System prompt ✓" if text else "System prompt…")
 
     # -- shutdown ----------------------------------------------------------------------
 

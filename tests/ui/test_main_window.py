@@ -36,6 +36,8 @@ def open_window(qtbot: QtBot, store: ConversationStore, model: Path | None) -> M
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
+    window.activateWindow()  # shortcuts (Esc, Ctrl+K...) need the active window
+    qtbot.waitActive(window)
     if model is not None:
         qtbot.waitUntil(lambda: window.session is not None, timeout=30_000)
     return window
@@ -45,6 +47,15 @@ def ask(qtbot: QtBot, window: MainWindow, text: str) -> None:
     window.composer.setFocus()
     qtbot.keyClicks(window.composer, text)
     qtbot.keyClick(window.composer, Qt.Key.Key_Return)
+
+
+def press_shortcut(window: MainWindow, keys: str) -> None:
+    """Trigger the window's shortcut for ``keys`` (key events to an offscreen window are
+    not reliably matched to shortcuts: the binding and its action are what is tested)."""
+    from PySide6.QtGui import QKeySequence, QShortcut
+
+    (shortcut,) = [s for s in window.findChildren(QShortcut) if s.key() == QKeySequence(keys)]
+    shortcut.activated.emit()
 
 
 def assistant_widgets(window: MainWindow) -> list[AssistantMessage]:
@@ -86,7 +97,8 @@ def test_send_then_reasoning_folds_and_the_answer_renders(
     assert block.header.text().startswith("Thought for ") and "4 tokens" in block.header.text()
     assert block.text == "Let me add the odd numbers. 1+3+5+7+9+11+13+15+17+19. That is 10 squared."
     assert reply.answer.markdown == "The sum is **100**.\n\n| n | sum |\n|---|---|\n| 10 | 100 |\n"
-    assert reply.answer.document().toPlainText().startswith("The sum is 100.")
+    (prose,) = reply.answer.views()  # the finished answer: prose merged into one view
+    assert prose.document().toPlainText().startswith("The sum is 100.")
     block.header.click()  # one click opens it again
     assert block.is_open and "10 squared" in block.body.toPlainText()
     assert window.windowTitle() == "QwQ Desktop — What is the sum of the first 10 odd numbers?"
@@ -109,7 +121,7 @@ def test_thinking_streams_live_and_stop_keeps_it(
     block = assistant_widgets(window)[0].reasoning
     assert block.is_open and block.header.text().startswith("Thinking… ")
     assert window.stop_button.isVisible() and not window.send_button.isVisible()
-    qtbot.keyClick(window.composer, Qt.Key.Key_Escape)  # Esc stops, even while typing
+    press_shortcut(window, "Esc")  # Esc stops
     qtbot.waitUntil(lambda: not window.live, timeout=30_000)
     reply = assistant_widgets(window)[0]
     assert reply.reasoning.header.text().startswith("Thinking stopped after ")
@@ -241,8 +253,8 @@ def test_search_opens_the_message_it_found(
     ask(qtbot, window, "Sum of odd numbers?")
     qtbot.waitUntil(lambda: not window.live, timeout=30_000)
     window.new_chat()
-    qtbot.keyClick(window, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
-    assert window.search_box.hasFocus()
+    press_shortcut(window, "Ctrl+K")
+    qtbot.waitUntil(window.search_box.hasFocus)
     qtbot.keyClicks(window.search_box, "squar")  # a word of the reasoning, as a prefix
     qtbot.waitUntil(lambda: any("reasoning:" in t for t in sidebar_titles(window)), timeout=10_000)
     (hit,) = [t for t in sidebar_titles(window) if "reasoning:" in t]
@@ -253,3 +265,38 @@ def test_search_opens_the_message_it_found(
     assert len(assistant_widgets(window)) == 1
     window.search_box.clear()
     qtbot.waitUntil(lambda: "Cooking" in sidebar_titles(window), timeout=10_000)
+
+
+def test_settings_reach_replies_and_persist(
+    qtbot: QtBot, store: ConversationStore, scripted: ScriptFactory
+) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from app.core.settings import AppSettings
+    from app.ui.settings_dialog import MATH_PROMPT, SettingsDialog
+
+    window = open_window(qtbot, store, scripted(ANSWER_SCRIPT).path)
+    dialog = SettingsDialog(window.settings, window)
+    qtbot.addWidget(dialog)
+    assert dialog.temperature.value() == 0.6 and dialog.top_k.value() == 40
+    dialog.temperature.setValue(0.3)
+    dialog.theme.setCurrentIndex(dialog.theme.findData("dark"))
+    window.apply_settings(dialog.result_settings())
+    assert AppSettings.load().theme == "dark"
+    assert AppSettings.load().sampling_settings().temperature == 0.3
+    app = QApplication.instance()
+    assert isinstance(app, QApplication) and app.style().name().lower() == "fusion"
+
+    window.set_system_prompt(MATH_PROMPT)  # on a new chat: the conversation starts here
+    assert window.system_button.text() == "System prompt ✓"
+    ask(qtbot, window, "What is 2+3?")
+    qtbot.waitUntil(lambda: not window.live, timeout=30_000)
+    (c,) = store.conversations()
+    assert store.get(c.id).system_prompt == MATH_PROMPT
+    assert store.get(c.id).sampling["temperature"] == 0.3
+
+    dialog.temperature.setValue(1.5)
+    dialog._show_sampling(
+        __import__("app.core.sampling", fromlist=["SamplingSettings"]).SamplingSettings()
+    )
+    assert dialog.temperature.value() == 0.6  # reset to the model card

@@ -1,0 +1,63 @@
+"""The app's settings: a JSON file in the config folder, read leniently, written atomically."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any, Literal
+
+from app.core.paths import AppPaths
+from app.core.sampling import SamplingSettings
+
+log = logging.getLogger(__name__)
+FILE_NAME = "settings.json"
+Theme = Literal["system", "light", "dark"]
+
+
+@dataclass
+class AppSettings:
+    sampling: dict[str, Any] = field(default_factory=lambda: SamplingSettings().to_dict())
+    context_length: int | None = None  # None: 32,768
+    gpu_layers: int | None = None  # None: automatic
+    threads: int | None = None  # None: llama.cpp's choice
+    theme: Theme = "system"
+    last_model: str = ""
+
+    def sampling_settings(self) -> SamplingSettings:
+        return SamplingSettings.from_dict(self.sampling)
+
+    @staticmethod
+    def path(paths: AppPaths | None = None) -> Path:
+        return (paths or AppPaths.current()).config / FILE_NAME
+
+    @staticmethod
+    def load(paths: AppPaths | None = None) -> AppSettings:
+        """The saved settings; anything missing or unreadable falls back to the default."""
+        path = AppSettings.path(paths)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return AppSettings()
+        except (OSError, ValueError) as e:
+            log.warning("settings unreadable, using defaults: %s: %s", path, e)
+            return AppSettings()
+        known = {f.name for f in fields(AppSettings)}
+        settings = AppSettings()
+        for key, value in data.items() if isinstance(data, dict) else ():
+            if key in known:
+                setattr(settings, key, value)
+        if settings.theme not in ("system", "light", "dark"):
+            settings.theme = "system"
+        settings.sampling = settings.sampling_settings().to_dict()
+        return settings
+
+    def save(self, paths: AppPaths | None = None) -> None:
+        """Write to a temporary file and rename it over the old one: never half a file."""
+        path = AppSettings.path(paths)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")
+        os.replace(tmp, path)

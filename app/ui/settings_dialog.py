@@ -1,0 +1,180 @@
+"""Settings (Ctrl+,): sampling with the model card's defaults, loading, theme, data folder."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.paths import AppPaths
+from app.core.sampling import SamplingSettings
+from app.core.settings import AppSettings
+
+MATH_PROMPT = "Please reason step by step, and put your final answer within \\boxed{}."
+
+
+def _double(low: float, high: float, step: float, decimals: int = 2) -> QDoubleSpinBox:
+    box = QDoubleSpinBox()
+    box.setRange(low, high)
+    box.setSingleStep(step)
+    box.setDecimals(decimals)
+    return box
+
+
+class _Optional(QWidget):
+    """A number, or "Automatic"."""
+
+    def __init__(self, low: int, high: int, auto_label: str) -> None:
+        super().__init__()
+        self.auto = QCheckBox(auto_label)
+        self.value = QSpinBox()
+        self.value.setRange(low, high)
+        self.auto.toggled.connect(lambda on: self.value.setEnabled(not on))
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.auto)
+        row.addWidget(self.value, 1)
+
+    def set(self, value: int | None, fallback: int) -> None:
+        self.auto.setChecked(value is None)
+        self.value.setValue(fallback if value is None else value)
+        self.value.setEnabled(value is not None)
+
+    def get(self) -> int | None:
+        return None if self.auto.isChecked() else self.value.value()
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, settings: AppSettings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.settings = settings
+
+        sampling = QGroupBox("Sampling (defaults: the QwQ-32B model card)")
+        form = QFormLayout(sampling)
+        self.temperature = _double(0.0, 5.0, 0.05)
+        self.top_p = _double(0.01, 1.0, 0.01)
+        self.top_k = QSpinBox()
+        self.top_k.setRange(0, 1000)
+        self.min_p = _double(0.0, 1.0, 0.01)
+        self.presence = _double(-2.0, 2.0, 0.1)
+        self.repeat = _double(0.5, 2.0, 0.05)
+        self.max_tokens = _Optional(1, 131072, "Until done")
+        form.addRow("Temperature", self.temperature)
+        form.addRow("Top P", self.top_p)
+        form.addRow("Top K", self.top_k)
+        form.addRow("Min P", self.min_p)
+        form.addRow("Presence penalty", self.presence)
+        form.addRow("Repeat penalty", self.repeat)
+        form.addRow("Max tokens", self.max_tokens)
+        reset = QPushButton("Reset to the model card's defaults")
+        reset.clicked.connect(lambda: self._show_sampling(SamplingSettings()))
+        form.addRow(reset)
+
+        loading = QGroupBox("Model loading (applies when a model is loaded)")
+        form2 = QFormLayout(loading)
+        self.context = _Optional(256, 131072, "32,768")
+        self.context.value.setSingleStep(1024)
+        self.gpu_layers = _Optional(0, 999, "Automatic")
+        self.threads = _Optional(1, 256, "Automatic")
+        form2.addRow("Context length", self.context)
+        form2.addRow("GPU layers", self.gpu_layers)
+        form2.addRow("Threads", self.threads)
+
+        look = QGroupBox("Appearance and data")
+        form3 = QFormLayout(look)
+        self.theme = QComboBox()
+        self.theme.addItem("Follow the system", "system")
+        self.theme.addItem("Light", "light")
+        self.theme.addItem("Dark", "dark")
+        paths = AppPaths.current()
+        where = QLabel(
+            f"Conversations: {paths.data}\nModels: {paths.models}\nSettings: {paths.config}\n"
+            f"Log: {paths.logs}"
+        )
+        where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        form3.addRow("Theme", self.theme)
+        form3.addRow("Data folder", where)
+
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        for w in (sampling, loading, look):
+            layout.addWidget(w)
+        layout.addWidget(buttons)
+
+        self._show_sampling(settings.sampling_settings())
+        self.context.set(settings.context_length, 32768)
+        self.gpu_layers.set(settings.gpu_layers, 0)
+        self.threads.set(settings.threads, 4)
+        self.theme.setCurrentIndex(max(0, self.theme.findData(settings.theme)))
+
+    def _show_sampling(self, s: SamplingSettings) -> None:
+        self.temperature.setValue(s.temperature)
+        self.top_p.setValue(s.top_p)
+        self.top_k.setValue(s.top_k)
+        self.min_p.setValue(s.min_p)
+        self.presence.setValue(s.presence_penalty)
+        self.repeat.setValue(s.repeat_penalty)
+        self.max_tokens.set(s.max_tokens, 32768)
+
+    def result_settings(self) -> AppSettings:
+        """The settings as the dialog shows them."""
+        sampling = SamplingSettings(
+            temperature=self.temperature.value(),
+            top_p=self.top_p.value(),
+            top_k=self.top_k.value(),
+            min_p=self.min_p.value(),
+            presence_penalty=self.presence.value(),
+            repeat_penalty=self.repeat.value(),
+            max_tokens=self.max_tokens.get(),
+        )
+        return AppSettings(
+            sampling=sampling.to_dict(),
+            context_length=self.context.get(),
+            gpu_layers=self.gpu_layers.get(),
+            threads=self.threads.get(),
+            theme=self.theme.currentData(),
+            last_model=self.settings.last_model,
+        )
+
+
+class SystemPromptDialog(QDialog):
+    """A conversation's system prompt, with the model card's math prompt one click away."""
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("System prompt")
+        self.editor = QPlainTextEdit(text)
+        self.editor.setPlaceholderText("Instructions QwQ follows in this conversation")
+        math = QPushButton("Math: step by step, answer in \\boxed{}")
+        math.clicked.connect(lambda: self.editor.setPlainText(MATH_PROMPT))
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.editor)
+        layout.addWidget(math)
+        layout.addWidget(buttons)
+
+    def text(self) -> str:
+        return self.editor.toPlainText().strip()
