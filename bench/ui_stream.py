@@ -22,7 +22,6 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from _common import machine
-
 from PySide6.QtCore import QElapsedTimer, QTimer
 from PySide6.QtWidgets import QApplication
 
@@ -32,7 +31,21 @@ from app.ui.chat_view import AssistantMessage
 from app.ui.main_window import LiveReply, MainWindow
 from app.ui.worker import Job
 
-WORDS = "let me think about this step by step and check each case carefully".split()
+WORDS = [
+    "let",
+    "me",
+    "think",
+    "about",
+    "this",
+    "step",
+    "by",
+    "step",
+    "and",
+    "check",
+    "each",
+    "case",
+    "carefully",
+]
 
 
 def events(n_reasoning: int, n_answer: int, rate: float) -> Iterator[ChatEvent]:
@@ -149,7 +162,9 @@ def main() -> None:
         + " ".join(f"{x * 1000:.0f}" for x in thinking[:: max(1, len(thinking) // 10)])
     )
     reasoning_chars = widget.reasoning.body.document().characterCount()
-    print(f"trace on screen: {reasoning_chars:,} characters; answer: {len(widget.answer.markdown):,}")
+    print(
+        f"trace on screen: {reasoning_chars:,} characters; answer: {len(widget.answer.markdown):,}"
+    )
     window.close()
     store.close()
     sys.stdout.flush()

@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
-OPEN_BLOCK_BUDGET = 20  # wait 20x a render's cost before re-rendering the growing block
+OPEN_BLOCK_BUDGET = 20  # wait 20x an update's cost before updating a streaming answer again
 _MD = MarkdownIt("commonmark").enable("table")
 _FORMATTER = HtmlFormatter(noclasses=True, nowrap=False, style="default")
 
@@ -196,7 +196,8 @@ class AnswerView(QWidget):
         self._streamed = False  # the views were built block by block while streaming
         self._done_chars = 0  # while streaming: the text before this is in finished views
         self._finished_views = 0
-        self._next_open_render = 0.0
+        self._next_update = 0.0
+        self.update_budget = OPEN_BLOCK_BUDGET
         self.hide()  # until the answer begins
 
     @property
@@ -217,7 +218,19 @@ class AnswerView(QWidget):
         if not self._streamed or not text.startswith(self._markdown[: self._done_chars]):
             self._rebuild([])
             self._done_chars = 0
+            self._next_update = 0.0
         self._markdown, self._streamed = text, True
+        # Parsing and rendering the growing block cost more as it grows (one long
+        # paragraph or code block): update less often then, keeping this under ~5% of
+        # the GUI thread's time. The complete answer is rendered when it ends.
+        now = time.monotonic()
+        if now < self._next_update:
+            return
+        started = time.perf_counter()
+        self._update_stream(text)
+        self._next_update = now + self.update_budget * (time.perf_counter() - started)
+
+    def _update_stream(self, text: str) -> None:
         spans = block_spans(text[self._done_chars :])
         open_view = self._views.pop() if len(self._views) > self._finished_views else None
         for block, length in spans[:-1]:  # finished: a view each, rendered once
@@ -233,13 +246,7 @@ class AnswerView(QWidget):
             self._layout.removeWidget(open_view)
             self._layout.addWidget(open_view)  # keep it last
             self._views.append(open_view)
-            # One long paragraph or code block costs more to render as it grows: render
-            # it less often then, keeping this under ~5% of the GUI thread's time.
-            now = time.monotonic()
-            if now >= self._next_open_render or open_view.block.kind != last.kind:
-                started = time.perf_counter()
-                open_view.show_block(last)
-                self._next_open_render = now + OPEN_BLOCK_BUDGET * (time.perf_counter() - started)
+            open_view.show_block(last)
         else:
             if open_view is not None:
                 self._layout.removeWidget(open_view)

@@ -41,6 +41,7 @@ def test_a_finished_answer_merges_prose_and_keeps_code_apart(qtbot: QtBot) -> No
 
 def test_streaming_renders_each_finished_block_once(qtbot: QtBot) -> None:
     view = AnswerView()
+    view.update_budget = 0  # update on every call (the budget is tested below)
     qtbot.addWidget(view)
     seen: dict[int, object] = {}
     text = ""
@@ -90,3 +91,24 @@ def test_links_open_in_the_browser_only_when_safe(
     (prose,) = view.views()
     prose.anchorClicked.emit(QUrl(url))
     assert bool(calls) == opened
+
+
+def test_a_growing_block_is_updated_less_often_as_it_gets_expensive(qtbot: QtBot) -> None:
+    view = AnswerView()
+    qtbot.addWidget(view)
+    text = "word " * 3000  # one long paragraph: each update costs milliseconds
+    updates = 0
+    real = view._update_stream
+
+    def counting(t: str) -> None:
+        nonlocal updates
+        updates += 1
+        real(t)
+
+    view._update_stream = counting  # type: ignore[method-assign]
+    for i in range(50):
+        view.set_markdown(text + f"more {i} ", streaming=True)
+    assert 1 <= updates < 10
+    view.set_markdown(text + "end")  # the complete answer is always rendered
+    (prose,) = view.views()
+    assert prose.document().toPlainText().rstrip().endswith("end")

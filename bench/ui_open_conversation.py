@@ -1,0 +1,77 @@
+"""Opening a stored conversation of 200 messages in the window (goal: under 300 ms).
+
+100 questions and 100 answers; each answer has three paragraphs, a table and a code
+block, and a 5,000-character reasoning trace (rendered only when opened).
+
+    QT_QPA_PLATFORM=offscreen python bench/ui_open_conversation.py [--messages 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from _common import machine
+from PySide6.QtWidgets import QApplication
+
+from app.store.conversations import ConversationStore
+from app.ui.main_window import MainWindow
+
+ANSWER = (
+    "The answer has a first paragraph that explains the idea in a few sentences, with "
+    "**bold** words and `inline code`.\n\n"
+    "| n | square |\n|---|---|\n| 1 | 1 |\n| 2 | 4 |\n| 3 | 9 |\n\n"
+    "```python\ndef square(n: int) -> int:\n    return n * n\n\nprint([square(n) for n in range(10)])\n```\n\n"
+    "A second paragraph follows, and a third one closes the answer with a summary."
+)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--messages", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    app = QApplication(sys.argv)
+    store = ConversationStore(Path(tempfile.mkdtemp()))
+    c = store.create(title="Long conversation")
+    parent = None
+    for i in range(args.messages // 2):
+        u = store.add_message(
+            c.id, "user", f"Question {i}: what is the square of {i}?", parent_id=parent
+        )
+        a = store.add_message(
+            c.id, "assistant", ANSWER, parent_id=u.id, reasoning=("thinking " * 550)[:5000]
+        )
+        parent = a.id
+    window = MainWindow(store)
+    window.resize(1100, 760)
+    window.show()
+    app.processEvents()
+    times = []
+    for _ in range(args.rounds):
+        window.new_chat()
+        app.processEvents()
+        t = time.perf_counter()
+        window.open_conversation(c.id)
+        app.processEvents()  # until it is laid out and painted
+        times.append((time.perf_counter() - t) * 1000)
+    print(f"machine: {machine()}")
+    print(f"conversation: {args.messages} messages; Qt platform {app.platformName()}")
+    print(
+        f"open: median {statistics.median(times):.0f} ms, max {max(times):.0f} ms ({args.rounds} rounds)"
+    )
+    window.close()
+    store.close()
+    sys.stdout.flush()
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()
