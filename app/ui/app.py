@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -14,13 +15,16 @@ from app.store.conversations import ConversationStore
 from app.ui.main_window import APP_TITLE, MainWindow
 from app.ui.theme import apply_theme
 
+ICON = Path(__file__).resolve().parent.parent.parent / "resources" / "icons" / "qwq-desktop.svg"
+
 
 def run_window(model_path: str | None) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
     app.setApplicationName(APP_TITLE)
     app.setDesktopFileName("qwq-desktop")
-    app.setWindowIcon(QIcon.fromTheme("applications-science"))
+    if ICON.exists():  # resources/ ships beside the package (a checkout, or an installer)
+        app.setWindowIcon(QIcon(str(ICON)))
     paths = AppPaths.current().ensure()
     setup_logging(paths)
     try:

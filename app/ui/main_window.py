@@ -14,9 +14,17 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import (
+    QCloseEvent,
+    QGuiApplication,
+    QKeyEvent,
+    QKeySequence,
+    QShortcut,
+    QTextCursor,
+)
 from PySide6.QtWidgets import (
     QApplication,
+    QDockWidget,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -41,6 +49,7 @@ from app.session import ChatSession, StoredGeneration
 from app.store.conversations import HIGHLIGHT_END, HIGHLIGHT_START, ConversationStore, SearchHit
 from app.store.export import conversation_to_dict
 from app.ui.chat_view import AssistantMessage, ChatView, UserMessage
+from app.ui.reasoning_block import ReasoningBlock
 from app.ui.settings_dialog import SettingsDialog, SystemPromptDialog
 from app.ui.sidebar import group_label
 from app.ui.theme import apply_theme
@@ -195,6 +204,17 @@ class MainWindow(QMainWindow):
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([260, 840])
         self.setCentralWidget(splitter)
+
+        # A panel to read a long trace side by side with its answer.
+        self.trace_view = QPlainTextEdit()
+        self.trace_view.setObjectName("traceBeside")
+        self.trace_view.setReadOnly(True)
+        self.trace_dock = QDockWidget("Reasoning", self)
+        self.trace_dock.setObjectName("traceDock")
+        self.trace_dock.setWidget(self.trace_view)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.trace_dock)
+        self.trace_dock.hide()
+        self._beside: ReasoningBlock | None = None
 
         self.model_label = QLabel("No model loaded")
         self.speed_label = QLabel("")
@@ -444,6 +464,7 @@ class MainWindow(QMainWindow):
         if index + 1 < len(siblings):
             widget.next_button.clicked.connect(lambda: self.flip(siblings[index + 1]))
         widget.regenerate_button.clicked.connect(lambda: self.regenerate(m.id))
+        widget.reasoning.beside_requested.connect(lambda: self.read_beside(widget.reasoning))
         widget.copy_button.clicked.connect(lambda: self.copy(widget, with_reasoning=False))
         widget.copy_all_button.clicked.connect(lambda: self.copy(widget, with_reasoning=True))
         return widget
@@ -452,6 +473,12 @@ class MainWindow(QMainWindow):
         """Show another answer to the same message (or another edit of a message)."""
         self.store.switch_to(message_id)
         self.open_conversation(self.store.message(message_id).conversation_id)
+
+    def read_beside(self, block: ReasoningBlock) -> None:
+        """Show a trace in the side panel (it keeps following a live one)."""
+        self._beside = block
+        self.trace_view.setPlainText(block.text)
+        self.trace_dock.show()
 
     def copy(self, widget: AssistantMessage, *, with_reasoning: bool) -> None:
         QGuiApplication.clipboard().setText(widget.copy_text(with_reasoning=with_reasoning))
@@ -547,6 +574,7 @@ class MainWindow(QMainWindow):
         if user_text is not None:
             self.chat.add(UserMessage(user_text))
         widget = AssistantMessage()
+        widget.reasoning.beside_requested.connect(lambda: self.read_beside(widget.reasoning))
         self.chat.add(widget)
         live = LiveReply(cid, widget)
         self.live[cid] = live
@@ -596,7 +624,12 @@ class MainWindow(QMainWindow):
                 live.thinking_started = now
                 live.widget.reasoning.show()
                 block.start()
-            block.append("".join(reasoning), live.reasoning_tokens, now - live.thinking_started)
+            new_text = "".join(reasoning)
+            block.append(new_text, live.reasoning_tokens, now - live.thinking_started)
+            if self._beside is block and self.trace_dock.isVisible():
+                cursor = QTextCursor(self.trace_view.document())
+                cursor.movePosition(QTextCursor.MoveOperation.End)
+                cursor.insertText(new_text)
         if live.answer_parts and not live.answer_started:
             live.answer_started = True
             if live.thinking_started is not None:

@@ -8,14 +8,16 @@ only the first time it is opened.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QTextCursor
-from PySide6.QtWidgets import QPlainTextEdit, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QPlainTextEdit, QToolButton, QVBoxLayout, QWidget
 
 from app.ui.format import duration
 
 
 class ReasoningBlock(QWidget):
+    beside_requested = Signal()  # the user wants to read the trace beside the answer
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.header = QToolButton(self)
@@ -32,10 +34,18 @@ class ReasoningBlock(QWidget):
         font = QFont(self.body.font())
         font.setItalic(True)
         self.body.setFont(font)
+        self.beside_button = QToolButton(self)
+        self.beside_button.setText("Read beside the answer")
+        self.beside_button.setAutoRaise(True)
+        self.beside_button.clicked.connect(self.beside_requested)
+        top = QHBoxLayout()
+        top.addWidget(self.header)
+        top.addWidget(self.beside_button)
+        top.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
-        layout.addWidget(self.header, alignment=Qt.AlignmentFlag.AlignLeft)
+        layout.addLayout(top)
         layout.addWidget(self.body)
         self._text_parts: list[str] = []
         self._shown_parts = 0  # how many of the parts the view holds

@@ -101,6 +101,9 @@ def test_send_then_reasoning_folds_and_the_answer_renders(
     assert prose.document().toPlainText().startswith("The sum is 100.")
     block.header.click()  # one click opens it again
     assert block.is_open and "10 squared" in block.body.toPlainText()
+    block.beside_button.click()  # or read it side by side with the answer
+    assert window.trace_dock.isVisible()
+    assert window.trace_view.toPlainText() == block.text
     assert window.windowTitle() == "QwQ Desktop — What is the sum of the first 10 odd numbers?"
     (c,) = store.conversations()
     assert [m.role for m in store.branch(c.id)] == ["user", "assistant"]
@@ -120,6 +123,9 @@ def test_thinking_streams_live_and_stop_keeps_it(
     )
     block = assistant_widgets(window)[0].reasoning
     assert block.is_open and block.header.text().startswith("Thinking… ")
+    block.beside_button.click()  # the side panel follows the live trace
+    shown = len(window.trace_view.toPlainText())
+    qtbot.waitUntil(lambda: len(window.trace_view.toPlainText()) > shown + 200)
     assert window.stop_button.isVisible() and not window.send_button.isVisible()
     press_shortcut(window, "Esc")  # Esc stops
     qtbot.waitUntil(lambda: not window.live, timeout=30_000)
