@@ -404,6 +404,21 @@ class ConversationStore:
             node = by_id.get(node.parent_id) if node.parent_id is not None else None
         return path[::-1]
 
+    def branch_with_siblings(self, conversation_id: int) -> list[tuple[StoredMessage, list[int]]]:
+        """The branch on screen, each message with the ids of its alternatives (itself too)."""
+        everything = self.messages(conversation_id)
+        by_parent: dict[int | None, list[int]] = {}
+        for m in everything:
+            by_parent.setdefault(m.parent_id, []).append(m.id)
+        by_id = {m.id: m for m in everything}
+        path: list[StoredMessage] = []
+        leaf = self.get(conversation_id).current_leaf
+        node = by_id.get(leaf) if leaf is not None else None
+        while node is not None:
+            path.append(node)
+            node = by_id.get(node.parent_id) if node.parent_id is not None else None
+        return [(m, by_parent[m.parent_id]) for m in reversed(path)]
+
     def siblings(self, message_id: int) -> list[StoredMessage]:
         """The alternatives of a message (itself included): regenerations or edits."""
         m = self.message(message_id)

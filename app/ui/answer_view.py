@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from markdown_it import MarkdownIt
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
+from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 from PySide6.QtCore import QUrl
@@ -106,6 +108,8 @@ class _TextView(QTextBrowser):
         return None  # never fetch anything the model pointed at
 
     def fit_height(self) -> None:
+        if not self.isVisible():
+            return  # laid out at its real width when it is shown (resizeEvent)
         doc = self.document()
         doc.setTextWidth(self.viewport().width())
         margins = self.contentsMargins()
@@ -167,10 +171,7 @@ class CodeBlockView(QFrame):
     def show_block(self, block: Block) -> None:
         self.block = block
         self.language.setText(block.language or "code")
-        try:
-            lexer = get_lexer_by_name(block.language) if block.language else None
-        except ClassNotFound:
-            lexer = None
+        lexer = _lexer(block.language) if block.language else None
         if lexer is None:
             self.code.setPlainText(block.text)
         else:
@@ -179,6 +180,14 @@ class CodeBlockView(QFrame):
 
     def copy(self) -> None:
         QGuiApplication.clipboard().setText(self.block.text)
+
+
+@lru_cache(maxsize=64)
+def _lexer(language: str) -> Lexer | None:
+    try:
+        return get_lexer_by_name(language)
+    except ClassNotFound:
+        return None
 
 
 BlockView = MarkdownBlockView | CodeBlockView

@@ -180,6 +180,15 @@ class ChatView(QScrollArea):
         self._layout.insertWidget(self._layout.count() - 1, widget)
         widget.show()  # now, not on the next turn of the event loop
 
+    def add_first(self, widget: QWidget) -> None:
+        """Put an older message above the others, keeping the view where the reader is."""
+        bar = self.verticalScrollBar()
+        from_bottom = bar.maximum() - bar.value()
+        self._layout.insertWidget(0, widget)
+        widget.show()
+        if not self._follow:
+            QTimer.singleShot(0, lambda: bar.setValue(bar.maximum() - from_bottom))
+
     def detach(self, widget: QWidget) -> None:
         """Take a live message out without deleting it (its reply goes on elsewhere)."""
         self._layout.removeWidget(widget)

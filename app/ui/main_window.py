@@ -46,7 +46,13 @@ from app.core.events import AnswerDelta, ChatEvent, GenerationDone, ReasoningDel
 from app.core.settings import AppSettings
 from app.engine.local_engine import LoadSettings, LocalEngine
 from app.session import ChatSession, StoredGeneration
-from app.store.conversations import HIGHLIGHT_END, HIGHLIGHT_START, ConversationStore, SearchHit
+from app.store.conversations import (
+    HIGHLIGHT_END,
+    HIGHLIGHT_START,
+    ConversationStore,
+    SearchHit,
+    StoredMessage,
+)
 from app.store.export import conversation_to_dict
 from app.ui.chat_view import AssistantMessage, ChatView, UserMessage
 from app.ui.reasoning_block import ReasoningBlock
@@ -57,6 +63,8 @@ from app.ui.worker import Job
 
 APP_TITLE = "QwQ Desktop"
 ROLE_MESSAGE = Qt.ItemDataRole.UserRole + 1  # a search hit's message id
+OPEN_AT_ONCE = 12  # messages built at once when a conversation opens
+OPEN_PER_FRAME = 3  # older messages built per turn of the event loop after that
 
 
 class Composer(QPlainTextEdit):
@@ -112,6 +120,8 @@ class MainWindow(QMainWindow):
         self._load_job: Job | None = None
         self.editing: int | None = None  # a user message being edited
         self._filling = False  # the sidebar is being refilled: ignore its item changes
+        self._older: list[tuple[StoredMessage, list[int]]] = []  # messages still to build
+        self._build_token = 0
         self.resize(1100, 760)
         self._build()
         self.refresh_sidebar()
@@ -414,9 +424,7 @@ class MainWindow(QMainWindow):
         message_id = item.data(ROLE_MESSAGE)
         if message_id is not None:
             self.store.switch_to(int(message_id))  # the branch holding the match
-        self.open_conversation(int(cid))
-        if message_id is not None:
-            self.chat.reveal(int(message_id))
+        self.open_conversation(int(cid), reveal=int(message_id) if message_id is not None else None)
 
     def new_chat(self) -> None:
         self._detach_live()
@@ -426,37 +434,63 @@ class MainWindow(QMainWindow):
         self._show_page()
         self.composer.setFocus()
 
-    def open_conversation(self, conversation_id: int) -> None:
+    def open_conversation(self, conversation_id: int, *, reveal: int | None = None) -> None:
+        """Show a conversation: the newest messages at once, older ones a few per frame.
+
+        A 200-message conversation took a second to build in one go; the screen only
+        needs its end, and the rest arrives without blocking the GUI for long.
+        """
         self._detach_live()
         self.conversation_id = conversation_id
         self.chat.clear()
+        self._build_token += 1
         live = self.live.get(conversation_id)
-        for m in self.store.branch(conversation_id):
-            if live is not None and live.stored is not None and m.id == live.stored.message.id:
-                continue  # shown live below
-            if m.role == "user":
-                user = UserMessage(m.content)
-                user.message_id = m.id
-                user.edit_button.show()
-                user.edit_button.clicked.connect(
-                    lambda _=False, m=m: self.start_edit(m.id, m.content)
-                )
-                self.chat.add(user)
-            elif m.role == "assistant":
-                self.chat.add(self._stored_answer(m.id))
+        live_id = live.stored.message.id if live is not None and live.stored is not None else None
+        entries = [
+            e for e in self.store.branch_with_siblings(conversation_id) if e[0].id != live_id
+        ]
+        self._older = entries[:-OPEN_AT_ONCE] if reveal is None else []
+        for m, siblings in entries[len(self._older) :]:
+            self.chat.add(self._message_widget(m, siblings))
         if live is not None:
             self.chat.add(live.widget)
             live.widget.show()
+        if self._older:
+            token = self._build_token
+            QTimer.singleShot(0, lambda: self._build_older(token))
+        if reveal is not None:
+            self.chat.reveal(reveal)
         self._update_title()
         self._show_page()
         self._update_buttons()
         self.composer.setFocus()
 
-    def _stored_answer(self, message_id: int) -> AssistantMessage:
-        m = self.store.message(message_id)
+    def _build_older(self, token: int) -> None:
+        if token != self._build_token:
+            return  # another conversation was opened meanwhile
+        chunk, self._older = self._older[-OPEN_PER_FRAME:], self._older[:-OPEN_PER_FRAME]
+        for m, siblings in reversed(chunk):
+            self.chat.add_first(self._message_widget(m, siblings))
+        if self._older:
+            QTimer.singleShot(0, lambda: self._build_older(token))
+
+    def _finish_building(self) -> None:
+        """Build the older messages still waiting (before editing what is on screen)."""
+        while self._older:
+            self._build_older(self._build_token)
+
+    def _message_widget(self, m: StoredMessage, siblings: list[int]) -> QWidget:
+        if m.role == "user":
+            user = UserMessage(m.content)
+            user.message_id = m.id
+            user.edit_button.show()
+            user.edit_button.clicked.connect(lambda _=False, m=m: self.start_edit(m.id, m.content))
+            return user
+        return self._stored_answer(m, siblings)
+
+    def _stored_answer(self, m: StoredMessage, siblings: list[int]) -> AssistantMessage:
         widget = AssistantMessage()
         widget.show_stored(m)
-        siblings = [x.id for x in self.store.siblings(m.id)]
         index = siblings.index(m.id)
         widget.set_siblings(index + 1, len(siblings))
         if index > 0:
@@ -557,12 +591,12 @@ class MainWindow(QMainWindow):
 
     def _trim_view_after(self, message_id: int) -> None:
         """Drop from the screen the message being replaced and what follows it."""
-        branch = (
-            [m.id for m in self.store.branch(self.conversation_id)] if self.conversation_id else []
-        )
-        if message_id not in branch:
+        self._finish_building()
+        widgets = self.chat.messages()
+        ids = [getattr(w, "message_id", None) for w in widgets]
+        if message_id not in ids:
             return
-        for widget in self.chat.messages()[branch.index(message_id) :]:
+        for widget in widgets[ids.index(message_id) :]:
             self.chat.detach(widget)
             widget.deleteLater()
 
@@ -659,7 +693,9 @@ class MainWindow(QMainWindow):
             # Swap the live widget for the stored message, with its actions.
             self.chat.detach(live.widget)
             live.widget.deleteLater()
-            self.chat.add(self._stored_answer(live.stored.message.id))
+            m = self.store.message(live.stored.message.id)
+            siblings = [x.id for x in self.store.siblings(m.id)]
+            self.chat.add(self._stored_answer(m, siblings))
         self._update_title()
         self._update_buttons()
 
