@@ -39,10 +39,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.ui.theme import is_dark
+
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 OPEN_BLOCK_BUDGET = 20  # wait 20x an update's cost before updating a streaming answer again
 _MD = MarkdownIt("commonmark").enable("table")
-_FORMATTER = HtmlFormatter(noclasses=True, nowrap=False, style="default")
+_FORMATTERS = {
+    False: HtmlFormatter(noclasses=True, style="default"),
+    True: HtmlFormatter(noclasses=True, style="monokai"),  # for a dark palette
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +180,7 @@ class CodeBlockView(QFrame):
         if lexer is None:
             self.code.setPlainText(block.text)
         else:
-            self.code.setHtml(highlight(block.text, lexer, _FORMATTER))
+            self.code.setHtml(highlight(block.text, lexer, _FORMATTERS[is_dark()]))
         self.code.fit_height()
 
     def copy(self) -> None:
