@@ -59,7 +59,7 @@ from app.ui.reasoning_block import ReasoningBlock
 from app.ui.settings_dialog import SettingsDialog, SystemPromptDialog
 from app.ui.sidebar import group_label
 from app.ui.theme import apply_theme
-from app.ui.worker import Job
+from app.ui.worker import Job, wait_for_all
 
 APP_TITLE = "QwQ Desktop"
 ROLE_MESSAGE = Qt.ItemDataRole.UserRole + 1  # a search hit's message id
@@ -741,11 +741,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         for live in list(self.live.values()):
             live.cancel()
-        for live in list(self.live.values()):
-            if live.job is not None:
-                live.job.wait()
-        if self._load_job is not None:
-            self._load_job.wait()
+        wait_for_all()  # replies, a model load, a search: none outlives the window
         if self.engine is not None:
             self.engine.close()
             self.engine = None

@@ -17,6 +17,17 @@ from typing import Any
 from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
 FRAME_MS = 16
+_running: set[Job] = set()  # started and not yet finished (kept alive until then)
+
+
+def running_jobs() -> list[Job]:
+    """Jobs whose thread has not finished handing over its results."""
+    return list(_running)
+
+
+def wait_for_all(ms: int = 30_000) -> bool:
+    """Block until every running job's thread ends (shutdown and tests only)."""
+    return all(job.wait(ms) for job in running_jobs())
 
 
 class _Thread(QThread):
@@ -47,13 +58,15 @@ class Job(QObject):
         self._timer.timeout.connect(self._drain)
 
     def start(self) -> Job:
+        _running.add(self)
         self._timer.start()
         self._thread.start()
         return self
 
     @property
     def running(self) -> bool:
-        return self._timer.isActive()
+        """The work's thread is still going."""
+        return bool(self._thread.isRunning())
 
     def _run_on_thread(self) -> None:
         try:
@@ -80,6 +93,7 @@ class Job(QObject):
         if finished:
             self._timer.stop()
             self._thread.wait()
+            _running.discard(self)
             if self._error is not None:
                 self.failed.emit(self._error)
             else:
