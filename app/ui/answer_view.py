@@ -8,7 +8,7 @@
   code blocks get their own: a language label, a Copy button and syntax highlighting
   (Pygments).
 - Markdown is parsed by markdown-it-py (CommonMark plus tables) to find the blocks and
-  rendered by Qt with raw HTML off. No resource is ever fetched (remote images stay
+  rendered by Qt with raw HTML off; formulas are typeset (see math_render). No resource is ever fetched (remote images stay
   blank), and a link opens in the system browser only when clicked, and only for
   http, https and mailto.
 """
@@ -27,7 +27,15 @@ from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 from PySide6.QtCore import QUrl
-from PySide6.QtGui import QDesktopServices, QGuiApplication, QResizeEvent, QTextDocument
+from PySide6.QtGui import (
+    QDesktopServices,
+    QFontInfo,
+    QGuiApplication,
+    QImage,
+    QPalette,
+    QResizeEvent,
+    QTextDocument,
+)
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -39,9 +47,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.ui.math_render import with_math_images
 from app.ui.theme import is_dark
 
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
+MATH_SCALE = 1.15  # formulas a little larger than the text around them
 OPEN_BLOCK_BUDGET = 20  # wait 20x an update's cost before updating a streaming answer again
 _MD = MarkdownIt("commonmark").enable("table")
 _FORMATTERS = {
@@ -134,6 +144,7 @@ class MarkdownBlockView(_TextView):
     def __init__(self, block: Block, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("markdownBlock")
+        self._math: dict[str, QImage] = {}
         self.block = block
         self.show_block(block)
 
@@ -143,8 +154,15 @@ class MarkdownBlockView(_TextView):
             QTextDocument.MarkdownFeature.MarkdownDialectGitHub
             | QTextDocument.MarkdownFeature.MarkdownNoHTML
         )
-        self.document().setMarkdown(block.text, features)
+        color = self.palette().color(QPalette.ColorRole.Text).name()
+        size = QFontInfo(self.font()).pixelSize() * MATH_SCALE
+        text, self._math = with_math_images(block.text, color, size)
+        self.document().setMarkdown(text, features)
         self.fit_height()
+
+    def loadResource(self, kind: int, url: QUrl | str) -> object:
+        """Our typeset formulas; never anything the model pointed at."""
+        return self._math.get(QUrl(url).toString())
 
 
 class CodeBlockView(QFrame):
