@@ -21,9 +21,11 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import llama_cpp
 
@@ -65,6 +67,45 @@ class LoadSettings:
     flash_attention: bool = False
 
 
+ProgressCallback = Callable[[float], None]  # 0.0 .. 1.0, called on the loading thread
+_load_lock = threading.Lock()
+
+
+@contextmanager
+def _reporting_progress(on_progress: ProgressCallback | None) -> Iterator[None]:
+    """Hand llama.cpp a load-progress callback for the duration of one Llama(...).
+
+    llama-cpp-python's Llama takes no progress callback, but it builds its model
+    parameters with ``llama_model_default_params()``, looked up when it loads: for the
+    one load in progress (loads are serialized), that function returns parameters with
+    our callback set.
+    """
+    if on_progress is None:
+        yield
+        return
+
+    def report(progress: float, _data: ctypes.c_void_p) -> bool:
+        with suppress(Exception):  # a face's bug must not abort the load
+            on_progress(float(progress))
+        return True
+
+    callback = llama_cpp.llama_progress_callback(report)
+    module = llama_cpp.llama_cpp
+    original = module.llama_model_default_params
+
+    def params_with_progress() -> Any:
+        params = original()
+        params.progress_callback = callback
+        return params
+
+    with _load_lock:
+        module.llama_model_default_params = params_with_progress
+        try:
+            yield
+        finally:
+            module.llama_model_default_params = original
+
+
 def backend_name() -> str:
     if not llama_cpp.llama_supports_gpu_offload():
         return "CPU"
@@ -96,7 +137,12 @@ def _explain_load_failure(gguf: GGUFInfo, log_lines: list[str]) -> str:
 class LocalEngine:
     """One loaded GGUF model. Load and generation block: call them off the GUI thread."""
 
-    def __init__(self, path: str | Path, settings: LoadSettings | None = None) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        settings: LoadSettings | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> None:
         settings = settings or LoadSettings()
         self._gguf = read_gguf(path)
         plan = plan_context(
@@ -116,18 +162,19 @@ class LocalEngine:
         mark = llama_log.mark()
         started = time.perf_counter()
         try:
-            self._llm = llama_cpp.Llama(
-                model_path=str(self._gguf.path),
-                n_ctx=plan.n_ctx,
-                n_batch=settings.batch_size,
-                n_ubatch=settings.batch_size,
-                n_gpu_layers=gpu_layers,
-                n_threads=settings.threads,
-                n_threads_batch=settings.threads,
-                flash_attn=settings.flash_attention,
-                verbose=False,
-                **rope,  # type: ignore[arg-type]
-            )
+            with _reporting_progress(on_progress):
+                self._llm = llama_cpp.Llama(
+                    model_path=str(self._gguf.path),
+                    n_ctx=plan.n_ctx,
+                    n_batch=settings.batch_size,
+                    n_ubatch=settings.batch_size,
+                    n_gpu_layers=gpu_layers,
+                    n_threads=settings.threads,
+                    n_threads_batch=settings.threads,
+                    flash_attn=settings.flash_attention,
+                    verbose=False,
+                    **rope,  # type: ignore[arg-type]
+                )
         except (ValueError, RuntimeError, OSError) as e:
             message = _explain_load_failure(self._gguf, llama_log.since(mark))
             log.error("%s", message)

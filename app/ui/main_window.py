@@ -261,8 +261,11 @@ class MainWindow(QMainWindow):
             self.load_model(path)
 
     def load_model(self, path: str) -> None:
+        """Load on a worker; the status bar shows llama.cpp's own load progress."""
         self.model_label.setText(f"Loading {Path(path).name}…")
-        self.context_meter.setRange(0, 0)  # busy
+        self.context_meter.setRange(0, 100)
+        self.context_meter.setFormat("loading %p%")
+        self.context_meter.setValue(0)
         self.context_meter.show()
         old = self.engine
         if old is not None and not self.live:
@@ -273,9 +276,20 @@ class MainWindow(QMainWindow):
             gpu_layers=settings.gpu_layers,
             threads=settings.threads,
         )
-        job = Job(lambda: LocalEngine(path, load), self)
+        progress = [0.0]  # written by the loading thread, read by the timer below
+
+        def set_progress(value: float) -> None:
+            progress[0] = value
+
+        poll = QTimer(self)
+        poll.setInterval(100)
+        poll.timeout.connect(lambda: self.context_meter.setValue(int(progress[0] * 100)))
+        poll.start()
+        job = Job(lambda: LocalEngine(path, load, on_progress=set_progress), self)
         job.done.connect(self._on_model_loaded)
         job.failed.connect(self._on_model_failed)
+        job.done.connect(lambda _: poll.stop())
+        job.failed.connect(lambda _: poll.stop())
         self._load_job = job.start()
 
     def _on_model_loaded(self, engine: LocalEngine) -> None:
@@ -293,6 +307,7 @@ class MainWindow(QMainWindow):
             f"{info.name} · {info.parameter_label} · {info.quantization} · {where}"
         )
         self.context_meter.setRange(0, info.context_length)
+        self.context_meter.setFormat("context %v / %m tokens")
         self.context_meter.setValue(0)
         self._show_page()
 

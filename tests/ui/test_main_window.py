@@ -71,6 +71,20 @@ def test_first_run_without_a_model(qtbot: QtBot, store: ConversationStore) -> No
     assert window.composer.toPlainText() == "hello"  # nothing typed is lost
 
 
+def test_loading_shows_llama_cpps_progress(
+    qtbot: QtBot, store: ConversationStore, gemma_path: Path
+) -> None:
+    window = MainWindow(store, str(gemma_path))
+    qtbot.addWidget(window)
+    assert window.context_meter.format() == "loading %p%"
+    seen: set[int] = set()
+    window.context_meter.valueChanged.connect(seen.add)
+    qtbot.waitUntil(lambda: window.session is not None, timeout=60_000)
+    assert window.context_meter.format() == "context %v / %m tokens"
+    assert "gemma" in window.model_label.text().lower() and "Q4_K_M" in window.model_label.text()
+    assert any(0 < v <= 100 for v in seen)  # it moved while loading
+
+
 def test_a_bad_model_file_gets_the_engines_clear_error(
     qtbot: QtBot, store: ConversationStore, tmp_path: Path
 ) -> None:
@@ -306,3 +320,30 @@ def test_settings_reach_replies_and_persist(
         __import__("app.core.sampling", fromlist=["SamplingSettings"]).SamplingSettings()
     )
     assert dialog.temperature.value() == 0.6  # reset to the model card
+
+
+def test_an_answer_with_code_and_math_end_to_end(
+    qtbot: QtBot, store: ConversationStore, scripted: ScriptFactory
+) -> None:
+    from PySide6.QtGui import QGuiApplication
+
+    from app.ui.answer_view import CodeBlockView, MarkdownBlockView
+
+    script = [
+        "Gauss pairs the terms.\n",
+        "</think>",
+        "\n\n",
+        "Each pair sums to $n+1$:\n\n",
+        "$$\\sum_{k=1}^{n} k = \\frac{n(n+1)}{2} = \\boxed{5050}$$\n\n",
+        "```python\nprint(sum(range(101)))\n```\n",
+    ]
+    window = open_window(qtbot, store, scripted(script).path)
+    ask(qtbot, window, "1 + 2 + ... + 100?")
+    qtbot.waitUntil(lambda: not window.live, timeout=30_000)
+    (reply,) = assistant_widgets(window)
+    prose, code = reply.answer.views()
+    assert isinstance(prose, MarkdownBlockView) and isinstance(code, CodeBlockView)
+    assert prose.toHtml().count('src="qwq-math:') == 2  # inline and display math, typeset
+    assert code.language.text() == "python"
+    code.copy_button.click()
+    assert QGuiApplication.clipboard().text() == "print(sum(range(101)))"
