@@ -33,15 +33,29 @@ class UserMessage(QWidget):
         self.label.setTextFormat(Qt.TextFormat.PlainText)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.edit_button = _action("Edit", self)
+        # Flip between edits of this message (each starts its own branch).
+        self.previous_button = _action("‹", self)
+        self.position = QLabel(self)
+        self.next_button = _action("›", self)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.label, 1)
-        layout.addWidget(self.edit_button, 0, Qt.AlignmentFlag.AlignTop)
-        self.edit_button.hide()
+        for w in (self.previous_button, self.position, self.next_button, self.edit_button):
+            layout.addWidget(w, 0, Qt.AlignmentFlag.AlignTop)
+            w.hide()
         self.message_id: int | None = None
 
     def text(self) -> str:
         return self.label.text()
+
+    def set_siblings(self, index: int, count: int) -> None:
+        """Which of the edits of this message this is (1-based), for ‹ n/m ›."""
+        many = count > 1
+        for w in (self.previous_button, self.position, self.next_button):
+            w.setVisible(many)
+        self.position.setText(f"{index}/{count}")
+        self.previous_button.setEnabled(index > 1)
+        self.next_button.setEnabled(index < count)
 
 
 def _action(text: str, parent: QWidget) -> QToolButton:

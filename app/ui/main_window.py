@@ -500,23 +500,29 @@ class MainWindow(QMainWindow):
             user.message_id = m.id
             user.edit_button.show()
             user.edit_button.clicked.connect(lambda _=False, m=m: self.start_edit(m.id, m.content))
+            self._wire_siblings(user, m.id, siblings)
             return user
         return self._stored_answer(m, siblings)
 
     def _stored_answer(self, m: StoredMessage, siblings: list[int]) -> AssistantMessage:
         widget = AssistantMessage()
         widget.show_stored(m)
-        index = siblings.index(m.id)
-        widget.set_siblings(index + 1, len(siblings))
-        if index > 0:
-            widget.previous_button.clicked.connect(lambda: self.flip(siblings[index - 1]))
-        if index + 1 < len(siblings):
-            widget.next_button.clicked.connect(lambda: self.flip(siblings[index + 1]))
+        self._wire_siblings(widget, m.id, siblings)
         widget.regenerate_button.clicked.connect(lambda: self.regenerate(m.id))
         widget.reasoning.beside_requested.connect(lambda: self.read_beside(widget.reasoning))
         widget.copy_button.clicked.connect(lambda: self.copy(widget, with_reasoning=False))
         widget.copy_all_button.clicked.connect(lambda: self.copy(widget, with_reasoning=True))
         return widget
+
+    def _wire_siblings(
+        self, widget: UserMessage | AssistantMessage, message_id: int, siblings: list[int]
+    ) -> None:
+        index = siblings.index(message_id)
+        widget.set_siblings(index + 1, len(siblings))
+        if index > 0:
+            widget.previous_button.clicked.connect(lambda: self.flip(siblings[index - 1]))
+        if index + 1 < len(siblings):
+            widget.next_button.clicked.connect(lambda: self.flip(siblings[index + 1]))
 
     def flip(self, message_id: int) -> None:
         """Show another answer to the same message (or another edit of a message)."""
@@ -705,12 +711,8 @@ class MainWindow(QMainWindow):
         self.live.pop(live.conversation_id, None)
         self.refresh_sidebar()
         if live.conversation_id == self.conversation_id and live.stored is not None:
-            # Swap the live widget for the stored message, with its actions.
-            self.chat.detach(live.widget)
-            live.widget.deleteLater()
-            m = self.store.message(live.stored.message.id)
-            siblings = [x.id for x in self.store.siblings(m.id)]
-            self.chat.add(self._stored_answer(m, siblings))
+            # Show it as stored: with its actions, and the user message's edits to flip.
+            self.open_conversation(live.conversation_id)
         self._update_title()
         self._update_buttons()
 

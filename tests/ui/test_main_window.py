@@ -232,10 +232,15 @@ def test_regenerate_flip_edit_and_copy(
     window.composer.setPlainText("Sum of the first ten odd numbers?")
     qtbot.keyClick(window.composer, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: not window.live, timeout=30_000)
-    users = [w.text() for w in window.chat.messages() if isinstance(w, UserMessage)]
-    assert users == ["Sum of the first ten odd numbers?"]
+    users = [w for w in window.chat.messages() if isinstance(w, UserMessage)]
+    assert [u.text() for u in users] == ["Sum of the first ten odd numbers?"]
     assert len(assistant_widgets(window)) == 1
     assert len(store.messages(c.id)) == 5  # both branches are kept
+    assert users[0].position.text() == "2/2"
+    users[0].previous_button.click()  # back to the branch before the edit
+    users = [w for w in window.chat.messages() if isinstance(w, UserMessage)]
+    assert [u.text() for u in users] == ["Sum of odd numbers?"]
+    assert assistant_widgets(window)[0].position.text() == "2/2"  # its newest answer
 
 
 def sidebar_titles(window: MainWindow) -> list[str]:
