@@ -22,6 +22,28 @@ from app.ui.format import duration
 from app.ui.reasoning_block import ReasoningBlock
 
 
+class SiblingNavigator(QWidget):
+    """‹ n/m ›: flip between the alternatives of a message (answers, or edits)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.previous_button = _action("‹", self)
+        self.position = QLabel(self)
+        self.next_button = _action("›", self)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        for w in (self.previous_button, self.position, self.next_button):
+            row.addWidget(w)
+        self.hide()
+
+    def set_siblings(self, index: int, count: int) -> None:
+        """This is alternative ``index`` (1-based) of ``count``; hidden when there is one."""
+        self.setVisible(count > 1)
+        self.position.setText(f"{index}/{count}")
+        self.previous_button.setEnabled(index > 1)
+        self.next_button.setEnabled(index < count)
+
+
 class UserMessage(QWidget):
     """The user's message, with Edit (which resends it as a new branch)."""
 
@@ -33,29 +55,17 @@ class UserMessage(QWidget):
         self.label.setTextFormat(Qt.TextFormat.PlainText)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.edit_button = _action("Edit", self)
-        # Flip between edits of this message (each starts its own branch).
-        self.previous_button = _action("‹", self)
-        self.position = QLabel(self)
-        self.next_button = _action("›", self)
+        self.edit_button.hide()
+        self.siblings = SiblingNavigator(self)  # between edits of this message
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.label, 1)
-        for w in (self.previous_button, self.position, self.next_button, self.edit_button):
-            layout.addWidget(w, 0, Qt.AlignmentFlag.AlignTop)
-            w.hide()
+        layout.addWidget(self.siblings, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(self.edit_button, 0, Qt.AlignmentFlag.AlignTop)
         self.message_id: int | None = None
 
     def text(self) -> str:
         return self.label.text()
-
-    def set_siblings(self, index: int, count: int) -> None:
-        """Which of the edits of this message this is (1-based), for ‹ n/m ›."""
-        many = count > 1
-        for w in (self.previous_button, self.position, self.next_button):
-            w.setVisible(many)
-        self.position.setText(f"{index}/{count}")
-        self.previous_button.setEnabled(index > 1)
-        self.next_button.setEnabled(index < count)
 
 
 def _action(text: str, parent: QWidget) -> QToolButton:
@@ -77,17 +87,14 @@ class AssistantMessage(QWidget):
         self.footer = QLabel(self)
         self.footer.setObjectName("messageFooter")
         # Actions, shown once the reply is complete: flip between answers, copy, regenerate.
-        self.previous_button = _action("‹", self)
-        self.position = QLabel(self)
-        self.next_button = _action("›", self)
+        self.siblings = SiblingNavigator(self)  # between answers to the same message
         self.copy_button = _action("Copy", self)
         self.copy_all_button = _action("Copy with reasoning", self)
         self.regenerate_button = _action("Regenerate", self)
         self.action_row = QWidget(self)
         row = QHBoxLayout(self.action_row)
         row.setContentsMargins(0, 0, 0, 0)
-        for w in (self.previous_button, self.position, self.next_button):
-            row.addWidget(w)
+        row.addWidget(self.siblings)
         row.addStretch(1)
         for w in (self.copy_button, self.copy_all_button, self.regenerate_button):
             row.addWidget(w)
@@ -103,16 +110,6 @@ class AssistantMessage(QWidget):
         self.action_row.hide()
         self.message_id: int | None = None
 
-    def set_siblings(self, index: int, count: int) -> None:
-        """Which of the answers to the same message this is (1-based), for ‹ n/m ›."""
-        many = count > 1
-        for w in (self.previous_button, self.position, self.next_button):
-            w.setVisible(many)
-        self.position.setText(f"{index}/{count}")
-        self.previous_button.setEnabled(index > 1)
-        self.next_button.setEnabled(index < count)
-        self.action_row.show()
-
     def copy_text(self, *, with_reasoning: bool) -> str:
         answer = self.answer.markdown
         if with_reasoning and self.reasoning.text:
@@ -121,6 +118,7 @@ class AssistantMessage(QWidget):
 
     def show_stored(self, m: StoredMessage) -> None:
         self.message_id = m.id
+        self.action_row.show()  # a stored answer can be copied, regenerated, flipped
         if m.reasoning:
             self.reasoning.show()
             self.reasoning.set_stored(

@@ -518,11 +518,12 @@ class MainWindow(QMainWindow):
         self, widget: UserMessage | AssistantMessage, message_id: int, siblings: list[int]
     ) -> None:
         index = siblings.index(message_id)
-        widget.set_siblings(index + 1, len(siblings))
+        nav = widget.siblings
+        nav.set_siblings(index + 1, len(siblings))
         if index > 0:
-            widget.previous_button.clicked.connect(lambda: self.flip(siblings[index - 1]))
+            nav.previous_button.clicked.connect(lambda: self.flip(siblings[index - 1]))
         if index + 1 < len(siblings):
-            widget.next_button.clicked.connect(lambda: self.flip(siblings[index + 1]))
+            nav.next_button.clicked.connect(lambda: self.flip(siblings[index + 1]))
 
     def flip(self, message_id: int) -> None:
         """Show another answer to the same message (or another edit of a message)."""

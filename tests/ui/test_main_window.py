@@ -202,15 +202,15 @@ def test_regenerate_flip_edit_and_copy(
     ask(qtbot, window, "Sum of odd numbers?")
     qtbot.waitUntil(lambda: not window.live, timeout=30_000)
     (first,) = assistant_widgets(window)
-    assert first.regenerate_button.isVisible() and not first.previous_button.isVisible()
+    assert first.regenerate_button.isVisible() and not first.siblings.isVisible()
 
     first.regenerate_button.click()  # a new answer; the old one is kept
     qtbot.waitUntil(lambda: not window.live, timeout=30_000)
     (second,) = assistant_widgets(window)
-    assert second.position.text() == "2/2" and second.previous_button.isEnabled()
-    second.previous_button.click()  # flip back
+    assert second.siblings.position.text() == "2/2" and second.siblings.previous_button.isEnabled()
+    second.siblings.previous_button.click()  # flip back
     (shown,) = assistant_widgets(window)
-    assert shown.position.text() == "1/2"
+    assert shown.siblings.position.text() == "1/2"
     (c,) = store.conversations()
     assert len(store.messages(c.id)) == 3
 
@@ -236,11 +236,11 @@ def test_regenerate_flip_edit_and_copy(
     assert [u.text() for u in users] == ["Sum of the first ten odd numbers?"]
     assert len(assistant_widgets(window)) == 1
     assert len(store.messages(c.id)) == 5  # both branches are kept
-    assert users[0].position.text() == "2/2"
-    users[0].previous_button.click()  # back to the branch before the edit
+    assert users[0].siblings.position.text() == "2/2"
+    users[0].siblings.previous_button.click()  # back to the branch before the edit
     users = [w for w in window.chat.messages() if isinstance(w, UserMessage)]
     assert [u.text() for u in users] == ["Sum of odd numbers?"]
-    assert assistant_widgets(window)[0].position.text() == "2/2"  # its newest answer
+    assert assistant_widgets(window)[0].siblings.position.text() == "2/2"  # its newest answer
 
 
 def sidebar_titles(window: MainWindow) -> list[str]:
