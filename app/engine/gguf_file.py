@@ -12,6 +12,7 @@ Errors are :class:`ModelFileError` with a message a user can act on.
 from __future__ import annotations
 
 import mmap
+import re
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,7 @@ from gguf.constants import GGML_QUANT_SIZES, GGMLQuantizationType, LlamaFileType
 from app.core.errors import ModelFileError
 
 MAGIC = b"GGUF"
+_BLOCK = re.compile(r"blk\.(\d+)\.")
 _SCALARS: dict[int, str] = {
     0: "<B",
     1: "<b",
@@ -60,6 +62,30 @@ class GGUFInfo:
     parameter_count: int
     data_end: int  # where the last tensor's data ends; > file_size means truncated
     tensor_types: dict[str, int] = field(default_factory=dict)  # type name -> tensor count
+    layer_bytes: tuple[int, ...] = ()  # weights of each block (blk.N.*), in order
+    other_bytes: int = 0  # weights outside the blocks: embeddings, output, norms
+
+    @property
+    def weights_bytes(self) -> int:
+        return sum(self.layer_bytes) + self.other_bytes
+
+    @property
+    def kv_values_per_token(self) -> int:
+        """K and V values cached per token, over all layers (64 x 8 x 128 x 2 for QwQ)."""
+        heads = self._arch("attention.head_count")
+        kv_heads = self._arch("attention.head_count_kv") or heads
+        embd = self._arch("embedding_length")
+        key = self._arch("attention.key_length") or (embd // heads if embd and heads else 0)
+        value = self._arch("attention.value_length") or key
+        layers = self.layer_count or 0
+        return int(layers * int(kv_heads or 0) * (int(key) + int(value)))
+
+    @property
+    def vocab_size(self) -> int:
+        tokens = self.metadata.get("tokenizer.ggml.tokens")
+        if isinstance(tokens, SkippedArray):
+            return tokens.length
+        return len(tokens) if isinstance(tokens, list) else 0
 
     @property
     def architecture(self) -> str:
@@ -216,8 +242,10 @@ def _parse(path: Path, size: int, buf: mmap.mmap) -> GGUFInfo:
         params = 0
         data_size = 0
         types: dict[str, int] = {}
+        layer_bytes: dict[int, int] = {}
+        other_bytes = 0
         for _ in range(n_tensors):
-            r.skip_string()
+            name = r.string()
             n_dims = r.take("<I")
             elements = 1
             for _ in range(n_dims):
@@ -226,13 +254,20 @@ def _parse(path: Path, size: int, buf: mmap.mmap) -> GGUFInfo:
             offset = r.take("<Q")
             params += elements
             try:
-                data_size = max(data_size, offset + _tensor_bytes(type_id, elements))
+                nbytes = _tensor_bytes(type_id, elements)
+                data_size = max(data_size, offset + nbytes)
                 type_name = GGMLQuantizationType(type_id).name
             except (ValueError, KeyError):
                 raise ModelFileError(
                     f"The GGUF file uses a tensor type ({type_id}) this version does not know: {path}"
                 ) from None
             types[type_name] = types.get(type_name, 0) + 1
+            block = _BLOCK.match(name)
+            if block:
+                index = int(block.group(1))
+                layer_bytes[index] = layer_bytes.get(index, 0) + nbytes
+            else:
+                other_bytes += nbytes
     except _Truncated:
         raise truncated from None
     alignment = int(metadata.get("general.alignment", 32)) or 32
@@ -246,6 +281,8 @@ def _parse(path: Path, size: int, buf: mmap.mmap) -> GGUFInfo:
         parameter_count=params,
         data_end=data_start + data_size,
         tensor_types=types,
+        layer_bytes=tuple(layer_bytes.get(i, 0) for i in range(max(layer_bytes, default=-1) + 1)),
+        other_bytes=other_bytes,
     )
     if info.truncated:
         raise truncated

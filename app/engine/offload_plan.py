@@ -1,0 +1,135 @@
+"""Will this GGUF fit this machine, and how many layers go on the GPU?
+
+The arithmetic, from the file's own tensor sizes:
+- weights: each block's tensors (``blk.N.*``) and the rest (embeddings, output);
+- KV cache: layers x KV heads x (key + value dims) values per token, times the
+  context; 2 bytes a value at f16 (QwQ-32B: 64 x 8 x 256 x 2 = 256 KiB a token),
+  about 1.06 at q8_0 (which needs flash attention);
+- compute buffers: the logits of a batch (vocabulary x batch x 4 bytes) plus a
+  fixed allowance for activations.
+A GPU keeps a margin free for the driver and the desktop. Layers go to the GPU
+from the first; what does not fit stays in RAM, which must hold it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from app.engine.gguf_file import GGUFInfo
+
+GIB = 1024**3
+KV_BYTES_PER_VALUE = {"f16": 2.0, "q8_0": 34 / 32}
+GPU_MARGIN = 768 * 1024**2  # left free for the driver, the desktop, fragmentation
+RAM_MARGIN = 2 * GIB  # the OS and the app itself
+ACTIVATIONS = 256 * 1024**2  # compute buffer allowance besides the logits
+BATCH = 512
+
+FitMode = Literal["gpu", "partial", "cpu", "none"]
+
+
+@dataclass(frozen=True, slots=True)
+class Gpu:
+    name: str
+    total_bytes: int
+    free_bytes: int
+
+
+@dataclass(frozen=True, slots=True)
+class Hardware:
+    ram_total_bytes: int
+    ram_available_bytes: int
+    gpus: tuple[Gpu, ...] = ()
+    unified_memory: bool = False  # Apple Silicon: the GPU uses the RAM
+    gpu_offload: bool = False  # this llama.cpp build can offload at all
+
+    @property
+    def gpu_budget(self) -> int:
+        """Bytes the model may take on the (best) GPU."""
+        if not self.gpu_offload:
+            return 0
+        if self.unified_memory:
+            return max(0, int(self.ram_available_bytes * 0.75) - RAM_MARGIN)
+        if not self.gpus:
+            return 0
+        return max(0, max(g.free_bytes for g in self.gpus) - GPU_MARGIN)
+
+
+@dataclass(frozen=True, slots=True)
+class FitPlan:
+    mode: FitMode
+    gpu_layers: int  # for n_gpu_layers: -1 all, 0 none
+    layer_count: int
+    weights_bytes: int
+    kv_bytes: int
+    compute_bytes: int
+    gpu_bytes: int  # what goes on the GPU
+    ram_bytes: int  # what stays in RAM
+    reason: str = field(default="")
+
+
+def kv_cache_bytes(info: GGUFInfo, n_ctx: int, kv_type: str = "f16") -> int:
+    return int(info.kv_values_per_token * n_ctx * KV_BYTES_PER_VALUE[kv_type])
+
+
+def compute_bytes(info: GGUFInfo) -> int:
+    return info.vocab_size * BATCH * 4 + ACTIVATIONS
+
+
+def _gb(n: int) -> str:
+    return f"{n / GIB:.1f} GiB"
+
+
+def plan_fit(info: GGUFInfo, hw: Hardware, n_ctx: int, kv_type: str = "f16") -> FitPlan:
+    """Where the model goes on ``hw`` at ``n_ctx`` tokens of context."""
+    layers = len(info.layer_bytes)
+    weights = info.weights_bytes
+    kv = kv_cache_bytes(info, n_ctx, kv_type)
+    kv_layer = kv // layers if layers else 0
+    compute = compute_bytes(info)
+    need = weights + kv + compute
+    budget = hw.gpu_budget
+    ram_room = max(0, hw.ram_available_bytes - RAM_MARGIN)
+    quant = info.quantization
+
+    def plan(mode: FitMode, n: int, gpu: int, ram: int, reason: str) -> FitPlan:
+        return FitPlan(mode, n, layers, weights, kv, compute, gpu, ram, reason)
+
+    if budget >= need:
+        where = (
+            "unified memory"
+            if hw.unified_memory
+            else f"the {hw.gpus[0].name}"
+            if hw.gpus
+            else "the GPU"
+        )
+        return plan("gpu", -1, need, 0, f"{quant} fits entirely in {where} ({_gb(need)}).")
+
+    # As many blocks as fit on the GPU, with their share of the KV cache and the buffers.
+    on_gpu = 0
+    used = compute if budget else 0
+    for size in info.layer_bytes:
+        if used + size + kv_layer > budget:
+            break
+        used += size + kv_layer
+        on_gpu += 1
+    in_ram = need - (used if on_gpu else 0)
+    if in_ram > ram_room:
+        return plan(
+            "none",
+            0,
+            0,
+            in_ram,
+            f"{quant} needs {_gb(in_ram)} of RAM{' besides the GPU' if on_gpu else ''}, and "
+            f"{_gb(ram_room)} is free: choose a smaller quantization or a shorter context.",
+        )
+    if on_gpu:
+        return plan(
+            "partial",
+            on_gpu,
+            used,
+            in_ram,
+            f"{quant}: {on_gpu} of {layers} layers on the GPU ({_gb(used)}), the rest in RAM "
+            f"({_gb(in_ram)}).",
+        )
+    return plan("cpu", 0, 0, need, f"{quant} runs on the CPU, in {_gb(need)} of RAM.")
