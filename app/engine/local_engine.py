@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import codecs
-import contextlib
 import ctypes
 import logging
 import random
@@ -371,7 +370,7 @@ class LocalGeneration:
             self._engine._busy.release()
 
     def __del__(self) -> None:
-        with contextlib.suppress(Exception):
+        with suppress(Exception):
             self.close()
 
     def _run(self) -> Generator[ChatEvent, None, None]:

@@ -121,6 +121,17 @@ def _message(row: sqlite3.Row) -> StoredMessage:
     )
 
 
+def _path_to(messages: list[StoredMessage], leaf: int | None) -> list[StoredMessage]:
+    """The messages from the first one down to ``leaf``, following parents."""
+    by_id = {m.id: m for m in messages}
+    path: list[StoredMessage] = []
+    node = by_id.get(leaf) if leaf is not None else None
+    while node is not None:
+        path.append(node)
+        node = by_id.get(node.parent_id) if node.parent_id is not None else None
+    return path[::-1]
+
+
 class ConversationStore:
     def __init__(self, folder: Path | None = None) -> None:
         folder = folder if folder is not None else AppPaths.current().data
@@ -396,13 +407,7 @@ class ConversationStore:
         """The messages on screen: from the first message down to ``leaf`` (default: current)."""
         if leaf is None:
             leaf = self.get(conversation_id).current_leaf
-        by_id = {m.id: m for m in self.messages(conversation_id)}
-        path: list[StoredMessage] = []
-        node = by_id.get(leaf) if leaf is not None else None
-        while node is not None:
-            path.append(node)
-            node = by_id.get(node.parent_id) if node.parent_id is not None else None
-        return path[::-1]
+        return _path_to(self.messages(conversation_id), leaf)
 
     def branch_with_siblings(self, conversation_id: int) -> list[tuple[StoredMessage, list[int]]]:
         """The branch on screen, each message with the ids of its alternatives (itself too)."""
@@ -410,14 +415,8 @@ class ConversationStore:
         by_parent: dict[int | None, list[int]] = {}
         for m in everything:
             by_parent.setdefault(m.parent_id, []).append(m.id)
-        by_id = {m.id: m for m in everything}
-        path: list[StoredMessage] = []
-        leaf = self.get(conversation_id).current_leaf
-        node = by_id.get(leaf) if leaf is not None else None
-        while node is not None:
-            path.append(node)
-            node = by_id.get(node.parent_id) if node.parent_id is not None else None
-        return [(m, by_parent[m.parent_id]) for m in reversed(path)]
+        path = _path_to(everything, self.get(conversation_id).current_leaf)
+        return [(m, by_parent[m.parent_id]) for m in path]
 
     def siblings(self, message_id: int) -> list[StoredMessage]:
         """The alternatives of a message (itself included): regenerations or edits."""

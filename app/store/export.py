@@ -13,6 +13,7 @@ import datetime as dt
 import json
 from typing import Any
 
+from app.core.format import duration
 from app.store.conversations import Conversation, ConversationStore, StoredMessage
 from app.store.database import StoreError
 
@@ -87,12 +88,8 @@ def _when(timestamp: float) -> str:
 
 def _thought_label(m: StoredMessage) -> str:
     tokens = int(m.stats.get("reasoning_tokens", 0))
-    seconds = m.thinking_seconds
-    duration = (
-        f"{int(seconds // 60)} min {int(seconds % 60)} s" if seconds >= 60 else f"{seconds:.0f} s"
-    )
     verb = "Thought for" if m.reasoning_finished else "Thinking stopped after"
-    return f"{verb} {duration}" + (f" · {tokens:,} tokens" if tokens else "")
+    return f"{verb} {duration(m.thinking_seconds)}" + (f" · {tokens:,} tokens" if tokens else "")
 
 
 def export_markdown(store: ConversationStore, conversation: Conversation) -> str:

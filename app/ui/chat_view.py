@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
 from app.core.events import GenerationDone
 from app.store.conversations import StoredMessage
 from app.ui.answer_view import AnswerView
-from app.ui.format import duration
 from app.ui.reasoning_block import ReasoningBlock
 
 
@@ -230,6 +229,3 @@ class ChatView(QScrollArea):
     def _on_range(self, _low: int, high: int) -> None:
         if self._follow:
             QTimer.singleShot(0, lambda: self.verticalScrollBar().setValue(high))
-
-
-__all__ = ["AssistantMessage", "ChatView", "UserMessage", "duration"]

@@ -92,7 +92,6 @@ class LiveReply:
 
     conversation_id: int
     widget: AssistantMessage
-    job: Job | None = None
     stored: StoredGeneration | None = None
     cancelled: bool = False
     reasoning_tokens: int = 0
@@ -117,7 +116,6 @@ class MainWindow(QMainWindow):
         self.session: ChatSession | None = None
         self.conversation_id: int | None = None
         self.live: dict[int, LiveReply] = {}
-        self._load_job: Job | None = None
         self.editing: int | None = None  # a user message being edited
         self._filling = False  # the sidebar is being refilled: ignore its item changes
         self._older: list[tuple[StoredMessage, list[int]]] = []  # messages still to build
@@ -151,7 +149,6 @@ class MainWindow(QMainWindow):
         self._search_timer.setInterval(150)
         self._search_timer.timeout.connect(self._run_search)
         self.search_box.textChanged.connect(lambda _: self._search_timer.start())
-        self._search_job: Job | None = None
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(8, 8, 8, 8)
@@ -290,7 +287,7 @@ class MainWindow(QMainWindow):
         job.failed.connect(self._on_model_failed)
         job.done.connect(lambda _: poll.stop())
         job.failed.connect(lambda _: poll.stop())
-        self._load_job = job.start()
+        job.start()
 
     def _on_model_loaded(self, engine: LocalEngine) -> None:
         self.engine = engine
@@ -407,7 +404,7 @@ class MainWindow(QMainWindow):
         job = Job(lambda: self.store.search(text), self)
         job.done.connect(lambda hits: self._show_hits(text, hits))
         job.failed.connect(lambda e: self.model_label.setText(f"Search failed: {e}"))
-        self._search_job = job.start()
+        job.start()
 
     def _show_hits(self, text: str, hits: list[SearchHit]) -> None:
         if text != self.search_box.text():
@@ -646,7 +643,7 @@ class MainWindow(QMainWindow):
         job.items.connect(lambda batch: self._on_events(live, batch))
         job.done.connect(lambda _: self._on_finished(live))
         job.failed.connect(lambda error: self._on_failed(live, error))
-        live.job = job.start()
+        job.start()
         self._update_title()
         self.refresh_sidebar()
         self._update_buttons()

@@ -1,4 +1,4 @@
-"""Small text formats shared by the widgets."""
+"""Small text formats shared by the faces (window, exports)."""
 
 from __future__ import annotations
 
