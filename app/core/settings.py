@@ -24,7 +24,9 @@ class AppSettings:
     gpu_layers: int | None = None  # None: automatic
     threads: int | None = None  # None: llama.cpp's choice
     theme: Theme = "system"
-    last_model: str = ""
+    last_model: str = ""  # the default model
+    models: list[str] = field(default_factory=list)  # GGUF files opened from elsewhere
+    kv_cache_type: str = "f16"  # or "q8_0" (with flash attention)
 
     def sampling_settings(self) -> SamplingSettings:
         return SamplingSettings.from_dict(self.sampling)

@@ -24,7 +24,7 @@ from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import llama_cpp
 
@@ -50,6 +50,7 @@ from app.engine.chat_template import render_prompt
 from app.engine.context_plan import plan_context
 from app.engine.gguf_file import GGUFInfo, read_gguf
 from app.engine.model_info import ModelInfo
+from app.engine.offload_plan import Hardware, plan_fit
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +65,25 @@ class LoadSettings:
     threads: int | None = None  # None: llama.cpp's choice
     batch_size: int = 512
     flash_attention: bool = False
+    kv_cache_type: KvCacheType = "f16"  # q8_0 halves the cache; it needs flash attention
 
 
+def fewer_layers(tried: int, layer_count: int) -> int | None:
+    """The next try after running out of memory with ``tried`` GPU layers (-1: all):
+    a quarter fewer each time, then none; None when the CPU was already tried."""
+    if tried == 0:
+        return None
+    current = layer_count if tried < 0 or tried > layer_count else tried
+    return current * 3 // 4 if current >= 4 else 0
+
+
+def _out_of_memory(log_lines: list[str]) -> bool:
+    text = "\n".join(log_lines).lower()
+    return "out of memory" in text or ("alloc" in text and ("failed" in text or "unable" in text))
+
+
+KvCacheType = Literal["f16", "q8_0"]
+KV_GGML_TYPES: dict[str, int | None] = {"f16": None, "q8_0": llama_cpp.GGML_TYPE_Q8_0}
 ProgressCallback = Callable[[float], None]  # 0.0 .. 1.0, called on the loading thread
 _load_lock = threading.Lock()
 
@@ -141,6 +159,7 @@ class LocalEngine:
         path: str | Path,
         settings: LoadSettings | None = None,
         on_progress: ProgressCallback | None = None,
+        hardware: Hardware | None = None,
     ) -> None:
         settings = settings or LoadSettings()
         self._gguf = read_gguf(path)
@@ -148,8 +167,15 @@ class LocalEngine:
             settings.context_length, self._gguf.architecture, self._gguf.context_length
         )
         gpu_layers = settings.gpu_layers
-        if gpu_layers is None:
-            gpu_layers = -1 if llama_cpp.llama_supports_gpu_offload() else 0
+        if not llama_cpp.llama_supports_gpu_offload():
+            gpu_layers = 0
+        elif gpu_layers is None:  # automatic: as many layers as the memory plan allows
+            from app.models.hardware import detect
+
+            fit = plan_fit(self._gguf, hardware or detect(True), plan.n_ctx, settings.kv_cache_type)
+            gpu_layers = fit.gpu_layers
+            log.info("offload plan: %s", fit.reason)
+        kv_type = KV_GGML_TYPES[settings.kv_cache_type]
         rope: dict[str, float | int] = {}
         if plan.rope_scaling == "yarn":
             rope = {
@@ -158,28 +184,44 @@ class LocalEngine:
                 "yarn_orig_ctx": plan.yarn_original_context,
             }
         llama_log.install()
-        mark = llama_log.mark()
         started = time.perf_counter()
-        try:
-            with _reporting_progress(on_progress):
-                self._llm = llama_cpp.Llama(
-                    model_path=str(self._gguf.path),
-                    n_ctx=plan.n_ctx,
-                    n_batch=settings.batch_size,
-                    n_ubatch=settings.batch_size,
-                    n_gpu_layers=gpu_layers,
-                    n_threads=settings.threads,
-                    n_threads_batch=settings.threads,
-                    flash_attn=settings.flash_attention,
-                    verbose=False,
-                    **rope,  # type: ignore[arg-type]
-                )
-        except (ValueError, RuntimeError, OSError) as e:
-            message = _explain_load_failure(self._gguf, llama_log.since(mark))
-            log.error("%s", message)
-            raise ModelFileError(message) from e
-
         layers = self._gguf.layer_count or 0
+        load_note = ""
+        asked_layers = gpu_layers
+        while True:
+            mark = llama_log.mark()
+            try:
+                with _reporting_progress(on_progress):
+                    self._llm = llama_cpp.Llama(
+                        model_path=str(self._gguf.path),
+                        n_ctx=plan.n_ctx,
+                        n_batch=settings.batch_size,
+                        n_ubatch=settings.batch_size,
+                        n_gpu_layers=gpu_layers,
+                        n_threads=settings.threads,
+                        n_threads_batch=settings.threads,
+                        flash_attn=settings.flash_attention or kv_type is not None,
+                        type_k=kv_type,
+                        type_v=kv_type,
+                        verbose=False,
+                        **rope,  # type: ignore[arg-type]
+                    )
+                break
+            except (ValueError, RuntimeError, OSError) as e:
+                lines = llama_log.since(mark)
+                retry = fewer_layers(gpu_layers, layers) if _out_of_memory(lines) else None
+                if retry is None:
+                    message = _explain_load_failure(self._gguf, lines)
+                    log.error("%s", message)
+                    raise ModelFileError(message) from e
+                log.warning("out of memory with %d GPU layers; trying %d", gpu_layers, retry)
+                gpu_layers = retry
+                shown = "all" if asked_layers < 0 else str(asked_layers)
+                load_note = (
+                    f"Out of GPU memory with {shown} layers on the GPU: loaded with "
+                    f"{gpu_layers} of {layers}. Lower the context or the GPU layers to avoid "
+                    "the retry."
+                )
         offloaded = 0
         if llama_cpp.llama_supports_gpu_offload():
             offloaded = layers if gpu_layers < 0 else min(gpu_layers, layers)
@@ -199,6 +241,8 @@ class LocalEngine:
             gpu_layers=offloaded,
             backend=backend_name() if offloaded else "CPU",
             context_note=plan.note,
+            load_note=load_note,
+            kv_cache_type=settings.kv_cache_type,
         )
         log.info(
             "loaded %s (%s, %s, %s) in %.1f s: context %d (%s), %d GPU layers",

@@ -23,3 +23,5 @@ class ModelInfo:
     gpu_layers: int  # layers offloaded to the GPU
     backend: str  # "CPU", "CUDA", "Metal", ...
     context_note: str = ""  # why the context differs from the one asked for, if it does
+    load_note: str = ""  # e.g. a retry with fewer GPU layers after running out of memory
+    kv_cache_type: str = "f16"

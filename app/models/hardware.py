@@ -13,6 +13,7 @@ import platform
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 from app.engine.offload_plan import Gpu, Hardware
 
@@ -74,12 +75,56 @@ def nvidia_gpus() -> tuple[Gpu, ...]:
             memory = pynvml.nvmlDeviceGetMemoryInfo(handle)
             name = pynvml.nvmlDeviceGetName(handle)
             name = name.decode() if isinstance(name, bytes) else str(name)
-            gpus.append(Gpu(name, int(memory.total), int(memory.free)))
+            gpus.append(Gpu(name, int(memory.total), int(memory.free), _bandwidth(pynvml, handle)))
         return tuple(gpus)
     except pynvml.NVMLError:
         return ()
     finally:
         pynvml.nvmlShutdown()
+
+
+def _bandwidth(pynvml: Any, handle: Any) -> float:
+    """Memory bandwidth from the bus width and the memory clock (both data edges).
+
+    An RTX 4090 reports 384 bits and 10,501 MHz: 48 B x 10.5 GHz x 2 = 1,008 GB/s, its
+    published figure; an H100 SXM: 5,120 bits x 2,619 MHz -> 3.35 TB/s.
+    """
+    try:
+        bits = pynvml.nvmlDeviceGetMemoryBusWidth(handle)
+        mhz = pynvml.nvmlDeviceGetMaxClockInfo(handle, pynvml.NVML_CLOCK_MEM)
+    except (pynvml.NVMLError, AttributeError):
+        return 0.0
+    return float(bits) / 8 * float(mhz) * 1e6 * 2
+
+
+# Unified memory bandwidth of Apple's chips (GB/s, Apple's published figures).
+APPLE_BANDWIDTH = {
+    "M1": 68, "M1 Pro": 200, "M1 Max": 400, "M1 Ultra": 800,
+    "M2": 100, "M2 Pro": 200, "M2 Max": 400, "M2 Ultra": 800,
+    "M3": 100, "M3 Pro": 150, "M3 Max": 400, "M3 Ultra": 819,
+    "M4": 120, "M4 Pro": 273, "M4 Max": 546,
+}  # fmt: skip
+
+
+def apple_chip() -> str:
+    """ "Apple M2 Pro" and the like, or "" off Apple Silicon."""
+    if not apple_silicon():
+        return ""
+    import subprocess
+
+    try:
+        out = subprocess.run(
+            ["sysctl", "-n", "machdep.cpu.brand_string"], capture_output=True, text=True, timeout=5
+        )
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return out.stdout.strip()
+
+
+def apple_bandwidth(chip: str) -> float:
+    model = chip.removeprefix("Apple ").strip()
+    gbs = APPLE_BANDWIDTH.get(model, 0)
+    return gbs * 1e9
 
 
 def apple_silicon() -> bool:
@@ -93,12 +138,15 @@ def detect(gpu_offload: bool | None = None) -> Hardware:
 
         gpu_offload = bool(llama_cpp.llama_supports_gpu_offload())
     total, available = _ram()
+    chip = apple_chip()
     return Hardware(
         ram_total_bytes=total,
         ram_available_bytes=available,
         gpus=nvidia_gpus(),
         unified_memory=apple_silicon(),
         gpu_offload=gpu_offload,
+        ram_bandwidth=apple_bandwidth(chip),
+        chip=chip,
     )
 
 

@@ -12,24 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures.cli import ROOT, cli, one_clear_line
 from tests.fixtures.models import QWQ_ANSWER, QWQ_REASONING, ScriptFactory
 from tests.fixtures.scripted_model import ScriptedModel
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def cli(
-    *args: str, stdin: str | None = None, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "app", *args],
-        capture_output=True,
-        text=True,
-        input=stdin,
-        cwd=ROOT,
-        env={**os.environ, **(env or {})},
-        timeout=120,
-    )
 
 
 def test_streams_answer_to_stdout_and_reasoning_to_stderr(qwq_model: ScriptedModel) -> None:
@@ -93,48 +78,39 @@ def test_hide_reasoning(qwq_model: ScriptedModel) -> None:
     assert QWQ_REASONING not in result.stderr
 
 
-def _one_clear_line(result: subprocess.CompletedProcess[str], pattern: str) -> None:
-    assert result.returncode == 2, (result.stdout, result.stderr)
-    assert "Traceback" not in result.stderr
-    lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("qwq-desktop: error: ")
-    assert pattern.lower() in lines[0].lower(), lines[0]
-
-
 def test_bad_model_path() -> None:
-    _one_clear_line(cli("ask", "-m", "/no/such/model.gguf", "hi"), "not found")
+    one_clear_line(cli("ask", "-m", "/no/such/model.gguf", "hi"), "not found")
 
 
 def test_not_a_gguf(tmp_path: Path) -> None:
     bogus = tmp_path / "notes.gguf"
     bogus.write_text("just some notes\n" * 20)
-    _one_clear_line(cli("ask", "-m", str(bogus), "hi"), "Not a GGUF model file")
+    one_clear_line(cli("ask", "-m", str(bogus), "hi"), "Not a GGUF model file")
 
 
 def test_truncated_gguf(qwq_model: ScriptedModel, tmp_path: Path) -> None:
     cut = tmp_path / "cut.gguf"
     cut.write_bytes(qwq_model.path.read_bytes()[:100_000])
-    _one_clear_line(cli("ask", "-m", str(cut), "hi"), "truncated")
+    one_clear_line(cli("ask", "-m", str(cut), "hi"), "truncated")
 
 
 def test_unsupported_architecture(scripted: ScriptFactory) -> None:
     model = scripted(["x"], architecture="notarealarch")
-    _one_clear_line(cli("ask", "-m", str(model.path), "hi"), "not supported")
+    one_clear_line(cli("ask", "-m", str(model.path), "hi"), "not supported")
 
 
 @pytest.mark.parametrize("prompt", ["", "   \n\t "])
 def test_empty_prompt(qwq_model: ScriptedModel, prompt: str) -> None:
-    _one_clear_line(cli("ask", "-m", str(qwq_model.path), prompt), "empty")
+    one_clear_line(cli("ask", "-m", str(qwq_model.path), prompt), "empty")
 
 
 def test_prompt_larger_than_the_context(qwq_model: ScriptedModel) -> None:
     result = cli("ask", "-m", str(qwq_model.path), "--context", "512", "word " * 2000)
-    _one_clear_line(result, "context holds 512")
+    one_clear_line(result, "context holds 512")
 
 
 def test_bad_sampling_value(qwq_model: ScriptedModel) -> None:
-    _one_clear_line(cli("ask", "-m", str(qwq_model.path), "--top-p", "7", "hi"), "top_p")
+    one_clear_line(cli("ask", "-m", str(qwq_model.path), "--top-p", "7", "hi"), "top_p")
 
 
 def test_everything_stored_lives_under_qwq_desktop_home(

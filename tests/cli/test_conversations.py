@@ -13,7 +13,7 @@ from pathlib import Path
 
 from app.store.conversations import ConversationStore
 from app.store.database import DB_NAME
-from tests.cli.test_ask import ROOT, cli
+from tests.fixtures.cli import ROOT, cli
 from tests.fixtures.models import QWQ_ANSWER, QWQ_REASONING, ScriptFactory
 from tests.fixtures.scripted_model import ScriptedModel
 

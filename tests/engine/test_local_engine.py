@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Iterable
 from typing import Any
@@ -14,7 +15,7 @@ from app.core.events import AnswerDelta, ChatEvent, GenerationDone, ReasoningDel
 from app.core.messages import ChatMessage
 from app.core.sampling import SamplingSettings
 from app.engine.chat_template import CHATML_TEMPLATE
-from app.engine.local_engine import LoadSettings, LocalEngine
+from app.engine.local_engine import LoadSettings, LocalEngine, fewer_layers
 from tests.fixtures.models import QWQ_ANSWER, QWQ_REASONING, ScriptFactory
 from tests.fixtures.scripted_model import QWQ_TEMPLATE, ScriptedModel
 
@@ -401,3 +402,30 @@ def test_a_llama_cpp_failure_mid_reply_ends_the_stream_with_an_error_and_keeps_t
     monkeypatch.setattr(llama_cpp.Llama, "eval", real_eval)
     _, again = run(qwq, "q")
     assert again.finish_reason == "stop"
+
+
+def test_a_q8_0_kv_cache_loads_with_flash_attention_and_answers(qwq_model: ScriptedModel) -> None:
+    engine = LocalEngine(qwq_model.path, LoadSettings(context_length=2048, kv_cache_type="q8_0"))
+    try:
+        assert engine.info.kv_cache_type == "q8_0"
+        assert engine._llm.context_params.type_k == llama_cpp.GGML_TYPE_Q8_0
+        assert engine._llm.context_params.type_v == llama_cpp.GGML_TYPE_Q8_0
+        answer = "".join(
+            e.text for e in engine.chat([ChatMessage("user", "2+2?")]) if isinstance(e, AnswerDelta)
+        )
+        assert answer == QWQ_ANSWER
+    finally:
+        engine.close()
+
+
+def test_out_of_memory_retries_step_down_to_the_cpu() -> None:
+    # -1 (all of 64) -> 48 -> 36 -> 27 -> ... -> 3 -> 0, then give up.
+    steps: list[int] = []
+    tried: int | None = -1
+    while tried is not None:
+        tried = fewer_layers(tried, 64)
+        steps += [] if tried is None else [tried]
+    assert steps[:3] == [48, 36, 27] and steps[-1] == 0
+    assert all(a > b for a, b in itertools.pairwise(steps))
+    assert fewer_layers(0, 64) is None
+    assert fewer_layers(200, 64) == 48

@@ -1,0 +1,226 @@
+"""Where model files come from: the Hugging Face Hub (or a mirror of it) and ModelScope.
+
+A :class:`Source` turns "this repo, these files" into :class:`RemoteFile` records:
+the size, the SHA-256 the file must have, and a URL that serves its bytes with
+HTTP Range requests. Nothing here downloads the files themselves (see ``download``).
+
+- The Hub is asked through huggingface-hub: a HEAD on the file's ``resolve`` URL
+  answers the commit, the size (``X-Linked-Size``) and, for LFS files, the SHA-256
+  (``X-Linked-Etag``). ``HF_ENDPOINT`` and ``HF_TOKEN`` are honoured; a mirror is
+  the same protocol at another endpoint.
+- ModelScope (modelscope.cn, where Qwen publishes too) lists a repo's files with
+  their size and SHA-256 in one JSON call, and serves each file from its ``repo``
+  endpoint.
+
+huggingface-hub is imported only here, only when a download is asked for: the app
+opens no connection otherwise. Its telemetry (and the agent-registry request that
+comes with it) is switched off before the import.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import quote
+
+from app.core.errors import QwQError
+
+if TYPE_CHECKING:
+    import httpx2
+
+HF_DEFAULT = "https://huggingface.co"
+MODELSCOPE_DEFAULT = "https://modelscope.cn"
+SourceKind = Literal["hf", "modelscope"]
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_SPLIT = re.compile(r"^(?P<prefix>.*)-(?P<no>\d{5})-of-(?P<count>\d{5})\.gguf$")
+CONNECT_TIMEOUT = 15.0
+READ_TIMEOUT = 30.0
+
+
+class DownloadError(QwQError):
+    """A download could not go on; the message says why and what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteFile:
+    repo: str
+    path: str  # inside the repo, e.g. "fp16/qwq-32b-fp16-00001-of-00017.gguf"
+    size: int
+    sha256: str | None  # None: the source publishes none (only the size can be checked)
+    url: str  # GET (with Range) serves the bytes
+    revision: str  # the commit the bytes belong to: a resumed part must match it
+
+    @property
+    def name(self) -> str:
+        return PurePosixPath(self.path).name
+
+
+def split_parts(path: str) -> list[str]:
+    """All parts of a split GGUF set, given any one of them (llama.cpp's gguf-split names)."""
+    m = _SPLIT.match(path)
+    if not m:
+        return [path]
+    count = int(m["count"])
+    return [f"{m['prefix']}-{i:05d}-of-{count:05d}.gguf" for i in range(1, count + 1)]
+
+
+def hf_token() -> str | None:
+    """``HF_TOKEN`` or the token saved by ``hf auth login``; None without one."""
+    token = os.environ.get("HF_TOKEN")
+    if token:
+        return token
+    _prepare_hf()
+    from huggingface_hub import get_token
+
+    return get_token()
+
+
+def _prepare_hf() -> None:
+    # Read by huggingface-hub at import: no telemetry, and so no agent-registry fetch.
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+
+def http_client() -> httpx2.Client:
+    """huggingface-hub's shared HTTP client (honours its proxy and offline settings)."""
+    _prepare_hf()
+    from huggingface_hub import get_session
+
+    return get_session()
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    kind: SourceKind
+    endpoint: str  # no trailing slash
+
+    @staticmethod
+    def parse(text: str | None = None) -> Source:
+        """``hf`` (default; ``HF_ENDPOINT`` if set), ``modelscope``, or a Hub mirror's URL."""
+        choice = (text or "hf").strip()
+        if choice == "hf":
+            return Source("hf", (os.environ.get("HF_ENDPOINT") or HF_DEFAULT).rstrip("/"))
+        if choice == "modelscope":
+            base = os.environ.get("MODELSCOPE_DOMAIN") or MODELSCOPE_DEFAULT
+            if "://" not in base:
+                base = f"https://{base}"
+            return Source("modelscope", base.rstrip("/"))
+        if choice.startswith(("http://", "https://")):
+            return Source("hf", choice.rstrip("/"))
+        raise DownloadError(
+            f"Unknown source {choice!r}: use 'hf', 'modelscope' or a Hub mirror's URL "
+            "(for example https://hf-mirror.com)."
+        )
+
+    @property
+    def label(self) -> str:
+        if self.kind == "modelscope":
+            return "ModelScope"
+        return "Hugging Face" if self.endpoint == HF_DEFAULT else f"Hub mirror {self.endpoint}"
+
+    def resolve(
+        self, repo: str, paths: Sequence[str], token: str | None = None
+    ) -> list[RemoteFile]:
+        """Size, SHA-256 and URL of each file (split sets expanded to all their parts)."""
+        wanted = [part for path in paths for part in split_parts(path)]
+        if self.kind == "modelscope":
+            return self._resolve_modelscope(repo, wanted)
+        return [self._resolve_hf(repo, path, token) for path in wanted]
+
+    def _resolve_hf(self, repo: str, path: str, token: str | None) -> RemoteFile:
+        _prepare_hf()
+        from huggingface_hub import get_hf_file_metadata, hf_hub_url
+        from huggingface_hub.errors import (
+            EntryNotFoundError,
+            GatedRepoError,
+            HfHubHTTPError,
+            OfflineModeIsEnabled,
+            RepositoryNotFoundError,
+        )
+
+        url = hf_hub_url(repo, path, endpoint=self.endpoint)
+        try:
+            meta = get_hf_file_metadata(
+                url, token=token or False, endpoint=self.endpoint, retry_on_errors=True
+            )
+        except OfflineModeIsEnabled:
+            raise DownloadError(
+                "HF_HUB_OFFLINE is set, so huggingface-hub refuses to download: unset it."
+            ) from None
+        except GatedRepoError:
+            raise DownloadError(
+                f"{repo} is gated: accept its terms on the Hub and set HF_TOKEN."
+            ) from None
+        except RepositoryNotFoundError:
+            hint = "" if token else " (if it is private, set HF_TOKEN)"
+            raise DownloadError(f"No repo {repo} on {self.label}{hint}.") from None
+        except EntryNotFoundError:
+            raise DownloadError(f"No file {path} in {repo} on {self.label}.") from None
+        except HfHubHTTPError as e:
+            status = e.response.status_code if e.response is not None else "?"
+            raise DownloadError(f"{self.label} answered HTTP {status} for {repo}/{path}.") from None
+        except Exception as e:  # httpx2's network errors, after its own retries
+            raise DownloadError(
+                f"Cannot reach {self.label} ({self.endpoint}): {_reason(e)}. Check the "
+                "connection, or choose another source (a Hub mirror or ModelScope)."
+            ) from None
+        if meta.size is None or meta.commit_hash is None:
+            raise DownloadError(f"{self.label} gave no size for {repo}/{path}.")
+        etag = (meta.etag or "").strip('"').lower()
+        sha256 = etag if _SHA256.match(etag) else None
+        # Pinned to the commit, so every retry (and its fresh signed redirect) is the same file.
+        pinned = hf_hub_url(repo, path, revision=meta.commit_hash, endpoint=self.endpoint)
+        return RemoteFile(repo, path, meta.size, sha256, pinned, meta.commit_hash)
+
+    def _resolve_modelscope(self, repo: str, paths: Sequence[str]) -> list[RemoteFile]:
+        listing = f"{self.endpoint}/api/v1/models/{repo}/repo/files"
+        try:
+            response = http_client().get(
+                listing,
+                params={"Revision": "master", "Recursive": "True"},
+                timeout=CONNECT_TIMEOUT,
+            )
+        except Exception as e:
+            raise DownloadError(
+                f"Cannot reach ModelScope ({self.endpoint}): {_reason(e)}."
+            ) from None
+        if response.status_code == 404:
+            raise DownloadError(f"No repo {repo} on ModelScope.")
+        if response.status_code != 200:
+            raise DownloadError(f"ModelScope answered HTTP {response.status_code} for {repo}.")
+        try:
+            body: Any = response.json()
+            files = {f["Path"]: f for f in body["Data"]["Files"] if f.get("Type") != "tree"}
+        except (ValueError, KeyError, TypeError):
+            raise DownloadError(f"ModelScope sent an unreadable file list for {repo}.") from None
+        revision = str(body["Data"].get("Revision") or "master")
+        found = []
+        for path in paths:
+            # ModelScope keeps some sets at the root that the Hub keeps in a folder (fp16/).
+            entry = files.get(path) or files.get(PurePosixPath(path).name)
+            if entry is None:
+                raise DownloadError(f"No file {path} in {repo} on ModelScope.")
+            sha = str(entry.get("Sha256") or "").lower()
+            url = (
+                f"{self.endpoint}/api/v1/models/{repo}/repo?Revision=master"
+                f"&FilePath={quote(str(entry['Path']), safe='')}"
+            )
+            found.append(
+                RemoteFile(
+                    repo,
+                    path,
+                    int(entry["Size"]),
+                    sha if _SHA256.match(sha) else None,
+                    url,
+                    revision,
+                )
+            )
+        return found
+
+
+def _reason(e: BaseException) -> str:
+    text = str(e).strip() or type(e).__name__
+    return text.splitlines()[0][:200]
