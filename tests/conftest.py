@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures.fake_hub import fake_hub, hf_online  # noqa: F401  (fixtures)
 from tests.fixtures.models import gemma_path, qwq_model, scripted  # noqa: F401  (fixtures)
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

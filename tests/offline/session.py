@@ -63,9 +63,10 @@ def window_session(model: str) -> bool:
 def cli_session(model: str) -> bool:
     from app.cli.main import run
 
-    return run(["ask", "--model", model, "-c", "new", "What is 2+2?"]) == 0 and run(
-        ["conversations", "--json"]
-    ) == 0
+    return (
+        run(["ask", "--model", model, "-c", "new", "What is 2+2?"]) == 0
+        and run(["conversations", "--json"]) == 0
+    )
 
 
 if __name__ == "__main__":
