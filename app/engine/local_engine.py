@@ -50,7 +50,7 @@ from app.engine.chat_template import render_prompt
 from app.engine.context_plan import plan_context
 from app.engine.gguf_file import GGUFInfo, read_gguf
 from app.engine.model_info import ModelInfo
-from app.engine.offload_plan import Hardware, plan_fit
+from app.engine.offload_plan import Hardware, kv_cache_advice, plan_fit
 
 log = logging.getLogger(__name__)
 
@@ -167,14 +167,18 @@ class LocalEngine:
             settings.context_length, self._gguf.architecture, self._gguf.context_length
         )
         gpu_layers = settings.gpu_layers
+        advice = ""
         if not llama_cpp.llama_supports_gpu_offload():
             gpu_layers = 0
         elif gpu_layers is None:  # automatic: as many layers as the memory plan allows
             from app.models.hardware import detect
 
-            fit = plan_fit(self._gguf, hardware or detect(True), plan.n_ctx, settings.kv_cache_type)
+            hw = hardware or detect(True)
+            fit = plan_fit(self._gguf, hw, plan.n_ctx, settings.kv_cache_type)
             gpu_layers = fit.gpu_layers
             log.info("offload plan: %s", fit.reason)
+            if settings.kv_cache_type == "f16":
+                advice = kv_cache_advice(self._gguf, hw, plan.n_ctx)
         kv_type = KV_GGML_TYPES[settings.kv_cache_type]
         rope: dict[str, float | int] = {}
         if plan.rope_scaling == "yarn":
@@ -186,7 +190,7 @@ class LocalEngine:
         llama_log.install()
         started = time.perf_counter()
         layers = self._gguf.layer_count or 0
-        load_note = ""
+        load_note = advice
         asked_layers = gpu_layers
         while True:
             mark = llama_log.mark()

@@ -177,3 +177,22 @@ def expected_tokens_per_second(plan: FitPlan, hw: Hardware) -> float | None:
     on_gpu = plan.weights_bytes * share
     seconds = on_gpu / gpu_bw + (plan.weights_bytes - on_gpu) / ram_bw
     return EFFICIENCY / seconds
+
+
+def kv_cache_advice(info: ModelWeights, hw: Hardware, n_ctx: int) -> str:
+    """A sentence when a q8_0 KV cache would put more of the model on the GPU, else ""."""
+    f16 = plan_fit(info, hw, n_ctx, "f16")
+    q8 = plan_fit(info, hw, n_ctx, "q8_0")
+
+    def on_gpu(plan: FitPlan) -> int:
+        return plan.layer_count if plan.mode == "gpu" else plan.gpu_layers
+
+    if q8.mode == "none" or (f16.mode != "none" and on_gpu(q8) <= on_gpu(f16)):
+        return ""
+    if q8.mode == "gpu":
+        gain = "puts the whole model on the GPU"
+    elif q8.mode == "partial":
+        gain = f"puts {q8.gpu_layers} layers on the GPU instead of {on_gpu(f16)}"
+    else:
+        gain = "makes it fit in RAM"
+    return f"A q8_0 KV cache (half the memory, with flash attention) {gain} at {n_ctx:,} tokens."

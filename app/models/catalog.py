@@ -24,6 +24,7 @@ from app.engine.offload_plan import (
     FitPlan,
     Hardware,
     expected_tokens_per_second,
+    kv_cache_advice,
     plan_fit,
 )
 from app.models.sources import RemoteFile
@@ -237,6 +238,7 @@ class Fit:
     entry: CatalogEntry
     plan: FitPlan
     tokens_per_second: float | None
+    kv_advice: str = ""  # when a q8_0 KV cache would put more of it on the GPU
 
     @property
     def usable(self) -> bool:
@@ -254,8 +256,10 @@ def fits(catalog: Catalog, hw: Hardware, n_ctx: int) -> list[Fit]:
     """Every entry's plan on ``hw``, best quality first."""
     result = []
     for entry in sorted(catalog.entries, key=lambda e: (quality_rank(e.quant), -e.size)):
-        plan = plan_fit(catalog.estimate(entry), hw, n_ctx)
-        result.append(Fit(entry, plan, expected_tokens_per_second(plan, hw)))
+        weights = catalog.estimate(entry)
+        plan = plan_fit(weights, hw, n_ctx)
+        advice = kv_cache_advice(weights, hw, n_ctx)
+        result.append(Fit(entry, plan, expected_tokens_per_second(plan, hw), advice))
     return result
 
 

@@ -59,7 +59,10 @@ class Overview:
         return f"{self.machine()}: {fit.entry.quant}, {where}{speed}"
 
     def reason(self) -> str:
-        return why(self.recommended, self.hardware) if self.recommended else ""
+        if self.recommended is None:
+            return ""
+        advice = self.recommended.kv_advice
+        return why(self.recommended, self.hardware) + (f" {advice}" if advice else "")
 
     def downloaded(self, fit: Fit) -> LocalModel | None:
         folder = target_folder(self.models_folder, fit.entry.repo)
@@ -96,6 +99,7 @@ class Overview:
                     "gpu_layers": f.plan.gpu_layers,
                     "layer_count": f.plan.layer_count,
                     "reason": f.plan.reason,
+                    "kv_cache_advice": f.kv_advice or None,
                     "tokens_per_second": (
                         round(f.tokens_per_second, 1) if f.tokens_per_second else None
                     ),

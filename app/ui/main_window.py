@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QMimeData, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
     QGuiApplication,
     QKeyEvent,
     QKeySequence,
@@ -43,8 +45,11 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.events import AnswerDelta, ChatEvent, GenerationDone, ReasoningDelta
+from app.core.paths import AppPaths
 from app.core.settings import AppSettings
 from app.engine.local_engine import LoadSettings, LocalEngine
+from app.models import library
+from app.models.download import Progress
 from app.session import ChatSession, StoredGeneration
 from app.store.conversations import (
     HIGHLIGHT_END,
@@ -55,11 +60,22 @@ from app.store.conversations import (
 )
 from app.store.export import conversation_to_dict
 from app.ui.chat_view import AssistantMessage, ChatView, UserMessage
+from app.ui.model_library import ModelLibrary
+from app.ui.model_setup import DownloadRunner, ModelSetup, progress_text
 from app.ui.reasoning_block import ReasoningBlock
 from app.ui.settings_dialog import SettingsDialog, SystemPromptDialog
 from app.ui.sidebar import group_label
 from app.ui.theme import apply_theme
 from app.ui.worker import Job, wait_for_all
+
+
+def _dropped_gguf(data: QMimeData) -> str:
+    """The local .gguf file being dragged in, or ""."""
+    for url in data.urls():
+        if url.isLocalFile() and url.toLocalFile().lower().endswith(".gguf"):
+            return str(url.toLocalFile())
+    return ""
+
 
 APP_TITLE = "QwQ Desktop"
 ROLE_MESSAGE = Qt.ItemDataRole.UserRole + 1  # a search hit's message id
@@ -124,8 +140,15 @@ class MainWindow(QMainWindow):
         self._build()
         self.refresh_sidebar()
         self.new_chat()
+        self.setAcceptDrops(True)
+        self.library_dialog: ModelLibrary | None = None
+        default = self.settings.last_model
         if model_path:
             self.load_model(model_path)
+        elif default and Path(default).exists():
+            self.load_model(default)
+        else:
+            self.first_run.refresh(self.settings.models, self.settings.context_length)
 
     # -- layout ------------------------------------------------------------------------
 
@@ -157,19 +180,15 @@ class MainWindow(QMainWindow):
         left_layout.addWidget(self.sidebar)
 
         self.chat = ChatView()
-        self.first_run = QWidget()
-        first_layout = QVBoxLayout(self.first_run)
-        first_layout.addStretch(1)
-        intro = QLabel(
-            "<h2>Welcome to QwQ Desktop</h2><p>QwQ-32B runs on your own machine. "
-            "Open a GGUF file of the model to start.</p>"
+        self.downloads = DownloadRunner(self)
+        self.downloads.progress.connect(self._on_download_progress)
+        self.downloads.finished.connect(self._on_download_finished)
+        self.downloads.failed.connect(lambda m: self._download_note(f"Download failed: {m}"))
+        self.downloads.stopped.connect(
+            lambda c: self._download_note("" if c else "Download paused")
         )
-        intro.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        open_button = QPushButton("Open a GGUF file…")
-        open_button.clicked.connect(self.choose_model)
-        first_layout.addWidget(intro)
-        first_layout.addWidget(open_button, alignment=Qt.AlignmentFlag.AlignCenter)
-        first_layout.addStretch(2)
+        self.first_run = ModelSetup(self.downloads)
+        self.first_run.open_file.connect(self.choose_model)
         self.pages = QStackedWidget()
         self.pages.addWidget(self.first_run)
         self.pages.addWidget(self.chat)
@@ -198,8 +217,12 @@ class MainWindow(QMainWindow):
         self.system_button.clicked.connect(self.edit_system_prompt)
         settings_button = QPushButton("Settings")
         settings_button.clicked.connect(self.open_settings)
+        models_button = QPushButton("Models")
+        models_button.setObjectName("modelsButton")
+        models_button.clicked.connect(self.open_library)
         tools.addStretch(1)
         tools.addWidget(self.system_button)
+        tools.addWidget(models_button)
         tools.addWidget(settings_button)
         right_layout.addLayout(tools)
         right_layout.addWidget(self.pages, 1)
@@ -238,7 +261,10 @@ class MainWindow(QMainWindow):
         self._undo_timer.setSingleShot(True)
         self._undo_timer.setInterval(10_000)
         self._undo_timer.timeout.connect(self.undo_button.hide)
+        self.download_label = QLabel("")
+        self.download_label.setObjectName("downloadLabel")
         self.statusBar().addWidget(self.model_label, 1)
+        self.statusBar().addPermanentWidget(self.download_label)
         self.statusBar().addPermanentWidget(self.undo_button)
         self.statusBar().addPermanentWidget(self.speed_label)
         self.statusBar().addPermanentWidget(self.context_meter)
@@ -255,6 +281,63 @@ class MainWindow(QMainWindow):
     def choose_model(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open a GGUF model", "", "GGUF models (*.gguf)")
         if path:
+            self.open_gguf(path)
+
+    def open_gguf(self, path: str) -> None:
+        """A GGUF from anywhere: checked (header, parts, architecture) before it loads,
+        then remembered in the library."""
+        self.model_label.setText(f"Checking {Path(path).name}…")
+        job = Job(lambda: library.validate(path), self)
+        job.done.connect(lambda _: self._remember_and_load(path))
+        job.failed.connect(self._on_model_failed)
+        job.start()
+
+    def _remember_and_load(self, path: str) -> None:
+        resolved = str(Path(path).resolve())
+        models = AppPaths.current().models.resolve()
+        if not Path(resolved).is_relative_to(models) and resolved not in self.settings.models:
+            self.settings.models.append(resolved)
+            self._save_settings()
+        self.load_model(resolved)
+
+    def open_library(self) -> None:
+        dialog = ModelLibrary(self.settings, self)
+        dialog.load_requested.connect(self.load_model)
+        dialog.add_requested.connect(self.choose_model)
+        dialog.download_requested.connect(self.show_model_setup)
+        self.library_dialog = dialog
+        dialog.open()
+
+    def show_model_setup(self) -> None:
+        """The first-run page, also reachable later to download another quant."""
+        self.first_run.refresh(self.settings.models, self.settings.context_length)
+        self.pages.setCurrentWidget(self.first_run)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if _dropped_gguf(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        path = _dropped_gguf(event.mimeData())
+        if path:
+            event.acceptProposedAction()
+            self.open_gguf(path)
+
+    def _on_download_progress(self, p: Progress) -> None:
+        if self.pages.currentWidget() is not self.first_run:
+            self.download_label.setText(f"↓ {self.downloads.label}: {p.fraction:.0%}")
+            self.download_label.setToolTip(progress_text(p))
+
+    def _download_note(self, text: str) -> None:
+        self.download_label.setText(text)
+
+    def _on_download_finished(self, paths: list[Path]) -> None:
+        path = str(paths[0])
+        self.download_label.setText(f"Downloaded {paths[0].name}")
+        if not self.settings.last_model:
+            self.settings.last_model = path
+            self._save_settings()
+        if self.engine is None or self.pages.currentWidget() is self.first_run:
             self.load_model(path)
 
     def load_model(self, path: str) -> None:
@@ -272,6 +355,7 @@ class MainWindow(QMainWindow):
             context_length=settings.context_length,
             gpu_layers=settings.gpu_layers,
             threads=settings.threads,
+            kv_cache_type="q8_0" if settings.kv_cache_type == "q8_0" else "f16",
         )
         progress = [0.0]  # written by the loading thread, read by the timer below
 
@@ -303,6 +387,9 @@ class MainWindow(QMainWindow):
         self.model_label.setText(
             f"{info.name} · {info.parameter_label} · {info.quantization} · {where}"
         )
+        self.model_label.setToolTip(info.load_note)
+        if info.load_note:
+            self.model_label.setText(f"{self.model_label.text()} — {info.load_note}")
         self.context_meter.setRange(0, info.context_length)
         self.context_meter.setFormat("context %v / %m tokens")
         self.context_meter.setValue(0)
@@ -756,6 +843,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         for live in list(self.live.values()):
             live.cancel()
+        self.downloads.pause()  # the part stays; the next start offers to resume it
         wait_for_all()  # replies, a model load, a search: none outlives the window
         if self.engine is not None:
             self.engine.close()

@@ -92,7 +92,12 @@ class SettingsDialog(QDialog):
         self.gpu_layers = _Optional(0, 999, "Automatic")
         self.threads = _Optional(1, 256, "Automatic")
         form2.addRow("Context length", self.context)
+        self.kv_cache = QComboBox()
+        self.kv_cache.setObjectName("kvCache")
+        self.kv_cache.addItem("f16 (full precision)", "f16")
+        self.kv_cache.addItem("q8_0 (half the memory; uses flash attention)", "q8_0")
         form2.addRow("GPU layers", self.gpu_layers)
+        form2.addRow("KV cache", self.kv_cache)
         form2.addRow("Threads", self.threads)
 
         look = QGroupBox("Appearance and data")
@@ -125,6 +130,7 @@ class SettingsDialog(QDialog):
         self.gpu_layers.set(settings.gpu_layers, 0)
         self.threads.set(settings.threads, 4)
         self.theme.setCurrentIndex(max(0, self.theme.findData(settings.theme)))
+        self.kv_cache.setCurrentIndex(max(0, self.kv_cache.findData(settings.kv_cache_type)))
 
     def _show_sampling(self, s: SamplingSettings) -> None:
         self.temperature.setValue(s.temperature)
@@ -153,6 +159,8 @@ class SettingsDialog(QDialog):
             threads=self.threads.get(),
             theme=self.theme.currentData(),
             last_model=self.settings.last_model,
+            models=list(self.settings.models),
+            kv_cache_type=self.kv_cache.currentData(),
         )
 
 

@@ -219,11 +219,7 @@ def test_regenerate_flip_edit_and_copy(
     assert (
         "<details>" in copied and "10 squared" in copied and copied.endswith(shown.answer.markdown)
     )
-    qtbot.keyClick(
-        window.composer,
-        Qt.Key.Key_C,
-        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
-    )
+    press_shortcut(window, "Ctrl+Shift+C")
     assert QGuiApplication.clipboard().text() == shown.answer.markdown
 
     user = next(w for w in window.chat.messages() if isinstance(w, UserMessage))

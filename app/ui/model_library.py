@@ -1,0 +1,187 @@
+"""The models on this machine: load one, make it the default, show it in the file
+manager, delete a download (after asking), add or forget a file from elsewhere."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QUrl, Signal, SignalInstance
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.errors import ModelFileError
+from app.core.format import size
+from app.core.paths import AppPaths
+from app.core.settings import AppSettings
+from app.models import library
+from app.models.library import LocalModel
+
+COLUMNS = ["Model", "Quant", "Size", "Where"]
+
+
+class ModelLibrary(QDialog):
+    load_requested = Signal(str)
+    add_requested = Signal()
+    download_requested = Signal()
+
+    def __init__(self, settings: AppSettings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Models")
+        self.setObjectName("modelLibrary")
+        self.resize(820, 380)
+        self.settings = settings
+        self.paths = AppPaths.current()
+        self.models: list[LocalModel] = []
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.table.itemSelectionChanged.connect(self._update_buttons)
+        self.table.itemDoubleClicked.connect(lambda _: self.load_selected())
+        self.note = QLabel("")
+        self.note.setWordWrap(True)
+
+        self.load_button = QPushButton("Load")
+        self.load_button.clicked.connect(self.load_selected)
+        self.default_button = QPushButton("Set as default")
+        self.default_button.clicked.connect(self.set_default)
+        self.show_button = QPushButton("Show in folder")
+        self.show_button.clicked.connect(self.show_in_folder)
+        self.delete_button = QPushButton("Delete…")
+        self.delete_button.clicked.connect(self.delete_selected)
+        add_button = QPushButton("Add a GGUF file…")
+        add_button.clicked.connect(lambda: self._close_then(self.add_requested))
+        download_button = QPushButton("Download QwQ-32B…")
+        download_button.clicked.connect(lambda: self._close_then(self.download_requested))
+        buttons = QHBoxLayout()
+        for b in (self.load_button, self.default_button, self.show_button, self.delete_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        buttons.addWidget(add_button)
+        buttons.addWidget(download_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.note)
+        layout.addLayout(buttons)
+        self.refresh()
+
+    def _close_then(self, signal: SignalInstance) -> None:
+        self.accept()
+        signal.emit()
+
+    def refresh(self) -> None:
+        self.models = library.scan(self.paths.models, self.settings.models)
+        self.table.setRowCount(len(self.models))
+        for row, m in enumerate(self.models):
+            default = str(m.path) == self.settings.last_model
+            name = f"★ {m.name}" if default else m.name
+            where = "downloaded" if m.downloaded else str(m.path.parent)
+            if len(m.parts) > 1:
+                where += f" ({len(m.parts)} parts)"
+            if m.problem:
+                where = f"⚠ {m.problem}"
+            for col, text in enumerate((name, m.quant, size(m.size), where)):
+                item = QTableWidgetItem(text)
+                item.setToolTip(str(m.path) if col == 0 else text)
+                if col == 2:
+                    item.setTextAlignment(
+                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                    )
+                self.table.setItem(row, col, item)
+        partial = library.partial_downloads(self.paths.models)
+        total = library.disk_usage(self.paths.models)
+        self.note.setText(
+            f"{size(total)} in {self.paths.models}"
+            + (f" · {len(partial)} download(s) to resume" if partial else "")
+            + ("" if self.models else " · No models yet: download QwQ-32B or add a GGUF file.")
+        )
+        self._update_buttons()
+
+    def selected(self) -> LocalModel | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.models[rows[0].row()] if rows else None
+
+    def select_path(self, path: str) -> None:
+        for row, m in enumerate(self.models):
+            if str(m.path) == path:
+                self.table.selectRow(row)
+
+    def _update_buttons(self) -> None:
+        m = self.selected()
+        for b in (self.load_button, self.default_button):
+            b.setEnabled(m is not None and m.usable)
+        self.show_button.setEnabled(m is not None)
+        self.delete_button.setEnabled(m is not None)
+        self.delete_button.setText("Delete…" if m is None or m.downloaded else "Forget")
+
+    def load_selected(self) -> None:
+        m = self.selected()
+        if m is not None and m.usable:
+            self.load_requested.emit(str(m.path))
+            self.accept()
+
+    def set_default(self) -> None:
+        m = self.selected()
+        if m is None:
+            return
+        self.settings.last_model = str(m.path)
+        self._save()
+        self.refresh()
+        self.select_path(str(m.path))
+
+    def show_in_folder(self) -> None:
+        m = self.selected()
+        if m is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(m.path.parent)))
+
+    def delete_selected(self) -> None:
+        m = self.selected()
+        if m is None:
+            return
+        if not m.downloaded:  # a file of the user's: only forgotten, never deleted
+            self.settings.models = [p for p in self.settings.models if p != str(m.path)]
+            if self.settings.last_model == str(m.path):
+                self.settings.last_model = ""
+            self._save()
+            self.refresh()
+            return
+        answer = QMessageBox.question(
+            self,
+            "Delete the model",
+            f"Delete {m.path.name} ({size(m.size)}) from this machine?\n\n"
+            "Your conversations stay. You can download it again later.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        try:
+            library.delete(m, self.paths.models)
+        except (ModelFileError, OSError) as e:
+            self.note.setText(f"Could not delete {m.path.name}: {e}")
+            return
+        if self.settings.last_model == str(m.path):
+            self.settings.last_model = ""
+            self._save()
+        self.refresh()
+
+    def _save(self) -> None:
+        try:
+            self.settings.save()
+        except OSError as e:
+            self.note.setText(f"Could not save the settings: {e}")

@@ -1,0 +1,357 @@
+"""The first run: what this machine can run, the recommended file, its download.
+
+``ModelSetup`` is the page a window without a model shows: the hardware summary
+and the recommended quant with its reason, a choice of the other quants (each with
+its fit) and of the source (Hugging Face, a Hub mirror, ModelScope), then the
+download with bytes, speed and time left, Pause/Resume and Cancel. When the file is
+verified it asks the window to load it (``model_ready``). A GGUF from elsewhere can
+be opened or dropped instead.
+
+``DownloadRunner`` owns the download's worker, so a download goes on while the
+user chats with another model; the window keeps one for its lifetime.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.format import duration, size
+from app.core.paths import AppPaths
+from app.models import acquire
+from app.models.catalog import Catalog, Fit
+from app.models.download import Download, DownloadStopped, Progress
+from app.models.overview import Overview, overview
+from app.models.sources import DownloadError, Source
+from app.ui.worker import Job
+
+SOURCES = [("Hugging Face", "hf"), ("ModelScope (modelscope.cn)", "modelscope"), ("A Hub mirror…", "")]  # fmt: skip
+FIT_TEXT = {"gpu": "all on the GPU", "cpu": "CPU only", "none": "does not fit"}
+
+
+def fit_label(fit: Fit, recommended: bool) -> str:
+    plan = fit.plan
+    where = FIT_TEXT.get(plan.mode) or f"{plan.gpu_layers}/{plan.layer_count} layers on the GPU"
+    speed = f" · ~{fit.tokens_per_second:.0f} tokens/s" if fit.tokens_per_second else ""
+    source = "" if fit.entry.official else f" · {fit.entry.repo.split('/')[0]}"
+    mark = "  (recommended)" if recommended else ""
+    return f"{fit.entry.quant} · {size(fit.entry.size)} · {where}{speed}{source}{mark}"
+
+
+def progress_text(p: Progress) -> str:
+    if p.state == "checking":
+        return f"Checking the {size(p.done)} already downloaded…"
+    if p.state == "verifying":
+        return f"Verifying {p.file} (SHA-256)…"
+    if p.state == "retrying":
+        return p.message
+    if p.state == "done":
+        return "Verified."
+    parts = [f"{size(p.done)} of {size(p.total)}"]
+    if p.speed:
+        parts.append(f"{size(p.speed)}/s")
+    if p.eta is not None:
+        parts.append(f"{duration(p.eta)} left")
+    if p.file_count > 1:
+        parts.append(f"file {p.file_index} of {p.file_count}")
+    return " · ".join(parts)
+
+
+class DownloadRunner(QObject):
+    """One download at a time, on a worker thread; progress polled five times a second."""
+
+    progress = Signal(object)  # Progress
+    finished = Signal(list)  # the verified paths
+    stopped = Signal(bool)  # cancelled (else paused)
+    failed = Signal(str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.download: Download | None = None
+        self.label = ""  # what is being downloaded, for the status bar
+        self._job: Job | None = None
+        self._poll = QTimer(self)
+        self._poll.setInterval(200)
+        self._poll.timeout.connect(self._report)
+
+    @property
+    def active(self) -> bool:
+        return self._job is not None
+
+    def start(self, request: acquire.Request, source: Source, label: str) -> None:
+        if self._job is not None:
+            return
+        paths = AppPaths.current().ensure()
+        self.label = label
+        self.download = None
+
+        def work() -> list[Path]:
+            catalog = Catalog.load(paths.cache)
+            self.download = acquire.prepare(catalog, request, source, paths.models, paths.cache)
+            return self.download.run()
+
+        self._job = Job(work, self)
+        self._job.done.connect(self._on_done)
+        self._job.failed.connect(self._on_failed)
+        self._job.start()
+        self._poll.start()
+
+    def pause(self) -> None:
+        if self.download is not None:
+            self.download.pause()
+
+    def cancel(self, delete_partial: bool) -> None:
+        if self.download is not None:
+            self.download.cancel(delete_partial)
+
+    def _report(self) -> None:
+        if self.download is not None:
+            self.progress.emit(self.download.progress)
+
+    def _end(self) -> None:
+        self._poll.stop()
+        self._report()
+        self._job = None
+
+    def _on_done(self, paths: list[Path]) -> None:
+        self._end()
+        self.finished.emit(paths)
+
+    def _on_failed(self, error: BaseException) -> None:
+        self._end()
+        if isinstance(error, DownloadStopped):
+            self.stopped.emit(error.cancelled)
+        else:
+            self.failed.emit(str(error))
+
+
+class ModelSetup(QWidget):
+    model_ready = Signal(str)  # a verified file to load
+    open_file = Signal()  # the user wants to pick a GGUF
+
+    def __init__(self, runner: DownloadRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("modelSetup")
+        self.runner = runner
+        self.view: Overview | None = None
+        self._fits: list[Fit] = []
+
+        title = QLabel("<h2>Welcome to QwQ Desktop</h2>")
+        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.machine = QLabel("Looking at this machine…")
+        self.machine.setObjectName("machine")
+        self.machine.setWordWrap(True)
+        self.machine.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.reason = QLabel("")
+        self.reason.setWordWrap(True)
+        self.reason.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.quant = QComboBox()
+        self.quant.setObjectName("quant")
+        self.source = QComboBox()
+        self.source.setObjectName("source")
+        for text, key in SOURCES:
+            self.source.addItem(text, key)
+        self.mirror = QLineEdit()
+        self.mirror.setPlaceholderText("https://hf-mirror.com")
+        self.mirror.hide()
+        self.source.currentIndexChanged.connect(
+            lambda _: self.mirror.setVisible(self.source.currentData() == "")
+        )
+        self.download_button = QPushButton("Download")
+        self.download_button.setObjectName("download")
+        self.download_button.setDefault(True)
+        self.download_button.clicked.connect(self.start_download)
+        self.pause_button = QPushButton("Pause")
+        self.pause_button.clicked.connect(self.pause_or_resume)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 1000)
+        self.bar.setTextVisible(False)
+        self.status = QLabel("")
+        self.status.setObjectName("downloadStatus")
+        self.status.setWordWrap(True)
+        self.status.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        open_button = QPushButton("Open a GGUF file…")
+        open_button.clicked.connect(self.open_file)
+        drop_hint = QLabel("…or drop a .gguf file on this window.")
+        drop_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+
+        choose = QHBoxLayout()
+        choose.addWidget(self.quant, 3)
+        choose.addWidget(self.source, 2)
+        choose.addWidget(self.mirror, 2)
+        controls = QHBoxLayout()
+        controls.addStretch(1)
+        for button in (self.download_button, self.pause_button, self.cancel_button):
+            controls.addWidget(button)
+        controls.addStretch(1)
+
+        column = QVBoxLayout()
+        column.addStretch(1)
+        column.addWidget(title)
+        column.addWidget(self.machine)
+        column.addWidget(self.reason)
+        column.addSpacing(12)
+        column.addLayout(choose)
+        column.addLayout(controls)
+        column.addWidget(self.bar)
+        column.addWidget(self.status)
+        column.addSpacing(24)
+        column.addWidget(open_button, alignment=Qt.AlignmentFlag.AlignCenter)
+        column.addWidget(drop_hint)
+        column.addStretch(2)
+        outer = QHBoxLayout(self)
+        outer.addStretch(1)
+        outer.addLayout(column, 4)
+        outer.addStretch(1)
+
+        runner.progress.connect(self._on_progress)
+        runner.finished.connect(self._on_finished)
+        runner.stopped.connect(self._on_stopped)
+        runner.failed.connect(self._on_failed)
+        self._set_downloading(runner.active)
+
+    # -- what fits ---------------------------------------------------------------------
+
+    def refresh(self, remembered: list[str] | None = None, context: int | None = None) -> None:
+        """Read the machine and the catalog on a worker (NVML and file headers take time)."""
+        paths = AppPaths.current().ensure()
+        job = Job(lambda: overview(paths.models, paths.cache, remembered, context), self)
+        job.done.connect(self._show)
+        job.failed.connect(lambda e: self.machine.setText(f"Could not read this machine: {e}"))
+        job.start()
+
+    def _show(self, view: Overview) -> None:
+        self.view = view
+        self.machine.setText(f"<b>{view.headline()}</b>")
+        self.reason.setText(view.reason())
+        self._fits = view.fits
+        self.quant.clear()
+        for fit in view.fits:
+            self.quant.addItem(fit_label(fit, fit is view.recommended), fit.entry.key)
+        if view.recommended is not None:
+            self.quant.setCurrentIndex(view.fits.index(view.recommended))
+        if not self.runner.active:
+            partial = {k: v for k, v in view.partial.items() if v}
+            if partial:
+                key, done = next(iter(partial.items()))
+                self.select(key)
+                self.status.setText(f"{size(done)} of {key.upper()} already downloaded: resume it.")
+                self.download_button.setText("Resume download")
+
+    def select(self, key: str) -> None:
+        index = self.quant.findData(key)
+        if index >= 0:
+            self.quant.setCurrentIndex(index)
+
+    # -- the download --------------------------------------------------------------------
+
+    def chosen_source(self) -> Source | None:
+        key = self.source.currentData()
+        try:
+            return Source.parse(key or self.mirror.text().strip() or None)
+        except DownloadError as e:
+            self.status.setText(str(e))
+            return None
+
+    def start_download(self) -> None:
+        key = self.quant.currentData()
+        source = self.chosen_source()
+        if not key or source is None:
+            return
+        if self.source.currentData() == "" and not self.mirror.text().strip():
+            self.status.setText("Enter the mirror's address, for example https://hf-mirror.com.")
+            return
+        catalog = Catalog.load(AppPaths.current().cache)
+        try:
+            request = acquire.request_for(catalog, key, None, None)
+        except DownloadError as e:
+            self.status.setText(str(e))
+            return
+        fit = next((f for f in self._fits if f.entry.key == key), None)
+        if fit is not None and not fit.usable:
+            answer = QMessageBox.question(
+                self,
+                "Download anyway?",
+                f"{fit.plan.reason}\n\nDownload {fit.entry.quant} anyway?",
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        self.status.setText(f"Asking {source.label} about {request.repo}…")
+        self.runner.start(request, source, f"{key.upper()} from {source.label}")
+        self._set_downloading(True)
+
+    def pause_or_resume(self) -> None:
+        if self.runner.active:
+            self.runner.pause()
+            self.pause_button.setEnabled(False)
+        else:
+            self.start_download()
+
+    def cancel(self) -> None:
+        if not self.runner.active:
+            return
+        answer = QMessageBox.question(
+            self,
+            "Cancel the download",
+            "Delete what was downloaded so far?\n\nKeep it to resume later.",
+            QMessageBox.StandardButton.Yes
+            | QMessageBox.StandardButton.No
+            | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.No,
+        )
+        if answer == QMessageBox.StandardButton.Cancel:
+            return
+        self.runner.cancel(delete_partial=answer == QMessageBox.StandardButton.Yes)
+
+    def _set_downloading(self, on: bool) -> None:
+        self.download_button.setVisible(not on)
+        self.quant.setEnabled(not on)
+        self.source.setEnabled(not on)
+        self.mirror.setEnabled(not on)
+        self.pause_button.setVisible(on)
+        self.pause_button.setEnabled(True)
+        self.pause_button.setText("Pause")
+        self.cancel_button.setVisible(on)
+        self.bar.setVisible(on or self.bar.value() > 0)
+
+    def _on_progress(self, p: Progress) -> None:
+        self.bar.setVisible(True)
+        self.bar.setValue(int(p.fraction * 1000))
+        self.status.setText(progress_text(p))
+
+    def _on_finished(self, paths: list[Path]) -> None:
+        self._set_downloading(False)
+        self.download_button.setText("Download")
+        self.status.setText(f"Verified: {paths[0].name}. Loading it…")
+        self.model_ready.emit(str(paths[0]))
+
+    def _on_stopped(self, cancelled: bool) -> None:
+        self._set_downloading(False)
+        if cancelled:
+            self.download_button.setText("Download")
+            self.bar.setValue(0)
+            self.status.setText("Download cancelled.")
+        else:
+            self.download_button.setText("Resume download")
+            d = self.runner.download
+            where = f" at {size(d.progress.done)} of {size(d.total)}" if d else ""
+            self.status.setText(f"Paused{where}. Resume now or after a restart.")
+
+    def _on_failed(self, message: str) -> None:
+        self._set_downloading(False)
+        self.download_button.setText("Try again")
+        self.status.setText(message)

@@ -1,0 +1,246 @@
+"""Getting a model in the window: first run (machine → recommendation → download →
+load → chat), pause and resume, a download that goes on while chatting, drag and
+drop, and the model library."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDesktopServices, QDropEvent
+from PySide6.QtWidgets import QMessageBox
+from pytestqt.qtbot import QtBot
+
+from app.core.paths import AppPaths
+from app.core.settings import AppSettings
+from app.store.conversations import ConversationStore
+from app.ui.main_window import MainWindow
+from app.ui.model_library import ModelLibrary
+from tests.fixtures.fake_hub import FakeHub
+from tests.fixtures.models import QWQ_ANSWER
+from tests.fixtures.scripted_model import ScriptedModel
+from tests.ui.test_main_window import ask, assistant_widgets, open_window
+
+OFFICIAL, Q4 = "Qwen/QwQ-32B-GGUF", "qwq-32b-q4_k_m.gguf"
+pytestmark = pytest.mark.usefixtures("hf_online")
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[ConversationStore]:
+    with ConversationStore(tmp_path / "data") as s:
+        yield s
+
+
+@pytest.fixture
+def hub(
+    fake_hub: FakeHub, qwq_model: ScriptedModel, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> FakeHub:
+    """The Hub holds the scripted model as the official Q4_K_M file."""
+    monkeypatch.setenv("HF_ENDPOINT", fake_hub.url)
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
+    fake_hub.add_file(OFFICIAL, Q4, qwq_model.path.read_bytes())
+    return fake_hub
+
+
+@pytest.fixture
+def answers(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Answer Qt's question boxes with Yes, and keep what they asked."""
+    asked: list[str] = []
+
+    def question(_parent: object, title: str, text: str, *_a: object) -> QMessageBox.StandardButton:
+        asked.append(f"{title}: {text}")
+        return QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    return asked
+
+
+def setup_ready(qtbot: QtBot, window: MainWindow) -> None:
+    qtbot.waitUntil(lambda: window.first_run.view is not None, timeout=30_000)
+
+
+def test_first_run_recommends_downloads_loads_and_chats(
+    qtbot: QtBot, store: ConversationStore, hub: FakeHub, answers: list[str]
+) -> None:
+    window = open_window(qtbot, store, None)
+    assert window.pages.currentWidget() is window.first_run
+    setup_ready(qtbot, window)
+    page = window.first_run
+    assert "RAM" in page.machine.text()
+    view = page.view
+    assert view is not None
+    if view.recommended is not None:  # the recommended quant is preselected, with its reason
+        assert page.quant.currentData() == view.recommended.entry.key
+        assert view.recommended.entry.quant in page.reason.text()
+    assert page.quant.count() == len(view.fits)
+
+    page.select("q4_k_m")
+    page.download_button.click()
+    qtbot.waitUntil(lambda: window.session is not None, timeout=60_000)
+    target = AppPaths.current().models / "Qwen" / "QwQ-32B-GGUF" / Q4
+    assert window.engine is not None and window.engine.info.path == target
+    assert AppSettings.load().last_model == str(target)
+    assert "Verified" in page.status.text()
+    q4 = next(f for f in view.fits if f.entry.key == "q4_k_m")
+    assert bool(answers) == (not q4.usable)  # asked first only when it won't fit
+
+    ask(qtbot, window, "What is 2+2?")
+    qtbot.waitUntil(lambda: not window.live, timeout=30_000)
+    assert assistant_widgets(window)[-1].answer.markdown == QWQ_ANSWER
+
+
+def test_pause_and_resume(
+    qtbot: QtBot, store: ConversationStore, hub: FakeHub, answers: list[str]
+) -> None:
+    window = open_window(qtbot, store, None)
+    setup_ready(qtbot, window)
+    page = window.first_run
+    page.select("q4_k_m")
+    hub.bytes_per_second = 400_000
+    page.download_button.click()
+    qtbot.waitUntil(lambda: page.bar.value() > 50, timeout=30_000)
+    assert page.pause_button.isVisible() and page.cancel_button.isVisible()
+    page.pause_button.click()
+    qtbot.waitUntil(lambda: not window.downloads.active, timeout=30_000)
+    assert "Paused at" in page.status.text()
+    assert page.download_button.text() == "Resume download"
+    part = AppPaths.current().models / "Qwen" / "QwQ-32B-GGUF" / (Q4 + ".part")
+    assert part.stat().st_size > 0
+
+    hub.bytes_per_second = None
+    page.download_button.click()
+    qtbot.waitUntil(lambda: window.session is not None, timeout=60_000)
+    assert not part.exists()
+
+
+def test_cancel_can_delete_what_was_downloaded(
+    qtbot: QtBot, store: ConversationStore, hub: FakeHub, answers: list[str]
+) -> None:
+    window = open_window(qtbot, store, None)
+    setup_ready(qtbot, window)
+    page = window.first_run
+    page.select("q4_k_m")
+    hub.bytes_per_second = 300_000
+    page.download_button.click()
+    qtbot.waitUntil(lambda: page.bar.value() > 20, timeout=30_000)
+    page.cancel_button.click()  # "Delete what was downloaded so far?" -> Yes
+    qtbot.waitUntil(lambda: not window.downloads.active, timeout=30_000)
+    assert page.status.text() == "Download cancelled."
+    assert "Delete what was downloaded" in answers[-1]
+    folder = AppPaths.current().models / "Qwen" / "QwQ-32B-GGUF"
+    assert not any(folder.glob("*.part"))
+
+
+def test_a_download_goes_on_while_chatting_with_another_model(
+    qtbot: QtBot,
+    store: ConversationStore,
+    hub: FakeHub,
+    answers: list[str],
+    scripted: object,
+    qwq_model: ScriptedModel,
+    tmp_path: Path,
+) -> None:
+    mine = tmp_path / "mine.gguf"
+    shutil.copy(qwq_model.path, mine)
+    window = open_window(qtbot, store, None)
+    setup_ready(qtbot, window)
+    window.first_run.select("q4_k_m")
+    hub.bytes_per_second = 600_000  # ~4 s for the file
+    window.first_run.download_button.click()
+    qtbot.waitUntil(lambda: window.first_run.bar.value() > 0, timeout=30_000)
+
+    window.open_gguf(str(mine))
+    qtbot.waitUntil(lambda: window.session is not None, timeout=30_000)
+    ask(qtbot, window, "What is 2+2?")
+    qtbot.waitUntil(lambda: not window.live, timeout=30_000)
+    assert assistant_widgets(window)[-1].answer.markdown == QWQ_ANSWER
+    assert window.downloads.active  # still downloading, shown in the status bar
+    qtbot.waitUntil(lambda: window.download_label.text().startswith("↓ Q4_K_M"), timeout=5_000)
+
+    qtbot.waitUntil(lambda: not window.downloads.active, timeout=60_000)
+    assert window.download_label.text() == f"Downloaded {Q4}"
+    assert window.engine is not None and window.engine.info.path == mine.resolve()
+
+
+def drop(window: MainWindow, path: Path) -> None:
+    data = QMimeData()
+    data.setUrls([QUrl.fromLocalFile(str(path))])
+    event = QDropEvent(
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        data,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    window.dropEvent(event)
+
+
+def test_drop_a_gguf_it_is_checked_loaded_and_remembered(
+    qtbot: QtBot, store: ConversationStore, qwq_model: ScriptedModel, tmp_path: Path
+) -> None:
+    window = open_window(qtbot, store, None)
+    bad = tmp_path / "broken.gguf"
+    bad.write_bytes(b"GGUF but not really")
+    drop(window, bad)
+    qtbot.waitUntil(lambda: "Could not load" in window.model_label.text(), timeout=10_000)
+    assert window.session is None
+
+    good = tmp_path / "dropped.gguf"
+    shutil.copy(qwq_model.path, good)
+    drop(window, good)
+    qtbot.waitUntil(lambda: window.session is not None, timeout=30_000)
+    assert AppSettings.load().models == [str(good.resolve())]
+
+
+def test_the_library_sets_the_default_shows_deletes_and_forgets(
+    qtbot: QtBot,
+    store: ConversationStore,
+    qwq_model: ScriptedModel,
+    tmp_path: Path,
+    answers: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    folder = AppPaths.current().ensure().models / "Qwen" / "QwQ-32B-GGUF"
+    folder.mkdir(parents=True)
+    downloaded = folder / Q4
+    shutil.copy(qwq_model.path, downloaded)
+    outside = tmp_path / "elsewhere.gguf"
+    shutil.copy(qwq_model.path, outside)
+    settings = AppSettings(models=[str(outside)])
+    settings.save()
+    opened: list[str] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()))
+
+    window = open_window(qtbot, store, None)
+    window.open_library()
+    dialog = window.library_dialog
+    assert isinstance(dialog, ModelLibrary)
+    qtbot.waitExposed(dialog)
+    names = [dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())]
+    assert len(names) == 2
+
+    dialog.select_path(str(downloaded))
+    dialog.default_button.click()
+    assert AppSettings.load().last_model == str(downloaded)
+    assert dialog.table.item(dialog.table.currentRow(), 0).text().startswith("★")
+    dialog.show_button.click()
+    assert opened == [str(folder)]
+
+    dialog.select_path(str(downloaded))
+    assert dialog.delete_button.text() == "Delete…"
+    dialog.delete_button.click()
+    assert "Delete qwq-32b-q4_k_m.gguf" in answers[-1]
+    assert not downloaded.exists()
+    assert AppSettings.load().last_model == ""
+
+    dialog.select_path(str(outside))
+    assert dialog.delete_button.text() == "Forget"
+    dialog.delete_button.click()
+    assert outside.exists() and AppSettings.load().models == []
+    assert dialog.table.rowCount() == 0
+    dialog.load_button.setEnabled(True)
+    dialog.close()
