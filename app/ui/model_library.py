@@ -26,7 +26,7 @@ from app.core.settings import AppSettings
 from app.models import library
 from app.models.library import LocalModel
 
-COLUMNS = ["Model", "Quant", "Size", "Where"]
+COLUMNS = ["File", "Quant", "Size", "Where"]
 
 
 class ModelLibrary(QDialog):
@@ -89,7 +89,7 @@ class ModelLibrary(QDialog):
         self.table.setRowCount(len(self.models))
         for row, m in enumerate(self.models):
             default = str(m.path) == self.settings.last_model
-            name = f"★ {m.name}" if default else m.name
+            name = f"★ {m.path.name}" if default else m.path.name
             where = "downloaded" if m.downloaded else str(m.path.parent)
             if len(m.parts) > 1:
                 where += f" ({len(m.parts)} parts)"
@@ -97,7 +97,7 @@ class ModelLibrary(QDialog):
                 where = f"⚠ {m.problem}"
             for col, text in enumerate((name, m.quant, size(m.size), where)):
                 item = QTableWidgetItem(text)
-                item.setToolTip(str(m.path) if col == 0 else text)
+                item.setToolTip(f"{m.name}\n{m.path}" if col == 0 else text)
                 if col == 2:
                     item.setTextAlignment(
                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
