@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from urllib.parse import quote
 
 from app.core.errors import QwQError
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 HF_DEFAULT = "https://huggingface.co"
 MODELSCOPE_DEFAULT = "https://modelscope.cn"
 SourceKind = Literal["hf", "modelscope"]
+T = TypeVar("T")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _SPLIT = re.compile(r"^(?P<prefix>.*)-(?P<no>\d{5})-of-(?P<count>\d{5})\.gguf$")
 CONNECT_TIMEOUT = 15.0
@@ -143,8 +145,8 @@ class Source:
 
         url = hf_hub_url(repo, path, endpoint=self.endpoint)
         try:
-            meta = get_hf_file_metadata(
-                url, token=token or False, endpoint=self.endpoint, retry_on_errors=True
+            meta = _with_retries(
+                lambda: get_hf_file_metadata(url, token=token or False, endpoint=self.endpoint)
             )
         except OfflineModeIsEnabled:
             raise DownloadError(
@@ -219,6 +221,28 @@ class Source:
                 )
             )
         return found
+
+
+def _with_retries(ask: Callable[[], T], attempts: int = 3, wait: float = 0.5) -> T:
+    """A metadata request, tried again after a network error or a 5xx: quickly, because a
+    user is waiting (huggingface-hub's own backoff takes about 25 s to give up)."""
+    from huggingface_hub.errors import HfHubHTTPError
+
+    for attempt in range(1, attempts + 1):
+        try:
+            return ask()
+        except HfHubHTTPError as e:
+            status = e.response.status_code if e.response is not None else 0
+            if status < 500 or attempt == attempts:
+                raise
+        except OSError:
+            if attempt == attempts:
+                raise
+        except Exception as e:  # httpx2's transport errors are not OSErrors
+            if attempt == attempts or "httpx" not in type(e).__module__:
+                raise
+        time.sleep(wait * attempt)
+    raise AssertionError("unreachable")
 
 
 def _reason(e: BaseException) -> str:
