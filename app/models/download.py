@@ -29,12 +29,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Literal
 
+from app.core.file_lock import FileLock
 from app.models.hardware import free_disk
 from app.models.sources import READ_TIMEOUT, DownloadError, RemoteFile, _reason, http_client
 
 DiskProbe = Callable[[Path], int]
 State = Literal["checking", "downloading", "retrying", "verifying", "done"]
-PART, META = ".part", ".part.json"
+PART, META, LOCK = ".part", ".part.json", ".lock"
 MIN_MARGIN = 256 * 1024**2  # free space kept beyond the download itself
 DISK_FULL = {errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
 HASH_BLOCK = 4 * 1024**2
@@ -171,6 +172,17 @@ class Download:
     def run(self) -> list[Path]:
         """Download, verify and return the final paths (all parts of a split set)."""
         self.folder.mkdir(parents=True, exist_ok=True)
+        name = self.files[0].name
+        lock = FileLock(self.folder / (name + LOCK), _already_downloading)
+        lock.acquire()
+        try:
+            return self._run()
+        finally:
+            lock.release()
+            with contextlib.suppress(OSError):
+                lock.path.unlink()
+
+    def _run(self) -> list[Path]:
         try:
             self._check_disk()
             done_before = 0
@@ -381,6 +393,14 @@ class _Retry(Exception):
 
 class _Restart(Exception):
     pass
+
+
+def _already_downloading(holder: str, path: Path) -> DownloadError:
+    name = path.name.removesuffix(LOCK)
+    return DownloadError(
+        f"{name} is already being downloaded (process {holder}): let that one finish, or "
+        "stop it first."
+    )
 
 
 def _gb(n: int) -> str:

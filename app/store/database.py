@@ -17,15 +17,13 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import sqlite3
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
 from app.core.errors import QwQError
+from app.core.file_lock import FileLock
 from app.store.schema import APPLICATION_ID, LATEST, migrate, version_of
 
 DB_NAME = "conversations.sqlite3"
@@ -57,59 +55,11 @@ class Recovery:
     reason: str  # "damaged" or "foreign"
 
 
-class InstanceLock:
-    """An exclusive OS lock on a file, released when the process ends (even by kill -9)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._file: IO[str] | None = None
-
-    def acquire(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        f = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 (held while open)
-        try:
-            _lock_file(f)
-        except OSError:
-            f.seek(0)
-            holder = f.read().strip() or "unknown"
-            f.close()
-            raise StoreLockedError(
-                f"QwQ Desktop is already running on this data folder (process {holder}): "
-                f"{self.path.parent}. Close it first, or set QWQ_DESKTOP_HOME to another folder."
-            ) from None
-        f.seek(0)
-        f.truncate()
-        f.write(str(os.getpid()))
-        f.flush()
-        self._file = f
-
-    def release(self) -> None:
-        if self._file is not None:
-            with contextlib.suppress(OSError):
-                _unlock_file(self._file)
-            self._file.close()
-            self._file = None
-
-
-if sys.platform == "win32":  # pragma: no cover - exercised on Windows builds
-    import msvcrt
-
-    def _lock_file(f: IO[str]) -> None:
-        f.seek(0)
-        msvcrt.locking(f.fileno(), msvcrt.LK_NBLCK, 1)
-
-    def _unlock_file(f: IO[str]) -> None:
-        f.seek(0)
-        msvcrt.locking(f.fileno(), msvcrt.LK_UNLCK, 1)
-
-else:
-    import fcntl
-
-    def _lock_file(f: IO[str]) -> None:
-        fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-
-    def _unlock_file(f: IO[str]) -> None:
-        fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+def _store_busy(holder: str, path: Path) -> StoreLockedError:
+    return StoreLockedError(
+        f"QwQ Desktop is already running on this data folder (process {holder}): "
+        f"{path.parent}. Close it first, or set QWQ_DESKTOP_HOME to another folder."
+    )
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -197,7 +147,7 @@ class Database:
         self.folder = folder
         self.path = folder / DB_NAME
         self.recovered: Recovery | None = None
-        self._lock = InstanceLock(folder / LOCK_NAME)
+        self._lock = FileLock(folder / LOCK_NAME, _store_busy)
         self._lock.acquire()
         try:
             if self.path.exists():

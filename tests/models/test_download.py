@@ -230,3 +230,32 @@ def test_hf_endpoint_and_modelscope_are_sources(
     with pytest.raises(ChecksumError):
         fast([file], tmp_path).run()
     assert not os.listdir(tmp_path)
+
+
+def test_one_download_of_a_file_at_a_time(fake_hub: FakeHub, tmp_path: Path) -> None:
+    fake_hub.add_file(REPO, "m.gguf", blob(MB))
+    fake_hub.bytes_per_second = MB // 2
+    files = resolve(fake_hub, "m.gguf")
+    first = fast(files, tmp_path)
+    started = threading.Event()
+    first.on_progress = lambda p: started.set() if p.done else None
+    errors: list[BaseException] = []
+
+    def run_first() -> None:
+        try:
+            first.run()
+        except DownloadStopped as e:
+            errors.append(e)
+
+    thread = threading.Thread(target=run_first)
+    thread.start()
+    assert started.wait(10)
+    with pytest.raises(DownloadError, match=r"m\.gguf is already being downloaded \(process \d+\)"):
+        fast(files, tmp_path).run()
+    first.pause()
+    thread.join(10)
+    assert isinstance(errors[0], DownloadStopped)
+    fake_hub.bytes_per_second = None
+    [path] = fast(files, tmp_path).run()  # the lock went with the first download
+    assert path.stat().st_size == MB
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.gguf"]
