@@ -63,6 +63,19 @@ def setup_ready(qtbot: QtBot, window: MainWindow) -> None:
     qtbot.waitUntil(lambda: window.first_run.view is not None, timeout=30_000)
 
 
+def download_slowly(
+    qtbot: QtBot, store: ConversationStore, hub: FakeHub, rate: int, until: int = 0
+) -> MainWindow:
+    """A first-run window downloading Q4_K_M at ``rate`` bytes/s, past ``until``/1000."""
+    window = open_window(qtbot, store, None)
+    setup_ready(qtbot, window)
+    window.first_run.select("q4_k_m")
+    hub.bytes_per_second = rate
+    window.first_run.download_button.click()
+    qtbot.waitUntil(lambda: window.first_run.bar.value() > until, timeout=30_000)
+    return window
+
+
 def test_first_run_recommends_downloads_loads_and_chats(
     qtbot: QtBot, store: ConversationStore, hub: FakeHub, answers: list[str]
 ) -> None:
@@ -96,13 +109,8 @@ def test_first_run_recommends_downloads_loads_and_chats(
 def test_pause_and_resume(
     qtbot: QtBot, store: ConversationStore, hub: FakeHub, answers: list[str]
 ) -> None:
-    window = open_window(qtbot, store, None)
-    setup_ready(qtbot, window)
+    window = download_slowly(qtbot, store, hub, 400_000, until=50)
     page = window.first_run
-    page.select("q4_k_m")
-    hub.bytes_per_second = 400_000
-    page.download_button.click()
-    qtbot.waitUntil(lambda: page.bar.value() > 50, timeout=30_000)
     assert page.pause_button.isVisible() and page.cancel_button.isVisible()
     page.pause_button.click()
     qtbot.waitUntil(lambda: not window.downloads.active, timeout=30_000)
@@ -120,13 +128,8 @@ def test_pause_and_resume(
 def test_cancel_can_delete_what_was_downloaded(
     qtbot: QtBot, store: ConversationStore, hub: FakeHub, answers: list[str]
 ) -> None:
-    window = open_window(qtbot, store, None)
-    setup_ready(qtbot, window)
+    window = download_slowly(qtbot, store, hub, 300_000, until=20)
     page = window.first_run
-    page.select("q4_k_m")
-    hub.bytes_per_second = 300_000
-    page.download_button.click()
-    qtbot.waitUntil(lambda: page.bar.value() > 20, timeout=30_000)
     page.cancel_button.click()  # "Delete what was downloaded so far?" -> Yes
     qtbot.waitUntil(lambda: not window.downloads.active, timeout=30_000)
     assert page.status.text() == "Download cancelled."
@@ -146,12 +149,7 @@ def test_a_download_goes_on_while_chatting_with_another_model(
 ) -> None:
     mine = tmp_path / "mine.gguf"
     shutil.copy(qwq_model.path, mine)
-    window = open_window(qtbot, store, None)
-    setup_ready(qtbot, window)
-    window.first_run.select("q4_k_m")
-    hub.bytes_per_second = 600_000  # ~4 s for the file
-    window.first_run.download_button.click()
-    qtbot.waitUntil(lambda: window.first_run.bar.value() > 0, timeout=30_000)
+    window = download_slowly(qtbot, store, hub, 600_000)  # ~4 s for the file
 
     window.open_gguf(str(mine))
     qtbot.waitUntil(lambda: window.session is not None, timeout=30_000)
