@@ -38,6 +38,7 @@ from app.models.sources import DownloadError, Source
 from app.ui.worker import Job
 
 SOURCES = [("Hugging Face", "hf"), ("ModelScope (modelscope.cn)", "modelscope"), ("A Hub mirror…", "")]  # fmt: skip
+OTHER_FILE = "Another GGUF on the Hub…"
 FIT_TEXT = {"gpu": "all on the GPU", "cpu": "CPU only", "none": "does not fit"}
 
 
@@ -163,6 +164,13 @@ class ModelSetup(QWidget):
         self.source.setObjectName("source")
         for text, key in SOURCES:
             self.source.addItem(text, key)
+        self.repo = QLineEdit()
+        self.repo.setObjectName("repo")
+        self.repo.setPlaceholderText("owner/repo, e.g. bartowski/Qwen_QwQ-32B-GGUF")
+        self.file = QLineEdit()
+        self.file.setObjectName("file")
+        self.file.setPlaceholderText("file name, e.g. Qwen_QwQ-32B-IQ4_XS.gguf")
+        self.quant.currentIndexChanged.connect(lambda _: self._show_other_fields())
         self.mirror = QLineEdit()
         self.mirror.setPlaceholderText("https://hf-mirror.com")
         self.mirror.hide()
@@ -193,6 +201,9 @@ class ModelSetup(QWidget):
         choose.addWidget(self.quant, 3)
         choose.addWidget(self.source, 2)
         choose.addWidget(self.mirror, 2)
+        other = QHBoxLayout()
+        other.addWidget(self.repo, 1)
+        other.addWidget(self.file, 1)
         controls = QHBoxLayout()
         controls.addStretch(1)
         for button in (self.download_button, self.pause_button, self.cancel_button):
@@ -206,6 +217,7 @@ class ModelSetup(QWidget):
         column.addWidget(self.reason)
         column.addSpacing(12)
         column.addLayout(choose)
+        column.addLayout(other)
         column.addLayout(controls)
         column.addWidget(self.bar)
         column.addWidget(self.status)
@@ -242,8 +254,10 @@ class ModelSetup(QWidget):
         self.quant.clear()
         for fit in view.fits:
             self.quant.addItem(fit_label(fit, fit is view.recommended), fit.entry.key)
+        self.quant.addItem(OTHER_FILE, "")
         if view.recommended is not None:
             self.quant.setCurrentIndex(view.fits.index(view.recommended))
+        self._show_other_fields()
         if not self.runner.active:
             partial = {k: v for k, v in view.partial.items() if v}
             if partial:
@@ -251,6 +265,11 @@ class ModelSetup(QWidget):
                 self.select(key)
                 self.status.setText(f"{size(done)} of {key.upper()} already downloaded: resume it.")
                 self.download_button.setText("Resume download")
+
+    def _show_other_fields(self) -> None:
+        other = self.quant.count() > 0 and self.quant.currentData() == ""
+        self.repo.setVisible(other)
+        self.file.setVisible(other)
 
     def select(self, key: str) -> None:
         index = self.quant.findData(key)
@@ -270,17 +289,19 @@ class ModelSetup(QWidget):
     def start_download(self) -> None:
         key = self.quant.currentData()
         source = self.chosen_source()
-        if not key or source is None:
+        if key is None or source is None:
             return
         if self.source.currentData() == "" and not self.mirror.text().strip():
             self.status.setText("Enter the mirror's address, for example https://hf-mirror.com.")
             return
         catalog = Catalog.load(AppPaths.current().cache)
+        repo, file = self.repo.text().strip(), self.file.text().strip()
         try:
-            request = acquire.request_for(catalog, key, None, None)
+            request = acquire.request_for(catalog, key or None, repo, file)
         except DownloadError as e:
             self.status.setText(str(e))
             return
+        label = key.upper() if key else Path(file).name
         fit = next((f for f in self._fits if f.entry.key == key), None)
         if fit is not None and not fit.usable:
             answer = QMessageBox.question(
@@ -291,7 +312,7 @@ class ModelSetup(QWidget):
             if answer != QMessageBox.StandardButton.Yes:
                 return
         self.status.setText(f"Asking {source.label} about {request.repo}…")
-        self.runner.start(request, source, f"{key.upper()} from {source.label}")
+        self.runner.start(request, source, f"{label} from {source.label}")
         self._set_downloading(True)
 
     def pause_or_resume(self) -> None:
@@ -322,6 +343,8 @@ class ModelSetup(QWidget):
         self.quant.setEnabled(not on)
         self.source.setEnabled(not on)
         self.mirror.setEnabled(not on)
+        self.repo.setEnabled(not on)
+        self.file.setEnabled(not on)
         self.pause_button.setVisible(on)
         self.pause_button.setEnabled(True)
         self.pause_button.setText("Pause")

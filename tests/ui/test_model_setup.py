@@ -89,7 +89,7 @@ def test_first_run_recommends_downloads_loads_and_chats(
     if view.recommended is not None:  # the recommended quant is preselected, with its reason
         assert page.quant.currentData() == view.recommended.entry.key
         assert view.recommended.entry.quant in page.reason.text()
-    assert page.quant.count() == len(view.fits)
+    assert page.quant.count() == len(view.fits) + 1  # and "Another GGUF on the Hub…"
 
     page.select("q4_k_m")
     page.download_button.click()
@@ -104,6 +104,30 @@ def test_first_run_recommends_downloads_loads_and_chats(
     ask(qtbot, window, "What is 2+2?")
     qtbot.waitUntil(lambda: not window.live, timeout=30_000)
     assert assistant_widgets(window)[-1].answer.markdown == QWQ_ANSWER
+
+
+def test_any_gguf_on_the_hub_from_a_mirror(
+    qtbot: QtBot, store: ConversationStore, hub: FakeHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HF_ENDPOINT", "https://unreachable.invalid")
+    window = open_window(qtbot, store, None)
+    setup_ready(qtbot, window)
+    page = window.first_run
+    assert not page.repo.isVisible()
+    page.quant.setCurrentIndex(page.quant.count() - 1)  # "Another GGUF on the Hub…"
+    assert page.repo.isVisible() and page.file.isVisible()
+    page.source.setCurrentIndex(page.source.findData(""))  # a mirror
+    page.download_button.click()
+    assert "mirror's address" in page.status.text()
+    page.mirror.setText(hub.url)
+    page.repo.setText(OFFICIAL)
+    page.file.setText("notes.txt")
+    page.download_button.click()
+    assert "not a GGUF file" in page.status.text()
+    page.file.setText(Q4)
+    page.download_button.click()
+    qtbot.waitUntil(lambda: window.session is not None, timeout=60_000)
+    assert window.engine is not None and window.engine.info.path.name == Q4
 
 
 def test_pause_and_resume(
