@@ -93,16 +93,21 @@ def test_unreachable_source_is_one_clear_line() -> None:
     ends_with_clear_error(cli("download", "q4_k_m", env=env), "Cannot reach")
 
 
-def _start(hub: FakeHub, limit_file_size: int | None = None) -> subprocess.Popen[str]:
+SOURCES = ["hf", "modelscope"]
+
+
+def _start(
+    hub: FakeHub, limit_file_size: int | None = None, source: str = "hf"
+) -> subprocess.Popen[str]:
     def limit() -> None:  # runs in the child: a disk that fills at this size
         if limit_file_size is not None:
             signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
             resource.setrlimit(resource.RLIMIT_FSIZE, (limit_file_size, limit_file_size))
 
     return subprocess.Popen(
-        [sys.executable, "-m", "app", "download", "q4_k_m"],
+        [sys.executable, "-m", "app", "download", "q4_k_m", "--source", source],
         cwd=ROOT,
-        env={**os.environ, **online(hub)},
+        env={**os.environ, **online(hub, MODELSCOPE_DOMAIN=hub.modelscope_url)},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -110,11 +115,12 @@ def _start(hub: FakeHub, limit_file_size: int | None = None) -> subprocess.Popen
     )
 
 
-def test_kill_9_mid_download_then_rerun_resumes(fake_hub: FakeHub) -> None:
+@pytest.mark.parametrize("source", SOURCES)
+def test_kill_9_mid_download_then_rerun_resumes(fake_hub: FakeHub, source: str) -> None:
     payload = data(3 * MB)
     fake_hub.add_file(OFFICIAL, Q4, payload)
     fake_hub.bytes_per_second = 2 * MB
-    proc = _start(fake_hub)
+    proc = _start(fake_hub, source=source)
     part = models_folder() / (Q4 + ".part")
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and (not part.exists() or part.stat().st_size < MB // 2):
@@ -126,19 +132,24 @@ def test_kill_9_mid_download_then_rerun_resumes(fake_hub: FakeHub) -> None:
     assert not (models_folder() / Q4).exists()
 
     fake_hub.bytes_per_second = None
-    result = cli("download", "q4_k_m", env=online(fake_hub))
+    env = online(fake_hub, MODELSCOPE_DOMAIN=fake_hub.modelscope_url)
+    result = cli("download", "q4_k_m", "--source", source, env=env)
     assert result.returncode == 0, result.stderr
     assert "Checking what is already downloaded" in result.stderr
     assert hashlib.sha256((models_folder() / Q4).read_bytes()).digest() == hashlib.sha256(payload).digest()  # fmt: skip
-    ranges = [r.headers.get("Range", "") for r in fake_hub.requests if r.path.startswith("/cdn/")]
-    assert int(ranges[-1].removeprefix("bytes=").split("-")[0]) >= kept - 64 * 1024
+    content = [r for r in fake_hub.requests if r.path.startswith("/cdn/") or "FilePath=" in r.path]
+    resumed_from = content[-1].headers.get("Range", "").removeprefix("bytes=").split("-")[0]
+    assert int(resumed_from) >= kept - 64 * 1024
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_FSIZE is POSIX")
-def test_a_full_disk_keeps_what_arrived_and_resumes_when_there_is_room(fake_hub: FakeHub) -> None:
+@pytest.mark.parametrize("source", SOURCES)
+def test_a_full_disk_keeps_what_arrived_and_resumes_when_there_is_room(
+    fake_hub: FakeHub, source: str
+) -> None:
     payload = data(2 * MB)
     fake_hub.add_file(OFFICIAL, Q4, payload)
-    proc = _start(fake_hub, limit_file_size=MB)  # writes past 1 MB fail with EFBIG
+    proc = _start(fake_hub, limit_file_size=MB, source=source)  # past 1 MB: EFBIG
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 2, err
     assert "disk filled up" in err and "free some space and resume" in err

@@ -225,6 +225,13 @@ def test_hf_endpoint_and_modelscope_are_sources(
     [path] = fast([file], tmp_path).run()
     assert path.read_bytes() == data
     assert hashlib.sha256(path.read_bytes()).hexdigest() == sha
+    path.unlink()
+    fake_hub.fail_next = 2
+    seen: list[Progress] = []
+    [path] = fast([file], tmp_path, on_progress=seen.append).run()
+    assert [p.message.split(";")[0] for p in seen if p.state == "retrying"] == [
+        "the server answered HTTP 500"
+    ] * 2
     fake_hub.corrupt = True
     path.unlink()
     with pytest.raises(ChecksumError):
