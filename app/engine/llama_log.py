@@ -16,7 +16,7 @@ import llama_cpp
 
 log = logging.getLogger("app.llama_cpp")
 
-_lines: deque[str] = deque(maxlen=400)
+_lines: deque[str] = deque(maxlen=8000)  # a load writes ~450 debug lines; keep several
 _partial: list[str] = []
 _written = 0  # lines ever written, so marks survive the deque dropping old lines
 _lock = threading.Lock()
