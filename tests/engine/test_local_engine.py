@@ -15,7 +15,7 @@ from app.core.events import AnswerDelta, ChatEvent, GenerationDone, ReasoningDel
 from app.core.messages import ChatMessage
 from app.core.sampling import SamplingSettings
 from app.engine.chat_template import CHATML_TEMPLATE
-from app.engine.local_engine import LoadSettings, LocalEngine, fewer_layers
+from app.engine.local_engine import LoadSettings, LocalEngine, backend_name, fewer_layers
 from tests.fixtures.models import QWQ_ANSWER, QWQ_REASONING, ScriptFactory
 from tests.fixtures.scripted_model import QWQ_TEMPLATE, ScriptedModel
 
@@ -303,7 +303,10 @@ def test_metadata_is_read_from_the_gguf(qwq: LocalEngine, qwq_model: ScriptedMod
     assert info.parameter_count > qwq_model.n_vocab * qwq_model.n_vocab
     assert info.context_length == 4096
     assert info.rope_scaling == "none"
-    assert info.backend == "CPU" and info.gpu_layers == 0
+    if llama_cpp.llama_supports_gpu_offload():  # the GPU proof's CUDA build: all on the GPU
+        assert info.backend == backend_name() and info.gpu_layers == info.layer_count
+    else:
+        assert info.backend == "CPU" and info.gpu_layers == 0
 
 
 def test_default_context_is_32k_without_rope_scaling(qwq_model: ScriptedModel) -> None:
