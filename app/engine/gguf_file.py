@@ -81,6 +81,10 @@ class GGUFInfo:
         return int(layers * int(kv_heads or 0) * (int(key) + int(value)))
 
     @property
+    def attention_heads(self) -> int:
+        return int(self._arch("attention.head_count") or 0)
+
+    @property
     def vocab_size(self) -> int:
         tokens = self.metadata.get("tokenizer.ggml.tokens")
         if isinstance(tokens, SkippedArray):

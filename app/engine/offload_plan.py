@@ -5,7 +5,9 @@ The arithmetic, from the file's own tensor sizes:
 - KV cache: layers x KV heads x (key + value dims) values per token, times the
   context; 2 bytes a value at f16 (QwQ-32B: 64 x 8 x 256 x 2 = 256 KiB a token),
   about 1.06 at q8_0 (which needs flash attention);
-- compute buffers: the logits of a batch (vocabulary x batch x 4 bytes) plus a
+- compute buffers: the larger of the logits of a batch (vocabulary x batch x 4
+  bytes) and, without flash attention, the attention scores (context x batch x
+  heads x 4 bytes: 2.5 GiB for QwQ-32B at 32K, as measured on an H200), plus a
   fixed allowance for activations.
 A GPU keeps a margin free for the driver and the desktop. Layers go to the GPU
 from the first; what does not fit stays in RAM, which must hold it.
@@ -39,6 +41,8 @@ class ModelWeights(Protocol):
     def vocab_size(self) -> int: ...
     @property
     def quantization(self) -> str: ...
+    @property
+    def attention_heads(self) -> int: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,8 +92,10 @@ def kv_cache_bytes(info: ModelWeights, n_ctx: int, kv_type: str = "f16") -> int:
     return int(info.kv_values_per_token * n_ctx * KV_BYTES_PER_VALUE[kv_type])
 
 
-def compute_bytes(info: ModelWeights) -> int:
-    return info.vocab_size * BATCH * 4 + ACTIVATIONS
+def compute_bytes(info: ModelWeights, n_ctx: int = 0, flash_attention: bool = True) -> int:
+    logits = info.vocab_size * BATCH * 4
+    scores = 0 if flash_attention else n_ctx * BATCH * info.attention_heads * 4
+    return max(logits, scores) + ACTIVATIONS
 
 
 def _gb(n: int) -> str:
@@ -102,7 +108,7 @@ def plan_fit(info: ModelWeights, hw: Hardware, n_ctx: int, kv_type: str = "f16")
     weights = info.weights_bytes
     kv = kv_cache_bytes(info, n_ctx, kv_type)
     kv_layer = kv // layers if layers else 0
-    compute = compute_bytes(info)
+    compute = compute_bytes(info, n_ctx, flash_attention=kv_type != "f16")
     need = weights + kv + compute
     budget = hw.gpu_budget
     ram_room = max(0, hw.ram_available_bytes - RAM_MARGIN)

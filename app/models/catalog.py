@@ -50,6 +50,7 @@ class CatalogFile:
 class ModelShape:
     architecture: str = "qwen2"
     layers: int = 64
+    heads: int = 40
     kv_heads: int = 8
     head_dim: int = 128
     embedding: int = 5120
@@ -92,6 +93,7 @@ class EstimatedWeights:
     other_bytes: int
     kv_values_per_token: int
     vocab_size: int
+    attention_heads: int
 
     @property
     def weights_bytes(self) -> int:
@@ -126,6 +128,7 @@ class Catalog:
             other_bytes=other,
             kv_values_per_token=s.layers * s.kv_heads * s.head_dim * 2,
             vocab_size=s.vocab,
+            attention_heads=s.heads,
         )
 
     def with_remote(self, entry: CatalogEntry, files: list[RemoteFile]) -> Catalog:
@@ -205,6 +208,7 @@ class Catalog:
             "shape": {
                 "architecture": s.architecture,
                 "layers": s.layers,
+                "heads": s.heads,
                 "kv_heads": s.kv_heads,
                 "head_dim": s.head_dim,
                 "embedding": s.embedding,

@@ -7,7 +7,14 @@ from pathlib import Path
 import pytest
 
 from app.engine.gguf_file import GGUFInfo, SkippedArray, read_gguf
-from app.engine.offload_plan import GIB, Gpu, Hardware, kv_cache_bytes, plan_fit
+from app.engine.offload_plan import (
+    GIB,
+    Gpu,
+    Hardware,
+    compute_bytes,
+    kv_cache_bytes,
+    plan_fit,
+)
 
 GB = 10**9
 
@@ -102,3 +109,11 @@ def test_the_real_gemma_file(gemma_path: Path) -> None:
     assert info.kv_values_per_token == 18 * 1 * (256 + 256)
     plan = plan_fit(info, Hardware(8 * GIB, 6 * GIB), 4096)
     assert plan.mode == "cpu"
+
+
+def test_attention_scores_count_without_flash_attention() -> None:
+    """Measured on an H200 (bench/gpu/proof.py): QwQ-32B at 32K without flash attention
+    takes a 2,668 MiB compute buffer, with it 307 MiB."""
+    info = qwq_q4_k_m()
+    assert 2.5 * GIB < compute_bytes(info, 32768, flash_attention=False) < 3.0 * GIB
+    assert compute_bytes(info, 32768, flash_attention=True) < 0.6 * GIB
