@@ -18,7 +18,7 @@ from app.models import acquire, library
 from app.models.catalog import Catalog
 from app.models.download import DownloadStopped, Progress
 from app.models.overview import overview
-from app.models.sources import Source
+from app.models.sources import DownloadError, Source, hf_token
 
 EXIT_INTERRUPTED = 130
 WHERE = {"gpu": "all on GPU", "cpu": "CPU only", "none": "does not fit"}
@@ -34,6 +34,11 @@ def add_parsers(commands: Any) -> None:
     p.add_argument("--add", metavar="PATH", help="check a GGUF file and remember it")
     p.add_argument("--default", metavar="PATH", help="make this model the default")
     p.add_argument("--delete", metavar="PATH", help="delete a downloaded model's files")
+    p.add_argument(
+        "--refresh",
+        action="store_true",
+        help="ask the Hub for every catalog file's exact size and SHA-256 (online)",
+    )
     p.set_defaults(handler=run_models)
 
     p = commands.add_parser(
@@ -75,6 +80,8 @@ def run_models(args: argparse.Namespace) -> int:
         return 0
     if args.delete:
         return _delete(args.delete, paths, settings)
+    if args.refresh:
+        _refresh(paths)
 
     view = overview(paths.models, paths.cache, settings.models, args.context)
     if args.json:
@@ -142,6 +149,24 @@ def _delete(target: str, paths: AppPaths, settings: AppSettings) -> int:
         settings.save(paths)
     print(f"Deleted {found.path.name} ({size(found.size)})")
     return 0
+
+
+def _refresh(paths: AppPaths) -> None:
+    """The one online step of ``models``, only when asked: the Hub's sizes and SHA-256."""
+    catalog = Catalog.load(paths.cache)
+    source = Source.parse("hf")
+    token = hf_token()
+    changed = 0
+    for entry in catalog.entries:
+        try:
+            files = source.resolve(entry.repo, [f.path for f in entry.files], token)
+        except DownloadError as e:
+            print(f"qwq-desktop: {entry.quant}: {e}", file=sys.stderr)
+            continue
+        catalog = catalog.with_remote(entry, files)
+        changed += 1
+    catalog.save(paths.cache)
+    print(f"Asked {source.label} about {changed} of {len(catalog.entries)} files.", file=sys.stderr)
 
 
 class _Bar:

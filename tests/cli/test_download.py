@@ -4,6 +4,7 @@ disk, fed wrong bytes, and resumed."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import random
 import resource
@@ -158,3 +159,21 @@ def test_a_full_disk_keeps_what_arrived_and_resumes_when_there_is_room(
     result = cli("download", "q4_k_m", env=online(fake_hub))
     assert result.returncode == 0, result.stderr
     assert (models_folder() / Q4).read_bytes() == payload
+
+
+def test_models_refresh_takes_exact_sizes_and_sha256_from_the_hub(fake_hub: FakeHub) -> None:
+    payload = data(123_456)
+    sha = fake_hub.add_file(OFFICIAL, Q4, payload)
+    before = json.loads(cli("models", "--json").stdout)
+    assert next(c for c in before["catalog"] if c["key"] == "q4_k_m")["size"] > 19e9
+    result = cli("models", "--refresh", "--json", env=online(fake_hub))
+    assert result.returncode == 0, result.stderr
+    assert "Q8_0: No file qwq-32b-q8_0.gguf" in result.stderr  # this Hub lacks the rest
+    q4 = next(c for c in json.loads(result.stdout)["catalog"] if c["key"] == "q4_k_m")
+    assert q4["size"] == 123_456
+    cached = json.loads((AppPaths.current().cache / "catalog.json").read_text())
+    entry = next(e for e in cached["entries"] if e["quant"] == "Q4_K_M")
+    assert entry["files"][0]["sha256"] == sha and entry["files"][0]["size_exact"] is True
+    # Offline again: the refreshed figures stay.
+    after = json.loads(cli("models", "--json").stdout)
+    assert next(c for c in after["catalog"] if c["key"] == "q4_k_m")["size"] == 123_456

@@ -130,7 +130,7 @@ def test_any_gguf_on_the_hub_from_a_mirror(
     assert window.engine is not None and window.engine.info.path.name == Q4
 
 
-def test_pause_and_resume(
+def test_pause_quit_and_resume_in_a_new_window(
     qtbot: QtBot, store: ConversationStore, hub: FakeHub, answers: list[str]
 ) -> None:
     window = download_slowly(qtbot, store, hub, 400_000, until=50)
@@ -143,9 +143,17 @@ def test_pause_and_resume(
     part = AppPaths.current().models / "Qwen" / "QwQ-32B-GGUF" / (Q4 + ".part")
     assert part.stat().st_size > 0
 
+    # Quit and start again: the new window offers to resume.
+    window.close()
+    again = open_window(qtbot, store, None)
+    setup_ready(qtbot, again)
+    page = again.first_run
+    assert page.quant.currentData() == "q4_k_m"
+    assert "of Q4_K_M already downloaded: resume it" in page.status.text()
+    assert page.download_button.text() == "Resume download"
     hub.bytes_per_second = None
     page.download_button.click()
-    qtbot.waitUntil(lambda: window.session is not None, timeout=60_000)
+    qtbot.waitUntil(lambda: again.session is not None, timeout=60_000)
     assert not part.exists()
 
 
