@@ -28,7 +28,8 @@ sys.addaudithook(_audit)
 
 
 def window_session(model: str) -> bool:
-    """Start the window as ``qwq-desktop --model`` does, chat once, close."""
+    """Start the window as ``qwq-desktop`` does (the first-run page), open a GGUF, chat
+    once, close."""
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -41,7 +42,13 @@ def window_session(model: str) -> bool:
         app = QApplication.instance()
         assert isinstance(app, QApplication)
         window = next(w for w in app.topLevelWidgets() if isinstance(w, MainWindow))
+        if window.first_run.view is None:  # the first-run page reads the machine, the catalog
+            QTimer.singleShot(50, drive)
+            return
         if window.session is None:
+            if not outcome.get("opened"):
+                outcome["opened"] = True
+                window.open_gguf(model)  # checked by llama.cpp, remembered, loaded
             QTimer.singleShot(50, drive)
             return
         window.composer.setPlainText("What is 2+2?")
@@ -57,7 +64,7 @@ def window_session(model: str) -> bool:
 
     QTimer.singleShot(0, drive)
     QTimer.singleShot(60_000, lambda: QApplication.exit(3))  # never hang the suite
-    return run_window(model) == 0 and outcome["answered"]
+    return run_window(None) == 0 and outcome["answered"]
 
 
 def cli_session(model: str) -> bool:
