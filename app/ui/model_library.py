@@ -25,6 +25,7 @@ from app.core.paths import AppPaths
 from app.core.settings import AppSettings
 from app.models import library
 from app.models.library import LocalModel
+from app.ui.worker import Job
 
 COLUMNS = ["File", "Quant", "Size", "Where"]
 
@@ -42,6 +43,7 @@ class ModelLibrary(QDialog):
         self.settings = settings
         self.paths = AppPaths.current()
         self.models: list[LocalModel] = []
+        self.loads = 0  # how many times the list was (re)read: tests wait on it
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -84,10 +86,24 @@ class ModelLibrary(QDialog):
         self.accept()
         signal.emit()
 
-    def refresh(self) -> None:
-        self.models = library.scan(self.paths.models, self.settings.models)
-        self.table.setRowCount(len(self.models))
-        for row, m in enumerate(self.models):
+    def refresh(self, select: str = "") -> None:
+        """Read the models folder on a worker (each GGUF header takes ~0.1 s), then show it."""
+        models, remembered = self.paths.models, list(self.settings.models)
+
+        def read() -> tuple[list[LocalModel], int, int]:
+            found = library.scan(models, remembered)
+            return found, len(library.partial_downloads(models)), library.disk_usage(models)
+
+        job = Job(read, self)
+        job.done.connect(lambda result: self._show(result, select))
+        job.failed.connect(lambda e: self.note.setText(f"Could not read {models}: {e}"))
+        job.start()
+
+    def _show(self, result: tuple[list[LocalModel], int, int], select: str) -> None:
+        models, partial, total = result
+        self.models = models
+        self.table.setRowCount(len(models))
+        for row, m in enumerate(models):
             default = str(m.path) == self.settings.last_model
             name = f"★ {m.path.name}" if default else m.path.name
             where = "downloaded" if m.downloaded else str(m.path.parent)
@@ -103,13 +119,14 @@ class ModelLibrary(QDialog):
                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
                     )
                 self.table.setItem(row, col, item)
-        partial = library.partial_downloads(self.paths.models)
-        total = library.disk_usage(self.paths.models)
         self.note.setText(
             f"{size(total)} in {self.paths.models}"
-            + (f" · {len(partial)} download(s) to resume" if partial else "")
-            + ("" if self.models else " · No models yet: download QwQ-32B or add a GGUF file.")
+            + (f" · {partial} download(s) to resume" if partial else "")
+            + ("" if models else " · No models yet: download QwQ-32B or add a GGUF file.")
         )
+        self.loads += 1
+        if select:
+            self.select_path(select)
         self._update_buttons()
 
     def selected(self) -> LocalModel | None:
@@ -141,8 +158,7 @@ class ModelLibrary(QDialog):
             return
         self.settings.last_model = str(m.path)
         self._save()
-        self.refresh()
-        self.select_path(str(m.path))
+        self.refresh(select=str(m.path))
 
     def show_in_folder(self) -> None:
         m = self.selected()

@@ -5,7 +5,7 @@ drop, and the model library."""
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -250,11 +250,18 @@ def test_the_library_sets_the_default_shows_deletes_and_forgets(
     dialog = window.library_dialog
     assert isinstance(dialog, ModelLibrary)
     qtbot.waitExposed(dialog)
+    qtbot.waitUntil(lambda: dialog.loads == 1)  # read on a worker
+
+    def reread(action: Callable[[], None]) -> None:
+        before = dialog.loads
+        action()
+        qtbot.waitUntil(lambda: dialog.loads > before)
+
     names = [dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())]
     assert len(names) == 2
 
     dialog.select_path(str(downloaded))
-    dialog.default_button.click()
+    reread(dialog.default_button.click)
     assert AppSettings.load().last_model == str(downloaded)
     assert dialog.table.item(dialog.table.currentRow(), 0).text().startswith("★")
     dialog.show_button.click()
@@ -262,14 +269,14 @@ def test_the_library_sets_the_default_shows_deletes_and_forgets(
 
     dialog.select_path(str(downloaded))
     assert dialog.delete_button.text() == "Delete…"
-    dialog.delete_button.click()
+    reread(dialog.delete_button.click)
     assert "Delete qwq-32b-q4_k_m.gguf" in answers[-1]
     assert not downloaded.exists()
     assert AppSettings.load().last_model == ""
 
     dialog.select_path(str(outside))
     assert dialog.delete_button.text() == "Forget"
-    dialog.delete_button.click()
+    reread(dialog.delete_button.click)
     assert outside.exists() and AppSettings.load().models == []
     assert dialog.table.rowCount() == 0
     dialog.load_button.setEnabled(True)
