@@ -1,4 +1,4 @@
-"""Entry point: ``qwq-desktop [--model PATH]`` opens the window; a subcommand runs the CLI."""
+"""Entry point: ``qwq-desktop [--model] [PATH.gguf]`` opens the window; a subcommand runs the CLI."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if not args or (args[0] in ("--model", "-m") and len(args) == 2):
+    # A .gguf alone is what a file manager passes ("Open with QwQ Desktop").
+    opened = len(args) == 1 and args[0].lower().endswith(".gguf")
+    if not args or opened or (args[0] in ("--model", "-m") and len(args) == 2):
         from app.ui.app import run_window
 
-        return run_window(args[1] if args else None)
+        return run_window(args[-1] if args else None)
     from app.cli.main import run
 
     return run(args)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from app.core.settings import AppSettings
 from tests.fixtures.cli import ROOT, cli, one_clear_line
 from tests.fixtures.models import QWQ_ANSWER, QWQ_REASONING, ScriptFactory
 from tests.fixtures.scripted_model import ScriptedModel
@@ -182,6 +183,32 @@ def test_no_arguments_opens_the_window(app_home: Path) -> None:
             assert proc.poll() is None, "the window exited"
             refused = "already running" in cli("conversations").stderr
         assert refused
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
+@pytest.mark.parametrize("how", ["file-manager", "--model"])
+def test_a_gguf_argument_opens_the_window_with_it_loaded(
+    how: str, qwq_model: ScriptedModel, app_home: Path
+) -> None:
+    """A file manager's "Open with QwQ Desktop" passes the path alone."""
+    args = [str(qwq_model.path)] if how == "file-manager" else ["--model", str(qwq_model.path)]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app", *args],
+        cwd=ROOT,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        loaded = ""
+        while time.monotonic() < deadline and not loaded:
+            time.sleep(0.3)
+            assert proc.poll() is None, "the window exited"
+            loaded = AppSettings.load().last_model  # saved once the model has loaded
+        assert loaded == str(qwq_model.path)
     finally:
         proc.terminate()
         proc.wait(30)
