@@ -111,9 +111,12 @@ class SettingsDialog(QDialog):
             f"Conversations: {paths.data}\nModels: {paths.models}\nSettings: {paths.config}\n"
             f"Log: {paths.logs}"
         )
+        engine = QLabel(engine_description())
+        engine.setObjectName("engineBuild")
         where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         form3.addRow("Theme", self.theme)
         form3.addRow("Data folder", where)
+        form3.addRow("Engine", engine)
 
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -162,6 +165,17 @@ class SettingsDialog(QDialog):
             models=list(self.settings.models),
             kv_cache_type=self.kv_cache.currentData(),
         )
+
+
+def engine_description() -> str:
+    """Which llama.cpp this app runs: its version and backend ("CUDA build", "CPU build")."""
+    import llama_cpp
+
+    from app.engine.local_engine import backend_name
+
+    backend = backend_name()
+    offload = "GPU offload available" if backend != "CPU" else "no GPU offload"
+    return f"llama.cpp via llama-cpp-python {llama_cpp.__version__}: {backend} build ({offload})"
 
 
 class SystemPromptDialog(QDialog):

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from app.store.conversations import ConversationStore
@@ -300,6 +301,8 @@ def test_settings_reach_replies_and_persist(
     dialog = SettingsDialog(window.settings, window)
     qtbot.addWidget(dialog)
     assert dialog.temperature.value() == 0.6 and dialog.top_k.value() == 40
+    build = dialog.findChild(QLabel, "engineBuild")
+    assert build is not None and "CPU build (no GPU offload)" in build.text()  # CI's build
     dialog.temperature.setValue(0.3)
     dialog.theme.setCurrentIndex(dialog.theme.findData("dark"))
     window.apply_settings(dialog.result_settings())
