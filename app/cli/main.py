@@ -27,7 +27,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from app.cli import ask, conversations, models
+    from app.cli import ask, conversations, models, serve
 
     parser = _Parser(
         prog="qwq-desktop",
@@ -38,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_parser(commands)
     conversations.add_parsers(commands)
     models.add_parsers(commands)
+    serve.add_parser(commands)
     return parser
 
 
