@@ -416,7 +416,12 @@ class ApiServer:
         import uvicorn
 
         config = uvicorn.Config(
-            self.app(), host=self.host, port=self.port, log_level="warning", lifespan="off"
+            self.app(),
+            host=self.host,
+            port=self.port,
+            log_level="warning",
+            lifespan="off",
+            timeout_graceful_shutdown=2,  # a stream still open is cancelled, not waited for
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="api-server", daemon=True)

@@ -27,6 +27,7 @@ class AppSettings:
     last_model: str = ""  # the default model
     models: list[str] = field(default_factory=list)  # GGUF files opened from elsewhere
     kv_cache_type: str = "f16"  # or "q8_0" (with flash attention)
+    api_port: int = 8080  # the local OpenAI-compatible server, on 127.0.0.1
 
     def sampling_settings(self) -> SamplingSettings:
         return SamplingSettings.from_dict(self.sampling)

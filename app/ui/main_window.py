@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.api.server import ApiServer
 from app.core.events import AnswerDelta, ChatEvent, GenerationDone, ReasoningDelta
 from app.core.paths import AppPaths
 from app.core.settings import AppSettings
@@ -268,6 +269,15 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.undo_button)
         self.statusBar().addPermanentWidget(self.speed_label)
         self.statusBar().addPermanentWidget(self.context_meter)
+        self.api_button = QPushButton("API: off")
+        self.api_button.setObjectName("apiToggle")
+        self.api_button.setCheckable(True)
+        self.api_button.setToolTip(
+            "Serve the loaded model as an OpenAI-compatible API on this machine (127.0.0.1)"
+        )
+        self.api_button.toggled.connect(self.set_api_server)
+        self.statusBar().addPermanentWidget(self.api_button)
+        self.api_server: ApiServer | None = None
 
         QShortcut(QKeySequence("Ctrl+N"), self, self.new_chat)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.stop)
@@ -340,6 +350,33 @@ class MainWindow(QMainWindow):
         if self.engine is None or self.pages.currentWidget() is self.first_run:
             self.load_model(path)
 
+    def set_api_server(self, on: bool) -> None:
+        """Start or stop the local API (on a worker: binding the port takes a moment)."""
+        if not on:
+            if self.api_server is not None:
+                server, self.api_server = self.api_server, None
+                Job(server.stop, self).start()
+            self.api_button.setText("API: off")
+            return
+        if self.api_server is not None:
+            return
+        server = ApiServer(lambda: self.engine, port=self.settings.api_port)
+        self.api_button.setText("API: starting…")
+
+        def started(_: object) -> None:
+            self.api_server = server
+            self.api_button.setText(f"API: {server.url}")
+
+        def failed(error: BaseException) -> None:
+            self.api_button.setChecked(False)
+            self.api_button.setText("API: off")
+            self.model_label.setText(str(error))
+
+        job = Job(server.start, self)
+        job.done.connect(started)
+        job.failed.connect(failed)
+        job.start()
+
     def load_model(self, path: str) -> None:
         """Load on a worker; the status bar shows llama.cpp's own load progress."""
         self.model_label.setText(f"Loading {Path(path).name}…")
@@ -347,6 +384,10 @@ class MainWindow(QMainWindow):
         self.context_meter.setFormat("loading %p%")
         self.context_meter.setValue(0)
         self.context_meter.show()
+        if self.api_server is not None:  # no API request may run on the model being replaced
+            self.api_server.stop()
+            self.api_server = None
+            self.api_button.setText("API: restarting after the load…")
         old = self.engine
         if old is not None and not self.live:
             old.close()
@@ -375,6 +416,8 @@ class MainWindow(QMainWindow):
 
     def _on_model_loaded(self, engine: LocalEngine) -> None:
         self.engine = engine
+        if self.api_button.isChecked() and self.api_server is None:
+            self.set_api_server(True)
         self.settings.last_model = str(engine.info.path)
         self._save_settings()
         self.session = ChatSession(self.store, engine)
@@ -841,6 +884,9 @@ class MainWindow(QMainWindow):
     # -- shutdown ----------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.api_server is not None:
+            self.api_server.stop()
+            self.api_server = None
         for live in list(self.live.values()):
             live.cancel()
         self.downloads.pause()  # the part stays; the next start offers to resume it

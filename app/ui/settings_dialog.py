@@ -164,6 +164,7 @@ class SettingsDialog(QDialog):
             last_model=self.settings.last_model,
             models=list(self.settings.models),
             kv_cache_type=self.kv_cache.currentData(),
+            api_port=self.settings.api_port,
         )
 
 

@@ -351,3 +351,44 @@ def test_an_answer_with_code_and_math_end_to_end(
     assert code.language.text() == "python"
     code.copy_button.click()
     assert QGuiApplication.clipboard().text() == "print(sum(range(101)))"
+
+
+def test_the_api_toggle_serves_the_loaded_model(
+    qtbot: QtBot, store: ConversationStore, scripted: ScriptFactory
+) -> None:
+    import socket
+
+    import openai
+
+    from app.core.settings import AppSettings
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    AppSettings(api_port=port).save()
+    model = scripted(ANSWER_SCRIPT)
+    window = open_window(qtbot, store, model.path)
+    window.api_button.click()
+    qtbot.waitUntil(lambda: window.api_server is not None, timeout=10_000)
+    assert window.api_button.text() == f"API: http://127.0.0.1:{port}/v1"
+    with openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="x", max_retries=0) as c:
+        reply = c.chat.completions.create(
+            model="qwq-32b", messages=[{"role": "user", "content": "Sum the odd numbers."}]
+        )
+        assert (
+            reply.choices[0].message.content
+            == "The sum is **100**.\n\n| n | sum |\n|---|---|\n| 10 | 100 |\n"
+        )
+    window.api_button.click()
+    assert window.api_button.text() == "API: off" and window.api_server is None
+    qtbot.waitUntil(lambda: _refused(port), timeout=10_000)
+
+
+def _refused(port: int) -> bool:
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+    except OSError:
+        return True
+    return False
