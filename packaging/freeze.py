@@ -23,18 +23,34 @@ def folder_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
 
 
+def built_backend() -> str:
+    """cpu, cuda or metal, from the libraries llama-cpp-python installed. Not by importing
+    it: a CUDA build does not even load on a build machine without an NVIDIA driver."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("llama_cpp")
+    if spec is None or spec.origin is None:
+        raise SystemExit("llama-cpp-python is not installed here.")
+    names = [p.name.lower() for p in (Path(spec.origin).parent / "lib").iterdir()]
+    if any("ggml-cuda" in n for n in names):
+        return "cuda"
+    if any("ggml-metal" in n for n in names):
+        return "metal"
+    if sys.platform == "darwin":  # Metal may be linked into libggml itself
+        return "metal"
+    return "cpu"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--variant", choices=VARIANTS, default="cpu")
     args = parser.parse_args()
 
-    import llama_cpp
-
-    offload = bool(llama_cpp.llama_supports_gpu_offload())
-    if (args.variant == "cpu") == offload:
+    found = built_backend()
+    if found != args.variant:
         print(
-            f"llama-cpp-python here {'can' if offload else 'cannot'} offload to a GPU, which "
-            f"does not match --variant {args.variant}: install the matching build first.",
+            f"llama-cpp-python here is a {found} build, which does not match --variant "
+            f"{args.variant}: install the matching build first.",
             file=sys.stderr,
         )
         return 2

@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from PySide6.QtGui import QIcon
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtGui import QFileOpenEvent, QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.core.errors import QwQError
@@ -16,6 +17,20 @@ from app.ui.main_window import APP_TITLE, MainWindow
 from app.ui.theme import apply_theme
 
 ICON = Path(__file__).resolve().parent.parent.parent / "resources" / "icons" / "qwq-desktop.svg"
+
+
+class FileOpener(QObject):
+    """Opens the GGUF files macOS hands over as ``QFileOpenEvent`` (Finder's "Open With")."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if isinstance(event, QFileOpenEvent) and event.file().lower().endswith(".gguf"):
+            self.window.open_gguf(event.file())
+            return True
+        return False
 
 
 def run_window(model_path: str | None) -> int:
@@ -33,6 +48,8 @@ def run_window(model_path: str | None) -> int:
         QMessageBox.critical(None, APP_TITLE, str(e))
         return 2
     window = MainWindow(store, model_path)
+    opener = FileOpener(window)  # macOS Finder opens a .gguf with an event, not an argument
+    app.installEventFilter(opener)
     apply_theme(app, window.settings.theme)
     if store.recovered is not None:
         QMessageBox.warning(

@@ -392,3 +392,26 @@ def _refused(port: int) -> bool:
     except OSError:
         return True
     return False
+
+
+def test_a_file_open_event_opens_the_gguf(
+    qtbot: QtBot, store: ConversationStore, scripted: ScriptFactory
+) -> None:
+    """What macOS Finder sends for "Open With QwQ Desktop"."""
+    from PySide6.QtGui import QFileOpenEvent
+    from PySide6.QtWidgets import QApplication
+
+    from app.ui.app import FileOpener
+
+    window = open_window(qtbot, store, None)
+    opener = FileOpener(window)
+    app = QApplication.instance()
+    assert app is not None
+    app.installEventFilter(opener)
+    try:
+        model = scripted(ANSWER_SCRIPT)
+        QApplication.sendEvent(app, QFileOpenEvent(str(model.path)))
+        qtbot.waitUntil(lambda: window.session is not None, timeout=30_000)
+        assert window.engine is not None and window.engine.info.path == model.path
+    finally:
+        app.removeEventFilter(opener)
