@@ -1,0 +1,870 @@
+"""QwQ on an OpenAI-compatible endpoint: DashScope, vLLM, llama.cpp's llama-server, others.
+
+A :class:`RemoteEngine` is a :class:`~app.engine.base.ChatEngine` like the local one: ``chat``
+returns a :class:`RemoteGeneration` that yields the same ChatEvents, can be cancelled from
+any thread, and always ends with one ``GenerationDone``.
+
+The HTTP client: httpx2, directly (not the ``openai`` package)
+    - Stop must cut the stream at once, even while a read is blocked waiting for the
+      server (a long prompt, a queue, a stalled stream). That takes the request's socket:
+      httpcore2's per-request ``trace`` extension hands it over when the connection opens,
+      and :meth:`RemoteGeneration.cancel` shuts it down from any thread. The ``openai``
+      client builds its requests itself and passes no per-request extensions through.
+    - The messages need the raw response: the status, ``Retry-After``, the error body, and
+      which bytes arrived before a drop. The ``openai`` client turns these into its own
+      exceptions, retries 429 and 5xx on its own (``max_retries=2``), and its typed chunks
+      do not declare ``reasoning_content``/``reasoning``.
+    - httpx2 is already installed as huggingface-hub's HTTP client (and the ``openai``
+      3.x line runs on it too, while its 1.x line runs on httpx): one HTTP stack.
+    Each reply opens its own connection (no keep-alive), so the socket Stop shuts down is
+    always that reply's own, at any stage: connecting, waiting for headers, streaming.
+
+The request
+    ``stream: true`` with ``stream_options.include_usage`` (DashScope's qwq-32b only
+    answers streaming requests: docs.qwencloud.com/resources/faq-text-generation, "QwQ and
+    QVQ are streaming-only"). The history carries answers only: an assistant message is its
+    answer, never its reasoning, as the QwQ-32B model card asks ("historical outputs should
+    include only the final output"). Sampling: ``temperature``, ``top_p``,
+    ``presence_penalty``, ``frequency_penalty``, ``max_tokens`` and ``seed`` are OpenAI's;
+    ``top_k``, ``min_p`` and the repetition penalty are extensions, sent at the top level
+    (what the ``openai`` client's ``extra_body`` does): vLLM reads ``top_k``, ``min_p`` and
+    ``repetition_penalty`` ("Extra Parameters for Chat API", docs.vllm.ai serving/
+    openai_compatible_server), llama-server reads its ``/completion`` names ``top_k``,
+    ``min_p`` and ``repeat_penalty`` on ``/v1/chat/completions`` (tools/server/README.md),
+    DashScope ignores what it does not know. ``min_p`` is always sent because llama-server's
+    default is 0.05 and the model card asks for 0. ``extra_sampling=False`` sends OpenAI's
+    fields only, for strict endpoints that reject unknown ones.
+
+The reasoning, shown the same however it arrives
+    - In its own field: ``delta.reasoning_content`` (DashScope: "first reasoning_content,
+      then content"; DeepSeek; vLLM with ``--reasoning-parser deepseek_r1``, docs.vllm.ai
+      features/reasoning_outputs; llama-server with ``--reasoning-format deepseek``, its
+      default ``auto`` does the same for QwQ) or ``delta.reasoning`` (vLLM's newer name:
+      "reasoning used to be called reasoning_content", docs.vllm.ai v0.11.2). It goes
+      straight to ReasoningDelta, with the splitter's whitespace rules (leading whitespace
+      of the trace dropped, trailing whitespace before the end trimmed); the content is the
+      answer, and a ``<think>`` block inside it repeats the field (llama-server's
+      ``deepseek-legacy`` "keeps <think> tags in message.content while also populating
+      message.reasoning_content") and is dropped.
+    - As ``<think>…</think>`` in ``delta.content`` (a server without a parser, llama-server
+      with ``--reasoning-format none``): through :class:`~app.core.reasoning.ReasoningSplitter`.
+    - QwQ's template opens ``<think>`` in the prompt, so a server without a parser streams
+      content that starts inside the reasoning and only closes it. ``starts_in_reasoning``
+      says so: True (untagged content is reasoning until ``</think>``), False (it is the
+      answer), or None, the default, to find out: content that opens with neither the field
+      nor ``<think>`` is held back until ``</think>`` shows it was reasoning, or the model's
+      own end shows it was an answer (a reply cut short by a limit, Stop or an error is
+      taken as reasoning: QwQ mid-thought). The engine then remembers what it learned, so
+      later replies stream live (:attr:`RemoteEngine.starts_in_reasoning`).
+
+Errors end the stream with ``GenerationDone(finish_reason="error", error=...)``, one
+sentence that says what to do, and the text streamed until then kept: HTTP errors (401,
+403, 404, 429 with ``Retry-After``, 5xx, ...), an error sent inside the stream (``data:
+{"error": ...}``, and the ``error:`` field older llama-server builds used, llama.cpp PR
+#16109), a chunk that is not JSON, a stream that ends without ``[DONE]`` or a finish
+reason, timeouts, refused or unresolvable connections.
+
+Stats come from the ``usage`` chunk when there is one (``completion_tokens_details.
+reasoning_tokens``, ``prompt_tokens_details.cached_tokens``); without it, from counting the
+chunks. llama-server's ``timings.predicted_per_second`` gives the decode speed when present;
+otherwise it is measured between the first and the last chunk.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import errno
+import json
+import logging
+import socket
+import ssl
+import threading
+import time
+import weakref
+from collections.abc import Generator, Iterator, Mapping, Sequence
+from contextlib import suppress
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import httpx2
+
+from app.core.errors import InvalidRequestError
+from app.core.events import (
+    AnswerDelta,
+    ChatEvent,
+    FinishReason,
+    GenerationDone,
+    GenerationStats,
+    ReasoningDelta,
+)
+from app.core.messages import ChatMessage
+from app.core.reasoning import CLOSE_TAG, OPEN_TAG, Delta, ReasoningSplitter
+from app.core.sampling import SamplingSettings
+from app.engine.model_info import ModelInfo
+
+if TYPE_CHECKING:
+    from app.engine.remote_presets import RemotePreset
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CONTEXT_LENGTH = 32_768  # QwQ-32B's native context (YaRN beyond it)
+DEFAULT_TIMEOUT = 300.0  # the longest silence: a long prompt on a busy server takes minutes
+CONNECT_TIMEOUT = 15.0
+REASONING_FIELDS = ("reasoning_content", "reasoning")
+USER_AGENT = "qwq-desktop"
+
+
+def normalize_base_url(url: str) -> str:
+    """``http(s)://host[:port]/path`` without a trailing slash or ``/chat/completions``."""
+    url = url.strip().rstrip("/")
+    for suffix in ("/chat/completions", "/completions"):
+        url = url.removesuffix(suffix)
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidRequestError(
+            f"The endpoint URL must start with http:// or https:// and name a host: {url!r}."
+        )
+    return url
+
+
+def request_body(
+    model: str,
+    messages: Sequence[ChatMessage],
+    sampling: SamplingSettings,
+    *,
+    extra_sampling: bool = True,
+    extra_body: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The Chat Completions request for ``messages``: answers only, streamed, with usage."""
+    body: dict[str, Any] = {
+        "model": model,
+        "messages": [{"role": m.role, "content": m.content} for m in messages],
+        "stream": True,
+        "stream_options": {"include_usage": True},
+        "temperature": sampling.temperature,
+        "top_p": sampling.top_p,
+        "presence_penalty": sampling.presence_penalty,
+        "frequency_penalty": sampling.frequency_penalty,
+    }
+    if sampling.max_tokens is not None:
+        body["max_tokens"] = sampling.max_tokens
+    if sampling.seed is not None:
+        body["seed"] = sampling.seed
+    if extra_sampling:
+        if sampling.top_k > 0:  # 0 (off) has no portable spelling: the server's default
+            body["top_k"] = sampling.top_k
+        body["min_p"] = sampling.min_p
+        body["repetition_penalty"] = sampling.repeat_penalty  # vLLM, DashScope
+        body["repeat_penalty"] = sampling.repeat_penalty  # llama-server
+    body.update(extra_body or {})
+    return body
+
+
+class RemoteEngine:
+    """Chats with one model on an OpenAI-compatible endpoint. Thread-safe; replies may overlap.
+
+    ``api_key`` is used as given and never stored elsewhere (the caller keeps keys in the
+    system keyring). ``timeout`` is the longest the endpoint may stay silent.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        model: str,
+        api_key: str | None = None,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        connect_timeout: float = CONNECT_TIMEOUT,
+        name: str | None = None,
+        backend: str = "remote",
+        context_length: int = DEFAULT_CONTEXT_LENGTH,
+        starts_in_reasoning: bool | None = None,
+        extra_sampling: bool = True,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> None:
+        if not model.strip():
+            raise InvalidRequestError("The endpoint needs a model name.")
+        self.base_url = normalize_base_url(base_url)
+        self.model = model.strip()
+        self.timeout = timeout
+        self.connect_timeout = connect_timeout
+        self.extra_sampling = extra_sampling
+        self.extra_body = dict(extra_body or {})
+        self._api_key = (api_key or "").strip() or None
+        self._starts_in_reasoning = starts_in_reasoning
+        self._chat_url = f"{self.base_url}/chat/completions"
+        parts = urlsplit(self.base_url)
+        self.host = parts.hostname or ""
+        self.host_port = parts.netloc.rsplit("@", 1)[-1]
+        self._info = ModelInfo(
+            path=Path(self.host_port + parts.path) / self.model,
+            name=name or self.model,
+            architecture="remote",
+            parameter_count=0,
+            parameter_label="",
+            quantization="",
+            layer_count=None,
+            trained_context=None,
+            chat_template=None,  # the server applies its own
+            file_size=0,
+            context_length=context_length,
+            rope_scaling="none",
+            gpu_layers=0,
+            backend=backend,
+            load_note=f"Replies come from {self.base_url} (model {self.model}).",
+        )
+        self._client = httpx2.Client(
+            timeout=httpx2.Timeout(timeout, connect=connect_timeout),
+            # No keep-alive: each reply has its own connection, whose socket Stop shuts.
+            limits=httpx2.Limits(max_keepalive_connections=0),
+            follow_redirects=False,
+        )
+        self._live: weakref.WeakSet[RemoteGeneration] = weakref.WeakSet()
+        self._lock = threading.Lock()
+        self._closed = False
+
+    @classmethod
+    def from_preset(
+        cls,
+        preset: RemotePreset,
+        api_key: str | None = None,
+        *,
+        base_url: str | None = None,
+        model: str | None = None,
+        **options: Any,
+    ) -> RemoteEngine:
+        """An engine set up as ``preset`` says; ``base_url``/``model``/options override it."""
+        settings: dict[str, Any] = {
+            "backend": preset.backend,
+            "context_length": preset.context_length,
+            "starts_in_reasoning": preset.starts_in_reasoning,
+            "extra_body": dict(preset.extra_body),
+        }
+        settings.update(options)
+        return cls(base_url or preset.base_url, model or preset.model, api_key, **settings)
+
+    # -- facts -------------------------------------------------------------------------
+
+    @property
+    def info(self) -> ModelInfo:
+        return self._info
+
+    @property
+    def starts_in_reasoning(self) -> bool | None:
+        """Whether untagged content starts inside the reasoning: as set, or as learned."""
+        return self._starts_in_reasoning
+
+    def _learn(self, starts_in_reasoning: bool) -> None:
+        with self._lock:
+            if self._starts_in_reasoning is None:
+                log.info(
+                    "%s: content %s inside the reasoning",
+                    self.base_url,
+                    "starts" if starts_in_reasoning else "does not start",
+                )
+                self._starts_in_reasoning = starts_in_reasoning
+
+    def _headers(self) -> dict[str, str]:
+        headers = {"Accept": "text/event-stream", "User-Agent": USER_AGENT}
+        if self._api_key:
+            headers["Authorization"] = f"Bearer {self._api_key}"
+        return headers
+
+    # -- chat --------------------------------------------------------------------------
+
+    def chat(
+        self, messages: Sequence[ChatMessage], sampling: SamplingSettings | None = None
+    ) -> RemoteGeneration:
+        """Check the request and return its generation (iterate it to run it)."""
+        sampling = sampling or SamplingSettings()
+        if not messages or messages[-1].role != "user":
+            raise InvalidRequestError("The conversation must end with a user message.")
+        if not messages[-1].content.strip():
+            raise InvalidRequestError("The prompt is empty.")
+        body = request_body(
+            self.model,
+            messages,
+            sampling,
+            extra_sampling=self.extra_sampling,
+            extra_body=self.extra_body,
+        )
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("This RemoteEngine is closed.")
+            generation = RemoteGeneration(self, body)
+            self._live.add(generation)
+        return generation
+
+    def cancel(self) -> None:
+        """Cancel every running generation (safe from any thread)."""
+        with self._lock:
+            live = list(self._live)
+        for generation in live:
+            generation.cancel()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        self.cancel()
+        self._client.close()
+
+
+def _shutdown(sock: socket.socket) -> None:
+    """Wake a read blocked on ``sock`` in another thread: both directions, at once.
+
+    ``socket.socket.shutdown`` is called unbound so that an SSLSocket's own ``shutdown``
+    (which also drops its SSL object under the reading thread) is bypassed.
+    """
+    with suppress(OSError):
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+class _StreamError(Exception):
+    """The stream is unusable; the message is the user's."""
+
+
+class _ReasoningRouter:
+    """Reasoning-field text and content text in, reasoning and answer deltas out."""
+
+    def __init__(self, starts_in_reasoning: bool | None) -> None:
+        self.mode = starts_in_reasoning
+        self.field_seen = False  # the server sends the reasoning in its own field
+        self._field_started = False
+        self._field_space = ""  # trailing whitespace of the field's trace, held back
+        self._answer_started = False
+        self._held = ""  # content not yet known to be reasoning or answer
+        self._splitter: ReasoningSplitter | None = None
+        self._drop_reasoning = False  # the content's <think> block repeats the field
+        self.learned: bool | None = None  # what the content showed, when mode is None
+
+    @property
+    def reasoning_finished(self) -> bool:
+        if self.field_seen:
+            return self._answer_started
+        return self._splitter is not None and self._splitter.reasoning_finished
+
+    @property
+    def had_reasoning(self) -> bool:
+        return self.field_seen or (self._splitter is not None and self._splitter.had_reasoning)
+
+    def reasoning(self, text: str) -> list[Delta]:
+        self.field_seen = True
+        self._drop_reasoning = True  # from now on a <think> block in the content repeats it
+        if not self._field_started:
+            text = text.lstrip()
+            if not text:
+                return []
+            self._field_started = True
+        text = self._field_space + text
+        kept = text.rstrip()
+        self._field_space = text[len(kept) :]
+        return [Delta("reasoning", kept)] if kept else []
+
+    def content(self, text: str) -> list[Delta]:
+        if self._splitter is None:
+            self._held += text
+            splitter = self._decide(final=False)
+            if splitter is None:
+                return []
+            text, self._held = self._held, ""
+        else:
+            splitter = self._splitter
+        return self._filter(splitter.feed(text))
+
+    def finish(self, *, natural: bool) -> list[Delta]:
+        """End of stream; ``natural``: the model ended the reply itself (not a limit, a
+        cancel or an error)."""
+        out: list[Delta] = []
+        splitter = self._splitter
+        if splitter is None and self._held:
+            splitter = self._decide(final=True, natural=natural)
+            assert splitter is not None  # at the end it always decides
+            out += self._filter(splitter.feed(self._held))
+            self._held = ""
+        if splitter is not None:
+            out += self._filter(splitter.finish())
+        return out
+
+    def _decide(self, *, final: bool, natural: bool = False) -> ReasoningSplitter | None:
+        """Start the splitter once the content shows how it begins (None: not yet)."""
+        held = self._held.lstrip()
+        if self.field_seen or held.startswith(OPEN_TAG):
+            starts = False
+        elif not final and OPEN_TAG.startswith(held):
+            return None  # nothing yet, or the start of a "<think>"
+        elif self.mode is not None:
+            starts = self.mode
+        elif CLOSE_TAG in self._held:
+            starts = self.learned = True  # a close without an open: it began in reasoning
+        elif not final:
+            return None  # hold it back until </think> or the end says what it is
+        elif natural:
+            starts = False  # the model ended it without </think>: an answer, from a model
+            if held:  # that does not reason
+                self.learned = False
+        else:
+            starts = True  # cut short (a limit, Stop, an error): most likely QwQ mid-thought
+        self._splitter = ReasoningSplitter(starts_in_reasoning=starts)
+        return self._splitter
+
+    def _filter(self, deltas: list[Delta]) -> list[Delta]:
+        out = [d for d in deltas if not (self._drop_reasoning and d.kind == "reasoning")]
+        if any(d.kind == "answer" for d in out):
+            self._answer_started = True
+        return out
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _int(mapping: Any, *keys: str) -> int | None:
+    """``mapping[k1][k2]...`` when it is an int."""
+    for key in keys:
+        if not isinstance(mapping, dict):
+            return None
+        mapping = mapping.get(key)
+    return mapping if isinstance(mapping, int) and not isinstance(mapping, bool) else None
+
+
+def _server_message(payload: Any) -> str:
+    """The message inside an error body: OpenAI's, vLLM's, FastAPI's, or a plain string."""
+    if isinstance(payload, dict):
+        for key in ("error", "message", "detail", "msg"):
+            value = payload.get(key)
+            if isinstance(value, str) and value.strip():
+                return value.strip()
+            if isinstance(value, dict | list):
+                found = _server_message(value)
+                if found:
+                    return found
+    if isinstance(payload, list) and payload:
+        return _server_message(payload[0])
+    return ""
+
+
+def _sentence(text: str, limit: int = 300) -> str:
+    text = " ".join(text.split())
+    if len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return text if text.endswith((".", "!", "?", "…")) else text + "."
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a ``Retry-After`` header: a number of seconds or an HTTP date."""
+    if not value:
+        return None
+    with suppress(ValueError):
+        return max(0.0, float(value))
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 1.5:
+        return "a second"
+    if seconds < 90:
+        return f"{round(seconds)} seconds"
+    if seconds < 5400:
+        return f"{round(seconds / 60)} minutes"
+    return f"{round(seconds / 3600)} hours"
+
+
+class RemoteGeneration:
+    """One reply being streamed; iterate for ChatEvents, ``cancel()`` from any thread."""
+
+    def __init__(self, engine: RemoteEngine, body: dict[str, Any]) -> None:
+        self._engine = engine
+        self.request_body = body  # what is sent (answers-only history, sampling)
+        self._cancelled = threading.Event()
+        self._lock = threading.Lock()
+        self._socket: socket.socket | None = None
+        self._events = self._run()
+        self._started = False
+        self._closed = False
+        self._running = False
+
+    def __iter__(self) -> Iterator[ChatEvent]:
+        return self
+
+    def __next__(self) -> ChatEvent:
+        if self._closed and not self._started:
+            raise StopIteration
+        self._started = True
+        self._running = True
+        try:
+            return next(self._events)
+        finally:
+            self._running = False
+
+    def cancel(self) -> None:
+        self._cancelled.set()
+        with self._lock:
+            sock = self._socket
+        if sock is not None:
+            _shutdown(sock)
+
+    def close(self) -> None:
+        """Abandon the generation (iterating to the end does this too)."""
+        self.cancel()  # ends it promptly if another thread is iterating it
+        if self._closed or self._running:
+            return
+        self._closed = True
+        with suppress(ValueError):  # "generator already executing": another thread took it
+            self._events.close()
+
+    def __del__(self) -> None:
+        with suppress(Exception):
+            self.close()
+
+    def _trace(self, event: str, info: dict[str, Any]) -> None:
+        """httpcore2's trace hook: keep the socket of each new connection (and TLS layer)."""
+        if not event.endswith(".complete"):
+            return
+        get_extra_info = getattr(info.get("return_value"), "get_extra_info", None)
+        if get_extra_info is None:
+            return
+        sock = get_extra_info("socket")
+        if isinstance(sock, socket.socket):
+            with self._lock:
+                self._socket = sock
+            if self._cancelled.is_set():
+                _shutdown(sock)
+
+    # -- the stream ---------------------------------------------------------------------------
+
+    def _run(self) -> Generator[ChatEvent, None, None]:
+        engine = self._engine
+        router = _ReasoningRouter(engine.starts_in_reasoning)
+        reasoning: list[str] = []
+        answer: list[str] = []
+        finish: FinishReason = "stop"
+        error: str | None = None
+        server_finish: str | None = None
+        done_seen = False
+        usage: dict[str, Any] | None = None
+        speed: float | None = None
+        chunks = reasoning_chunks = 0
+        t_start = time.perf_counter()
+        t_first = t_last = t_thought = 0.0
+        responded = False
+
+        def emit(deltas: list[Delta]) -> Iterator[ChatEvent]:
+            for d in deltas:
+                if d.kind == "reasoning":
+                    reasoning.append(d.text)
+                    yield ReasoningDelta(d.text)
+                else:
+                    answer.append(d.text)
+                    yield AnswerDelta(d.text)
+
+        def take(chunk: Any) -> list[Delta]:
+            """One parsed chunk (or a whole non-streamed completion) → deltas."""
+            nonlocal server_finish, usage, speed, chunks, reasoning_chunks
+            nonlocal t_first, t_last, t_thought
+            if not isinstance(chunk, dict):
+                raise _StreamError(self._malformed(json.dumps(chunk)))
+            if chunk.get("error"):
+                message = _server_message(chunk) or "no details"
+                raise _StreamError(
+                    f"The endpoint reported an error during the reply: {_sentence(message)}"
+                )
+            if isinstance(chunk.get("usage"), dict):
+                usage = chunk["usage"]
+            timings = chunk.get("timings")
+            if isinstance(timings, dict) and isinstance(
+                timings.get("predicted_per_second"), int | float
+            ):
+                speed = float(timings["predicted_per_second"])
+            choices = chunk.get("choices")
+            if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+                return []
+            choice = choices[0]
+            if isinstance(choice.get("finish_reason"), str):
+                server_finish = choice["finish_reason"]
+            delta = choice.get("delta") or choice.get("message") or {}
+            if not isinstance(delta, dict):
+                return []
+            thought = next((t for f in REASONING_FIELDS if (t := _text(delta.get(f)))), "")
+            content = _text(delta.get("content"))
+            if not (thought or content):
+                return []
+            now = time.perf_counter()
+            chunks += 1
+            t_first = t_first or now
+            t_last = now
+            was_finished = router.reasoning_finished
+            out: list[Delta] = []
+            if thought:
+                reasoning_chunks += 1
+                out += router.reasoning(thought)
+            if content:
+                out += router.content(content)
+                if not thought and any(d.kind == "reasoning" for d in out):
+                    reasoning_chunks += 1
+            if router.reasoning_finished and not was_finished:
+                t_thought = now
+            return out
+
+        try:
+            try:
+                if self._cancelled.is_set():
+                    raise _Cancelled
+                with engine._client.stream(
+                    "POST",
+                    engine._chat_url,
+                    json=self.request_body,
+                    headers=engine._headers(),
+                    extensions={"trace": self._trace},
+                ) as response:
+                    responded = True
+                    if response.status_code >= 400:
+                        response.read()
+                        raise _StreamError(self._http_error(response))
+                    kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
+                    if kind.endswith("json"):  # a server that ignored stream: one completion
+                        response.read()
+                        try:
+                            whole = json.loads(response.content)
+                        except ValueError as e:
+                            raise _StreamError(self._malformed(response.text)) from e
+                        yield from emit(take(whole))
+                        done_seen = True
+                    elif kind in ("text/html", "application/xhtml+xml"):
+                        raise _StreamError(
+                            f"The endpoint did not answer as an OpenAI-compatible API (it sent "
+                            f"{kind}): check the base URL, which usually ends in /v1."
+                        )
+                    else:
+                        for line in response.iter_lines():
+                            if self._cancelled.is_set():
+                                raise _Cancelled
+                            field, _, value = line.partition(":")
+                            value = value.removeprefix(" ")
+                            if field == "error":  # llama-server before PR #16109
+                                payload = _parse_json(value)
+                                message = _server_message({"error": payload}) or value
+                                raise _StreamError(
+                                    "The endpoint reported an error during the reply: "
+                                    f"{_sentence(message)}"
+                                )
+                            if field != "data" or not value.strip():
+                                continue  # comments (": ping"), event names, blank lines
+                            if value.strip() == "[DONE]":
+                                done_seen = True
+                                break
+                            try:
+                                chunk = json.loads(value)
+                            except ValueError as e:
+                                raise _StreamError(self._malformed(value)) from e
+                            yield from emit(take(chunk))
+                    if not done_seen and server_finish is None:
+                        if self._cancelled.is_set():
+                            raise _Cancelled  # Stop ended a body that ends at EOF
+                        raise _StreamError(self._dropped())
+            except _Cancelled:
+                finish = "cancelled"
+            except _StreamError as e:
+                finish, error = "error", str(e)
+            except httpx2.HTTPError as e:
+                if self._cancelled.is_set():
+                    finish = "cancelled"
+                else:
+                    finish, error = "error", self._transport_error(e, responded)
+            except Exception as e:  # never let a face crash on a reply
+                log.exception("remote generation failed")
+                if self._cancelled.is_set():
+                    finish = "cancelled"
+                else:
+                    finish, error = "error", f"The reply failed: {_sentence(str(e) or repr(e))}"
+            else:
+                if server_finish == "length":
+                    finish = "length"
+                elif server_finish == "content_filter":
+                    finish, error = (
+                        "error",
+                        "The endpoint's content filter stopped the reply: rephrase the question.",
+                    )
+            yield from emit(router.finish(natural=finish == "stop"))
+
+            # A close tag without an open one settles it; an untagged reply settles the
+            # opposite only if the model ended it itself (not cut by a limit or an error).
+            if router.learned or (router.learned is False and finish == "stop"):
+                engine._learn(router.learned)
+
+            generated = _int(usage, "completion_tokens")
+            thinking = 0.0
+            if router.had_reasoning and t_first:
+                end = t_thought if router.reasoning_finished else t_last
+                thinking = max(0.0, end - t_first)
+            decode_time = t_last - t_first
+            tokens = generated if generated is not None else chunks
+            if speed is None:
+                speed = (tokens - 1) / decode_time if decode_time > 0 and tokens > 1 else 0.0
+            stats = GenerationStats(
+                prompt_tokens=_int(usage, "prompt_tokens") or 0,
+                prompt_tokens_cached=_int(usage, "prompt_tokens_details", "cached_tokens") or 0,
+                generated_tokens=tokens,
+                reasoning_tokens=(
+                    _int(usage, "completion_tokens_details", "reasoning_tokens")
+                    or min(reasoning_chunks, tokens)
+                ),
+                time_to_first_token_s=(t_first - t_start) if t_first else 0.0,
+                prompt_seconds=(t_first - t_start) if t_first else time.perf_counter() - t_start,
+                thinking_seconds=thinking,
+                generation_seconds=decode_time,
+                tokens_per_second=speed,
+            )
+            yield GenerationDone(
+                finish_reason=finish,
+                stats=stats,
+                reasoning="".join(reasoning),
+                answer="".join(answer),
+                reasoning_finished=router.reasoning_finished,
+                error=error,
+            )
+        finally:
+            self._closed = True
+            with self._lock:
+                self._socket = None
+
+    # -- messages -------------------------------------------------------------------------------
+
+    def _malformed(self, data: str) -> str:
+        snippet = " ".join(data.split())
+        snippet = snippet if len(snippet) <= 60 else snippet[:59] + "…"
+        return (
+            f"The endpoint sent a garbled stream chunk (not JSON: {snippet!r}): check that "
+            f"{self._engine.base_url} is an OpenAI-compatible API."
+        )
+
+    def _dropped(self) -> str:
+        return (
+            f"The connection to {self._engine.host_port} dropped before the reply finished: "
+            "try again."
+        )
+
+    def _http_error(self, response: httpx2.Response) -> str:
+        engine = self._engine
+        status = response.status_code
+        try:
+            detail = _server_message(response.json())
+        except ValueError:
+            detail = response.text.strip() if "html" not in response.text[:200].lower() else ""
+        said = f": {_sentence(detail)}" if detail else "."
+        wait = _retry_after(response.headers.get("retry-after"))
+        later = f"try again in {_duration(wait)}." if wait is not None else "try again later."
+        if status == 401:
+            if engine._api_key:
+                return (
+                    f"The endpoint refused the API key (401): check the key set for {engine.host}."
+                )
+            return f"The endpoint needs an API key (401): set one for {engine.host}."
+        if status == 403:
+            return (
+                f"The endpoint refused access to '{engine.model}' (403): check that the API key "
+                "may use this model."
+            )
+        if status == 404:
+            return (
+                f"The endpoint has no model '{engine.model}' or no chat completions at "
+                f"{engine.base_url} (404): check the base URL and the model name."
+            )
+        if status == 429:
+            if "quota" in detail.lower() or "balance" in detail.lower():
+                return (
+                    "The endpoint refused the request for lack of quota (429): check the "
+                    "account's balance or plan."
+                )
+            return f"The endpoint is rate-limiting requests (429): {later}"
+        if status == 413:
+            return (
+                "The conversation is too long for the endpoint (413): start a new one or "
+                "shorten it."
+            )
+        if status in (400, 422):
+            return f"The endpoint rejected the request ({status}){said}"
+        if status == 503:
+            return f"The endpoint is unavailable right now (503): {later}"
+        if status in (502, 504):
+            return f"The endpoint's gateway failed ({status}): {later}"
+        if status >= 500:
+            return f"The endpoint failed with a server error ({status}): {later}"
+        return f"The endpoint refused the request ({status}){said}"
+
+    def _transport_error(self, e: httpx2.HTTPError, responded: bool) -> str:
+        engine = self._engine
+        where = engine.host_port
+        if isinstance(e, httpx2.ConnectTimeout):
+            return (
+                f"Could not connect to {where} within {engine.connect_timeout:g} seconds: "
+                "check the URL and the network."
+            )
+        if isinstance(e, httpx2.ReadTimeout):
+            return (
+                f"The endpoint sent nothing for {engine.timeout:g} seconds: it may be "
+                "overloaded; try again."
+            )
+        if isinstance(e, httpx2.TimeoutException):
+            return f"The request to {where} timed out: try again."
+        if isinstance(e, httpx2.ConnectError):
+            cause: BaseException | None = e
+            while cause is not None:
+                if isinstance(cause, ConnectionRefusedError) or (
+                    isinstance(cause, OSError) and cause.errno == errno.ECONNREFUSED
+                ):
+                    return (
+                        f"Could not connect to {where} (connection refused): check that the "
+                        "server is running and the URL is right."
+                    )
+                if isinstance(cause, socket.gaierror):
+                    return f"Could not find the host {engine.host}: check the URL and the network."
+                if isinstance(cause, ssl.SSLCertVerificationError):
+                    reason = cause.verify_message or "not trusted"
+                    return (
+                        f"The certificate of {where} failed verification ({reason}): check "
+                        "the URL, or the system's trusted certificates."
+                    )
+                if isinstance(cause, ssl.SSLError):
+                    return (
+                        f"Could not make a secure connection to {where} "
+                        f"({_sentence(str(cause)).rstrip('.')}): check the URL."
+                    )
+                cause = cause.__cause__ or cause.__context__
+            text = str(e).lower()
+            if "refused" in text:
+                return (
+                    f"Could not connect to {where} (connection refused): check that the "
+                    "server is running and the URL is right."
+                )
+            if "name" in text and ("resolv" in text or "known" in text or "getaddrinfo" in text):
+                return f"Could not find the host {engine.host}: check the URL and the network."
+            return f"Could not connect to {where} ({_sentence(str(e)).rstrip('.')}): check the URL."
+        if isinstance(e, httpx2.TransportError):
+            if responded:
+                return self._dropped()
+            return (
+                f"{where} closed the connection without answering: check that the URL is an "
+                "OpenAI-compatible API."
+            )
+        return f"The reply from {where} could not be read ({_sentence(str(e)).rstrip('.')})."
+
+
+class _Cancelled(Exception):
+    pass
+
+
+def _parse_json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text

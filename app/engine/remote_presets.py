@@ -1,0 +1,135 @@
+"""Ready-made endpoints for :class:`~app.engine.remote_engine.RemoteEngine`.
+
+A preset holds what is known about a kind of server: where it usually listens, the model
+name it expects, how it sends QwQ's reasoning, and which environment variable people
+usually keep its key in. It holds no key: keys are the caller's (the system keyring).
+
+Sources, checked when this was written:
+
+- DashScope (Alibaba Cloud Model Studio), OpenAI-compatible mode: base URLs per region,
+  Beijing ``https://dashscope.aliyuncs.com/compatible-mode/v1``, Singapore
+  ``https://dashscope-intl.aliyuncs.com/compatible-mode/v1``, Virginia
+  ``https://dashscope-us.aliyuncs.com/compatible-mode/v1``, each with its own keys
+  (alibabacloud.com/help/en/model-studio/compatibility-of-openai-with-dashscope). The
+  reasoning comes in ``reasoning_content``, then the answer in ``content``; "QwQ and QVQ are
+  streaming-only" (docs.qwencloud.com/resources/faq-text-generation; the deep-thinking guide,
+  alibabacloud.com/help/en/model-studio/deep-thinking, also shows ``stream_options.
+  include_usage``). Its chat API reference says not to set a system message for QwQ
+  (docs.qwencloud.com/api-reference/chat/openai-chat). The examples read the key from
+  ``DASHSCOPE_API_KEY``.
+- vLLM: ``vllm serve Qwen/QwQ-32B --reasoning-parser deepseek_r1`` (the parser the
+  reasoning-outputs page lists for QwQ-32B; v0.8 and older also ``--enable-reasoning``), at
+  ``http://localhost:8000/v1``; the reasoning comes in ``reasoning_content``, or
+  ``reasoning`` on newer versions (docs.vllm.ai features/reasoning_outputs, v0.8.3 to
+  v0.11.2). A key is checked only when the server is started with ``--api-key`` or
+  ``VLLM_API_KEY`` (docs.vllm.ai serving/openai_compatible_server).
+- llama.cpp's llama-server: ``http://localhost:8080/v1``; ``--reasoning-format``: ``none``
+  "leaves thoughts unparsed in message.content", ``deepseek`` "puts thoughts in
+  message.reasoning_content", ``deepseek-legacy`` does both, default ``auto``; the request
+  may also carry ``reasoning_format`` (tools/server/README.md). A key only with
+  ``--api-key`` (env ``LLAMA_API_KEY``). In single-model mode it answers whatever model
+  name is sent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class RemotePreset:
+    id: str  # stable, for settings files: "dashscope", "vllm", "llama-server", "custom"
+    label: str  # shown in the endpoint picker
+    backend: str  # ModelInfo.backend: where the replies come from
+    base_url: str  # "" for custom: the user types it
+    model: str  # the model name the server expects ("" for custom)
+    api_key_env: str | None  # where such keys are usually kept, to offer importing one
+    needs_api_key: bool  # False: only if the server was started with a key
+    context_length: int
+    # True: the server streams content that starts inside <think> (QwQ's template opened
+    # it) with no reasoning parser; None: find out from the stream (see RemoteEngine).
+    starts_in_reasoning: bool | None
+    extra_body: tuple[tuple[str, Any], ...] = ()  # request fields this server needs
+    streaming_only: bool = False  # the endpoint refuses non-streaming requests
+    notes: str = ""  # how to set the server up, and its caveats, for the settings page
+
+
+DASHSCOPE = RemotePreset(
+    id="dashscope",
+    label="DashScope (Alibaba Cloud Model Studio)",
+    backend="DashScope",
+    base_url="https://dashscope.aliyuncs.com/compatible-mode/v1",
+    model="qwq-32b",
+    api_key_env="DASHSCOPE_API_KEY",
+    needs_api_key=True,
+    # QwQ-32B's full context (its model card); DashScope's own input cap may be lower.
+    context_length=131_072,
+    starts_in_reasoning=None,  # the reasoning comes in reasoning_content
+    streaming_only=True,
+    notes=(
+        "Uses a Model Studio API key of the same region as the URL: Beijing "
+        "(dashscope.aliyuncs.com), Singapore (dashscope-intl.aliyuncs.com) or Virginia "
+        "(dashscope-us.aliyuncs.com). qwq-32b only streams, and ignores system messages."
+    ),
+)
+
+VLLM = RemotePreset(
+    id="vllm",
+    label="vLLM",
+    backend="vLLM",
+    base_url="http://localhost:8000/v1",
+    model="Qwen/QwQ-32B",
+    api_key_env="VLLM_API_KEY",
+    needs_api_key=False,
+    context_length=32_768,
+    starts_in_reasoning=None,  # reasoning_content/reasoning with the parser; tags without
+    notes=(
+        "Start it with: vllm serve Qwen/QwQ-32B --reasoning-parser deepseek_r1 "
+        "(vLLM 0.8 and older also need --enable-reasoning). The model name is the one it "
+        "serves (--served-model-name, else the model path). A key only with --api-key."
+    ),
+)
+
+LLAMA_SERVER = RemotePreset(
+    id="llama-server",
+    label="llama.cpp server (llama-server)",
+    backend="llama-server",
+    base_url="http://localhost:8080/v1",
+    model="qwq-32b",
+    api_key_env="LLAMA_API_KEY",
+    needs_api_key=False,
+    context_length=32_768,
+    starts_in_reasoning=None,
+    # Ask for the reasoning in reasoning_content whatever --reasoning-format says; builds
+    # that do not know the field ignore it, and then <think> in the content is handled.
+    extra_body=(("reasoning_format", "deepseek"),),
+    notes=(
+        "Start it with: llama-server -m QwQ-32B-Q4_K_M.gguf -c 32768 --jinja "
+        "--reasoning-format deepseek. It serves the one model it loaded, whatever the "
+        "model name. A key only with --api-key."
+    ),
+)
+
+CUSTOM = RemotePreset(
+    id="custom",
+    label="Other OpenAI-compatible endpoint",
+    backend="remote",
+    base_url="",
+    model="",
+    api_key_env=None,
+    needs_api_key=False,
+    context_length=32_768,
+    starts_in_reasoning=None,
+    notes=(
+        "Any server with /v1/chat/completions. The reasoning is read from "
+        "reasoning_content, reasoning, or <think> tags in the reply."
+    ),
+)
+
+PRESETS: tuple[RemotePreset, ...] = (DASHSCOPE, VLLM, LLAMA_SERVER, CUSTOM)
+
+
+def preset(preset_id: str) -> RemotePreset:
+    """The preset with this id; unknown ids (an old settings file) give CUSTOM."""
+    return next((p for p in PRESETS if p.id == preset_id), CUSTOM)
