@@ -28,6 +28,8 @@ class AppSettings:
     models: list[str] = field(default_factory=list)  # GGUF files opened from elsewhere
     kv_cache_type: str = "f16"  # or "q8_0" (with flash attention)
     api_port: int = 8080  # the local OpenAI-compatible server, on 127.0.0.1
+    # The last remote endpoint: preset id, base_url, model. Never its key (see core/keys).
+    remote: dict[str, str] = field(default_factory=dict)
 
     def sampling_settings(self) -> SamplingSettings:
         return SamplingSettings.from_dict(self.sampling)

@@ -130,13 +130,13 @@ class AssistantMessage(QWidget):
         if m.status == "interrupted":
             self.set_footer("Interrupted: the app stopped while this reply was being written.")
         elif m.finish_reason:
-            self.set_footer(footer_text(m.finish_reason, m.stats, m.error))
+            self.set_footer(footer_text(m.finish_reason, m.stats, m.error, m.model))
 
     def set_footer(self, text: str) -> None:
         self.footer.setText(text)
         self.footer.setVisible(bool(text))
 
-    def show_done(self, done: GenerationDone) -> None:
+    def show_done(self, done: GenerationDone, model: str = "") -> None:
         s = done.stats
         if done.reasoning:
             self.reasoning.conclude(
@@ -145,10 +145,13 @@ class AssistantMessage(QWidget):
                 finished=done.reasoning_finished,
             )
         self.answer.set_markdown(done.answer)
-        self.set_footer(footer_text(done.finish_reason, s.to_dict(), done.error))
+        self.set_footer(footer_text(done.finish_reason, s.to_dict(), done.error, model))
 
 
-def footer_text(finish_reason: str, stats: dict[str, Any], error: str | None) -> str:
+def footer_text(
+    finish_reason: str, stats: dict[str, Any], error: str | None, model: str = ""
+) -> str:
+    """How it ended, the figures, and which model (local or remote) answered."""
     tokens = int(stats.get("generated_tokens", 0))
     speed = float(stats.get("tokens_per_second", 0.0))
     figures = f"{tokens:,} tokens · {speed:.1f} tok/s" if tokens else ""
@@ -158,7 +161,7 @@ def footer_text(finish_reason: str, stats: dict[str, Any], error: str | None) ->
         "cancelled": "Stopped by you.",
         "error": f"Failed: {error}",
     }.get(finish_reason, "")
-    return " · ".join(p for p in (ending, figures) if p)
+    return " · ".join(p for p in (ending, figures, model) if p)
 
 
 class ChatView(QScrollArea):

@@ -48,6 +48,7 @@ from app.api.server import ApiServer
 from app.core.events import AnswerDelta, ChatEvent, GenerationDone, ReasoningDelta
 from app.core.paths import AppPaths
 from app.core.settings import AppSettings
+from app.engine.base import ChatEngine
 from app.engine.local_engine import LoadSettings, LocalEngine
 from app.models import library
 from app.models.download import Progress
@@ -64,6 +65,7 @@ from app.ui.chat_view import AssistantMessage, ChatView, UserMessage
 from app.ui.model_library import ModelLibrary
 from app.ui.model_setup import DownloadRunner, ModelSetup, progress_text
 from app.ui.reasoning_block import ReasoningBlock
+from app.ui.remote_dialog import RemoteDialog
 from app.ui.settings_dialog import SettingsDialog, SystemPromptDialog
 from app.ui.sidebar import group_label
 from app.ui.theme import apply_theme
@@ -129,7 +131,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.store = store
         self.settings = AppSettings.load()
-        self.engine: LocalEngine | None = None
+        self.engine: ChatEngine | None = None
         self.session: ChatSession | None = None
         self.conversation_id: int | None = None
         self.live: dict[int, LiveReply] = {}
@@ -224,6 +226,11 @@ class MainWindow(QMainWindow):
         tools.addStretch(1)
         tools.addWidget(self.system_button)
         tools.addWidget(models_button)
+        remote_button = QPushButton("Remote…")
+        remote_button.setObjectName("remoteButton")
+        remote_button.setToolTip("Run QwQ on DashScope, a vLLM or llama-server machine, or any URL")
+        remote_button.clicked.connect(self.use_remote)
+        tools.addWidget(remote_button)
         tools.addWidget(settings_button)
         right_layout.addLayout(tools)
         right_layout.addWidget(self.pages, 1)
@@ -309,6 +316,25 @@ class MainWindow(QMainWindow):
             self.settings.models.append(resolved)
             self._save_settings()
         self.load_model(resolved)
+
+    def use_remote(self) -> None:
+        """Run the next replies on a remote endpoint (the local model is unloaded)."""
+        dialog = RemoteDialog(self.settings.remote, self)
+        self.remote_dialog = dialog
+
+        def chosen() -> None:
+            if dialog.engine is None:
+                return
+            self.settings.remote = dialog.choice
+            self._save_settings()
+            if self.engine is not None and not self.live:
+                self.engine.close()
+            self._on_model_loaded(dialog.engine)
+            if dialog.note:
+                self.model_label.setText(f"{self.model_label.text()} — {dialog.note}")
+
+        dialog.accepted.connect(chosen)
+        dialog.open()
 
     def open_library(self) -> None:
         dialog = ModelLibrary(self.settings, self)
@@ -414,12 +440,13 @@ class MainWindow(QMainWindow):
         job.failed.connect(lambda _: poll.stop())
         job.start()
 
-    def _on_model_loaded(self, engine: LocalEngine) -> None:
+    def _on_model_loaded(self, engine: ChatEngine) -> None:
         self.engine = engine
         if self.api_button.isChecked() and self.api_server is None:
             self.set_api_server(True)
-        self.settings.last_model = str(engine.info.path)
-        self._save_settings()
+        if isinstance(engine, LocalEngine):  # a remote endpoint is chosen again each run
+            self.settings.last_model = str(engine.info.path)
+            self._save_settings()
         self.session = ChatSession(self.store, engine)
         info = engine.info
         where = (
@@ -827,7 +854,8 @@ class MainWindow(QMainWindow):
             produced = live.reasoning_tokens + len(live.answer_parts)
             self.speed_label.setText(f"{produced / elapsed:.1f} tok/s")
         if done is not None:
-            live.widget.show_done(done)
+            model = live.stored.message.model if live.stored is not None else ""
+            live.widget.show_done(done, model)
             if live.conversation_id == self.conversation_id:
                 self.speed_label.setText(f"{done.stats.tokens_per_second:.1f} tok/s")
                 used = done.stats.prompt_tokens + done.stats.generated_tokens

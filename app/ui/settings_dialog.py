@@ -165,6 +165,7 @@ class SettingsDialog(QDialog):
             models=list(self.settings.models),
             kv_cache_type=self.kv_cache.currentData(),
             api_port=self.settings.api_port,
+            remote=dict(self.settings.remote),
         )
 
 

@@ -1,0 +1,61 @@
+"""API keys for remote endpoints, in the system keyring (macOS Keychain, Windows
+Credential Locker, the Secret Service on Linux desktops) and nowhere else: never in the
+settings file, the conversation database or an export.
+
+Where no keyring exists (a headless Linux box), a key lives in memory for the session
+and the user is told so; an environment variable (``DASHSCOPE_API_KEY``...) also works.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from app.core.errors import QwQError
+
+log = logging.getLogger(__name__)
+SERVICE = "qwq-desktop"
+_session: dict[str, str] = {}  # keys kept only for this run, when no keyring exists
+
+
+class NoKeyringError(QwQError):
+    """No system keyring here: a key can be used, not saved."""
+
+
+def save_key(endpoint: str, key: str) -> None:
+    """Keep ``key`` for ``endpoint`` (a base URL); NoKeyringError when it can only be
+    kept for this session."""
+    _session[endpoint] = key
+    try:
+        import keyring
+        import keyring.errors
+
+        keyring.set_password(SERVICE, endpoint, key)
+    except Exception as e:  # keyring.errors.NoKeyringError, a locked or absent backend
+        log.info("no keyring for the API key of %s: %s", endpoint, e)
+        raise NoKeyringError(
+            "No system keyring is available, so the key is kept for this session only. Set "
+            "it in an environment variable (for DashScope: DASHSCOPE_API_KEY) to avoid "
+            "typing it again."
+        ) from None
+
+
+def load_key(endpoint: str) -> str | None:
+    if endpoint in _session:
+        return _session[endpoint]
+    try:
+        import keyring
+
+        return keyring.get_password(SERVICE, endpoint)
+    except Exception as e:
+        log.info("no keyring to read the API key of %s: %s", endpoint, e)
+        return None
+
+
+def forget_key(endpoint: str) -> None:
+    _session.pop(endpoint, None)
+    try:
+        import keyring
+
+        keyring.delete_password(SERVICE, endpoint)
+    except Exception as e:
+        log.info("could not delete the API key of %s: %s", endpoint, e)

@@ -1,0 +1,138 @@
+"""A conversation on a remote endpoint, from the window: the dialog, the reply with its
+reasoning, which backend answered, errors kept with the partial text, and the key only in
+the system keyring."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
+from pytestqt.qtbot import QtBot
+
+from app.core.paths import AppPaths
+from app.core.settings import AppSettings
+from app.store.conversations import ConversationStore
+from app.store.export import export_json
+from app.ui.main_window import MainWindow
+from app.ui.remote_dialog import RemoteDialog
+from tests.fixtures.fake_upstream import ANSWER, REASONING, FakeUpstream, fake_upstream  # noqa: F401
+from tests.ui.test_main_window import ask, assistant_widgets, open_window
+
+
+class MemoryKeyring(KeyringBackend):
+    """A real keyring backend that keeps its secrets in memory (CI has no Secret Service)."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.secrets.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.secrets[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.secrets.pop((service, username), None)
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    previous = keyring.get_keyring()
+    ring = MemoryKeyring()
+    keyring.set_keyring(ring)
+    yield ring
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[ConversationStore]:
+    with ConversationStore(tmp_path / "data") as s:
+        yield s
+
+
+def connect(qtbot: QtBot, window: MainWindow, upstream: FakeUpstream, key: str) -> RemoteDialog:
+    window.use_remote()
+    dialog = window.remote_dialog
+    qtbot.waitExposed(dialog)
+    dialog.preset.setCurrentIndex(dialog.preset.findData("custom"))
+    dialog.base_url.setText(upstream.url)
+    dialog.model.setText("qwq-32b")
+    dialog.key.setText(key)
+    dialog.accept()
+    return dialog
+
+
+def test_a_remote_reply_shows_its_reasoning_and_who_answered(
+    qtbot: QtBot,
+    store: ConversationStore,
+    fake_upstream: FakeUpstream,  # noqa: F811
+    memory_keyring: MemoryKeyring,
+) -> None:
+    window = open_window(qtbot, store, None)
+    connect(qtbot, window, fake_upstream, "sk-good")
+    assert window.session is not None
+    ask(qtbot, window, "What is 2+2?")
+    qtbot.waitUntil(lambda: not window.live, timeout=30_000)
+    reply = assistant_widgets(window)[-1]
+    assert reply.answer.markdown == ANSWER
+    assert reply.reasoning.text == REASONING
+    assert "qwq-32b" in reply.footer.text()  # which backend answered this message
+    [stored] = [m for m in store.messages(window.conversation_id or 0) if m.role == "assistant"]
+    assert stored.model.startswith("qwq-32b") and stored.reasoning == REASONING
+
+    # The key is in the keyring, and nowhere in our files.
+    assert "sk-good" in memory_keyring.secrets.values()
+    assert AppSettings.load().remote["model"] == "qwq-32b"
+    settings_file = AppSettings.path(AppPaths.current()).read_text()
+    database = b"".join(p.read_bytes() for p in store.path.parent.glob("conversations.sqlite3*"))
+    exported = export_json(store, store.conversations())
+    assert "sk-good" not in settings_file and b"sk-good" not in database
+    assert "sk-good" not in exported
+
+    # Next time the dialog offers the saved key again.
+    window.use_remote()
+    assert window.remote_dialog.key.text() == "sk-good"
+    window.remote_dialog.reject()
+
+
+def test_a_refused_key_is_said_and_nothing_is_lost(
+    qtbot: QtBot,
+    store: ConversationStore,
+    fake_upstream: FakeUpstream,  # noqa: F811
+    memory_keyring: MemoryKeyring,
+) -> None:
+    window = open_window(qtbot, store, None)
+    connect(qtbot, window, fake_upstream, "sk-wrong")
+    ask(qtbot, window, "What is 2+2?")
+    qtbot.waitUntil(lambda: not window.live, timeout=30_000)
+    footer = assistant_widgets(window)[-1].footer.text()
+    assert footer.startswith("Failed: ") and "401" in footer
+    assert window.composer.toPlainText() == ""  # the question was sent and is stored
+    assert next(m.content for m in store.messages(window.conversation_id or 0)) == "What is 2+2?"
+
+
+def test_without_a_keyring_the_key_is_kept_for_the_session_and_the_user_told(
+    qtbot: QtBot,
+    store: ConversationStore,
+    fake_upstream: FakeUpstream,  # noqa: F811
+) -> None:
+    from keyring.backends.fail import Keyring as NoKeyring
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(NoKeyring())
+    try:
+        window = open_window(qtbot, store, None)
+        connect(qtbot, window, fake_upstream, "sk-good")
+        assert "kept for this session only" in window.model_label.text()
+        assert "sk-good" not in AppSettings.path(AppPaths.current()).read_text()
+        ask(qtbot, window, "What is 2+2?")
+        qtbot.waitUntil(lambda: not window.live, timeout=30_000)
+        assert assistant_widgets(window)[-1].answer.markdown == ANSWER
+    finally:
+        keyring.set_keyring(previous)
