@@ -454,9 +454,12 @@ class MainWindow(QMainWindow):
             if info.gpu_layers
             else "CPU"
         )
-        self.model_label.setText(
-            f"{info.name} · {info.parameter_label} · {info.quantization} · {where}"
-        )
+        if isinstance(engine, LocalEngine):
+            self.model_label.setText(
+                f"{info.name} · {info.parameter_label} · {info.quantization} · {where}"
+            )
+        else:  # a remote endpoint: its model and where it runs say it all
+            self.model_label.setText(info.name)
         self.model_label.setToolTip(info.load_note)
         if info.load_note:
             self.model_label.setText(f"{self.model_label.text()} — {info.load_note}")
