@@ -4,6 +4,7 @@ the system keyring."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -136,3 +137,26 @@ def test_without_a_keyring_the_key_is_kept_for_the_session_and_the_user_told(
         assert assistant_widgets(window)[-1].answer.markdown == ANSWER
     finally:
         keyring.set_keyring(previous)
+
+
+def test_stop_a_remote_reply_keeps_what_arrived(
+    qtbot: QtBot,
+    store: ConversationStore,
+    fake_upstream: FakeUpstream,  # noqa: F811
+    memory_keyring: MemoryKeyring,
+) -> None:
+    fake_upstream.reasoning = ["Let me think."] + [" Still thinking."] * 200
+    fake_upstream.chunk_delay = 0.05  # ~10 s of reasoning
+    window = open_window(qtbot, store, None)
+    connect(qtbot, window, fake_upstream, "sk-good")
+    ask(qtbot, window, "What is 2+2?")
+    reply = assistant_widgets(window)[-1]
+    qtbot.waitUntil(lambda: "Still thinking." in reply.reasoning.text, timeout=10_000)
+    started = time.monotonic()
+    window.stop()
+    qtbot.waitUntil(lambda: not window.live, timeout=10_000)
+    assert time.monotonic() - started < 2
+    assert reply.footer.text().startswith("Stopped by you.")
+    [stored] = [m for m in store.messages(window.conversation_id or 0) if m.role == "assistant"]
+    assert stored.reasoning.startswith("Let me think. Still thinking.")
+    assert stored.finish_reason == "cancelled"
