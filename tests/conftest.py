@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures.fake_hub import fake_hub, hf_online  # noqa: F401  (fixtures)
+from tests.fixtures.memory_keyring import memory_keyring  # noqa: F401  (fixture)
 from tests.fixtures.models import gemma_path, qwq_model, scripted  # noqa: F401  (fixtures)
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -19,3 +20,12 @@ def app_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     home = tmp_path / "qwq-home"
     monkeypatch.setenv("QWQ_DESKTOP_HOME", str(home))
     yield home
+
+
+@pytest.fixture(autouse=True)
+def no_session_keys() -> Iterator[None]:
+    """API keys kept in memory by one test must not reach the next."""
+    yield
+    from app.core.keys import forget_session_keys
+
+    forget_session_keys()

@@ -59,3 +59,8 @@ def forget_key(endpoint: str) -> None:
         keyring.delete_password(SERVICE, endpoint)
     except Exception as e:
         log.info("could not delete the API key of %s: %s", endpoint, e)
+
+
+def forget_session_keys() -> None:
+    """Drop the keys kept in memory for this run (the keyring's are untouched)."""
+    _session.clear()

@@ -45,6 +45,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.api.server import ApiServer
+from app.core import keys
 from app.core.events import AnswerDelta, ChatEvent, GenerationDone, ReasoningDelta
 from app.core.paths import AppPaths
 from app.core.settings import AppSettings
@@ -66,7 +67,7 @@ from app.ui.model_library import ModelLibrary
 from app.ui.model_setup import DownloadRunner, ModelSetup, progress_text
 from app.ui.reasoning_block import ReasoningBlock
 from app.ui.remote_dialog import RemoteDialog
-from app.ui.settings_dialog import SettingsDialog, SystemPromptDialog
+from app.ui.settings_dialog import LOCAL_API_KEY, SettingsDialog, SystemPromptDialog
 from app.ui.sidebar import group_label
 from app.ui.theme import apply_theme
 from app.ui.worker import Job, wait_for_all
@@ -386,7 +387,8 @@ class MainWindow(QMainWindow):
             return
         if self.api_server is not None:
             return
-        server = ApiServer(lambda: self.engine, port=self.settings.api_port)
+        key = keys.load_key(LOCAL_API_KEY) or None
+        server = ApiServer(lambda: self.engine, port=self.settings.api_port, api_key=key)
         self.api_button.setText("API: starting…")
 
         def started(_: object) -> None:
@@ -884,7 +886,14 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> None:
         dialog = SettingsDialog(self.settings, self)
         if dialog.exec() == SettingsDialog.DialogCode.Accepted:
+            note = dialog.save_api_key()
             self.apply_settings(dialog.result_settings())
+            if note:
+                self.model_label.setText(note)
+            if self.api_server is not None:  # a new port or key: serve again with them
+                self.api_server.stop()
+                self.api_server = None
+                self.set_api_server(True)
 
     def apply_settings(self, settings: AppSettings) -> None:
         self.settings = settings

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core import keys
 from app.core.paths import AppPaths
 from app.core.sampling import SamplingSettings
 from app.core.settings import AppSettings
@@ -100,6 +102,20 @@ class SettingsDialog(QDialog):
         form2.addRow("KV cache", self.kv_cache)
         form2.addRow("Threads", self.threads)
 
+        api = QGroupBox("Local API (the status bar's API button; serves on 127.0.0.1)")
+        form4 = QFormLayout(api)
+        self.api_port = QSpinBox()
+        self.api_port.setObjectName("apiPort")
+        self.api_port.setRange(1024, 65535)
+        self.api_port.setValue(settings.api_port)
+        self.api_key = QLineEdit()
+        self.api_key.setObjectName("apiKey")
+        self.api_key.setEchoMode(QLineEdit.EchoMode.Password)
+        self.api_key.setPlaceholderText("none: any program on this machine may use it")
+        self.api_key.setText(keys.load_key(LOCAL_API_KEY) or "")
+        form4.addRow("Port", self.api_port)
+        form4.addRow("API key", self.api_key)
+
         look = QGroupBox("Appearance and data")
         form3 = QFormLayout(look)
         self.theme = QComboBox()
@@ -124,7 +140,7 @@ class SettingsDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        for w in (sampling, loading, look):
+        for w in (sampling, loading, api, look):
             layout.addWidget(w)
         layout.addWidget(buttons)
 
@@ -143,6 +159,18 @@ class SettingsDialog(QDialog):
         self.presence.setValue(s.presence_penalty)
         self.repeat.setValue(s.repeat_penalty)
         self.max_tokens.set(s.max_tokens, 32768)
+
+    def save_api_key(self) -> str:
+        """Keep the local API's key in the keyring; "" or a note when it can't be saved."""
+        key = self.api_key.text().strip()
+        if not key:
+            keys.forget_key(LOCAL_API_KEY)
+            return ""
+        try:
+            keys.save_key(LOCAL_API_KEY, key)
+        except keys.NoKeyringError as e:
+            return str(e)
+        return ""
 
     def result_settings(self) -> AppSettings:
         """The settings as the dialog shows them."""
@@ -164,9 +192,12 @@ class SettingsDialog(QDialog):
             last_model=self.settings.last_model,
             models=list(self.settings.models),
             kv_cache_type=self.kv_cache.currentData(),
-            api_port=self.settings.api_port,
+            api_port=self.api_port.value(),
             remote=dict(self.settings.remote),
         )
+
+
+LOCAL_API_KEY = "qwq-desktop local API"  # the keyring entry of the local server's key
 
 
 def engine_description() -> str:

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
+from app.core.paths import AppPaths
 from app.store.conversations import ConversationStore
 from app.ui.chat_view import AssistantMessage, UserMessage
 from app.ui.main_window import MainWindow
@@ -415,3 +416,34 @@ def test_a_file_open_event_opens_the_gguf(
         assert window.engine is not None and window.engine.info.path == model.path
     finally:
         app.removeEventFilter(opener)
+
+
+def test_the_api_key_set_in_settings_is_required_and_kept_in_the_keyring(
+    qtbot: QtBot, store: ConversationStore, scripted: ScriptFactory, memory_keyring: object
+) -> None:
+    import socket
+
+    import openai
+
+    from app.ui.settings_dialog import SettingsDialog
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    window = open_window(qtbot, store, scripted(ANSWER_SCRIPT).path)
+    dialog = SettingsDialog(window.settings, window)
+    qtbot.addWidget(dialog)
+    dialog.api_port.setValue(port)
+    dialog.api_key.setText("l0cal")
+    assert dialog.save_api_key() == ""
+    window.apply_settings(dialog.result_settings())
+    window.api_button.click()
+    qtbot.waitUntil(lambda: window.api_server is not None, timeout=10_000)
+    base = f"http://127.0.0.1:{port}/v1"
+    wrong = openai.OpenAI(base_url=base, api_key="wrong", max_retries=0)
+    with wrong, pytest.raises(openai.AuthenticationError):
+        wrong.models.list()
+    with openai.OpenAI(base_url=base, api_key="l0cal", max_retries=0) as c:
+        assert len(c.models.list().data) == 2
+    assert "l0cal" not in (AppPaths.current().config / "settings.json").read_text()
+    window.api_button.click()

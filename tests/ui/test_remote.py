@@ -10,7 +10,6 @@ from pathlib import Path
 
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
 from pytestqt.qtbot import QtBot
 
 from app.core.paths import AppPaths
@@ -20,35 +19,8 @@ from app.store.export import export_json
 from app.ui.main_window import MainWindow
 from app.ui.remote_dialog import RemoteDialog
 from tests.fixtures.fake_upstream import ANSWER, REASONING, FakeUpstream, fake_upstream  # noqa: F401
+from tests.fixtures.memory_keyring import MemoryKeyring
 from tests.ui.test_main_window import ask, assistant_widgets, open_window
-
-
-class MemoryKeyring(KeyringBackend):
-    """A real keyring backend that keeps its secrets in memory (CI has no Secret Service)."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.secrets: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.secrets.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.secrets[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.secrets.pop((service, username), None)
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    ring = MemoryKeyring()
-    keyring.set_keyring(ring)
-    yield ring
-    keyring.set_keyring(previous)
 
 
 @pytest.fixture
