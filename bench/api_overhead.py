@@ -12,6 +12,7 @@ a client's disconnect takes to free the engine (the next request's wait).
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import socket
 import statistics
 import time
@@ -72,6 +73,13 @@ def through_api(base: str, tokens: int) -> tuple[float, float]:
         return usage.completion_tokens / (time.perf_counter() - started - (first or 0)), first or 0
 
 
+def through_api_elsewhere(base: str, tokens: int) -> tuple[float, float]:
+    """The same, with the client in its own process (as another program would be)."""
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        rate, first = pool.apply(through_api, (base, tokens))
+    return rate, first
+
+
 def disconnect_release(base: str) -> float:
     """Seconds from a client dropping a stream to the next request being served."""
     import openai
@@ -112,16 +120,19 @@ def main() -> None:
     try:
         direct(engine, 16)  # warm both paths
         through_api(server.url, 16)
-        rates: dict[str, list[float]] = {"engine": [], "api": []}
-        firsts: dict[str, list[float]] = {"engine": [], "api": []}
+        paths = {
+            "engine": lambda: direct(engine, args.tokens),
+            "api": lambda: through_api(server.url, args.tokens),
+            "api, client in another process": lambda: through_api_elsewhere(
+                server.url, args.tokens
+            ),
+        }
+        rates: dict[str, list[float]] = {name: [] for name in paths}
+        firsts: dict[str, list[float]] = {name: [] for name in paths}
+        names = list(paths)
         for r in range(args.rounds):
-            order = ("engine", "api") if r % 2 == 0 else ("api", "engine")
-            for name in order:
-                rate, first = (
-                    direct(engine, args.tokens)
-                    if name == "engine"
-                    else through_api(server.url, args.tokens)
-                )
+            for name in names[r % len(names) :] + names[: r % len(names)]:
+                rate, first = paths[name]()
                 rates[name].append(rate)
                 firsts[name].append(first)
         releases = [disconnect_release(server.url) for _ in range(3)]
@@ -130,14 +141,15 @@ def main() -> None:
         engine.close()
     print(f"machine: {machine()}")
     print(f"gemma3 270M Q4_K_M, {args.tokens} tokens, {args.rounds} rounds, {args.threads} threads")
-    for name in ("engine", "api"):
+    for name in rates:
         print(
-            f"{name:>7}: {statistics.median(rates[name]):7.2f} tok/s median "
+            f"{name:>30}: {statistics.median(rates[name]):7.2f} tok/s median "
             f"(min {min(rates[name]):.2f}, max {max(rates[name]):.2f}); first token "
             f"{statistics.median(firsts[name]) * 1000:.0f} ms"
         )
-    ratio = statistics.median(rates["api"]) / statistics.median(rates["engine"])
-    print(f"api / engine: {ratio:.3f}")
+    base = statistics.median(rates["engine"])
+    for name in names[1:]:
+        print(f"{name} / engine: {statistics.median(rates[name]) / base:.3f}")
     print("disconnect to next request served: " + ", ".join(f"{s * 1000:.0f} ms" for s in releases))
 
 
