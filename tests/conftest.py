@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures.fake_hub import fake_hub, hf_online  # noqa: F401  (fixtures)
+from tests.fixtures.fake_upstream import fake_upstream  # noqa: F401  (fixture)
 from tests.fixtures.memory_keyring import memory_keyring  # noqa: F401  (fixture)
 from tests.fixtures.models import gemma_path, qwq_model, scripted  # noqa: F401  (fixtures)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import queue
 import sys
 import threading
@@ -21,7 +22,7 @@ from app.core.logging_setup import setup_logging
 from app.core.messages import ChatMessage
 from app.core.paths import AppPaths
 from app.core.sampling import SamplingSettings
-from app.engine.base import Generation
+from app.engine.base import ChatEngine, Generation
 from app.session import ChatSession, StoredGeneration
 from app.store.conversations import ConversationStore
 
@@ -36,7 +37,16 @@ def add_parser(commands: Any) -> None:
         "reasoning to stderr (dimmed on a terminal).",
     )
     p.add_argument("prompt", metavar="PROMPT", help='the question; "-" reads it from stdin')
-    p.add_argument("--model", "-m", required=True, metavar="PATH", help="a GGUF model file")
+    p.add_argument("--model", "-m", metavar="PATH", help="a GGUF model file")
+    r = p.add_argument_group("a remote endpoint instead of a local model")
+    r.add_argument(
+        "--remote",
+        metavar="PRESET",
+        help="dashscope, vllm, llama-server or custom (with --base-url); the key comes from "
+        "the preset's variable (DASHSCOPE_API_KEY), QWQ_REMOTE_API_KEY, or the keyring",
+    )
+    r.add_argument("--base-url", metavar="URL", help="the endpoint's /v1 URL")
+    r.add_argument("--remote-model", metavar="NAME", help="the model name the endpoint serves")
     p.add_argument("--system", metavar="TEXT", help="a system prompt")
     p.add_argument(
         "--conversation",
@@ -193,6 +203,34 @@ def _stream(generation: Generation, printer: _Printer | None) -> tuple[Generatio
             generation.cancel()  # the stream still ends with its Done event
 
 
+def _remote_engine(args: argparse.Namespace) -> ChatEngine:
+    from app.core import keys
+    from app.engine.remote_engine import RemoteEngine, normalize_base_url
+    from app.engine.remote_presets import PRESETS, preset
+
+    known = {p.id for p in PRESETS}
+    if args.remote not in known:
+        raise InvalidRequestError(
+            f"Unknown --remote {args.remote!r}: use one of {', '.join(sorted(known))}."
+        )
+    chosen = preset(args.remote)
+    url = normalize_base_url(args.base_url or chosen.base_url)
+    model = args.remote_model or chosen.model
+    if not model:
+        raise InvalidRequestError("Name the model the endpoint serves: --remote-model NAME.")
+    key = (
+        (os.environ.get(chosen.api_key_env) if chosen.api_key_env else None)
+        or os.environ.get("QWQ_REMOTE_API_KEY")
+        or keys.load_key(url)
+    )
+    if chosen.needs_api_key and not key:
+        variable = chosen.api_key_env or "QWQ_REMOTE_API_KEY"
+        raise InvalidRequestError(f"{chosen.label} needs an API key: set {variable}.")
+    return RemoteEngine.from_preset(
+        chosen, key, base_url=url, model=model, name=f"{model} · {chosen.backend}"
+    )
+
+
 def run_ask(args: argparse.Namespace) -> int:
     from app.cli.main import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
     from app.engine.local_engine import LoadSettings, LocalEngine
@@ -206,15 +244,21 @@ def run_ask(args: argparse.Namespace) -> int:
         if sys.stderr.isatty() and not args.json:
             sys.stderr.write(f"{DIM}Loading {args.model}…{RESET}\r")
             sys.stderr.flush()
-        engine = LocalEngine(
-            args.model,
-            LoadSettings(
-                context_length=args.context, gpu_layers=args.gpu_layers, threads=args.threads
-            ),
-        )
+        engine: ChatEngine
+        if args.remote:
+            engine = _remote_engine(args)
+        elif args.model:
+            engine = LocalEngine(
+                args.model,
+                LoadSettings(
+                    context_length=args.context, gpu_layers=args.gpu_layers, threads=args.threads
+                ),
+            )
+        else:
+            raise InvalidRequestError("Give a model: --model PATH, or --remote PRESET.")
         if sys.stderr.isatty() and not args.json:
             sys.stderr.write("\x1b[2K")
-        if engine.info.context_note:
+        if isinstance(engine, LocalEngine) and engine.info.context_note:
             print(f"qwq-desktop: note: context {engine.info.context_note}", file=sys.stderr)
         printer = (
             None
