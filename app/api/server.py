@@ -27,12 +27,13 @@ queue.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import secrets
 import threading
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -327,7 +328,7 @@ class ApiServer:
             self._lock.release()
 
     # --- the engine's events, off the event loop ---------------------------------------
-    async def _events(self, generation: Generation) -> AsyncIterator[ChatEvent]:
+    async def _events(self, generation: Generation) -> AsyncGenerator[ChatEvent, None]:
         """The generation's events, iterated on a worker thread; cancelled when the
         consumer stops (a client that went away)."""
         loop = asyncio.get_running_loop()
@@ -359,9 +360,10 @@ class ApiServer:
 
     async def _collect(self, generation: Generation) -> GenerationDone:
         done = None
-        async for event in self._events(generation):  # to the end: the engine is free after
-            if isinstance(event, GenerationDone):
-                done = event
+        async with contextlib.aclosing(self._events(generation)) as events:
+            async for event in events:  # to the end: the engine is free after
+                if isinstance(event, GenerationDone):
+                    done = event
         if done is None:
             raise ApiError(500, "The generation ended without a result.", "server_error")
         return done
@@ -383,29 +385,32 @@ class ApiServer:
 
         try:
             yield chunk({"role": "assistant", "content": ""})
-            async for event in self._events(generation):
-                if isinstance(event, ReasoningDelta):
-                    yield chunk({"reasoning_content": event.text})
-                elif isinstance(event, AnswerDelta):
-                    yield chunk({"content": event.text})
-                elif isinstance(event, GenerationDone):
-                    if event.finish_reason == "error":
-                        error = {
-                            "message": event.error or "generation failed",
-                            "type": "server_error",
-                        }
-                        yield f"data: {json.dumps({'error': error})}\n\n"
-                    yield chunk({}, _finish(event))
-                    if chat.include_usage:
-                        usage = {
-                            "id": completion_id,
-                            "object": "chat.completion.chunk",
-                            "created": created,
-                            "model": chat.model,
-                            "choices": [],
-                            "usage": _usage(event),
-                        }
-                        yield f"data: {json.dumps(usage)}\n\n"
+            # Closed here, before the finally below frees the queue: a client that went
+            # away must leave the engine free (generation cancelled and joined) first.
+            async with contextlib.aclosing(self._events(generation)) as events:
+                async for event in events:
+                    if isinstance(event, ReasoningDelta):
+                        yield chunk({"reasoning_content": event.text})
+                    elif isinstance(event, AnswerDelta):
+                        yield chunk({"content": event.text})
+                    elif isinstance(event, GenerationDone):
+                        if event.finish_reason == "error":
+                            error = {
+                                "message": event.error or "generation failed",
+                                "type": "server_error",
+                            }
+                            yield f"data: {json.dumps({'error': error})}\n\n"
+                        yield chunk({}, _finish(event))
+                        if chat.include_usage:
+                            usage = {
+                                "id": completion_id,
+                                "object": "chat.completion.chunk",
+                                "created": created,
+                                "model": chat.model,
+                                "choices": [],
+                                "usage": _usage(event),
+                            }
+                            yield f"data: {json.dumps(usage)}\n\n"
             yield "data: [DONE]\n\n"
         finally:
             self._leave()
