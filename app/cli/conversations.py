@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from app.core.errors import InvalidRequestError
+from app.core.format import size
 from app.core.paths import AppPaths
+from app.store import backup
 from app.store.conversations import ConversationStore
 from app.store.database import StoreError
 from app.store.export import export_json, export_markdown_all, import_json
@@ -32,6 +34,28 @@ def add_parsers(commands: Any) -> None:
     p = commands.add_parser("import", help="import conversations from a JSON export")
     p.add_argument("file", metavar="FILE")
     p.set_defaults(handler=run_import)
+
+    p = commands.add_parser(
+        "delete",
+        help="delete stored conversations (a damaged one too); asks nothing",
+        description="Delete conversations and all their messages. There is no undo, but "
+        "the rolling backups (qwq-desktop backups) still hold them.",
+    )
+    p.add_argument("ids", nargs="+", type=int, metavar="ID", help="a conversation id")
+    p.set_defaults(handler=run_delete)
+
+    p = commands.add_parser(
+        "backups",
+        help="list the rolling backups of the conversations, make one, or restore one",
+        description="The window backs the conversation database up once a day and keeps "
+        f"the newest {backup.KEEP} of each kind. Restoring first keeps the current database "
+        "as a backup of its own, so nothing is lost.",
+    )
+    action = p.add_mutually_exclusive_group()
+    action.add_argument("--now", action="store_true", help="make a backup now")
+    action.add_argument("--restore", metavar="NAME", help="restore this backup (see the list)")
+    p.add_argument("--json", action="store_true", help="one JSON array")
+    p.set_defaults(handler=run_backups)
 
 
 def open_store() -> ConversationStore:
@@ -55,6 +79,7 @@ def run_conversations(args: argparse.Namespace) -> int:
                 "pinned": c.pinned,
                 "messages": store.message_count(c.id),
                 "model": c.model,
+                "damaged": c.damaged or None,
             }
             for c in store.conversations()
         ]
@@ -65,9 +90,10 @@ def run_conversations(args: argparse.Namespace) -> int:
     if not rows:
         print("No conversations yet.", file=sys.stderr)
     for r in rows:
-        when = dt.datetime.fromtimestamp(r["updated_at"]).strftime("%Y-%m-%d %H:%M")
+        when = _local_time(r["updated_at"])
         pin = "*" if r["pinned"] else " "
-        print(f"{r['id']:>6} {pin} {when}  {r['messages']:>4} msgs  {r['title']}")
+        damaged = f"  [damaged: {r['damaged']}]" if r["damaged"] else ""
+        print(f"{r['id']:>6} {pin} {when}  {r['messages']:>4} msgs  {r['title']}{damaged}")
     return 0
 
 
@@ -99,3 +125,54 @@ def run_import(args: argparse.Namespace) -> int:
         ids = import_json(store, text)
     print(f"Imported {len(ids)} conversation(s): {', '.join(map(str, ids))}", file=sys.stderr)
     return 0
+
+
+def run_delete(args: argparse.Namespace) -> int:
+    with open_store() as store:
+        conversations = [store.get(cid) for cid in args.ids]  # all exist, or nothing is deleted
+        for c in conversations:
+            store.delete(c.id)
+            print(
+                f"Deleted conversation {c.id}: {c.title or 'Untitled conversation'}",
+                file=sys.stderr,
+            )
+    return 0
+
+
+def run_backups(args: argparse.Namespace) -> int:
+    folder = backup.folder_of(AppPaths.current().data)
+    if args.now:
+        with open_store() as store:
+            made = backup.make(store.path, folder, kind="manual")
+        print(f"Backed up to {made.path}", file=sys.stderr)
+        return 0
+    if args.restore:
+        chosen = backup.find(folder, args.restore)
+        with open_store() as store:
+            kept = store.restore_backup(chosen.path, folder)
+        print(
+            f"Restored {chosen.name}; the database it replaced is kept as {kept.name}.",
+            file=sys.stderr,
+        )
+        return 0
+    backups = backup.list_backups(folder)
+    if args.json:
+        rows = [
+            {"name": b.name, "kind": b.kind, "created_at": b.created_at, "bytes": b.size}
+            for b in backups
+        ]
+        json.dump(rows, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    if not backups:
+        print(f"No backups yet in {folder}.", file=sys.stderr)
+    for b in backups:
+        print(f"{b.name}  {_local_time(b.created_at)}  {size(b.size):>9}  {b.kind}")
+    return 0
+
+
+def _local_time(timestamp: float) -> str:
+    try:
+        return dt.datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M")
+    except (OverflowError, OSError, ValueError):
+        return "????-??-?? ??:??"

@@ -12,19 +12,27 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar, cast
 
 from app.core.paths import AppPaths
+from app.store import backup, validate
 from app.store.database import Database, Recovery, StoreError, StoreFullError, request_check
+from app.store.schema import migrate
+from app.store.validate import Invalid
 
 Status = Literal["streaming", "done", "interrupted"]
 HIGHLIGHT_START, HIGHLIGHT_END = "\x02", "\x03"  # around matched words in search snippets
 TITLE_LENGTH = 60
 RANK_WINDOW = 3000  # a search ranks at most this many of the newest matching messages
+T = TypeVar("T")
+
+
+class InvalidConversationError(StoreError):
+    """A conversation to restore (an import, an undone delete) holds a bad field."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +47,7 @@ class Conversation:
     system_prompt: str
     sampling: dict[str, Any]
     current_leaf: int | None
+    damaged: str = ""  # the fields that could not be read back (defaults shown instead)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +66,7 @@ class StoredMessage:
     stats: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
     model: str = ""
+    damaged: str = ""  # the fields that could not be read back (defaults shown instead)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,37 +97,96 @@ def fts_query(text: str) -> str | None:
     return " ".join(quoted) + "*"
 
 
+class _Reader:
+    """A stored row's fields, checked: a bad value becomes a safe default and is noted.
+
+    Rows are written by this module and checked on import, but a file can also be
+    edited by hand, written by another version or damaged on disk; whatever it holds,
+    reading it must not crash the window or the command line.
+    """
+
+    def __init__(self, row: sqlite3.Row) -> None:
+        self.row = row
+        self.problems: list[str] = []
+
+    def get(self, key: str, check: Callable[[Any], T], default: T) -> T:
+        try:
+            return check(self.row[key])
+        except Invalid:
+            self.problems.append(key)
+            return default
+
+    def text(self, key: str) -> str:
+        value = self.row[key]
+        if isinstance(value, str):
+            return value  # invalid UTF-8 was already replaced (see _connect_text)
+        if isinstance(value, bytes):
+            self.problems.append(key)
+            return value.decode("utf-8", "replace")
+        self.problems.append(key)
+        return "" if value is None else str(value)
+
+    @property
+    def damaged(self) -> str:
+        """The unreadable fields' names, or ""."""
+        return ", ".join(self.problems)
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return value if isinstance(value, str) else ""
+
+
+def _reference(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise Invalid(f"must be a row id, not {validate.shown(value)}")
+    return value
+
+
+def _row_id(value: Any) -> int:
+    return validate.count(value, low=-(2**63), high=2**63 - 1)
+
+
 def _conversation(row: sqlite3.Row) -> Conversation:
+    r = _Reader(row)
     return Conversation(
         id=row["id"],
-        title=row["title"],
-        title_is_custom=bool(row["title_is_custom"]),
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        pinned=bool(row["pinned"]),
-        model=row["model"],
-        system_prompt=row["system_prompt"],
-        sampling=json.loads(row["sampling"] or "{}"),
-        current_leaf=row["current_leaf"],
+        title=r.text("title"),
+        title_is_custom=r.get("title_is_custom", validate.flag, False),
+        created_at=r.get("created_at", validate.timestamp, 0.0),
+        updated_at=r.get("updated_at", validate.timestamp, 0.0),
+        pinned=r.get("pinned", validate.flag, False),
+        model=r.text("model"),
+        system_prompt=r.text("system_prompt"),
+        sampling=r.get("sampling", lambda v: validate.json_object(v, validate.sampling), {}),
+        current_leaf=r.get("current_leaf", _reference, None),
+        damaged=r.damaged,
     )
 
 
 def _message(row: sqlite3.Row) -> StoredMessage:
+    r = _Reader(row)
     return StoredMessage(
         id=row["id"],
-        conversation_id=row["conversation_id"],
-        parent_id=row["parent_id"],
-        role=row["role"],
-        content=row["content"],
-        reasoning=row["reasoning"],
-        created_at=row["created_at"],
-        status=row["status"],
-        finish_reason=row["finish_reason"],
-        reasoning_finished=bool(row["reasoning_finished"]),
-        thinking_seconds=row["thinking_seconds"],
-        stats=json.loads(row["stats"] or "{}"),
-        error=row["error"],
-        model=row["model"],
+        conversation_id=r.get("conversation_id", _row_id, 0),
+        parent_id=r.get("parent_id", _reference, None),
+        role=r.get("role", lambda v: validate.choice(v, validate.ROLES), "assistant"),
+        content=r.text("content"),
+        reasoning=r.text("reasoning"),
+        created_at=r.get("created_at", validate.timestamp, 0.0),
+        status=cast(
+            Status, r.get("status", lambda v: validate.choice(v, validate.STATUSES), "done")
+        ),
+        finish_reason=r.get("finish_reason", validate.finish_reason, None),
+        reasoning_finished=r.get("reasoning_finished", validate.flag, False),
+        thinking_seconds=r.get("thinking_seconds", validate.seconds, 0.0),
+        stats=r.get("stats", lambda v: validate.json_object(v, validate.stats), {}),
+        error=r.get("error", validate.optional_text, None),
+        model=r.text("model"),
+        damaged=r.damaged,
     )
 
 
@@ -126,7 +195,9 @@ def _path_to(messages: list[StoredMessage], leaf: int | None) -> list[StoredMess
     by_id = {m.id: m for m in messages}
     path: list[StoredMessage] = []
     node = by_id.get(leaf) if leaf is not None else None
-    while node is not None:
+    seen: set[int] = set()
+    while node is not None and node.id not in seen:  # a damaged file can hold a loop
+        seen.add(node.id)
         path.append(node)
         node = by_id.get(node.parent_id) if node.parent_id is not None else None
     return path[::-1]
@@ -158,6 +229,34 @@ class ConversationStore:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+    def restore_backup(self, chosen: Path, folder: Path) -> Path:
+        """Replace every conversation with those in the backup ``chosen``.
+
+        The current database is first backed up into ``folder`` (kind
+        "before-restore"), so nothing is lost; returns that copy's path. The copy
+        in runs in one transaction on this store's connection, with the data
+        folder's instance lock held: no other process can be using the database.
+        """
+        backup.check(chosen)
+        with self._lock:
+            kept = backup.copy_database(self._conn, folder, "before-restore")
+            try:
+                source = sqlite3.connect(f"{chosen.as_uri()}?mode=ro", uri=True)
+                try:
+                    source.backup(self._conn)
+                finally:
+                    source.close()
+                self._conn.execute("PRAGMA journal_mode = WAL")
+                migrate(self._conn)
+            except sqlite3.Error as e:
+                raise StoreError(
+                    f"Could not restore {chosen.name} ({e}); the conversations are unchanged, "
+                    f"and a copy of them is in {kept}."
+                ) from e
+            self._recover_interrupted()
+        backup.rotate(folder)
+        return kept
 
     def __enter__(self) -> ConversationStore:
         return self
@@ -367,8 +466,8 @@ class ConversationStore:
                     reasoning,
                     finish_reason,
                     int(reasoning_finished),
-                    thinking_seconds,
-                    json.dumps(stats),
+                    thinking_seconds if 0 <= thinking_seconds <= validate.MAX_SECONDS else 0.0,
+                    json.dumps(validate.clean_stats(stats)),
                     error,
                     message_id,
                 ),
@@ -444,34 +543,42 @@ class ConversationStore:
                 (leaf, message_id),
             )
 
-    def restore(self, conversations: Sequence[dict[str, Any]]) -> list[int]:
-        """Insert conversations as exported (see app.store.export): all or none."""
+    def restore(self, conversations: Sequence[Any]) -> list[int]:
+        """Insert conversations as exported (see app.store.export): all or none.
+
+        Every field is checked before anything is written; a bad one raises
+        :class:`StoreError` naming it, and the database is left as it was.
+        """
+        checked = []
+        for n, data in enumerate(conversations, 1):
+            try:
+                checked.append(validate.conversation(data))
+            except Invalid as e:
+                raise InvalidConversationError(f"conversation {n}: {e}") from None
         with self._write() as c:
-            return [self._restore_one(c, data) for data in conversations]
+            return [self._restore_one(c, data) for data in checked]
 
     @staticmethod
     def _restore_one(c: sqlite3.Connection, data: dict[str, Any]) -> int:
-        messages = data["messages"]
+        """Insert one conversation that :func:`validate.conversation` accepted."""
         cur = c.execute(
             "INSERT INTO conversations (title, title_is_custom, created_at, updated_at, pinned,"
             " model, system_prompt, sampling) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                str(data["title"]),
-                int(bool(data["title_is_custom"])),
-                float(data["created_at"]),
-                float(data["updated_at"]),
-                int(bool(data["pinned"])),
-                str(data["model"]),
-                str(data["system_prompt"]),
+                data["title"],
+                int(data["title_is_custom"]),
+                data["created_at"],
+                data["updated_at"],
+                int(data["pinned"]),
+                data["model"],
+                data["system_prompt"],
                 json.dumps(data["sampling"]),
             ),
         )
         cid = int(cur.lastrowid or 0)
         ids: list[int] = []
-        for m in messages:
+        for m in data["messages"]:
             parent = m["parent"]
-            if parent is not None and not 0 <= parent < len(ids):
-                raise ValueError(f"message parent {parent} comes after the message")
             cur = c.execute(
                 "INSERT INTO messages (conversation_id, parent_id, role, content, reasoning,"
                 " created_at, status, finish_reason, reasoning_finished, thinking_seconds,"
@@ -480,16 +587,16 @@ class ConversationStore:
                     cid,
                     ids[parent] if parent is not None else None,
                     m["role"],
-                    str(m["content"]),
-                    str(m["reasoning"]),
-                    float(m["created_at"]),
+                    m["content"],
+                    m["reasoning"],
+                    m["created_at"],
                     "interrupted" if m["status"] == "streaming" else m["status"],
                     m["finish_reason"],
-                    int(bool(m["reasoning_finished"])),
-                    float(m["thinking_seconds"]),
+                    int(m["reasoning_finished"]),
+                    m["thinking_seconds"],
                     json.dumps(m["stats"]),
                     m["error"],
-                    str(m["model"]),
+                    m["model"],
                 ),
             )
             ids.append(int(cur.lastrowid or 0))
@@ -514,7 +621,7 @@ class ConversationStore:
             return []
         try:
             hits = [
-                SearchHit(r["id"], None, r["title"], "title", r["snip"], r["rank"])
+                SearchHit(r["id"], None, _as_text(r["title"]), "title", r["snip"], r["rank"])
                 for r in self._read(
                     "SELECT c.id, c.title, snippet(conversation_fts, 0, ?, ?, '…', 12) AS snip,"
                     " conversation_fts.rank AS rank FROM conversation_fts"
@@ -567,5 +674,7 @@ class ConversationStore:
                 ("answer" if r["role"] == "assistant" else "prompt") if in_answer else "reasoning"
             )
             snippet = r["answer"] if in_answer else r["reasoning"]
-            hits.append(SearchHit(r["conversation_id"], r["id"], r["title"], kind, snippet, rank))
+            hits.append(
+                SearchHit(r["conversation_id"], r["id"], _as_text(r["title"]), kind, snippet, rank)
+            )
         return hits

@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -62,10 +63,15 @@ def _store_busy(holder: str, path: Path) -> StoreLockedError:
     )
 
 
+# Bytes that are not UTF-8 (a damaged or hand-edited file) are shown, not fatal.
+_lenient_text = functools.partial(str, encoding="utf-8", errors="replace")
+
+
 def connect(path: Path) -> sqlite3.Connection:
     """A connection with our settings; transactions are explicit (BEGIN ... COMMIT)."""
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=5.0)
     conn.row_factory = sqlite3.Row
+    conn.text_factory = _lenient_text
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")

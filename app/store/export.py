@@ -14,17 +14,33 @@ import json
 from typing import Any
 
 from app.core.format import duration
-from app.store.conversations import Conversation, ConversationStore, StoredMessage
+from app.store.conversations import (
+    Conversation,
+    ConversationStore,
+    InvalidConversationError,
+    StoredMessage,
+)
 from app.store.database import StoreError
 
 FORMAT = "qwq-desktop-conversations"
 VERSION = 1
+MAX_IMPORT_BYTES = 512 * 2**20  # characters; a whole store's export is far smaller
 
 
 def conversation_to_dict(store: ConversationStore, conversation: Conversation) -> dict[str, Any]:
+    """A conversation as the export holds it; a damaged one with what could be read.
+
+    Damage is noted in ``"damaged"`` keys, which an import ignores: the values beside
+    them are the safe defaults the store read, so the export can be imported again.
+    """
     messages = store.messages(conversation.id)
     index = {m.id: i for i, m in enumerate(messages)}
-    return {
+
+    def parent(i: int, m: StoredMessage) -> int | None:
+        at = index.get(m.parent_id) if m.parent_id is not None else None
+        return at if at is not None and at < i else None  # a damaged file can point ahead
+
+    data: dict[str, Any] = {
         "title": conversation.title,
         "title_is_custom": conversation.title_is_custom,
         "created_at": conversation.created_at,
@@ -36,7 +52,7 @@ def conversation_to_dict(store: ConversationStore, conversation: Conversation) -
         "current_leaf": index.get(conversation.current_leaf) if conversation.current_leaf else None,
         "messages": [
             {
-                "parent": index.get(m.parent_id) if m.parent_id is not None else None,
+                "parent": parent(i, m),
                 "role": m.role,
                 "content": m.content,
                 "reasoning": m.reasoning,
@@ -48,10 +64,14 @@ def conversation_to_dict(store: ConversationStore, conversation: Conversation) -
                 "stats": m.stats,
                 "error": m.error,
                 "model": m.model,
+                **({"damaged": m.damaged} if m.damaged else {}),
             }
-            for m in messages
+            for i, m in enumerate(messages)
         ],
     }
+    if conversation.damaged:
+        data["damaged"] = conversation.damaged
+    return data
 
 
 def export_json(store: ConversationStore, conversations: list[Conversation]) -> str:
@@ -64,22 +84,43 @@ def export_json(store: ConversationStore, conversations: list[Conversation]) -> 
 
 
 def import_json(store: ConversationStore, text: str) -> list[int]:
-    """Add the conversations in an export to ``store``; returns their new ids."""
+    """Add the conversations in an export to ``store``; returns their new ids.
+
+    Every field is checked before anything is written (see app.store.validate): a bad
+    file raises :class:`StoreError` with one line naming the first bad field, and the
+    store is left as it was.
+    """
+    if len(text) > MAX_IMPORT_BYTES:
+        raise StoreError(f"The export is too big to import (over {MAX_IMPORT_BYTES // 2**20} MiB).")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as e:
         raise StoreError(f"Not a QwQ Desktop export: not JSON ({e.msg}, line {e.lineno}).") from e
+    except RecursionError:
+        raise StoreError("The export is damaged and was not imported: nested too deeply.") from None
+    except ValueError as e:  # a number with thousands of digits
+        raise StoreError(f"The export is damaged and was not imported: {e}.") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise StoreError("Not a QwQ Desktop export: the 'format' field is missing or different.")
-    if not isinstance(data.get("version"), int) or data["version"] > VERSION:
+    version = data.get("version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise StoreError("Not a QwQ Desktop export: the 'version' field is missing or wrong.")
+    if version > VERSION:
         raise StoreError("This export comes from a newer QwQ Desktop; update the app to import it.")
     conversations = data.get("conversations")
     if not isinstance(conversations, list):
         raise StoreError("Not a QwQ Desktop export: 'conversations' is not a list.")
     try:
         return store.restore(conversations)
-    except (KeyError, TypeError, ValueError, IndexError) as e:
-        raise StoreError(f"The export is damaged and was not imported: {e!r}") from e
+    except InvalidConversationError as e:
+        raise StoreError(f"The export is damaged and was not imported: {e}.") from None
+
+
+def damaged_note(what: str, damaged: str) -> str:
+    return (
+        f"*(Damaged: part of this {what}'s stored data is unreadable ({damaged}); "
+        "it is shown with defaults.)*"
+    )
 
 
 def _when(timestamp: float) -> str:
@@ -98,15 +139,18 @@ def export_markdown(store: ConversationStore, conversation: Conversation) -> str
     if conversation.model:
         meta.append(f"model: {conversation.model}")
     lines += ["*" + " · ".join(meta) + "*", ""]
+    if conversation.damaged:
+        lines += [damaged_note("conversation", conversation.damaged), ""]
     if conversation.system_prompt.strip():
         lines += ["**System prompt:**", "", conversation.system_prompt, ""]
     for m in store.branch(conversation.id):
+        note = [damaged_note("message", m.damaged), ""] if m.damaged else []
         if m.role == "user":
-            lines += ["## You", "", m.content, ""]
+            lines += ["## You", "", *note, m.content, ""]
             continue
         if m.role != "assistant":
             continue
-        lines += ["## QwQ", ""]
+        lines += ["## QwQ", "", *note]
         if m.reasoning:
             trace = m.reasoning.replace("</details>", "&lt;/details>")
             lines += [

@@ -56,15 +56,29 @@ class UserMessage(QWidget):
         self.edit_button = _action("Edit", self)
         self.edit_button.hide()
         self.siblings = SiblingNavigator(self)  # between edits of this message
+        self.damaged_note = QLabel(self)
+        self.damaged_note.setObjectName("damagedNote")
+        self.damaged_note.setTextFormat(Qt.TextFormat.PlainText)
+        self.damaged_note.setWordWrap(True)
+        self.damaged_note.hide()
+        column = QVBoxLayout()
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.label)
+        column.addWidget(self.damaged_note)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.label, 1)
+        layout.addLayout(column, 1)
         layout.addWidget(self.siblings, 0, Qt.AlignmentFlag.AlignTop)
         layout.addWidget(self.edit_button, 0, Qt.AlignmentFlag.AlignTop)
         self.message_id: int | None = None
 
     def text(self) -> str:
         return self.label.text()
+
+    def mark_damaged(self, damaged: str) -> None:
+        """Say under the message that part of what was stored could not be read."""
+        self.damaged_note.setText(damaged_text(damaged))
+        self.damaged_note.show()
 
 
 def _action(text: str, parent: QWidget) -> QToolButton:
@@ -85,6 +99,8 @@ class AssistantMessage(QWidget):
         self.answer = AnswerView(self)
         self.footer = QLabel(self)
         self.footer.setObjectName("messageFooter")
+        self.footer.setTextFormat(Qt.TextFormat.PlainText)  # stored text is never markup
+        self.footer.setWordWrap(True)
         # Actions, shown once the reply is complete: flip between answers, copy, regenerate.
         self.siblings = SiblingNavigator(self)  # between answers to the same message
         self.copy_button = _action("Copy", self)
@@ -127,10 +143,14 @@ class AssistantMessage(QWidget):
                 finished=m.reasoning_finished,
             )
         self.answer.set_markdown(m.content)
+        footer = ""
         if m.status == "interrupted":
-            self.set_footer("Interrupted: the app stopped while this reply was being written.")
+            footer = "Interrupted: the app stopped while this reply was being written."
         elif m.finish_reason:
-            self.set_footer(footer_text(m.finish_reason, m.stats, m.error, m.model))
+            footer = footer_text(m.finish_reason, m.stats, m.error, m.model)
+        if m.damaged:
+            footer = " · ".join(p for p in (damaged_text(m.damaged), footer) if p)
+        self.set_footer(footer)
 
     def set_footer(self, text: str) -> None:
         self.footer.setText(text)
@@ -146,6 +166,10 @@ class AssistantMessage(QWidget):
             )
         self.answer.set_markdown(done.answer)
         self.set_footer(footer_text(done.finish_reason, s.to_dict(), done.error, model))
+
+
+def damaged_text(damaged: str) -> str:
+    return f"⚠ Damaged: part of this message's stored data is unreadable ({damaged})."
 
 
 def footer_text(

@@ -1,14 +1,21 @@
-"""How the sidebar groups conversations by date."""
+"""How the sidebar shows conversations: grouped by date, a damaged one marked."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from app.store.conversations import Conversation
+
+DAMAGED_MARK = "⚠ "
+
 
 def group_label(updated_at: float, now: float) -> str:
     """Today, Yesterday, Previous 7 days or Older, in local time."""
-    day = dt.datetime.fromtimestamp(updated_at).date()
-    today = dt.datetime.fromtimestamp(now).date()
+    try:
+        day = dt.datetime.fromtimestamp(updated_at).date()
+        today = dt.datetime.fromtimestamp(now).date()
+    except (OverflowError, OSError, ValueError):  # not a time any calendar can show
+        return "Older"
     age = (today - day).days
     if age <= 0:
         return "Today"
@@ -17,3 +24,18 @@ def group_label(updated_at: float, now: float) -> str:
     if age <= 7:
         return "Previous 7 days"
     return "Older"
+
+
+def item_text(c: Conversation) -> tuple[str, str]:
+    """The sidebar line of a conversation and its tooltip."""
+    title = c.title or "New chat"
+    if not c.damaged:
+        return title, ""
+    return DAMAGED_MARK + title, damaged_notice(c.damaged)
+
+
+def damaged_notice(damaged: str) -> str:
+    return (
+        f"Part of this conversation's stored data is unreadable ({damaged}). It is shown "
+        "as far as it can be read; you can export or delete it."
+    )

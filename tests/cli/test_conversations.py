@@ -13,7 +13,8 @@ from pathlib import Path
 
 from app.store.conversations import ConversationStore
 from app.store.database import DB_NAME
-from tests.fixtures.cli import ROOT, cli
+from tests.fixtures.cli import ROOT, cli, one_clear_line
+from tests.fixtures.damaged_rows import DAMAGED_TITLE, write_damaged
 from tests.fixtures.models import QWQ_ANSWER, QWQ_REASONING, ScriptFactory
 from tests.fixtures.scripted_model import ScriptedModel
 
@@ -155,3 +156,92 @@ def test_kill_9_while_generating_loses_at_most_the_last_second(
         assert answer.content == ""
     listing = cli("export", str(c.id), "--format", "md")
     assert "interrupted" in listing.stdout
+
+
+def test_a_damaged_row_is_listed_exported_continued_and_deleted(
+    qwq_model: ScriptedModel, app_home: Path
+) -> None:
+    good_id, bad_id = write_damaged(app_home / "data")
+    plain = cli("conversations")
+    assert plain.returncode == 0, plain.stderr
+    line = next(ln for ln in plain.stdout.splitlines() if DAMAGED_TITLE in ln)
+    assert "[damaged: created_at, updated_at, pinned, sampling]" in line
+    rows = {r["id"]: r for r in json.loads(cli("conversations", "--json").stdout)}
+    assert rows[good_id]["damaged"] is None and "updated_at" in rows[bad_id]["damaged"]
+    for fmt in ("md", "json"):
+        exported = cli("export", str(bad_id), "--format", fmt)
+        assert exported.returncode == 0, exported.stderr
+        assert "The answer survives." in exported.stdout and "damaged" in exported.stdout
+    assert cli("export", "--all", "--format", "md").returncode == 0
+    continued = ask(qwq_model, "-c", str(bad_id), "Carry on")  # default sampling, no crash
+    assert continued.returncode == 0, continued.stderr
+    assert QWQ_ANSWER in continued.stdout
+    deleted = cli("delete", str(bad_id))
+    assert deleted.returncode == 0, deleted.stderr
+    assert f"Deleted conversation {bad_id}" in deleted.stderr
+    rows = json.loads(cli("conversations", "--json").stdout)
+    assert [r["id"] for r in rows] == [good_id]
+
+
+def test_delete_refuses_an_unknown_id_and_deletes_nothing(app_home: Path) -> None:
+    good_id, _ = write_damaged(app_home / "data")
+    one_clear_line(cli("delete", str(good_id), "999"), "no conversation 999")
+    assert len(json.loads(cli("conversations", "--json").stdout)) == 2
+
+
+def _export_with(**changes: object) -> str:
+    message = {
+        "parent": None,
+        "role": "user",
+        "content": "hi",
+        "reasoning": "",
+        "created_at": 1.7e9,
+        "status": "done",
+        "finish_reason": None,
+        "reasoning_finished": False,
+        "thinking_seconds": 0.0,
+        "stats": {},
+        "error": None,
+        "model": "",
+    }
+    conversation: dict[str, object] = {
+        "title": "t",
+        "title_is_custom": False,
+        "created_at": 1.7e9,
+        "updated_at": 1.7e9,
+        "pinned": False,
+        "model": "",
+        "system_prompt": "",
+        "sampling": {},
+        "current_leaf": 0,
+        "messages": [message],
+    }
+    for key, value in changes.items():
+        target: dict[str, object] = message if key.startswith("m_") else conversation
+        target[key.removeprefix("m_")] = value
+    return json.dumps(
+        {"format": "qwq-desktop-conversations", "version": 1, "conversations": [conversation]}
+    )
+
+
+def test_rejected_imports_are_one_clear_line_and_change_nothing(tmp_path: Path) -> None:
+    cases = [
+        (_export_with(updated_at=1e20), "'updated_at' must be a time"),
+        (_export_with(m_role="robot"), "'role' must be one of"),  # was IntegrityError
+        (_export_with(m_content=["a list"]), "'content' must be text"),  # ProgrammingError
+        (_export_with(m_stats={"reasoning_tokens": "many"}), "'reasoning_tokens'"),
+        (_export_with(sampling={"temperature": "hot"}), "'temperature' must be a number"),
+        (_export_with(m_content="\ud800"), "surrogate"),  # was UnicodeEncodeError
+        (
+            '{"format": "qwq-desktop-conversations", "version": 1, "conversations": '
+            + "[" * 100_000
+            + "]" * 100_000
+            + "}",
+            "nested too deeply",
+        ),  # was RecursionError
+    ]
+    for n, (text, expected) in enumerate(cases):
+        path = tmp_path / f"bad{n}.json"
+        path.write_text(text, encoding="utf-8", errors="surrogatepass")
+        one_clear_line(cli("import", str(path)), expected)
+    assert json.loads(cli("conversations", "--json").stdout) == []

@@ -1,0 +1,280 @@
+"""What a stored or imported conversation's fields may hold: types and ranges.
+
+One set of checks serves two doors. An import is checked field by field before
+anything is written, and the first bad field ends it with one clear line. A row
+read back from the database goes through the same checks, so a value that got in
+some other way (an older version, a hand-edited file, a damaged disk) is replaced
+by a safe default and the row is marked damaged instead of crashing a reader.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from dataclasses import fields
+from typing import Any, TypeVar
+
+from app.core.sampling import SamplingSettings
+
+T = TypeVar("T")
+
+MAX_TIMESTAMP = 32_503_680_000.0  # 3000-01-01 UTC: every platform can show it as a date
+MAX_COUNT = 10**12  # tokens, messages: far above anything real, far below an overflow
+MAX_SECONDS = 1e9  # about 31 years
+MAX_FIGURE = 1e12  # any other figure in a reply's stats (speeds, seconds)
+MAX_STATS_KEYS = 64
+ROLES = ("system", "user", "assistant")
+STATUSES = ("streaming", "done", "interrupted")
+FINISH_REASONS = ("stop", "length", "cancelled", "error")
+STATS_COUNTS = frozenset(
+    {
+        "prompt_tokens",
+        "prompt_tokens_cached",
+        "prompt_tokens_processed",
+        "generated_tokens",
+        "reasoning_tokens",
+        "history_messages_dropped",
+    }
+)
+_SAMPLING_INTS = {"top_k": (0, 1_000_000), "max_tokens": (1, MAX_COUNT), "seed": (0, 2**32 - 1)}
+_SAMPLING_FIELDS = frozenset(f.name for f in fields(SamplingSettings))
+
+
+class Invalid(ValueError):
+    """A field holds something it may not; the message says what, fit to show."""
+
+
+def shown(value: Any) -> str:
+    """A value, short enough for an error line."""
+    try:
+        text = json.dumps(value, ensure_ascii=True, allow_nan=True)
+    except (TypeError, ValueError, RecursionError):
+        text = type(value).__name__
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise Invalid(f"must be a number, not {shown(value)}")
+    if isinstance(value, int) and abs(value) > 10**18:
+        raise Invalid(f"is out of range ({shown(value)})")
+    number = float(value)
+    if not math.isfinite(number):
+        raise Invalid(f"must be a finite number, not {shown(value)}")
+    return number
+
+
+def timestamp(value: Any) -> float:
+    number = _number(value)
+    if not 0.0 <= number <= MAX_TIMESTAMP:
+        raise Invalid(f"must be a time between 1970 and 3000, not {shown(value)}")
+    return number
+
+
+def seconds(value: Any) -> float:
+    number = _number(value)
+    if not 0.0 <= number <= MAX_SECONDS:
+        raise Invalid(f"must be between 0 and {MAX_SECONDS:.0e} seconds, not {shown(value)}")
+    return number
+
+
+def count(value: Any, *, low: int = 0, high: int = MAX_COUNT) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise Invalid(f"must be a whole number, not {shown(value)}")
+    if not low <= value <= high:
+        raise Invalid(f"must be between {low} and {high}, not {shown(value)}")
+    return value
+
+
+def flag(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    raise Invalid(f"must be true or false, not {shown(value)}")
+
+
+def text(value: Any, *, limit: int | None = None) -> str:
+    if not isinstance(value, str):
+        raise Invalid(f"must be text, not {shown(value)}")
+    if limit is not None and len(value) > limit:
+        raise Invalid(f"is longer than {limit:,} characters")
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise Invalid("holds a broken character (a lone UTF-16 surrogate)") from None
+    return str(value)  # a plain str, whatever subclass came in
+
+
+def optional_text(value: Any, *, limit: int | None = None) -> str | None:
+    return None if value is None else text(value, limit=limit)
+
+
+def choice(value: Any, options: tuple[str, ...]) -> str:
+    if not isinstance(value, str) or value not in options:
+        raise Invalid(f"must be one of {', '.join(options)}, not {shown(value)}")
+    return value
+
+
+def finish_reason(value: Any) -> str | None:
+    return None if value is None else choice(value, FINISH_REASONS)
+
+
+def _object(value: Any, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise Invalid(f"must be an object of {what}, not {shown(value)}")
+    return value
+
+
+def stats(value: Any) -> dict[str, Any]:
+    """A reply's figures: names to non-negative numbers (the counts whole numbers)."""
+    data = _object(value, "figures")
+    if len(data) > MAX_STATS_KEYS:
+        raise Invalid(f"has more than {MAX_STATS_KEYS} figures")
+    out: dict[str, Any] = {}
+    for key, figure in data.items():
+        if len(key) > 64:
+            raise Invalid("has a figure with a name longer than 64 characters")
+        try:
+            if key in STATS_COUNTS:
+                out[key] = count(figure)
+            else:
+                number = _number(figure)
+                if not 0.0 <= number <= MAX_FIGURE:
+                    raise Invalid(f"must be between 0 and {MAX_FIGURE:.0e}, not {shown(figure)}")
+                out[key] = figure
+        except Invalid as e:
+            raise Invalid(f"'{text(key, limit=64)}' {e}") from None
+    return out
+
+
+def clean_stats(value: dict[str, Any]) -> dict[str, Any]:
+    """The figures that pass :func:`stats` (a remote server can report anything)."""
+    out: dict[str, Any] = {}
+    for key, figure in value.items():
+        try:
+            out.update(stats({key: figure}))
+        except Invalid:
+            continue
+    return out
+
+
+def sampling(value: Any) -> dict[str, Any]:
+    """A conversation's sampling settings: known names, right types, in range."""
+    data = _object(value, "sampling settings")
+    out: dict[str, Any] = {}
+    for key, setting in data.items():
+        if key not in _SAMPLING_FIELDS:
+            raise Invalid(f"has an unknown setting {shown(key)}")
+        try:
+            if setting is None and key in ("max_tokens", "seed"):
+                out[key] = None
+            elif key in _SAMPLING_INTS:
+                low, high = _SAMPLING_INTS[key]
+                out[key] = count(setting, low=low, high=high)
+            else:
+                _number(setting)
+                out[key] = setting
+        except Invalid as e:
+            raise Invalid(f"'{key}' {e}") from None
+    try:
+        SamplingSettings(**out)
+    except (TypeError, ValueError) as e:
+        raise Invalid(str(e)) from None
+    return out
+
+
+def json_object(raw: Any, check: Callable[[Any], T]) -> T:
+    """A JSON column (stats, sampling) as stored: text holding an object that passes."""
+    if not isinstance(raw, str):
+        raise Invalid(f"must be JSON text, not {type(raw).__name__}")
+    try:
+        value = json.loads(raw or "{}")
+    except (ValueError, RecursionError):
+        raise Invalid("is not readable JSON") from None
+    return check(value)
+
+
+MAX_MESSAGES = 1_000_000  # in one conversation
+
+
+def _field(data: dict[str, Any], key: str, check: Callable[[Any], T]) -> T:
+    if key not in data:
+        raise Invalid(f"'{key}' is missing")
+    try:
+        return check(data[key])
+    except Invalid as e:
+        raise Invalid(f"'{key}' {e}") from None
+
+
+def _message(data: Any, position: int) -> dict[str, Any]:
+    m = _object(data, "message fields")
+
+    def parent(value: Any) -> int | None:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < position:
+            raise Invalid(f"must be the position of an earlier message, not {shown(value)}")
+        return value
+
+    return {
+        "parent": _field(m, "parent", parent),
+        "role": _field(m, "role", lambda v: choice(v, ROLES)),
+        "content": _field(m, "content", text),
+        "reasoning": _field(m, "reasoning", text),
+        "created_at": _field(m, "created_at", timestamp),
+        "status": _field(m, "status", lambda v: choice(v, STATUSES)),
+        "finish_reason": _field(m, "finish_reason", finish_reason),
+        "reasoning_finished": _field(m, "reasoning_finished", flag),
+        "thinking_seconds": _field(m, "thinking_seconds", seconds),
+        "stats": _field(m, "stats", stats),
+        "error": _field(m, "error", optional_text),
+        "model": _field(m, "model", text),
+    }
+
+
+def conversation(data: Any) -> dict[str, Any]:
+    """An exported conversation (see app.store.export), checked field by field.
+
+    Returns it normalised (plain types only); raises :class:`Invalid` naming the
+    first bad field.
+    """
+    c = _object(data, "conversation fields")
+    raw_messages = _field(c, "messages", lambda v: v if isinstance(v, list) else _not_list(v))
+    if len(raw_messages) > MAX_MESSAGES:
+        raise Invalid(f"has more than {MAX_MESSAGES:,} messages")
+    out: dict[str, Any] = {
+        "title": _field(c, "title", text),
+        "title_is_custom": _field(c, "title_is_custom", flag),
+        "created_at": _field(c, "created_at", timestamp),
+        "updated_at": _field(c, "updated_at", timestamp),
+        "pinned": _field(c, "pinned", flag),
+        "model": _field(c, "model", text),
+        "system_prompt": _field(c, "system_prompt", text),
+        "sampling": _field(c, "sampling", sampling),
+    }
+    messages = []
+    for i, m in enumerate(raw_messages):
+        try:
+            messages.append(_message(m, i))
+        except Invalid as e:
+            raise Invalid(f"message {i + 1}: {e}") from None
+
+    def leaf(value: Any) -> int | None:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise Invalid(f"must be a message's position, not {shown(value)}")
+        if not 0 <= value < len(messages):
+            raise Invalid(f"must be a message's position, not {shown(value)}")
+        return value
+
+    out["current_leaf"] = _field(c, "current_leaf", leaf)
+    out["messages"] = messages
+    return out
+
+
+def _not_list(value: Any) -> list[Any]:
+    raise Invalid(f"must be a list, not {shown(value)}")
