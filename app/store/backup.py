@@ -90,13 +90,12 @@ def find(folder: Path, name: str) -> Backup:
 
 
 def _new_path(folder: Path, kind: Kind) -> Path:
+    """A name that sorts after every backup already made (several can share a second)."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    path = folder / f"conversations-{stamp}-{kind}.sqlite3"
-    n = 1
-    while path.exists():
-        path = folder / f"conversations-{stamp}-{n}-{kind}.sqlite3"
-        n += 1
-    return path
+    same_second = [b.order[1] for b in list_backups(folder) if b.order[0] == stamp]
+    if not same_second:
+        return folder / f"conversations-{stamp}-{kind}.sqlite3"
+    return folder / f"conversations-{stamp}-{max(same_second) + 1}-{kind}.sqlite3"
 
 
 def copy_database(source: sqlite3.Connection, folder: Path, kind: Kind) -> Path:

@@ -54,6 +54,7 @@ from app.engine.local_engine import LoadSettings, LocalEngine
 from app.models import library
 from app.models.download import Progress
 from app.session import ChatSession, StoredGeneration
+from app.store import backup
 from app.store.conversations import (
     HIGHLIGHT_END,
     HIGHLIGHT_START,
@@ -68,7 +69,7 @@ from app.ui.model_setup import DownloadRunner, ModelSetup, progress_text
 from app.ui.reasoning_block import ReasoningBlock
 from app.ui.remote_dialog import RemoteDialog
 from app.ui.settings_dialog import LOCAL_API_KEY, SettingsDialog, SystemPromptDialog
-from app.ui.sidebar import group_label
+from app.ui.sidebar import damaged_notice, group_label, item_text
 from app.ui.theme import apply_theme
 from app.ui.worker import Job, wait_for_all
 
@@ -85,6 +86,8 @@ APP_TITLE = "QwQ Desktop"
 ROLE_MESSAGE = Qt.ItemDataRole.UserRole + 1  # a search hit's message id
 OPEN_AT_ONCE = 12  # messages built at once when a conversation opens
 OPEN_PER_FRAME = 3  # older messages built per turn of the event loop after that
+BACKUP_FIRST_MS = 30_000  # the first backup check, once the start's work is done
+BACKUP_CHECK_MS = 3_600_000  # then every hour (a backup is made once a day)
 
 
 class Composer(QPlainTextEdit):
@@ -234,6 +237,12 @@ class MainWindow(QMainWindow):
         tools.addWidget(remote_button)
         tools.addWidget(settings_button)
         right_layout.addLayout(tools)
+        self.damaged_banner = QLabel()  # the conversation on screen could not all be read
+        self.damaged_banner.setObjectName("damagedBanner")
+        self.damaged_banner.setTextFormat(Qt.TextFormat.PlainText)
+        self.damaged_banner.setWordWrap(True)
+        self.damaged_banner.hide()
+        right_layout.addWidget(self.damaged_banner)
         right_layout.addWidget(self.pages, 1)
         right_layout.addLayout(row)
 
@@ -286,6 +295,14 @@ class MainWindow(QMainWindow):
         self.api_button.toggled.connect(self.set_api_server)
         self.statusBar().addPermanentWidget(self.api_button)
         self.api_server: ApiServer | None = None
+
+        # Rolling backups of the conversations, off the GUI thread: the first a little
+        # after the start (if the newest is a day old), then a check every hour.
+        self.backup_timer = QTimer(self)
+        self.backup_timer.setInterval(BACKUP_FIRST_MS)
+        self.backup_timer.timeout.connect(self.run_backup)
+        self.backup_timer.start()
+        self._backup_job: Job | None = None
 
         QShortcut(QKeySequence("Ctrl+N"), self, self.new_chat)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.stop)
@@ -491,7 +508,9 @@ class MainWindow(QMainWindow):
                 header.setFlags(Qt.ItemFlag.NoItemFlags)
                 self.sidebar.addItem(header)
                 group = label
-            item = QListWidgetItem(c.title or "New chat")
+            text, tooltip = item_text(c)
+            item = QListWidgetItem(text)
+            item.setToolTip(tooltip)
             item.setData(Qt.ItemDataRole.UserRole, c.id)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
             self.sidebar.addItem(item)
@@ -657,6 +676,8 @@ class MainWindow(QMainWindow):
         if m.role == "user":
             user = UserMessage(m.content)
             user.message_id = m.id
+            if m.damaged:
+                user.mark_damaged(m.damaged)
             user.edit_button.show()
             user.edit_button.clicked.connect(lambda _=False, m=m: self.start_edit(m.id, m.content))
             self._wire_siblings(user, m.id, siblings)
@@ -721,10 +742,13 @@ class MainWindow(QMainWindow):
         self.system_button.setText("System prompt ✓" if has else "System prompt…")
 
     def _update_title(self) -> None:
-        title = "New chat"
+        title, damaged = "New chat", ""
         if self.conversation_id is not None:
-            title = self.store.get(self.conversation_id).title or "New chat"
+            conversation = self.store.get(self.conversation_id)
+            title, damaged = conversation.title or "New chat", conversation.damaged
         self.setWindowTitle(f"{APP_TITLE} — {title}")
+        self.damaged_banner.setText(damaged_notice(damaged) if damaged else "")
+        self.damaged_banner.setVisible(bool(damaged))
         self._update_system_button()
 
     def _show_page(self) -> None:
@@ -883,8 +907,35 @@ class MainWindow(QMainWindow):
 
     # -- settings ----------------------------------------------------------------------
 
+    def run_backup(self) -> None:
+        """Back the conversations up if the newest daily backup is a day old."""
+        self.backup_timer.setInterval(BACKUP_CHECK_MS)
+        if self._backup_job is not None:
+            return
+        folder = backup.folder_of(self.store.path.parent)
+        job = Job(lambda: backup.make_if_due(self.store.path, folder), self)
+        self._backup_job = job
+
+        def finished(note: str) -> None:
+            self._backup_job = None
+            if note:
+                self.statusBar().showMessage(note, 15_000)
+
+        job.done.connect(lambda _: finished(""))
+        job.failed.connect(lambda e: finished(f"Backup failed: {e}"))
+        job.start()
+
+    def _after_restore(self, _name: str) -> None:
+        """A backup replaced the conversations: show them."""
+        self._deleted = None
+        self.undo_button.hide()
+        self.new_chat()
+        self.refresh_sidebar()
+
     def open_settings(self) -> None:
-        dialog = SettingsDialog(self.settings, self)
+        dialog = SettingsDialog(self.settings, self, store=self.store, busy=lambda: bool(self.live))
+        if dialog.backups is not None:
+            dialog.backups.restored.connect(self._after_restore)
         if dialog.exec() == SettingsDialog.DialogCode.Accepted:
             note = dialog.save_api_key()
             self.apply_settings(dialog.result_settings())

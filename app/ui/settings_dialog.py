@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -25,6 +27,8 @@ from app.core import keys
 from app.core.paths import AppPaths
 from app.core.sampling import SamplingSettings
 from app.core.settings import AppSettings
+from app.store.conversations import ConversationStore
+from app.ui.backups_box import BackupsBox
 
 MATH_PROMPT = "Please reason step by step, and put your final answer within \\boxed{}."
 
@@ -61,10 +65,19 @@ class _Optional(QWidget):
 
 
 class SettingsDialog(QDialog):
-    def __init__(self, settings: AppSettings, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        settings: AppSettings,
+        parent: QWidget | None = None,
+        *,
+        store: ConversationStore | None = None,
+        busy: Callable[[], bool] = lambda: False,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.settings = settings
+        # The conversations' backups, with Restore (only with a store to restore into).
+        self.backups = BackupsBox(store, busy) if store is not None else None
 
         sampling = QGroupBox("Sampling (defaults: the QwQ-32B model card)")
         form = QFormLayout(sampling)
@@ -140,8 +153,9 @@ class SettingsDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        for w in (sampling, loading, api, look):
-            layout.addWidget(w)
+        for w in (sampling, loading, api, look, self.backups):
+            if w is not None:
+                layout.addWidget(w)
         layout.addWidget(buttons)
 
         self._show_sampling(settings.sampling_settings())

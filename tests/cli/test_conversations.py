@@ -165,7 +165,7 @@ def test_a_damaged_row_is_listed_exported_continued_and_deleted(
     plain = cli("conversations")
     assert plain.returncode == 0, plain.stderr
     line = next(ln for ln in plain.stdout.splitlines() if DAMAGED_TITLE in ln)
-    assert "[damaged: created_at, updated_at, pinned, sampling]" in line
+    assert "[damaged: title_is_custom, created_at, updated_at, sampling]" in line
     rows = {r["id"]: r for r in json.loads(cli("conversations", "--json").stdout)}
     assert rows[good_id]["damaged"] is None and "updated_at" in rows[bad_id]["damaged"]
     for fmt in ("md", "json"):
@@ -228,7 +228,8 @@ def test_rejected_imports_are_one_clear_line_and_change_nothing(tmp_path: Path) 
     cases = [
         (_export_with(updated_at=1e20), "'updated_at' must be a time"),
         (_export_with(m_role="robot"), "'role' must be one of"),  # was IntegrityError
-        (_export_with(m_content=["a list"]), "'content' must be text"),  # ProgrammingError
+        (_export_with(m_finish_reason=["x"]), "'finish_reason' must be one of"),  # Programming-
+        (_export_with(m_content=["a list"]), "'content' must be text"),  # Error; accepted
         (_export_with(m_stats={"reasoning_tokens": "many"}), "'reasoning_tokens'"),
         (_export_with(sampling={"temperature": "hot"}), "'temperature' must be a number"),
         (_export_with(m_content="\ud800"), "surrogate"),  # was UnicodeEncodeError
