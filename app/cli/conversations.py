@@ -15,7 +15,7 @@ from app.core.paths import AppPaths
 from app.store import backup
 from app.store.conversations import ConversationStore
 from app.store.database import StoreError
-from app.store.export import export_json, export_markdown_all, import_json
+from app.store.export import MAX_IMPORT_BYTES, export_json, export_markdown_all, import_json
 
 
 def add_parsers(commands: Any) -> None:
@@ -118,6 +118,10 @@ def run_export(args: argparse.Namespace) -> int:
 def run_import(args: argparse.Namespace) -> int:
     path = Path(args.file)
     try:
+        if path.stat().st_size > MAX_IMPORT_BYTES:  # before reading it all into memory
+            raise InvalidRequestError(
+                f"{path} is too big to be an export (over {MAX_IMPORT_BYTES // 2**20} MiB)."
+            )
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise InvalidRequestError(f"Cannot read {path}: {e}") from e

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -100,3 +102,81 @@ def test_an_import_is_all_or_nothing(tmp_path: Path) -> None:
         with pytest.raises(StoreError, match="damaged"):
             import_json(b, json.dumps(data))
         assert b.conversations() == []
+
+
+def _one_conversation_export(**changes: object) -> str:
+    with tempfile.TemporaryDirectory() as folder, ConversationStore(Path(folder)) as store:
+        _fill(store)
+        data = json.loads(export_json(store, store.conversations()))
+    conversation = data["conversations"][0]
+    for key, value in changes.items():
+        if key.startswith("m_"):
+            conversation["messages"][1][key[2:]] = value
+        else:
+            conversation[key] = value
+    return json.dumps(data)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"updated_at": 1e20}, "conversation 1: 'updated_at' must be a time between 1970"),
+        ({"created_at": -1}, "'created_at' must be a time"),
+        ({"created_at": "2024-01-01"}, "'created_at' must be a number"),
+        ({"pinned": "yes"}, "'pinned' must be true or false"),
+        ({"title": 5}, "'title' must be text"),
+        ({"sampling": [1, 2]}, "'sampling' must be an object"),
+        ({"sampling": {"temperature": 1e300}}, "temperature must be between 0 and 5"),
+        ({"sampling": {"top_k": 2.5}}, "'top_k' must be a whole number"),
+        ({"sampling": {"wobble": 1}}, "unknown setting"),
+        ({"current_leaf": 99}, "'current_leaf' must be a message's position"),
+        ({"m_stats": {"reasoning_tokens": -3}}, "message 2: 'stats' 'reasoning_tokens'"),
+        ({"m_stats": {"generated_tokens": 1.5}}, "must be a whole number"),
+        ({"m_stats": {"tokens_per_second": 1e300}}, "'tokens_per_second' must be between"),
+        ({"m_thinking_seconds": 1e20}, "'thinking_seconds' must be between"),
+        ({"m_role": "robot"}, "'role' must be one of system, user, assistant"),
+        ({"m_status": "exploded"}, "'status' must be one of"),
+        ({"m_finish_reason": "because"}, "'finish_reason' must be one of"),
+        ({"m_parent": 1}, "'parent' must be the position of an earlier message"),
+        ({"m_parent": True}, "'parent' must be the position of an earlier message"),
+        ({"m_content": "\ud800"}, "surrogate"),
+        ({"m_error": 404}, "'error' must be text"),
+    ],
+)
+def test_every_field_is_checked_before_anything_is_written(
+    tmp_path: Path, changes: dict[str, object], message: str
+) -> None:
+    with ConversationStore(tmp_path) as store:
+        store.create(title="already here")
+        with pytest.raises(StoreError, match=re.escape(message)):
+            import_json(store, _one_conversation_export(**changes))
+        assert [c.title for c in store.conversations()] == ["already here"]
+        assert store.message_count(store.conversations()[0].id) == 0
+
+
+def test_reply_figures_a_remote_server_made_up_are_not_stored(tmp_path: Path) -> None:
+    with ConversationStore(tmp_path) as store:
+        c = store.create()
+        a = store.add_message(c.id, "assistant", "", parent_id=None, status="streaming")
+        store.finish_message(
+            a.id,
+            content="ok",
+            reasoning="",
+            finish_reason="stop",
+            reasoning_finished=False,
+            thinking_seconds=float("nan"),
+            stats={"prompt_tokens": 10**30, "prompt_tokens_processed": -4, "generated_tokens": 7},
+        )
+        stored = store.message(a.id)
+        assert stored.stats == {"generated_tokens": 7} and stored.thinking_seconds == 0.0
+        assert stored.damaged == ""
+
+
+def test_an_import_over_the_size_limit_is_refused_before_parsing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.store import export
+
+    monkeypatch.setattr(export, "MAX_IMPORT_BYTES", 1000)
+    with ConversationStore(tmp_path) as store, pytest.raises(StoreError, match="too big"):
+        import_json(store, " " * 1001)
