@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
@@ -124,3 +124,30 @@ def test_settings_refuses_to_restore_while_a_reply_is_written(qtbot: QtBot, tmp_
         box.list.setCurrentRow(0)
         box.restore_button.click()
         assert box.confirm is None and "reply is being written" in box.status.text()
+
+
+def test_restoring_from_the_windows_settings_shows_the_restored_conversations(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    with ConversationStore(tmp_path / "data") as store:
+        store.create(title="in the backup")
+        backup.make(store.path, backup.folder_of(store.path.parent))
+        later = store.create(title="made later")
+        window = _window(qtbot, store)
+        window.open_conversation(later.id)
+
+        def drive() -> None:  # inside the dialog's own event loop
+            (dialog,) = [d for d in window.findChildren(SettingsDialog) if d.isVisible()]
+            box = dialog.backups
+            assert box is not None
+            box.restored.connect(lambda _: dialog.reject())
+            box.list.setCurrentRow(0)
+            box.restore_button.click()
+            assert box.confirm is not None
+            box.confirm.button(QMessageBox.StandardButton.Yes).click()
+
+        QTimer.singleShot(50, drive)
+        window.open_settings()  # returns once the restore is done and the dialog closed
+        assert window.conversation_id is None  # the conversation on screen is gone
+        titles = [window.sidebar.item(i).text() for i in range(window.sidebar.count())]
+        assert "in the backup" in titles and "made later" not in titles
