@@ -174,6 +174,10 @@ def rotate(folder: Path, *, keep: int = KEEP) -> list[Path]:
     return gone
 
 
+def read_only_uri(path: Path) -> str:
+    return f"{path.resolve().as_uri()}?mode=ro"
+
+
 def check(path: Path) -> None:
     """Raise StoreError unless ``path`` is a whole conversation database of ours."""
     try:
@@ -184,7 +188,7 @@ def check(path: Path) -> None:
     if header != SQLITE_HEADER:
         raise StoreError(f"{path.name} is not a SQLite database; nothing was restored.")
     try:
-        conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, isolation_level=None)
+        conn = sqlite3.connect(read_only_uri(path), uri=True, isolation_level=None)
         try:
             if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
                 raise StoreError(

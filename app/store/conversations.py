@@ -109,12 +109,19 @@ class _Reader:
         self.row = row
         self.problems: list[str] = []
 
-    def get(self, key: str, check: Callable[[Any], T], default: T) -> T:
+    def get(
+        self,
+        key: str,
+        check: Callable[[Any], T],
+        default: T,
+        salvage: Callable[[Any], T] | None = None,
+    ) -> T:
+        """The field if it passes ``check``; else what ``salvage`` keeps of it, or ``default``."""
         try:
             return check(self.row[key])
         except Invalid:
             self.problems.append(key)
-            return default
+            return default if salvage is None else salvage(self.row[key])
 
     def text(self, key: str) -> str:
         value = self.row[key]
@@ -144,6 +151,15 @@ def _reference(value: Any) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int):
         raise Invalid(f"must be a row id, not {validate.shown(value)}")
     return value
+
+
+def _salvaged_stats(raw: Any) -> dict[str, Any]:
+    """The readable figures of a reply's stats that did not all pass."""
+    try:
+        figures = validate.json_object(raw, lambda v: v if isinstance(v, dict) else {})
+    except Invalid:
+        return {}
+    return validate.clean_stats(figures)
 
 
 def _row_id(value: Any) -> int:
@@ -183,7 +199,9 @@ def _message(row: sqlite3.Row) -> StoredMessage:
         finish_reason=r.get("finish_reason", validate.finish_reason, None),
         reasoning_finished=r.get("reasoning_finished", validate.flag, False),
         thinking_seconds=r.get("thinking_seconds", validate.seconds, 0.0),
-        stats=r.get("stats", lambda v: validate.json_object(v, validate.stats), {}),
+        stats=r.get(
+            "stats", lambda v: validate.json_object(v, validate.stats), {}, _salvaged_stats
+        ),
         error=r.get("error", validate.optional_text, None),
         model=r.text("model"),
         damaged=r.damaged,
@@ -242,7 +260,7 @@ class ConversationStore:
         with self._lock:
             kept = backup.copy_database(self._conn, folder, "before-restore")
             try:
-                source = sqlite3.connect(f"{chosen.as_uri()}?mode=ro", uri=True)
+                source = sqlite3.connect(backup.read_only_uri(chosen), uri=True)
                 try:
                     source.backup(self._conn)
                 finally:

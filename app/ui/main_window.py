@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QStackedWidget,
+    QStyle,
     QVBoxLayout,
     QWidget,
 )
@@ -510,7 +511,9 @@ class MainWindow(QMainWindow):
                 group = label
             text, tooltip = item_text(c)
             item = QListWidgetItem(text)
-            item.setToolTip(tooltip)
+            if c.damaged:
+                item.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning))
+                item.setToolTip(tooltip)
             item.setData(Qt.ItemDataRole.UserRole, c.id)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
             self.sidebar.addItem(item)

@@ -6,8 +6,6 @@ import datetime as dt
 
 from app.store.conversations import Conversation
 
-DAMAGED_MARK = "⚠ "
-
 
 def group_label(updated_at: float, now: float) -> str:
     """Today, Yesterday, Previous 7 days or Older, in local time."""
@@ -27,11 +25,12 @@ def group_label(updated_at: float, now: float) -> str:
 
 
 def item_text(c: Conversation) -> tuple[str, str]:
-    """The sidebar line of a conversation and its tooltip."""
-    title = c.title or "New chat"
-    if not c.damaged:
-        return title, ""
-    return DAMAGED_MARK + title, damaged_notice(c.damaged)
+    """The sidebar line of a conversation and its tooltip (which says if it is damaged).
+
+    The line is the title alone, so renaming edits just the title; the window shows a
+    warning icon beside a damaged one.
+    """
+    return c.title or "New chat", damaged_notice(c.damaged) if c.damaged else ""
 
 
 def damaged_notice(damaged: str) -> str:

@@ -24,7 +24,8 @@ def test_the_store_reads_a_damaged_row_with_safe_defaults_and_says_so(tmp_path: 
         user, answer = store.branch(bad_id)  # the parent loop ends
         assert user.content == "What\ufffd?" and "stats" in user.damaged
         assert answer.content == "The answer survives."
-        assert answer.stats == {} and answer.thinking_seconds == 0.0
+        assert answer.stats == {"prompt_tokens": 12}  # the readable figures stay
+        assert answer.thinking_seconds == 0.0 and "stats" in answer.damaged
         assert answer.finish_reason is None and "finish_reason" in answer.damaged
         assert "model" in answer.damaged
         assert store.branch_with_siblings(bad_id)[-1][0].id == answer.id
