@@ -3,6 +3,11 @@
 Thread-safe: one connection guarded by a lock (SQLite in WAL mode lets the GUI read
 while a generation thread writes). Writes that hit a full disk raise
 :class:`StoreFullError`; the caller keeps its in-memory copy and retries.
+
+What comes in is checked (:mod:`app.store.validate`): an import or an undone delete
+field by field before anything is written; every row read back too, so a bad value
+already in the file (hand-edited, another version, a damaged disk) is read as a safe
+default and its row's ``damaged`` names the fields, instead of crashing a reader.
 """
 
 from __future__ import annotations
@@ -126,7 +131,7 @@ class _Reader:
     def text(self, key: str) -> str:
         value = self.row[key]
         if isinstance(value, str):
-            return value  # invalid UTF-8 was already replaced (see _connect_text)
+            return value  # invalid UTF-8 was already replaced (database._lenient_text)
         if isinstance(value, bytes):
             self.problems.append(key)
             return value.decode("utf-8", "replace")
@@ -269,8 +274,8 @@ class ConversationStore:
                 migrate(self._conn)
             except sqlite3.Error as e:
                 raise StoreError(
-                    f"Could not restore {chosen.name} ({e}); the conversations are unchanged, "
-                    f"and a copy of them is in {kept}."
+                    f"Could not restore {chosen.name} ({e}); the conversations as they were "
+                    f"before are kept in {kept}."
                 ) from e
             self._recover_interrupted()
         backup.rotate(folder)
