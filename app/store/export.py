@@ -124,7 +124,10 @@ def damaged_note(what: str, damaged: str) -> str:
 
 
 def _when(timestamp: float) -> str:
-    return dt.datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M")
+    try:
+        return dt.datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M")
+    except (OverflowError, OSError, ValueError):  # a platform that cannot show this time
+        return "unknown date"
 
 
 def _thought_label(m: StoredMessage) -> str:

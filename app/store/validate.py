@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import fields
 from typing import Any, TypeVar
 
+from app.core.errors import QwQError
 from app.core.sampling import SamplingSettings
 
 T = TypeVar("T")
@@ -181,7 +182,7 @@ def sampling(value: Any) -> dict[str, Any]:
             raise Invalid(f"'{key}' {e}") from None
     try:
         SamplingSettings(**out)
-    except (TypeError, ValueError) as e:
+    except (TypeError, ValueError, QwQError) as e:
         raise Invalid(str(e)) from None
     return out
 
