@@ -156,8 +156,8 @@ def make_if_due(
 ) -> Backup | None:
     """A daily backup, if the newest one is older than ``every_s`` (or there is none)."""
     daily = [b for b in list_backups(folder) if b.kind == "daily"]
-    if daily and time.time() - daily[0].created_at < every_s:
-        return None
+    if daily and 0 <= time.time() - daily[0].created_at < every_s:
+        return None  # (one from the "future", after the clock went back, does not count)
     if not database.exists():
         return None
     return make(database, folder, kind="daily", keep=keep)
