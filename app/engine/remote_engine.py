@@ -57,6 +57,15 @@ The reasoning, shown the same however it arrives
       taken as reasoning: QwQ mid-thought). The engine then remembers what it learned, so
       later replies stream live (:attr:`RemoteEngine.starts_in_reasoning`).
 
+Keys never leave through upstream text
+    A server may repeat the ``Authorization`` header back: in an error body, an error sent
+    mid-stream, a garbled chunk, or the reply itself. Every text from upstream passes
+    through :mod:`app.core.redact` before it becomes an error message, an event or a log
+    line: the key (and any ``Authorization``/``Bearer`` value, and key-shaped tokens) in an
+    error, the key itself in the streamed reasoning and answer (even split across chunks).
+    So the key reaches neither the screen nor the database nor an export. A password in the
+    base URL (``https://user:pass@host``) is hidden wherever the URL is shown or logged.
+
 Errors end the stream with ``GenerationDone(finish_reason="error", error=...)``, one
 sentence that says what to do, and the text streamed until then kept: HTTP errors (401,
 403, 404, 429 with ``Retry-After``, 5xx, ...), an error sent inside the stream (``data:
@@ -80,6 +89,7 @@ import socket
 import ssl
 import threading
 import time
+import traceback
 import weakref
 from collections.abc import Generator, Iterator, Mapping, Sequence
 from contextlib import suppress
@@ -101,6 +111,7 @@ from app.core.events import (
 )
 from app.core.messages import ChatMessage
 from app.core.reasoning import CLOSE_TAG, OPEN_TAG, Delta, ReasoningSplitter
+from app.core.redact import StreamRedactor, redact
 from app.core.sampling import SamplingSettings
 from app.engine.model_info import ModelInfo
 
@@ -187,6 +198,7 @@ class RemoteEngine:
         if not model.strip():
             raise InvalidRequestError("The endpoint needs a model name.")
         self.base_url = normalize_base_url(base_url)
+        self.shown_url = redact(self.base_url)  # for messages and logs: no password in it
         self.model = model.strip()
         self.timeout = timeout
         self.connect_timeout = connect_timeout
@@ -213,7 +225,7 @@ class RemoteEngine:
             rope_scaling="none",
             gpu_layers=0,
             backend=backend,
-            load_note=f"Replies come from {self.base_url} (model {self.model}).",
+            load_note=f"Replies come from {self.shown_url} (model {self.model}).",
         )
         self._client = httpx2.Client(
             timeout=httpx2.Timeout(timeout, connect=connect_timeout),
@@ -261,10 +273,14 @@ class RemoteEngine:
             if self._starts_in_reasoning is None:
                 log.info(
                     "%s: content %s inside the reasoning",
-                    self.base_url,
+                    self.shown_url,
                     "starts" if starts_in_reasoning else "does not start",
                 )
                 self._starts_in_reasoning = starts_in_reasoning
+
+    def redact(self, text: str) -> str:
+        """``text`` (from upstream) without this engine's key or any credential in it."""
+        return redact(text, [self._api_key])
 
     def _headers(self) -> dict[str, str]:
         headers = {"Accept": "text/event-stream", "User-Agent": USER_AGENT}
@@ -558,14 +574,28 @@ class RemoteGeneration:
         t_first = t_last = t_thought = 0.0
         responded = False
 
+        # The key, if the server echoes it into the reply, is hidden there too.
+        hide_in_reasoning = StreamRedactor([engine._api_key])
+        hide_in_answer = StreamRedactor([engine._api_key])
+
         def emit(deltas: list[Delta]) -> Iterator[ChatEvent]:
             for d in deltas:
                 if d.kind == "reasoning":
-                    reasoning.append(d.text)
-                    yield ReasoningDelta(d.text)
+                    text = hide_in_reasoning.feed(d.text)
+                    if text:
+                        reasoning.append(text)
+                        yield ReasoningDelta(text)
                 else:
-                    answer.append(d.text)
-                    yield AnswerDelta(d.text)
+                    yield from flush_reasoning()  # what it held back comes before the answer
+                    text = hide_in_answer.feed(d.text)
+                    if text:
+                        answer.append(text)
+                        yield AnswerDelta(text)
+
+        def flush_reasoning() -> Iterator[ChatEvent]:
+            if text := hide_in_reasoning.finish():
+                reasoning.append(text)
+                yield ReasoningDelta(text)
 
         def take(chunk: Any) -> list[Delta]:
             """One parsed chunk (or a whole non-streamed completion) → deltas."""
@@ -574,7 +604,7 @@ class RemoteGeneration:
             if not isinstance(chunk, dict):
                 raise _StreamError(self._malformed(json.dumps(chunk)))
             if chunk.get("error"):
-                message = _server_message(chunk) or "no details"
+                message = engine.redact(_server_message(chunk)) or "no details"
                 raise _StreamError(
                     f"The endpoint reported an error during the reply: {_sentence(message)}"
                 )
@@ -652,7 +682,9 @@ class RemoteGeneration:
                             value = value.removeprefix(" ")
                             if field == "error":  # llama-server before PR #16109
                                 payload = _parse_json(value)
-                                message = _server_message({"error": payload}) or value
+                                message = engine.redact(
+                                    _server_message({"error": payload}) or value
+                                )
                                 raise _StreamError(
                                     "The endpoint reported an error during the reply: "
                                     f"{_sentence(message)}"
@@ -681,11 +713,15 @@ class RemoteGeneration:
                 else:
                     finish, error = "error", self._transport_error(e, responded)
             except Exception as e:  # never let a face crash on a reply
-                log.exception("remote generation failed")
+                log.error(
+                    "remote generation failed: %s",
+                    engine.redact("".join(traceback.format_exception(e)).rstrip()),
+                )
                 if self._cancelled.is_set():
                     finish = "cancelled"
                 else:
-                    finish, error = "error", f"The reply failed: {_sentence(str(e) or repr(e))}"
+                    why = engine.redact(str(e) or repr(e))
+                    finish, error = "error", f"The reply failed: {_sentence(why)}"
             else:
                 if server_finish == "length":
                     finish = "length"
@@ -695,6 +731,12 @@ class RemoteGeneration:
                         "The endpoint's content filter stopped the reply: rephrase the question.",
                     )
             yield from emit(router.finish(natural=finish == "stop"))
+            yield from flush_reasoning()
+            if text := hide_in_answer.finish():
+                answer.append(text)
+                yield AnswerDelta(text)
+            if error is not None:  # the last guard: whatever built it, no key leaves
+                error = engine.redact(error)
 
             # A close tag without an open one settles it; an untagged reply settles the
             # opposite only if the model ended it itself (not cut by a limit or an error).
@@ -740,11 +782,11 @@ class RemoteGeneration:
     # -- messages -------------------------------------------------------------------------------
 
     def _malformed(self, data: str) -> str:
-        snippet = " ".join(data.split())
+        snippet = self._engine.redact(" ".join(data.split()))  # before a cut could split a key
         snippet = snippet if len(snippet) <= 60 else snippet[:59] + "…"
         return (
             f"The endpoint sent a garbled stream chunk (not JSON: {snippet!r}): check that "
-            f"{self._engine.base_url} is an OpenAI-compatible API."
+            f"{self._engine.shown_url} is an OpenAI-compatible API."
         )
 
     def _dropped(self) -> str:
@@ -760,6 +802,7 @@ class RemoteGeneration:
             detail = _server_message(response.json())
         except ValueError:
             detail = response.text.strip() if "html" not in response.text[:200].lower() else ""
+        detail = engine.redact(detail)  # before a cut could split a key
         said = f": {_sentence(detail)}" if detail else "."
         wait = _retry_after(response.headers.get("retry-after"))
         later = f"try again in {_duration(wait)}." if wait is not None else "try again later."
@@ -777,7 +820,7 @@ class RemoteGeneration:
         if status == 404:
             return (
                 f"The endpoint has no model '{engine.model}' or no chat completions at "
-                f"{engine.base_url} (404): check the base URL and the model name."
+                f"{engine.shown_url} (404): check the base URL and the model name."
             )
         if status == 429:
             if "quota" in detail.lower() or "balance" in detail.lower():
