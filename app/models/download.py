@@ -503,6 +503,12 @@ class Download:
                         break
         except (httpx2.TransportError, httpx2.StreamError) as e:
             raise _Retry(_reason(e), have > start) from None
+        except httpx2.RequestError as e:  # endless redirects, a body that cannot be decoded
+            out.truncate(start)
+            raise DownloadError(
+                f"The server's answer for {file.name} cannot be used ({_reason(e)}): try "
+                "another source."
+            ) from None
         self._raise_if_stopped()
         if have < file.size:
             raise _Retry("the connection closed early", have > start)

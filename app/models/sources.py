@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from urllib.parse import quote
 
 from app.core.errors import QwQError
+from app.core.redact import redact
 
 if TYPE_CHECKING:
     import httpx2
@@ -322,5 +323,7 @@ def _with_retries(ask: Callable[[], T], attempts: int = 3, wait: float = 0.5) ->
 
 
 def _reason(e: BaseException) -> str:
-    text = str(e).strip() or type(e).__name__
+    """The first line of ``e``, for a message; a token in it (a server or proxy may repeat
+    the request's ``Authorization``) is hidden."""
+    text = redact(str(e).strip()) or type(e).__name__
     return text.splitlines()[0][:200]

@@ -128,6 +128,18 @@ def test_a_server_that_keeps_restarting_the_file_is_given_up_on(
     assert not part.exists() or part.stat().st_size <= SIZE
 
 
+@pytest.mark.parametrize("fault", ["bad_encoding", "redirect_loop"])
+def test_an_unusable_answer_is_one_clear_error(
+    fake_hub: FakeHub, tmp_path: Path, fault: str
+) -> None:
+    files = prepared(fake_hub)
+    setattr(fake_hub, fault, True)
+    with pytest.raises(DownloadError, match=r"answer for m\.gguf cannot be used.*another source"):
+        run_bounded(fast(files, tmp_path, retries=100))
+    part = tmp_path / "m.gguf.part"
+    assert not part.exists() or part.stat().st_size == 0
+
+
 # -- links planted where the download writes --------------------------------------------------
 
 
@@ -195,7 +207,9 @@ def test_a_linked_repo_folder_cannot_lead_a_download_outside_the_models_folder(
     (models / "someone").symlink_to(outside)
     catalog = Catalog.load(None)
     request = acquire.request_for(catalog, None, REPO, "m.gguf")
-    with pytest.raises(UnsafePathError, match="someone is a symbolic link: downloads never leave the models folder"):
+    with pytest.raises(
+        UnsafePathError, match="someone is a symbolic link: downloads never leave the models folder"
+    ):
         acquire.prepare(catalog, request, Source("hf", fake_hub.url), models).run()
     assert list(outside.iterdir()) == []
 
