@@ -73,6 +73,10 @@ sentence that says what to do, and the text streamed until then kept: HTTP error
 #16109), a chunk that is not JSON, a stream that ends without ``[DONE]`` or a finish
 reason, timeouts, refused or unresolvable connections.
 
+What is read is bounded, whatever the server sends: an error body to 64 KB, a whole
+(non-streamed) completion to 16 MB, one stream line to 1 MB. A server that sends more ends
+the reply with a clear error instead of filling the memory.
+
 Stats come from the ``usage`` chunk when there is one (``completion_tokens_details.
 reasoning_tokens``, ``prompt_tokens_details.cached_tokens``); without it, from counting the
 chunks. llama-server's ``timings.predicted_per_second`` gives the decode speed when present;
@@ -85,6 +89,7 @@ import email.utils
 import errno
 import json
 import logging
+import re
 import socket
 import ssl
 import threading
@@ -125,6 +130,10 @@ DEFAULT_TIMEOUT = 300.0  # the longest silence: a long prompt on a busy server t
 CONNECT_TIMEOUT = 15.0
 REASONING_FIELDS = ("reasoning_content", "reasoning")
 USER_AGENT = "qwq-desktop"
+MAX_ERROR_BODY = 64 * 1024  # enough for any error message; the rest is not read
+MAX_COMPLETION = 16 * 1024**2  # a whole non-streamed reply
+MAX_LINE = 1024**2  # one server-sent-events line (a chunk is a few hundred bytes)
+_LINE_END = re.compile(rb"\r\n|\r|\n")
 
 
 def normalize_base_url(url: str) -> str:
@@ -658,15 +667,21 @@ class RemoteGeneration:
                 ) as response:
                     responded = True
                     if response.status_code >= 400:
-                        response.read()
-                        raise _StreamError(self._http_error(response))
+                        body, _ = _read_at_most(response, MAX_ERROR_BODY)
+                        raise _StreamError(self._http_error(response, body))
                     kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
                     if kind.endswith("json"):  # a server that ignored stream: one completion
-                        response.read()
+                        body, cut = _read_at_most(response, MAX_COMPLETION)
+                        if cut:
+                            raise _StreamError(
+                                f"The endpoint's answer is larger than {MAX_COMPLETION // 1024**2}"
+                                " MB: it is not a reply this app can take."
+                            )
+                        text = body.decode("utf-8", "replace")
                         try:
-                            whole = json.loads(response.content)
+                            whole = json.loads(text)
                         except ValueError as e:
-                            raise _StreamError(self._malformed(response.text)) from e
+                            raise _StreamError(self._malformed(text)) from e
                         yield from emit(take(whole))
                         done_seen = True
                     elif kind in ("text/html", "application/xhtml+xml"):
@@ -675,7 +690,7 @@ class RemoteGeneration:
                             f"{kind}): check the base URL, which usually ends in /v1."
                         )
                     else:
-                        for line in response.iter_lines():
+                        for line in _lines(response.iter_bytes(), MAX_LINE):
                             if self._cancelled.is_set():
                                 raise _Cancelled
                             field, _, value = line.partition(":")
@@ -782,7 +797,7 @@ class RemoteGeneration:
     # -- messages -------------------------------------------------------------------------------
 
     def _malformed(self, data: str) -> str:
-        snippet = self._engine.redact(" ".join(data.split()))  # before a cut could split a key
+        snippet = self._engine.redact(" ".join(data[:4000].split()))  # before the cut
         snippet = snippet if len(snippet) <= 60 else snippet[:59] + "…"
         return (
             f"The endpoint sent a garbled stream chunk (not JSON: {snippet!r}): check that "
@@ -795,13 +810,14 @@ class RemoteGeneration:
             "try again."
         )
 
-    def _http_error(self, response: httpx2.Response) -> str:
+    def _http_error(self, response: httpx2.Response, body: bytes) -> str:
         engine = self._engine
         status = response.status_code
+        text = body.decode("utf-8", "replace")
         try:
-            detail = _server_message(response.json())
-        except ValueError:
-            detail = response.text.strip() if "html" not in response.text[:200].lower() else ""
+            detail = _server_message(json.loads(text))
+        except (ValueError, RecursionError):
+            detail = text.strip() if "html" not in text[:200].lower() else ""
         detail = engine.redact(detail)  # before a cut could split a key
         said = f": {_sentence(detail)}" if detail else "."
         wait = _retry_after(response.headers.get("retry-after"))
@@ -904,6 +920,40 @@ class RemoteGeneration:
 
 class _Cancelled(Exception):
     pass
+
+
+def _read_at_most(response: httpx2.Response, limit: int) -> tuple[bytes, bool]:
+    """Up to ``limit`` bytes of the body, and whether there was more (left unread)."""
+    data = bytearray()
+    for chunk in response.iter_bytes():
+        data += chunk
+        if len(data) > limit:
+            return bytes(data[:limit]), True
+    return bytes(data), False
+
+
+def _lines(chunks: Iterator[bytes], limit: int) -> Iterator[str]:
+    """The lines of a byte stream (ended by CR, LF or CRLF), each at most ``limit`` bytes:
+    a longer one ends the stream with an error instead of growing without end."""
+    pending = bytearray()
+    scanned = 0  # bytes of ``pending`` known to hold no line end: never scanned twice
+    for chunk in chunks:
+        pending += chunk
+        start = 0
+        while match := _LINE_END.search(pending, max(start, scanned)):
+            if match.group() == b"\r" and match.end() == len(pending):
+                break  # maybe the CR of a CRLF split across chunks: wait for the next
+            yield pending[start : match.start()].decode("utf-8", "replace")
+            start = match.end()
+        del pending[:start]
+        scanned = max(0, len(pending) - 1)  # the last byte may be a CR
+        if len(pending) > limit:
+            raise _StreamError(
+                f"The endpoint sent a stream line longer than {limit // 1024**2} MB: it is not "
+                "an OpenAI-compatible stream."
+            )
+    if pending:
+        yield pending.decode("utf-8", "replace")
 
 
 def _parse_json(text: str) -> Any:
