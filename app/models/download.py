@@ -126,14 +126,11 @@ def check_no_links(models: Path, folder: Path) -> None:
     current = models
     for name in folder.relative_to(models).parts:
         current = current / name
-        try:
-            mode = os.lstat(current).st_mode
-        except FileNotFoundError:
+        kind = _kind(current)
+        if kind == "missing":
             return
-        except OSError as e:
-            raise DownloadError(f"Cannot check {current}: {e.strerror}.") from None
-        if stat.S_ISLNK(mode) or not stat.S_ISDIR(mode):
-            what = "a symbolic link" if stat.S_ISLNK(mode) else "not a folder"
+        if kind != "folder":
+            what = "a symbolic link" if kind == "link" else "not a folder"
             raise UnsafePathError(
                 f"{current} is {what}: downloads never leave the models folder. Remove it "
                 "and run the download again."
@@ -159,34 +156,48 @@ def _meta_path(part: Path) -> Path:
     return part.with_name(part.name.removesuffix(PART) + META)
 
 
-def _what(mode: int) -> str:
-    return "a symbolic link" if stat.S_ISLNK(mode) else "not a plain file"
+Kind = Literal["missing", "file", "folder", "link", "other"]
+# Windows: symbolic links and junctions (not every reparse point: OneDrive's files are too).
+_LINK_TAGS = {getattr(stat, "IO_REPARSE_TAG_SYMLINK", 0xA000000C)} | {
+    getattr(stat, "IO_REPARSE_TAG_MOUNT_POINT", 0xA0000003)
+}
+
+
+def _kind(path: Path) -> Kind:
+    """What is at ``path`` itself, never following a link (DownloadError if it can't tell)."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return "missing"
+    except OSError as e:
+        raise DownloadError(f"Cannot check {path}: {e.strerror}.") from None
+    if stat.S_ISLNK(info.st_mode) or getattr(info, "st_reparse_tag", 0) in _LINK_TAGS:
+        return "link"
+    if stat.S_ISREG(info.st_mode):
+        return "file"
+    return "folder" if stat.S_ISDIR(info.st_mode) else "other"
 
 
 def _plain_file(path: Path) -> bool:
     try:
-        return stat.S_ISREG(os.lstat(path).st_mode)
-    except OSError:
+        return _kind(path) == "file"
+    except DownloadError:
         return False
 
 
 def _refuse_links(*paths: Path) -> None:
     """UnsafePathError if any of ``paths`` is there as a link or as anything but a file."""
     for path in paths:
-        try:
-            mode = os.lstat(path).st_mode
-        except FileNotFoundError:
-            continue
-        except OSError as e:
-            raise DownloadError(f"Cannot check {path}: {e.strerror}.") from None
-        if not stat.S_ISREG(mode):
-            raise _unsafe(path, mode)
+        kind = _kind(path)
+        if kind not in ("missing", "file"):
+            raise _unsafe(path, kind)
 
 
-def _unsafe(path: Path, mode: int = stat.S_IFLNK) -> UnsafePathError:
+def _unsafe(path: Path, kind: Kind = "link") -> UnsafePathError:
+    what = "a symbolic link" if kind == "link" else "not a plain file"
     return UnsafePathError(
-        f"{path} is {_what(mode)}: a download never writes through one. Remove it and run "
-        "the download again."
+        f"{path} is {what}: a download never writes through one. Remove it and run the "
+        "download again."
     )
 
 
@@ -201,7 +212,7 @@ def _open_file(path: Path, flags: int) -> int:
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise _unsafe(path, info.st_mode)
+            raise _unsafe(path, "other")
         if info.st_nlink > 1 and flags & (os.O_WRONLY | os.O_RDWR):
             raise UnsafePathError(
                 f"{path} has other hard links: a download never writes into a file that "
