@@ -158,8 +158,9 @@ def _meta_path(part: Path) -> Path:
 
 Kind = Literal["missing", "file", "folder", "link", "other"]
 # Windows: symbolic links and junctions (not every reparse point: OneDrive's files are too).
-_LINK_TAGS = {getattr(stat, "IO_REPARSE_TAG_SYMLINK", 0xA000000C)} | {
-    getattr(stat, "IO_REPARSE_TAG_MOUNT_POINT", 0xA0000003)
+_LINK_TAGS = {
+    getattr(stat, "IO_REPARSE_TAG_SYMLINK", 0xA000000C),
+    getattr(stat, "IO_REPARSE_TAG_MOUNT_POINT", 0xA0000003),
 }
 
 
