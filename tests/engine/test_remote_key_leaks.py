@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from app.core.events import AnswerDelta, GenerationDone, ReasoningDelta
 from app.core.logging_setup import LOG_NAME, setup_logging
@@ -194,3 +196,24 @@ def test_stream_redactor_holds_back_only_what_could_start_the_key() -> None:
     assert hider.feed("s") == ""
     assert hider.finish() == "s"
     assert StreamRedactor(["abc"]).feed("abc") == "abc"  # too short to hide
+
+
+@settings(max_examples=150, deadline=1000)
+@given(
+    key=st.text(alphabet=st.characters(blacklist_characters="[]"), min_size=6, max_size=40),
+    before=st.text(max_size=30),
+    after=st.text(max_size=30),
+    cuts=st.lists(st.integers(min_value=0, max_value=100), max_size=8),
+)
+def test_a_key_split_anywhere_never_streams_out(
+    key: str, before: str, after: str, cuts: list[int]
+) -> None:
+    assume(key not in "[redacted]")  # the marker itself would "contain" it
+    text = before + key + after
+    points = sorted({min(c, len(text)) for c in cuts})
+    pieces = [text[a:b] for a, b in zip([0, *points], [*points, len(text)], strict=True)]
+    hider = StreamRedactor([key])
+    streamed = "".join(hider.feed(p) for p in pieces) + hider.finish()
+    whole = StreamRedactor([key])
+    assert streamed == whole.feed(text) + whole.finish()
+    assert key not in streamed and "[redacted]" in streamed
