@@ -170,6 +170,37 @@ def test_a_password_in_the_base_url_is_never_shown(fake_upstream: FakeUpstream) 
     assert "pw-Secret-123" not in engine.info.load_note
 
 
+def test_without_a_keyring_the_log_names_the_endpoint_without_its_password(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import keyring
+    import keyring.backends.fail
+
+    from app.core.keys import NoKeyringError, load_key, save_key
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+    paths = AppPaths.current()
+    app_log = logging.getLogger("app")
+    handlers = list(app_log.handlers)
+    setup_logging(paths)
+    key, endpoint = KEYS["dashscope-shaped"], "https://me:pw-Secret-123@gpu-box:8000/v1"
+    try:
+        with pytest.raises(NoKeyringError):
+            save_key(endpoint, key)
+        monkeypatch.setattr("app.core.keys._session", {})
+        assert load_key(endpoint) is None
+    finally:
+        keyring.set_keyring(previous)
+        for handler in app_log.handlers:
+            if handler not in handlers:
+                handler.close()
+                app_log.removeHandler(handler)
+    log_text = (paths.logs / LOG_NAME).read_text(encoding="utf-8")
+    assert "gpu-box" in log_text and "pw-Secret-123" not in log_text
+    assert leaks(log_text, key) == []
+
+
 @pytest.mark.parametrize(
     ("text", "shown"),
     [
