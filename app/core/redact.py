@@ -36,7 +36,8 @@ _AUTHORIZATION = re.compile(
 _TOKEN = r"[A-Za-z0-9._~+/=-]*[0-9._~+/=-][A-Za-z0-9._~+/=-]*"
 _BEARER = re.compile(rf"\b(?P<name>bearer\s+)(?P<value>{_TOKEN})", re.IGNORECASE)
 _KEY_SHAPES = re.compile(r"\b(?:sk|hf)[-_][A-Za-z0-9_-]{16,}")  # OpenAI, DashScope, the Hub
-_URL_USERINFO = re.compile(r"(?P<scheme>\b[a-z][a-z0-9+.-]*://)[^/\s@]+@", re.IGNORECASE)
+# A scheme of at most 32 characters: an unbounded one rescans a long word from every "-".
+_URL_USERINFO = re.compile(r"(?P<scheme>\b[a-z][a-z0-9+.-]{0,31}://)[^/\s@]{1,1024}@", re.I)
 
 
 def secret_forms(secrets: Iterable[str | None]) -> list[str]:

@@ -10,6 +10,7 @@ the real ChatSession and ConversationStore (SQLite on disk) and the real exporte
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -248,3 +249,13 @@ def test_a_key_split_anywhere_never_streams_out(
     whole = StreamRedactor([key])
     assert streamed == whole.feed(text) + whole.finish()
     assert key not in streamed and "[redacted]" in streamed
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["ab-" * 22_000, "a." * 33_000, "http://" + "a" * 65_000, "Bearer " + "a-" * 33_000],
+)
+def test_redact_takes_linear_time_on_a_hostile_error_body(text: str) -> None:
+    started = time.monotonic()
+    redact(text[: 64 * 1024], [KEYS["dashscope-shaped"]])  # an error body is read to 64 KB
+    assert time.monotonic() - started < 2  # a quadratic pattern took 6 s on "ab-ab-..."
