@@ -412,10 +412,9 @@ class Download:
         base = Progress("checking", file.name, index, len(self.files), done_before, self.total)
         hasher = hashlib.sha256()
         with _open_part(part) as out:
+            if os.fstat(out.fileno()).st_size > file.size:  # longer than the file: not ours,
+                out.truncate(0)  # and not worth hashing
             have = self._hash_existing(out, hasher, base)
-            if have > file.size:  # longer than the file: not ours
-                out.truncate(0)
-                hasher, have = hashlib.sha256(), 0
             failures = restarts = 0
             while have < file.size:
                 self._raise_if_stopped()

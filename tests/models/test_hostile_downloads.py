@@ -128,6 +128,15 @@ def test_a_server_that_keeps_restarting_the_file_is_given_up_on(
     assert not part.exists() or part.stat().st_size <= SIZE
 
 
+def test_a_part_longer_than_the_file_is_started_over(fake_hub: FakeHub, tmp_path: Path) -> None:
+    [file] = prepared(fake_hub)
+    plant_meta(tmp_path, file)
+    (tmp_path / "m.gguf.part").write_bytes(b"\0" * (SIZE + 1000))
+    [path] = run_bounded(fast([file], tmp_path))
+    assert path.read_bytes() == blob(SIZE)
+    assert content_gets(fake_hub) == 1
+
+
 @pytest.mark.parametrize("fault", ["bad_encoding", "redirect_loop"])
 def test_an_unusable_answer_is_one_clear_error(
     fake_hub: FakeHub, tmp_path: Path, fault: str
