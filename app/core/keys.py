@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 from app.core.errors import QwQError
+from app.core.redact import redact
 
 log = logging.getLogger(__name__)
 SERVICE = "qwq-desktop"
@@ -31,7 +32,7 @@ def save_key(endpoint: str, key: str) -> None:
 
         keyring.set_password(SERVICE, endpoint, key)
     except Exception as e:  # keyring.errors.NoKeyringError, a locked or absent backend
-        log.info("no keyring for the API key of %s: %s", endpoint, e)
+        log.info("no keyring for the API key of %s: %s", redact(endpoint), e)
         raise NoKeyringError(
             "No system keyring is available, so the key is kept for this session only. Set "
             "it in an environment variable (for DashScope: DASHSCOPE_API_KEY) to avoid "
@@ -47,7 +48,7 @@ def load_key(endpoint: str) -> str | None:
 
         return keyring.get_password(SERVICE, endpoint)
     except Exception as e:
-        log.info("no keyring to read the API key of %s: %s", endpoint, e)
+        log.info("no keyring to read the API key of %s: %s", redact(endpoint), e)
         return None
 
 
@@ -58,7 +59,7 @@ def forget_key(endpoint: str) -> None:
 
         keyring.delete_password(SERVICE, endpoint)
     except Exception as e:
-        log.info("could not delete the API key of %s: %s", endpoint, e)
+        log.info("could not delete the API key of %s: %s", redact(endpoint), e)
 
 
 def forget_session_keys() -> None:

@@ -57,12 +57,25 @@ The reasoning, shown the same however it arrives
       taken as reasoning: QwQ mid-thought). The engine then remembers what it learned, so
       later replies stream live (:attr:`RemoteEngine.starts_in_reasoning`).
 
+Keys never leave through upstream text
+    A server may repeat the ``Authorization`` header back: in an error body, an error sent
+    mid-stream, a garbled chunk, or the reply itself. Every text from upstream passes
+    through :mod:`app.core.redact` before it becomes an error message, an event or a log
+    line: the key (and any ``Authorization``/``Bearer`` value, and key-shaped tokens) in an
+    error, the key itself in the streamed reasoning and answer (even split across chunks).
+    So the key reaches neither the screen nor the database nor an export. A password in the
+    base URL (``https://user:pass@host``) is hidden wherever the URL is shown or logged.
+
 Errors end the stream with ``GenerationDone(finish_reason="error", error=...)``, one
 sentence that says what to do, and the text streamed until then kept: HTTP errors (401,
 403, 404, 429 with ``Retry-After``, 5xx, ...), an error sent inside the stream (``data:
 {"error": ...}``, and the ``error:`` field older llama-server builds used, llama.cpp PR
 #16109), a chunk that is not JSON, a stream that ends without ``[DONE]`` or a finish
 reason, timeouts, refused or unresolvable connections.
+
+What is read is bounded, whatever the server sends: an error body to 64 KB, a whole
+(non-streamed) completion to 16 MB, one stream line to 1 MB. A server that sends more ends
+the reply with a clear error instead of filling the memory.
 
 Stats come from the ``usage`` chunk when there is one (``completion_tokens_details.
 reasoning_tokens``, ``prompt_tokens_details.cached_tokens``); without it, from counting the
@@ -76,10 +89,12 @@ import email.utils
 import errno
 import json
 import logging
+import re
 import socket
 import ssl
 import threading
 import time
+import traceback
 import weakref
 from collections.abc import Generator, Iterator, Mapping, Sequence
 from contextlib import suppress
@@ -101,6 +116,7 @@ from app.core.events import (
 )
 from app.core.messages import ChatMessage
 from app.core.reasoning import CLOSE_TAG, OPEN_TAG, Delta, ReasoningSplitter
+from app.core.redact import StreamRedactor, redact
 from app.core.sampling import SamplingSettings
 from app.engine.model_info import ModelInfo
 
@@ -114,6 +130,10 @@ DEFAULT_TIMEOUT = 300.0  # the longest silence: a long prompt on a busy server t
 CONNECT_TIMEOUT = 15.0
 REASONING_FIELDS = ("reasoning_content", "reasoning")
 USER_AGENT = "qwq-desktop"
+MAX_ERROR_BODY = 64 * 1024  # enough for any error message; the rest is not read
+MAX_COMPLETION = 16 * 1024**2  # a whole non-streamed reply
+MAX_LINE = 1024**2  # one server-sent-events line (a chunk is a few hundred bytes)
+_LINE_END = re.compile(rb"\r\n|\r|\n")
 
 
 def normalize_base_url(url: str) -> str:
@@ -187,6 +207,7 @@ class RemoteEngine:
         if not model.strip():
             raise InvalidRequestError("The endpoint needs a model name.")
         self.base_url = normalize_base_url(base_url)
+        self.shown_url = redact(self.base_url)  # for messages and logs: no password in it
         self.model = model.strip()
         self.timeout = timeout
         self.connect_timeout = connect_timeout
@@ -213,7 +234,7 @@ class RemoteEngine:
             rope_scaling="none",
             gpu_layers=0,
             backend=backend,
-            load_note=f"Replies come from {self.base_url} (model {self.model}).",
+            load_note=f"Replies come from {self.shown_url} (model {self.model}).",
         )
         self._client = httpx2.Client(
             timeout=httpx2.Timeout(timeout, connect=connect_timeout),
@@ -261,10 +282,14 @@ class RemoteEngine:
             if self._starts_in_reasoning is None:
                 log.info(
                     "%s: content %s inside the reasoning",
-                    self.base_url,
+                    self.shown_url,
                     "starts" if starts_in_reasoning else "does not start",
                 )
                 self._starts_in_reasoning = starts_in_reasoning
+
+    def redact(self, text: str) -> str:
+        """``text`` (from upstream) without this engine's key or any credential in it."""
+        return redact(text, [self._api_key])
 
     def _headers(self) -> dict[str, str]:
         headers = {"Accept": "text/event-stream", "User-Agent": USER_AGENT}
@@ -558,14 +583,28 @@ class RemoteGeneration:
         t_first = t_last = t_thought = 0.0
         responded = False
 
+        # The key, if the server echoes it into the reply, is hidden there too.
+        hide_in_reasoning = StreamRedactor([engine._api_key])
+        hide_in_answer = StreamRedactor([engine._api_key])
+
         def emit(deltas: list[Delta]) -> Iterator[ChatEvent]:
             for d in deltas:
                 if d.kind == "reasoning":
-                    reasoning.append(d.text)
-                    yield ReasoningDelta(d.text)
+                    text = hide_in_reasoning.feed(d.text)
+                    if text:
+                        reasoning.append(text)
+                        yield ReasoningDelta(text)
                 else:
-                    answer.append(d.text)
-                    yield AnswerDelta(d.text)
+                    yield from flush_reasoning()  # what it held back comes before the answer
+                    text = hide_in_answer.feed(d.text)
+                    if text:
+                        answer.append(text)
+                        yield AnswerDelta(text)
+
+        def flush_reasoning() -> Iterator[ChatEvent]:
+            if text := hide_in_reasoning.finish():
+                reasoning.append(text)
+                yield ReasoningDelta(text)
 
         def take(chunk: Any) -> list[Delta]:
             """One parsed chunk (or a whole non-streamed completion) → deltas."""
@@ -574,7 +613,7 @@ class RemoteGeneration:
             if not isinstance(chunk, dict):
                 raise _StreamError(self._malformed(json.dumps(chunk)))
             if chunk.get("error"):
-                message = _server_message(chunk) or "no details"
+                message = engine.redact(_server_message(chunk)) or "no details"
                 raise _StreamError(
                     f"The endpoint reported an error during the reply: {_sentence(message)}"
                 )
@@ -628,15 +667,21 @@ class RemoteGeneration:
                 ) as response:
                     responded = True
                     if response.status_code >= 400:
-                        response.read()
-                        raise _StreamError(self._http_error(response))
+                        body, _ = _read_at_most(response, MAX_ERROR_BODY)
+                        raise _StreamError(self._http_error(response, body))
                     kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
                     if kind.endswith("json"):  # a server that ignored stream: one completion
-                        response.read()
+                        body, cut = _read_at_most(response, MAX_COMPLETION)
+                        if cut:
+                            raise _StreamError(
+                                f"The endpoint's answer is larger than {MAX_COMPLETION // 1024**2}"
+                                " MB: it is not a reply this app can take."
+                            )
+                        text = body.decode("utf-8", "replace")
                         try:
-                            whole = json.loads(response.content)
+                            whole = json.loads(text)
                         except ValueError as e:
-                            raise _StreamError(self._malformed(response.text)) from e
+                            raise _StreamError(self._malformed(text)) from e
                         yield from emit(take(whole))
                         done_seen = True
                     elif kind in ("text/html", "application/xhtml+xml"):
@@ -645,14 +690,16 @@ class RemoteGeneration:
                             f"{kind}): check the base URL, which usually ends in /v1."
                         )
                     else:
-                        for line in response.iter_lines():
+                        for line in _lines(response.iter_bytes(), MAX_LINE):
                             if self._cancelled.is_set():
                                 raise _Cancelled
                             field, _, value = line.partition(":")
                             value = value.removeprefix(" ")
                             if field == "error":  # llama-server before PR #16109
                                 payload = _parse_json(value)
-                                message = _server_message({"error": payload}) or value
+                                message = engine.redact(
+                                    _server_message({"error": payload}) or value
+                                )
                                 raise _StreamError(
                                     "The endpoint reported an error during the reply: "
                                     f"{_sentence(message)}"
@@ -681,11 +728,15 @@ class RemoteGeneration:
                 else:
                     finish, error = "error", self._transport_error(e, responded)
             except Exception as e:  # never let a face crash on a reply
-                log.exception("remote generation failed")
+                log.error(
+                    "remote generation failed: %s",
+                    engine.redact("".join(traceback.format_exception(e)).rstrip()),
+                )
                 if self._cancelled.is_set():
                     finish = "cancelled"
                 else:
-                    finish, error = "error", f"The reply failed: {_sentence(str(e) or repr(e))}"
+                    why = engine.redact(str(e) or repr(e))
+                    finish, error = "error", f"The reply failed: {_sentence(why)}"
             else:
                 if server_finish == "length":
                     finish = "length"
@@ -695,6 +746,12 @@ class RemoteGeneration:
                         "The endpoint's content filter stopped the reply: rephrase the question.",
                     )
             yield from emit(router.finish(natural=finish == "stop"))
+            yield from flush_reasoning()
+            if text := hide_in_answer.finish():
+                answer.append(text)
+                yield AnswerDelta(text)
+            if error is not None:  # the last guard: whatever built it, no key leaves
+                error = engine.redact(error)
 
             # A close tag without an open one settles it; an untagged reply settles the
             # opposite only if the model ended it itself (not cut by a limit or an error).
@@ -740,11 +797,11 @@ class RemoteGeneration:
     # -- messages -------------------------------------------------------------------------------
 
     def _malformed(self, data: str) -> str:
-        snippet = " ".join(data.split())
+        snippet = self._engine.redact(" ".join(data[:4000].split()))  # before the cut
         snippet = snippet if len(snippet) <= 60 else snippet[:59] + "…"
         return (
             f"The endpoint sent a garbled stream chunk (not JSON: {snippet!r}): check that "
-            f"{self._engine.base_url} is an OpenAI-compatible API."
+            f"{self._engine.shown_url} is an OpenAI-compatible API."
         )
 
     def _dropped(self) -> str:
@@ -753,13 +810,15 @@ class RemoteGeneration:
             "try again."
         )
 
-    def _http_error(self, response: httpx2.Response) -> str:
+    def _http_error(self, response: httpx2.Response, body: bytes) -> str:
         engine = self._engine
         status = response.status_code
+        text = body.decode("utf-8", "replace")
         try:
-            detail = _server_message(response.json())
-        except ValueError:
-            detail = response.text.strip() if "html" not in response.text[:200].lower() else ""
+            detail = _server_message(json.loads(text))
+        except (ValueError, RecursionError):
+            detail = text.strip() if "html" not in text[:200].lower() else ""
+        detail = engine.redact(detail)  # before a cut could split a key
         said = f": {_sentence(detail)}" if detail else "."
         wait = _retry_after(response.headers.get("retry-after"))
         later = f"try again in {_duration(wait)}." if wait is not None else "try again later."
@@ -777,7 +836,7 @@ class RemoteGeneration:
         if status == 404:
             return (
                 f"The endpoint has no model '{engine.model}' or no chat completions at "
-                f"{engine.base_url} (404): check the base URL and the model name."
+                f"{engine.shown_url} (404): check the base URL and the model name."
             )
         if status == 429:
             if "quota" in detail.lower() or "balance" in detail.lower():
@@ -861,6 +920,40 @@ class RemoteGeneration:
 
 class _Cancelled(Exception):
     pass
+
+
+def _read_at_most(response: httpx2.Response, limit: int) -> tuple[bytes, bool]:
+    """Up to ``limit`` bytes of the body, and whether there was more (left unread)."""
+    data = bytearray()
+    for chunk in response.iter_bytes():
+        data += chunk
+        if len(data) > limit:
+            return bytes(data[:limit]), True
+    return bytes(data), False
+
+
+def _lines(chunks: Iterator[bytes], limit: int) -> Iterator[str]:
+    """The lines of a byte stream (ended by CR, LF or CRLF), each at most ``limit`` bytes:
+    a longer one ends the stream with an error instead of growing without end."""
+    pending = bytearray()
+    scanned = 0  # bytes of ``pending`` known to hold no line end: never scanned twice
+    for chunk in chunks:
+        pending += chunk
+        start = 0
+        while match := _LINE_END.search(pending, max(start, scanned)):
+            if match.group() == b"\r" and match.end() == len(pending):
+                break  # maybe the CR of a CRLF split across chunks: wait for the next
+            yield pending[start : match.start()].decode("utf-8", "replace")
+            start = match.end()
+        del pending[:start]
+        scanned = max(0, len(pending) - 1)  # the last byte may be a CR
+        if len(pending) > limit:
+            raise _StreamError(
+                f"The endpoint sent a stream line longer than {limit // 1024**2} MB: it is not "
+                "an OpenAI-compatible stream."
+            )
+    if pending:
+        yield pending.decode("utf-8", "replace")
 
 
 def _parse_json(text: str) -> Any:

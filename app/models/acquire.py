@@ -4,6 +4,9 @@ or any repo and file, from the Hub, a Hub mirror or ModelScope.
 Asking the source is the only network use before the download itself; its answer
 (exact sizes, SHA-256) refreshes the cached catalog. Where a source publishes no
 SHA-256, the catalog's is used, so a file is still verified.
+
+A repo and file named by the user are checked before anything else: a repo id or a file
+path that could lead outside the models folder is refused with one clear line.
 """
 
 from __future__ import annotations
@@ -12,8 +15,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from app.models.catalog import Catalog, CatalogEntry
-from app.models.download import Download, ProgressCallback, target_folder
-from app.models.sources import DownloadError, RemoteFile, Source, hf_token
+from app.models.download import Download, ProgressCallback, check_no_links, target_folder
+from app.models.sources import (
+    DownloadError,
+    RemoteFile,
+    Source,
+    check_file_path,
+    check_repo_id,
+    hf_token,
+)
 
 
 @dataclass(frozen=True)
@@ -32,6 +42,8 @@ def request_for(catalog: Catalog, quant: str | None, repo: str | None, file: str
         return Request(entry.repo, tuple(f.path for f in entry.files), entry)
     if not repo or not file:
         raise DownloadError("Name a quant (e.g. q4_k_m), or both --repo and --file.")
+    check_repo_id(repo)
+    check_file_path(file)
     if not file.lower().endswith(".gguf"):
         raise DownloadError(f"{file} is not a GGUF file: QwQ Desktop runs .gguf models.")
     entry = next((e for e in catalog.entries if e.repo == repo and e.files[0].path == file), None)
@@ -63,9 +75,11 @@ def prepare(
         files = [f if f.sha256 else replace(f, sha256=known.get(f.path)) for f in files]
         if cache is not None and source.kind == "hf":
             catalog.with_remote(request.entry, files).save(cache)
+    folder = target_folder(models, request.repo)
+    check_no_links(models, folder)
     return Download(
         files,
-        target_folder(models, request.repo),
+        folder,
         token=token,
         on_progress=on_progress,
     )

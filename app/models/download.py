@@ -12,6 +12,13 @@ The network may drop, time out or answer 5xx: each failure is retried with
 exponential backoff, resuming where it stopped; the count starts again whenever
 bytes arrive. A full disk stops the download with the part kept, to be resumed.
 
+The server is not trusted either. Bytes beyond the size the source announced stop the
+download at once (nothing past the size is kept), and a server that keeps sending the
+file from the start instead of resuming it is given up on after a few restarts. No file
+the download writes is opened through a symbolic link: the ``.part``, the ``.part.json``,
+the lock and the final name are opened with ``O_NOFOLLOW`` after an ``lstat`` check, and a
+link found at any of them is refused, never written through.
+
 ``Download.run`` blocks; ``pause`` and ``cancel`` may be called from any thread.
 """
 
@@ -22,6 +29,7 @@ import errno
 import hashlib
 import json
 import os
+import stat
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -31,7 +39,15 @@ from typing import IO, Literal
 
 from app.core.file_lock import FileLock
 from app.models.hardware import free_disk
-from app.models.sources import READ_TIMEOUT, DownloadError, RemoteFile, _reason, http_client
+from app.models.sources import (
+    READ_TIMEOUT,
+    DownloadError,
+    RemoteFile,
+    _reason,
+    check_file_path,
+    check_repo_id,
+    http_client,
+)
 
 DiskProbe = Callable[[Path], int]
 State = Literal["checking", "downloading", "retrying", "verifying", "done"]
@@ -39,6 +55,12 @@ PART, META, LOCK = ".part", ".part.json", ".lock"
 MIN_MARGIN = 256 * 1024**2  # free space kept beyond the download itself
 DISK_FULL = {errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
 HASH_BLOCK = 4 * 1024**2
+MAX_RESTARTS = 3  # times a file may start over from byte 0 (a server that ignores Range)
+MAX_META = 64 * 1024  # a .part.json is ~300 bytes: anything bigger is not ours
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_EXTRA_FLAGS = getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # a FIFO planted at a path must not block the open
+_LINK_ERRNOS = {errno.ELOOP, getattr(errno, "EMLINK", errno.ELOOP)}
 
 
 class ChecksumError(DownloadError):
@@ -47,6 +69,14 @@ class ChecksumError(DownloadError):
 
 class DiskFullError(DownloadError):
     """Not enough free disk for the download, before or while it runs."""
+
+
+class OversizeError(DownloadError):
+    """The server sent more bytes than the source announced."""
+
+
+class UnsafePathError(DownloadError):
+    """A symbolic link (or anything but a plain file) where the download would write."""
 
 
 class DownloadStopped(DownloadError):
@@ -83,19 +113,40 @@ ProgressCallback = Callable[[Progress], None]
 
 
 def target_folder(models: Path, repo: str) -> Path:
-    """Downloads keep their own file names, in a folder per repo: models/owner/name/."""
-    return models.joinpath(*repo.split("/"))
+    """Downloads keep their own file names, in a folder per repo: models/owner/name/.
+
+    ``repo`` is checked first (DownloadError): no repo id leads outside ``models``.
+    """
+    return models.joinpath(*check_repo_id(repo).split("/"))
+
+
+def check_no_links(models: Path, folder: Path) -> None:
+    """DownloadError unless every folder from ``models`` down to ``folder`` is a real folder
+    (or not there yet): a symbolic link on the way would lead the download outside."""
+    current = models
+    for name in folder.relative_to(models).parts:
+        current = current / name
+        kind = _kind(current)
+        if kind == "missing":
+            return
+        if kind != "folder":
+            what = "a symbolic link" if kind == "link" else "not a folder"
+            raise UnsafePathError(
+                f"{current} is {what}: downloads never leave the models folder. Remove it "
+                "and run the download again."
+            )
 
 
 def part_size(folder: Path, file: RemoteFile) -> int:
-    """Bytes of ``file`` already downloaded into ``folder`` (whole files count in full)."""
+    """Bytes of ``file`` already downloaded into ``folder`` (whole files count in full);
+    a link or anything but a plain file counts as nothing."""
     final = folder / file.name
-    if final.exists():
+    if _plain_file(final):
         return file.size
     part = final.with_name(file.name + PART)
     try:
-        if _meta_matches(part, file):
-            return min(part.stat().st_size, file.size)
+        if _plain_file(part) and _meta_matches(part, file):
+            return min(os.lstat(part).st_size, file.size)
     except OSError:
         pass
     return 0
@@ -105,10 +156,110 @@ def _meta_path(part: Path) -> Path:
     return part.with_name(part.name.removesuffix(PART) + META)
 
 
+Kind = Literal["missing", "file", "folder", "link", "other"]
+# Windows: symbolic links and junctions (not every reparse point: OneDrive's files are too).
+_LINK_TAGS = {
+    getattr(stat, "IO_REPARSE_TAG_SYMLINK", 0xA000000C),
+    getattr(stat, "IO_REPARSE_TAG_MOUNT_POINT", 0xA0000003),
+}
+
+
+def _kind(path: Path) -> Kind:
+    """What is at ``path`` itself, never following a link (DownloadError if it can't tell)."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return "missing"
+    except OSError as e:
+        raise DownloadError(f"Cannot check {path}: {e.strerror}.") from None
+    if stat.S_ISLNK(info.st_mode) or getattr(info, "st_reparse_tag", 0) in _LINK_TAGS:
+        return "link"
+    if stat.S_ISREG(info.st_mode):
+        return "file"
+    return "folder" if stat.S_ISDIR(info.st_mode) else "other"
+
+
+def _plain_file(path: Path) -> bool:
+    try:
+        return _kind(path) == "file"
+    except DownloadError:
+        return False
+
+
+def _refuse_links(*paths: Path) -> None:
+    """UnsafePathError if any of ``paths`` is there as a link or as anything but a file."""
+    for path in paths:
+        kind = _kind(path)
+        if kind not in ("missing", "file"):
+            raise _unsafe(path, kind)
+
+
+def _unsafe(path: Path, kind: Kind = "link") -> UnsafePathError:
+    what = "a symbolic link" if kind == "link" else "not a plain file"
+    return UnsafePathError(
+        f"{path} is {what}: a download never writes through one. Remove it and run the "
+        "download again."
+    )
+
+
+def _open_file(path: Path, flags: int) -> int:
+    """``os.open`` that never follows a symbolic link and only opens plain files."""
+    try:
+        fd = os.open(path, flags | _NOFOLLOW | _EXTRA_FLAGS, 0o666)
+    except OSError as e:
+        if e.errno in _LINK_ERRNOS:
+            raise _unsafe(path) from None
+        raise
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise _unsafe(path, "other")
+        if info.st_nlink > 1 and flags & (os.O_WRONLY | os.O_RDWR):
+            raise UnsafePathError(
+                f"{path} has other hard links: a download never writes into a file that "
+                "is also elsewhere. Remove it and run the download again."
+            )
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _open_part(part: Path) -> IO[bytes]:
+    _refuse_links(part)
+    try:
+        fd = _open_file(part, os.O_RDWR | os.O_CREAT | os.O_APPEND)
+    except OSError as e:
+        raise DownloadError(f"Cannot open {part}: {e.strerror}.") from None
+    return os.fdopen(fd, "a+b")
+
+
+def _write_meta(path: Path, meta: dict[str, object]) -> None:
+    """A fresh file: whatever was at ``path`` (a link included) is removed, not written."""
+    _refuse_links(path)
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+    try:
+        fd = _open_file(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+    except OSError as e:
+        raise DownloadError(f"Cannot write {path}: {e.strerror}.") from None
+    with os.fdopen(fd, "wb") as f:
+        f.write(json.dumps(meta).encode("utf-8"))
+
+
+def _read_meta(path: Path) -> object:
+    fd = _open_file(path, os.O_RDONLY | _NONBLOCK)
+    with os.fdopen(fd, "rb") as f:
+        data = f.read(MAX_META + 1)
+    if len(data) > MAX_META:
+        raise ValueError("not a .part.json")
+    return json.loads(data)
+
+
 def _meta_matches(part: Path, file: RemoteFile) -> bool:
     try:
-        saved = json.loads(_meta_path(part).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        saved = _read_meta(_meta_path(part))
+    except (OSError, ValueError, RecursionError, DownloadError):
         return False
     if not isinstance(saved, dict) or saved.get("size") != file.size:
         return False
@@ -136,6 +287,14 @@ class Download:
     ) -> None:
         if not files:
             raise DownloadError("Nothing to download.")
+        for file in files:
+            check_repo_id(file.repo)
+            check_file_path(file.path)
+            if not isinstance(file.size, int) or file.size < 0:
+                raise DownloadError(f"The source gave no valid size for {file.path}.")
+        names = [f.name for f in files]
+        if len(set(names)) != len(names):
+            raise DownloadError("Two of the files to download have the same name.")
         self.files = list(files)
         self.folder = folder
         self.token = token
@@ -174,6 +333,7 @@ class Download:
         self.folder.mkdir(parents=True, exist_ok=True)
         name = self.files[0].name
         lock = FileLock(self.folder / (name + LOCK), _already_downloading)
+        _refuse_links(lock.path)  # FileLock writes its pid into the file
         lock.acquire()
         try:
             return self._run()
@@ -217,15 +377,17 @@ class Download:
 
     def _fetch(self, file: RemoteFile, index: int, done_before: int) -> Path:
         final = self.folder / file.name
-        if final.exists() and final.stat().st_size == file.size:
+        part = final.with_name(file.name + PART)
+        _refuse_links(final, part, _meta_path(part))
+        if _plain_file(final) and os.lstat(final).st_size == file.size:
             done = done_before + file.size
             self._report(Progress("done", file.name, index, len(self.files), done, self.total))
             return final  # verified when it got its name
-        part = final.with_name(file.name + PART)
         for attempt in (1, 2):
             digest = self._download_part(file, part, index, done_before)
             if file.sha256 is None or digest == file.sha256:
-                os.replace(part, final)
+                _refuse_links(final)
+                os.replace(part, final)  # replaces the name itself, never a link's target
                 with contextlib.suppress(FileNotFoundError):
                     _meta_path(part).unlink()
                 return final
@@ -241,19 +403,19 @@ class Download:
 
     def _download_part(self, file: RemoteFile, part: Path, index: int, done_before: int) -> str:
         """Bring ``part`` to the full size; return the SHA-256 of its bytes."""
+        _refuse_links(part, _meta_path(part))
         if not _meta_matches(part, file):
             with contextlib.suppress(FileNotFoundError):
                 part.unlink()
         meta = {k: getattr(file, k) for k in ("repo", "path", "revision", "size", "sha256")}
-        _meta_path(part).write_text(json.dumps(meta), encoding="utf-8")
+        _write_meta(_meta_path(part), meta)
         base = Progress("checking", file.name, index, len(self.files), done_before, self.total)
         hasher = hashlib.sha256()
-        with open(part, "a+b") as out:
+        with _open_part(part) as out:
+            if os.fstat(out.fileno()).st_size > file.size:  # longer than the file: not ours,
+                out.truncate(0)  # and not worth hashing
             have = self._hash_existing(out, hasher, base)
-            if have > file.size:  # longer than the file: not ours
-                out.truncate(0)
-                hasher, have = hashlib.sha256(), 0
-            failures = 0
+            failures = restarts = 0
             while have < file.size:
                 self._raise_if_stopped()
                 try:
@@ -280,6 +442,14 @@ class Download:
                     if self._stop.wait(delay):
                         self._raise_if_stopped()
                 except _Restart:
+                    restarts += 1
+                    if restarts > MAX_RESTARTS:
+                        out.truncate(0)
+                        raise DownloadError(
+                            f"The server keeps sending {file.name} from the start instead of "
+                            "resuming it, and the connection keeps dropping: try another "
+                            "source."
+                        ) from None
                     out.truncate(0)
                     out.seek(0)
                     hasher, have = hashlib.sha256(), 0
@@ -330,7 +500,12 @@ class Download:
                     raise DownloadError(f"{file.path} is no longer in {file.repo} (HTTP 404).")
                 if status == 429 or status >= 500 or status not in (200, 206):
                     raise _Retry(f"the server answered HTTP {status}", False)
+                length = response.headers.get("content-length", "")
+                if length.isdigit() and int(length) > file.size - have:
+                    raise self._oversize(file, out, start)
                 for chunk in response.iter_bytes():
+                    if len(chunk) > file.size - have:  # more than announced: stop right here
+                        raise self._oversize(file, out, start)
                     self._write(out, chunk, file)
                     hasher.update(chunk)
                     have += len(chunk)
@@ -339,12 +514,28 @@ class Download:
                         break
         except (httpx2.TransportError, httpx2.StreamError) as e:
             raise _Retry(_reason(e), have > start) from None
+        except httpx2.RequestError as e:  # endless redirects, a body that cannot be decoded
+            out.truncate(start)
+            raise DownloadError(
+                f"The server's answer for {file.name} cannot be used ({_reason(e)}): try "
+                "another source."
+            ) from None
         self._raise_if_stopped()
         if have < file.size:
             raise _Retry("the connection closed early", have > start)
-        if have > file.size:
-            raise _Restart
         return have
+
+    def _oversize(self, file: RemoteFile, out: IO[bytes], start: int) -> OversizeError:
+        """The error for a server that sends more than announced; what this answer wrote
+        is dropped, so nothing past the announced size is ever kept."""
+        with contextlib.suppress(OSError):
+            out.truncate(start)
+            out.flush()
+        return OversizeError(
+            f"The server sent more than the {file.size:,} bytes announced for {file.name}, "
+            "so the download was stopped and the extra bytes discarded. The source may be "
+            "broken or not what it claims: try another source."
+        )
 
     def _write(self, out: IO[bytes], chunk: bytes, file: RemoteFile) -> None:
         try:

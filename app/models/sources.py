@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from urllib.parse import quote
 
 from app.core.errors import QwQError
+from app.core.redact import redact
 
 if TYPE_CHECKING:
     import httpx2
@@ -39,12 +40,82 @@ SourceKind = Literal["hf", "modelscope"]
 T = TypeVar("T")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _SPLIT = re.compile(r"^(?P<prefix>.*)-(?P<no>\d{5})-of-(?P<count>\d{5})\.gguf$")
+# A repo id as the Hub allows one (huggingface_hub's validate_repo_id), ASCII only: each part
+# starts and ends with a letter, digit or "_"; no "..", no "--"; at most 96 characters.
+_REPO_PART = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?")
+MAX_REPO_ID = 96
+MAX_FILE_PATH = 1000
+_BAD_NAME_CHARS = set('\\<>:"|?*') | {chr(c) for c in range(32)} | {"\x7f"}
+# Names Windows keeps for devices, with or without an extension.
+_WINDOWS_DEVICES = {"CON", "PRN", "AUX", "NUL"} | {
+    f"{kind}{n}" for kind in ("COM", "LPT") for n in range(1, 10)
+}
 CONNECT_TIMEOUT = 15.0
 READ_TIMEOUT = 30.0
 
 
 class DownloadError(QwQError):
     """A download could not go on; the message says why and what to do."""
+
+
+def check_repo_id(repo: str) -> str:
+    """``repo`` if it is a valid ``owner/name`` (or ``name``) repo id, else DownloadError.
+
+    A repo id becomes folders under the models folder, so nothing that could leave it
+    (``..``, an absolute path, a backslash, a drive) gets through.
+    """
+    parts = repo.split("/")
+    if (
+        not repo
+        or len(repo) > MAX_REPO_ID
+        or len(parts) > 2
+        or ".." in repo
+        or "--" in repo
+        or not all(_REPO_PART.fullmatch(part) and _device_free(part) for part in parts)
+    ):
+        shown = repo if len(repo) <= 100 else repo[:99] + "…"
+        raise DownloadError(
+            f"{shown!r} is not a valid repository name: use OWNER/NAME, with letters, "
+            "digits, '-', '_' and '.' only (for example Qwen/QwQ-32B-GGUF)."
+        )
+    return repo
+
+
+def check_file_path(path: str) -> str:
+    """``path`` if it is a safe relative file path inside a repo, else DownloadError.
+
+    Its last part becomes a file name in the models folder: no ``..``, no absolute path, no
+    backslash or drive letter, no control characters, no name Windows reserves.
+    """
+    parts = path.split("/")
+    if not path or len(path) > MAX_FILE_PATH or not all(_safe_name(part) for part in parts):
+        shown = path if len(path) <= 100 else path[:99] + "…"
+        raise DownloadError(
+            f"{shown!r} is not a valid file name in a repository: use a relative path "
+            "such as fp16/model-00001-of-00002.gguf, without '..', '\\' or ':'."
+        )
+    return path
+
+
+def _device_free(part: str) -> bool:
+    return part.split(".")[0].upper() not in _WINDOWS_DEVICES
+
+
+def _safe_name(part: str) -> bool:
+    """One file or folder name that is the same, and harmless, on every system."""
+    try:
+        encoded = part.encode("utf-8")  # a lone surrogate cannot name a file
+    except UnicodeEncodeError:
+        return False
+    return (
+        bool(part)
+        and part not in (".", "..")
+        and part == part.strip()
+        and not part.endswith(".")
+        and not any(c in _BAD_NAME_CHARS for c in part)
+        and len(encoded) <= 255
+        and _device_free(part)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +198,8 @@ class Source:
         self, repo: str, paths: Sequence[str], token: str | None = None
     ) -> list[RemoteFile]:
         """Size, SHA-256 and URL of each file (split sets expanded to all their parts)."""
-        wanted = [part for path in paths for part in split_parts(path)]
+        check_repo_id(repo)
+        wanted = [check_file_path(part) for path in paths for part in split_parts(path)]
         if self.kind == "modelscope":
             return self._resolve_modelscope(repo, wanted)
         return [self._resolve_hf(repo, path, token) for path in wanted]
@@ -193,32 +265,37 @@ class Source:
             raise DownloadError(f"No repo {repo} on ModelScope.")
         if response.status_code != 200:
             raise DownloadError(f"ModelScope answered HTTP {response.status_code} for {repo}.")
+        unreadable = DownloadError(f"ModelScope sent an unreadable file list for {repo}.")
         try:
             body: Any = response.json()
-            files = {f["Path"]: f for f in body["Data"]["Files"] if f.get("Type") != "tree"}
-        except (ValueError, KeyError, TypeError):
-            raise DownloadError(f"ModelScope sent an unreadable file list for {repo}.") from None
-        revision = str(body["Data"].get("Revision") or "master")
+            files = {
+                f["Path"]: f
+                for f in body["Data"]["Files"]
+                if isinstance(f, dict)
+                and isinstance(f.get("Path"), str)
+                and f.get("Type") != "tree"
+            }
+            revision = str(body["Data"].get("Revision") or "master")
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
+            raise unreadable from None
         found = []
         for path in paths:
             # ModelScope keeps some sets at the root that the Hub keeps in a folder (fp16/).
             entry = files.get(path) or files.get(PurePosixPath(path).name)
             if entry is None:
                 raise DownloadError(f"No file {path} in {repo} on ModelScope.")
+            size = entry.get("Size")
+            if isinstance(size, str) and size.isascii() and size.isdigit() and len(size) < 20:
+                size = int(size)
+            if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+                raise unreadable
             sha = str(entry.get("Sha256") or "").lower()
             url = (
                 f"{self.endpoint}/api/v1/models/{repo}/repo?Revision=master"
-                f"&FilePath={quote(str(entry['Path']), safe='')}"
+                f"&FilePath={quote(entry['Path'], safe='')}"
             )
             found.append(
-                RemoteFile(
-                    repo,
-                    path,
-                    int(entry["Size"]),
-                    sha if _SHA256.match(sha) else None,
-                    url,
-                    revision,
-                )
+                RemoteFile(repo, path, size, sha if _SHA256.match(sha) else None, url, revision)
             )
         return found
 
@@ -246,5 +323,7 @@ def _with_retries(ask: Callable[[], T], attempts: int = 3, wait: float = 0.5) ->
 
 
 def _reason(e: BaseException) -> str:
-    text = str(e).strip() or type(e).__name__
+    """The first line of ``e``, for a message; a token in it (a server or proxy may repeat
+    the request's ``Authorization``) is hidden."""
+    text = redact(str(e).strip()) or type(e).__name__
     return text.splitlines()[0][:200]

@@ -177,3 +177,12 @@ def test_models_refresh_takes_exact_sizes_and_sha256_from_the_hub(fake_hub: Fake
     # Offline again: the refreshed figures stay.
     after = json.loads(cli("models", "--json").stdout)
     assert next(c for c in after["catalog"] if c["key"] == "q4_k_m")["size"] == 123_456
+
+
+def test_a_repo_or_file_that_would_leave_the_models_folder_is_one_clear_line() -> None:
+    env = {"HF_HUB_OFFLINE": "0", "HF_ENDPOINT": "http://127.0.0.1:9", "HF_TOKEN": ""}
+    result = cli("download", "--repo", "../../x", "--file", "y.gguf", env=env)
+    one_clear_line(result, "'../../x' is not a valid repository name")
+    result = cli("download", "--repo", "me/x", "--file", "../../../y.gguf", "--source", "modelscope", env=env)  # fmt: skip
+    one_clear_line(result, "'../../../y.gguf' is not a valid file name")
+    assert not (AppPaths.current().models.parent / "y.gguf").exists()

@@ -6,10 +6,11 @@ import json
 import socket
 import threading
 import time
+import tracemalloc
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
@@ -596,3 +597,27 @@ def test_presets() -> None:
     assert preset("gone") is CUSTOM
     json.dumps([p.extra_body for p in PRESETS])  # plain data
     hash(DASHSCOPE)  # frozen and hashable
+
+
+@pytest.mark.parametrize("flood", ["error-body", "line"])
+def test_a_flooding_upstream_is_read_in_bounded_memory(
+    upstream: FakeUpstream, make: Any, flood: Literal["error-body", "line"]
+) -> None:
+    upstream.flood = flood  # 64 MB: an error body, or one stream line that never ends
+    engine = make()
+    tracemalloc.start()
+    try:
+        started = time.monotonic()
+        _, done = run(ask(engine))
+        elapsed = time.monotonic() - started
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert done.finish_reason == "error" and done.error
+    assert peak < 8 * 1024**2, f"{peak / 1024**2:.0f} MB held at once"
+    assert elapsed < 20
+    if flood == "line":
+        assert "stream line longer than 1 MB" in done.error
+    else:
+        assert done.error.startswith("The endpoint rejected the request (400): ")
+        assert len(done.error) < 400  # the start of what it said, not all 64 MB
