@@ -26,7 +26,16 @@ class FileLock:
 
     def acquire(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        f = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 (held while open)
+        # Never through a link: a planted symlink would make the pid overwrite its target.
+        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+        try:
+            fd = os.open(self.path, flags, 0o644)
+        except OSError as e:
+            raise QwQError(
+                f"Cannot use the lock file {self.path}: {e.strerror or e}. If it is a link, "
+                "remove it."
+            ) from None
+        f = os.fdopen(fd, "r+", encoding="utf-8")
         try:
             _lock_file(f)
         except OSError:
