@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 import sys
 from typing import Any
 
@@ -72,6 +73,20 @@ def check_key(key: str | None) -> str | None:
     return key
 
 
+def check_can_listen(host: str, port: int) -> None:
+    """Before the model loads: the address is free and ours to bind."""
+    try:
+        family, kind, proto, _name, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+            probe.bind(address)
+    except (OSError, OverflowError) as e:
+        reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+        raise QwQError(f"cannot listen on {host}:{port}: {reason}.") from None
+
+
 def run_serve(args: argparse.Namespace) -> int:
     key = check_key(args.api_key or os.environ.get(KEY_ENV) or None)
     if not is_loopback(args.host) and not key and not args.allow_remote_without_key:
@@ -80,6 +95,7 @@ def run_serve(args: argparse.Namespace) -> int:
             "this machine could use the model. Set --api-key (or pass "
             "--allow-remote-without-key)."
         )
+    check_can_listen(args.host, args.port)
     engine = LocalEngine(
         args.model, LoadSettings(context_length=args.context, gpu_layers=args.gpu_layers)
     )

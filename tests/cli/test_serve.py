@@ -176,3 +176,12 @@ def test_a_keyless_server_off_loopback_needs_an_explicit_flag(qwq_model: Scripte
         "--allow-remote-without-key",
     )
     one_clear_line(cli("serve", "-m", str(qwq_model.path), "--api-key", "a b"), "API key")
+
+
+def test_a_port_in_use_is_one_clear_line(qwq_model: ScriptedModel) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = cli("serve", "-m", str(qwq_model.path), "--port", str(port))
+    one_clear_line(result, f"cannot listen on 127.0.0.1:{port}")
