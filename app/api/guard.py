@@ -28,6 +28,8 @@ def host_name(header: str) -> str:
     header = header.strip().lower()
     if header.startswith("["):
         name = header[1 : header.find("]")] if "]" in header else header[1:]
+    elif header.count(":") > 1:  # a bare IPv6 address (a bound address, not a header)
+        name = header
     else:
         name, _, port = header.rpartition(":")
         if not name or not port.isdigit():

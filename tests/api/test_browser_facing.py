@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from app.api.guard import HostAllowList
 from app.api.server import ApiServer
 from app.core.errors import QwQError
 from app.engine.local_engine import LoadSettings, LocalEngine
@@ -180,3 +181,13 @@ def test_a_non_ascii_api_key_works(engine: LocalEngine) -> None:
         assert send(server, "GET", "/v1/models").status == 401
     finally:
         server.stop()
+
+
+def test_host_names_are_compared_without_port_case_or_brackets() -> None:
+    hosts = HostAllowList("::1", ["Qwq.LAN"])
+    assert hosts.allows("[::1]:8080") and hosts.allows("qwq.lan.") and hosts.allows("localhost")
+    assert not hosts.allows("evil.example") and not hosts.allows(None)
+    assert not hosts.allows("192.168.1.5:8080")  # an address, but not bound to every one
+    everywhere = HostAllowList("0.0.0.0")
+    assert everywhere.allows("192.168.1.5:8080") and everywhere.allows("[fe80::1]:80")
+    assert not everywhere.allows("evil.example:8080")
