@@ -18,13 +18,18 @@ from tests.api.http import ask, post_json, serve
 from tests.fixtures.models import QWQ_ANSWER
 from tests.fixtures.scripted_model import ScriptedModel
 
+EDGES = st.sampled_from(
+    [float("nan"), float("inf"), -float("inf"), 1e308, -1e308, 2**64, -(2**63) - 1, 0, -1,
+     True, False, "", "1", "\u0000", [], {}]
+)  # fmt: skip
+TEXT = st.text(max_size=20) | st.text(st.characters(categories=["Cs", "Lo", "So"]), max_size=5)
 SCALARS = (
-    st.none()
+    EDGES
+    | st.none()
     | st.booleans()
     | st.integers()
-    | st.integers(min_value=-(2**70), max_value=2**70)
     | st.floats()  # NaN and Infinity included: sent as JSON's missing literals
-    | st.text(max_size=20)
+    | TEXT
 )
 JSON_VALUES = st.recursive(
     SCALARS,
@@ -35,7 +40,7 @@ JSON_VALUES = st.recursive(
 )
 ROLES = st.sampled_from(["user", "assistant", "system", "developer", "tool", ""]) | JSON_VALUES
 CONTENT = (
-    st.text(max_size=40)
+    TEXT
     | st.lists(
         st.fixed_dictionaries(
             {
@@ -74,10 +79,12 @@ GOOD_FIELDS: dict[str, Any] = {
     "user": st.text(max_size=5),
     "metadata": st.dictionaries(st.text(max_size=5), st.text(max_size=5), max_size=2),
 }
-ANY_VALUE: dict[str, Any] = {name: values | JSON_VALUES for name, values in GOOD_FIELDS.items()}
+ANY_VALUE: dict[str, Any] = {
+    name: values | EDGES | JSON_VALUES for name, values in GOOD_FIELDS.items()
+}
 ANY_VALUE.update(
-    model=st.just("qwq-32b") | JSON_VALUES,
-    messages=MESSAGES,
+    model=st.just("qwq-32b") | EDGES | JSON_VALUES,
+    messages=MESSAGES | EDGES,
     tools=JSON_VALUES,
     logprobs=JSON_VALUES,
     response_format=st.fixed_dictionaries({"type": JSON_VALUES}) | JSON_VALUES,
@@ -96,8 +103,11 @@ def bodies(draw: st.DrawFn) -> Any:
     for name in draw(st.lists(st.sampled_from(list(GOOD_FIELDS)), max_size=5, unique=True)):
         body[name] = draw(GOOD_FIELDS[name])
     for name in draw(st.lists(st.sampled_from(list(ANY_VALUE)), max_size=3, unique=True)):
-        if draw(st.integers(0, 5)) == 0:
+        how = draw(st.integers(0, 5))
+        if how == 0:
             body.pop(name, None)
+        elif how <= 2:
+            body[name] = draw(EDGES)
         else:
             body[name] = draw(ANY_VALUE[name])
     return body
@@ -113,7 +123,7 @@ def server(qwq_model: ScriptedModel) -> Iterator[ApiServer]:
 
 
 @settings(
-    max_examples=150,
+    max_examples=250,
     deadline=None,  # bounded below, per request, generously
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
