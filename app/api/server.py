@@ -7,21 +7,20 @@ in ``content``.
 
 - ``GET /v1/models``; ``POST /v1/chat/completions``, streaming (Server-Sent Events,
   ``stream_options.include_usage`` adds a last chunk with empty ``choices`` and the
-  usage) or not. Sampling fields map onto the engine's; ``top_k``, ``min_p`` and
-  ``repeat_penalty`` are accepted as llama.cpp's server accepts them; fields that
-  change the response's shape and that we cannot honour (``n`` > 1, ``tools``,
-  ``logprobs``, JSON ``response_format``) are refused with 400, as OpenAI refuses
-  invalid requests; the rest (``user``, ``metadata``...) are ignored.
+  usage) or not. The body is checked field by field (:mod:`app.api.chat_request`).
 - Model names: the loaded model's id, or DashScope's ``qwq-32b``.
-- Loopback by default. With an API key every request needs ``Authorization: Bearer
+- A browser-facing service (every page the user opens can send it requests):
+  loopback by default, and a keyless server only ever on loopback unless the owner
+  says otherwise explicitly; a Host allow-list and an Origin check
+  (:mod:`app.api.guard`); JSON bodies only, read under a size limit
+  (:mod:`app.api.body`). With an API key every request needs ``Authorization: Bearer
   KEY`` (401 otherwise). No CORS headers unless origins are configured.
 - One generation at a time: requests queue (up to ``max_queue``), beyond that 429. A
-  reply in the window at the same time gives 503. A client that disconnects mid-stream
-  stops its generation.
+  reply in the window at the same time gives 503. A client that disconnects, streaming
+  or not, stops its generation, and the engine is free before the next request starts
+  (:mod:`app.api.turn`).
 
-Starlette + uvicorn serve it (well-kept, small, no HTTP parsing of ours); the engine's
-blocking event stream runs on a worker thread and reaches the event loop through a
-queue.
+Starlette + uvicorn serve it (well-kept, small, no HTTP parsing of ours).
 """
 
 from __future__ import annotations
@@ -33,46 +32,36 @@ import logging
 import secrets
 import threading
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
+from app.api.body import read_json
+from app.api.chat_request import DASHSCOPE_NAME, ChatRequest, parse_message, parse_request
+from app.api.errors import ApiError
+from app.api.guard import LOOPBACK_NAMES, Guard, HostAllowList
+from app.api.limits import ApiLimits
+from app.api.turn import EngineTurn
 from app.core.errors import EngineBusyError, QwQError
-from app.core.events import AnswerDelta, ChatEvent, GenerationDone, ReasoningDelta
-from app.core.messages import ChatMessage, Role
-from app.core.sampling import SamplingSettings
-from app.engine.base import ChatEngine, Generation
+from app.core.events import AnswerDelta, GenerationDone, ReasoningDelta
+from app.engine.base import ChatEngine
+
+__all__ = ["DASHSCOPE_NAME", "ApiError", "ApiServer", "is_loopback", "model_id", "parse_message"]
 
 log = logging.getLogger(__name__)
-DASHSCOPE_NAME = "qwq-32b"
-LOOPBACK = ("127.0.0.1", "::1", "localhost")
-REFUSED_FIELDS = {
-    "tools": "tools are not supported by QwQ Desktop's server",
-    "functions": "functions are not supported by QwQ Desktop's server",
-    "logprobs": "logprobs are not supported by QwQ Desktop's server",
-    "audio": "audio output is not supported",
-}
+LOOPBACK = LOOPBACK_NAMES
+GRACEFUL_SHUTDOWN_S = 2  # open streams are cancelled after this, never waited for
 EngineProvider = Callable[[], ChatEngine | None]
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, message: str, kind: str, code: str | None = None) -> None:
-        super().__init__(message)
-        self.status, self.kind, self.code = status, kind, code
-
-    def response(self) -> JSONResponse:
-        body = {
-            "error": {"message": str(self), "type": self.kind, "param": None, "code": self.code}
-        }
-        headers = {"Retry-After": "5"} if self.status in (429, 503) else None
-        return JSONResponse(body, status_code=self.status, headers=headers)
+T = TypeVar("T")
 
 
 def model_id(engine: ChatEngine) -> str:
@@ -80,115 +69,31 @@ def model_id(engine: ChatEngine) -> str:
     return engine.info.path.stem
 
 
-@dataclass
-class ChatRequest:
-    messages: list[ChatMessage]
-    sampling: SamplingSettings
-    stream: bool
-    include_usage: bool
-    model: str
+def is_loopback(host: str) -> bool:
+    return host.strip().lower().strip("[]") in LOOPBACK
 
 
-def parse_request(body: Any, engine: ChatEngine) -> ChatRequest:
-    if not isinstance(body, dict):
-        raise ApiError(400, "The request body must be a JSON object.", "invalid_request_error")
-    model = body.get("model")
-    if model not in (model_id(engine), DASHSCOPE_NAME):
-        raise ApiError(
-            404,
-            f"The model '{model}' does not exist. Available: {model_id(engine)}, {DASHSCOPE_NAME}.",
-            "invalid_request_error",
-            "model_not_found",
+class ClientGone(Exception):
+    """The client closed the connection before its reply was ready."""
+
+
+class _TurnStream(StreamingResponse):
+    """A streamed reply that stops its turn however the response ends (even if the
+    body was never iterated because the client had already gone)."""
+
+    def __init__(self, turn: EngineTurn, content: AsyncIterator[str]) -> None:
+        super().__init__(
+            content,
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
-    for name, why in REFUSED_FIELDS.items():
-        if body.get(name):
-            raise ApiError(
-                400, f"'{name}': {why}.", "invalid_request_error", "unsupported_parameter"
-            )
-    if body.get("n", 1) != 1:
-        raise ApiError(400, "'n' must be 1.", "invalid_request_error", "unsupported_parameter")
-    fmt = body.get("response_format") or {}
-    if isinstance(fmt, dict) and fmt.get("type") not in (None, "text"):
-        raise ApiError(400, "Only 'text' response_format is supported.", "invalid_request_error")
-    messages = [parse_message(m, i) for i, m in enumerate(body.get("messages") or [])]
-    if not messages:
-        raise ApiError(400, "'messages' must be a non-empty array.", "invalid_request_error")
-    stream_options = body.get("stream_options") or {}
-    return ChatRequest(
-        messages=messages,
-        sampling=parse_sampling(body),
-        stream=bool(body.get("stream", False)),
-        include_usage=bool(
-            isinstance(stream_options, dict) and stream_options.get("include_usage")
-        ),
-        model=str(model),
-    )
+        self.turn = turn
 
-
-def parse_message(raw: Any, index: int) -> ChatMessage:
-    if not isinstance(raw, dict) or raw.get("role") not in (
-        "system",
-        "developer",
-        "user",
-        "assistant",
-    ):
-        raise ApiError(
-            400,
-            f"messages[{index}] needs a role of system, developer, user or assistant.",
-            "invalid_request_error",
-        )
-    content = raw.get("content") or ""
-    if isinstance(content, list):  # content parts: text only
-        texts = []
-        for part in content:
-            if not isinstance(part, dict) or part.get("type") != "text":
-                raise ApiError(
-                    400,
-                    f"messages[{index}]: only text content is supported.",
-                    "invalid_request_error",
-                )
-            texts.append(str(part.get("text", "")))
-        content = "".join(texts)
-    if not isinstance(content, str):
-        raise ApiError(400, f"messages[{index}].content must be text.", "invalid_request_error")
-    role: Role = "system" if raw["role"] in ("system", "developer") else raw["role"]
-    if role == "assistant" and "</think>" in content:
-        # Answers only go back to the model: drop a trace a client kept in the content
-        # (what QwQ's own chat template does with such a message).
-        content = content.split("</think>")[-1].lstrip("\n")
-    return ChatMessage(role, content)
-
-
-def parse_sampling(body: dict[str, Any]) -> SamplingSettings:
-    """The request's sampling fields over the model card's defaults."""
-    fields: dict[str, Any] = {}
-    names = {
-        "temperature": float,
-        "top_p": float,
-        "top_k": int,
-        "min_p": float,
-        "presence_penalty": float,
-        "frequency_penalty": float,
-        "repeat_penalty": float,
-        "seed": int,
-    }
-    for name, kind in names.items():
-        if body.get(name) is not None:
-            try:
-                fields[name] = kind(body[name])
-            except (TypeError, ValueError):
-                raise ApiError(
-                    400, f"'{name}' must be a number.", "invalid_request_error"
-                ) from None
-    limit = body.get("max_completion_tokens", body.get("max_tokens"))
-    if limit is not None:
-        if not isinstance(limit, int) or limit < 1:
-            raise ApiError(400, "'max_tokens' must be a positive integer.", "invalid_request_error")
-        fields["max_tokens"] = limit
-    try:
-        return SamplingSettings(**fields)
-    except (ValueError, QwQError) as e:
-        raise ApiError(400, str(e), "invalid_request_error") from None
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.turn.stop()
 
 
 @dataclass
@@ -199,14 +104,31 @@ class ApiServer:
     api_key: str | None = None
     cors_origins: tuple[str, ...] = ()
     max_queue: int = 4
+    allowed_hosts: tuple[str, ...] = ()  # names served besides loopback and the bound one
+    allow_remote_without_key: bool = False  # a keyless server off loopback: explicit only
+    limits: ApiLimits = field(default_factory=ApiLimits)
     _lock: asyncio.Lock | None = field(default=None, init=False)
     _waiting: int = field(default=0, init=False)
     _server: Any = field(default=None, init=False)
     _thread: threading.Thread | None = field(default=None, init=False)
 
+    def __post_init__(self) -> None:
+        if not self.api_key and not is_loopback(self.host) and not self.allow_remote_without_key:
+            raise QwQError(
+                f"Refusing to serve on {self.host} without an API key: anyone who can reach "
+                "this machine could use the model. Set an API key (or, knowingly, allow "
+                "remote access without one)."
+            )
+
     # --- the app --------------------------------------------------------------------
     def app(self) -> Starlette:
-        middleware = []
+        middleware = [
+            Middleware(
+                Guard,
+                hosts=HostAllowList(self.host, self.allowed_hosts),
+                origins=self.cors_origins,
+            )
+        ]
         if self.cors_origins:
             middleware.append(
                 Middleware(
@@ -220,13 +142,20 @@ class ApiServer:
             Route("/v1/models", self.models, methods=["GET"]),
             Route("/v1/chat/completions", self.chat_completions, methods=["POST"]),
         ]
-        return Starlette(routes=routes, middleware=middleware)
+        return Starlette(
+            routes=routes,
+            middleware=middleware,
+            exception_handlers={HTTPException: _http_error, Exception: _server_error},
+        )
 
     def _check_key(self, request: Request) -> None:
         if not self.api_key:
             return
-        given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-        if not secrets.compare_digest(given.encode(), self.api_key.encode()):
+        # Header values arrive as latin-1 text: their bytes, compared with the key's
+        # UTF-8 bytes, so a non-ASCII key sent as UTF-8 matches.
+        raw = request.headers.get("authorization", "").encode("latin-1")
+        given = raw.removeprefix(b"Bearer ").strip()
+        if not secrets.compare_digest(given, self.api_key.encode("utf-8")):
             raise ApiError(
                 401,
                 "Incorrect API key provided." if given else "No API key provided.",
@@ -259,51 +188,22 @@ class ApiServer:
         try:
             self._check_key(request)
             engine = self._engine()
-            try:
-                body = await request.json()
-            except (ValueError, UnicodeDecodeError):
-                raise ApiError(
-                    400, "The request body is not valid JSON.", "invalid_request_error"
-                ) from None
-            chat = parse_request(body, engine)
-            await self._enter_queue()
+            body = await read_json(request, self.limits)
+            chat = parse_request(
+                body,
+                (model_id(engine), DASHSCOPE_NAME),
+                engine.info.context_length,
+                self.limits,
+            )
+            completion_id = f"chatcmpl-{secrets.token_hex(12)}"
+            if chat.stream:
+                turn = await _until_disconnect(request, self._prepared_turn(engine, chat))
+                return _TurnStream(turn, self._stream(turn, chat, completion_id))
+            return await _until_disconnect(request, self._complete(engine, chat, completion_id))
         except ApiError as e:
             return e.response()
-        try:
-            generation = engine.chat(chat.messages, chat.sampling)
-        except EngineBusyError:
-            self._leave()
-            return ApiError(
-                503, "The model is busy with a reply in the window; try again shortly.",
-                "server_error", "model_busy",
-            ).response()  # fmt: skip
-        except QwQError as e:
-            self._leave()
-            return ApiError(400, str(e), "invalid_request_error").response()
-        completion_id = f"chatcmpl-{secrets.token_hex(12)}"
-        if chat.stream:
-            return StreamingResponse(
-                self._stream(generation, chat, completion_id),
-                media_type="text/event-stream",
-                headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-            )
-        try:
-            done = await self._collect(generation)
-        finally:
-            self._leave()
-        message: dict[str, Any] = {"role": "assistant", "content": done.answer}
-        if done.reasoning:
-            message["reasoning_content"] = done.reasoning
-        return JSONResponse(
-            {
-                "id": completion_id,
-                "object": "chat.completion",
-                "created": int(time.time()),
-                "model": chat.model,
-                "choices": [{"index": 0, "message": message, "finish_reason": _finish(done)}],
-                "usage": _usage(done),
-            }
-        )
+        except ClientGone:
+            return Response(status_code=499)  # nobody reads it
 
     # --- one at a time ------------------------------------------------------------------
     async def _enter_queue(self) -> None:
@@ -327,49 +227,54 @@ class ApiServer:
         if self._lock is not None and self._lock.locked():
             self._lock.release()
 
-    # --- the engine's events, off the event loop ---------------------------------------
-    async def _events(self, generation: Generation) -> AsyncGenerator[ChatEvent, None]:
-        """The generation's events, iterated on a worker thread; cancelled when the
-        consumer stops (a client that went away)."""
-        loop = asyncio.get_running_loop()
-        queue: asyncio.Queue[ChatEvent | BaseException | None] = asyncio.Queue()
-
-        def pump() -> None:
-            try:
-                for event in generation:
-                    loop.call_soon_threadsafe(queue.put_nowait, event)
-            except BaseException as e:  # handed to the event loop
-                loop.call_soon_threadsafe(queue.put_nowait, e)
-            finally:
-                loop.call_soon_threadsafe(queue.put_nowait, None)
-
-        worker = threading.Thread(target=pump, name="api-generation", daemon=True)
-        worker.start()
-        finished = False
+    async def _prepared_turn(self, engine: ChatEngine, chat: ChatRequest) -> EngineTurn:
+        """Wait for the model, then prepare the reply off the event loop. From
+        ``turn.start()`` on, the turn's thread owns the queue slot; whatever goes
+        wrong here only has to stop the turn."""
+        await self._enter_queue()
+        turn = EngineTurn(engine, chat.messages, chat.sampling, self._leave)
+        turn.start()  # no await since the slot was taken: nothing can come between
         try:
-            while (item := await queue.get()) is not None:
-                if isinstance(item, BaseException):
-                    raise item
-                yield item
-            finished = True
-        finally:
-            if not finished:
-                generation.cancel()
-            await asyncio.to_thread(worker.join)
-            generation.close()
+            await turn.prepared()
+        except Exception as e:
+            turn.stop()
+            raise _engine_error(e) from None
+        except BaseException:  # cancelled: the client went away, or the server stops
+            turn.stop()
+            raise
+        return turn
 
-    async def _collect(self, generation: Generation) -> GenerationDone:
+    async def _complete(
+        self, engine: ChatEngine, chat: ChatRequest, completion_id: str
+    ) -> Response:
+        turn = await self._prepared_turn(engine, chat)
         done = None
-        async with contextlib.aclosing(self._events(generation)) as events:
-            async for event in events:  # to the end: the engine is free after
+        try:
+            async for event in turn.events():
                 if isinstance(event, GenerationDone):
                     done = event
+        except Exception as e:
+            raise _engine_error(e) from None
+        finally:
+            turn.stop()  # a client gone, or anything else: the reply stops
         if done is None:
             raise ApiError(500, "The generation ended without a result.", "server_error")
-        return done
+        message: dict[str, Any] = {"role": "assistant", "content": done.answer}
+        if done.reasoning:
+            message["reasoning_content"] = done.reasoning
+        return JSONResponse(
+            {
+                "id": completion_id,
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": chat.model,
+                "choices": [{"index": 0, "message": message, "finish_reason": _finish(done)}],
+                "usage": _usage(done),
+            }
+        )
 
     async def _stream(
-        self, generation: Generation, chat: ChatRequest, completion_id: str
+        self, turn: EngineTurn, chat: ChatRequest, completion_id: str
     ) -> AsyncIterator[str]:
         created = int(time.time())
 
@@ -383,52 +288,57 @@ class ApiServer:
             }
             return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
 
+        def error(message: str) -> str:
+            return (
+                f"data: {json.dumps({'error': {'message': message, 'type': 'server_error'}})}\n\n"
+            )
+
         try:
             yield chunk({"role": "assistant", "content": ""})
-            # Closed here, before the finally below frees the queue: a client that went
-            # away must leave the engine free (generation cancelled and joined) first.
-            async with contextlib.aclosing(self._events(generation)) as events:
-                async for event in events:
-                    if isinstance(event, ReasoningDelta):
-                        yield chunk({"reasoning_content": event.text})
-                    elif isinstance(event, AnswerDelta):
-                        yield chunk({"content": event.text})
-                    elif isinstance(event, GenerationDone):
-                        if event.finish_reason == "error":
-                            error = {
-                                "message": event.error or "generation failed",
-                                "type": "server_error",
-                            }
-                            yield f"data: {json.dumps({'error': error})}\n\n"
-                        yield chunk({}, _finish(event))
-                        if chat.include_usage:
-                            usage = {
-                                "id": completion_id,
-                                "object": "chat.completion.chunk",
-                                "created": created,
-                                "model": chat.model,
-                                "choices": [],
-                                "usage": _usage(event),
-                            }
-                            yield f"data: {json.dumps(usage)}\n\n"
-            yield "data: [DONE]\n\n"
+            async for event in turn.events():
+                if isinstance(event, ReasoningDelta):
+                    yield chunk({"reasoning_content": event.text})
+                elif isinstance(event, AnswerDelta):
+                    yield chunk({"content": event.text})
+                elif isinstance(event, GenerationDone):
+                    if event.finish_reason == "error":
+                        yield error(event.error or "generation failed")
+                    yield chunk({}, _finish(event))
+                    if chat.include_usage:
+                        usage = {
+                            "id": completion_id,
+                            "object": "chat.completion.chunk",
+                            "created": created,
+                            "model": chat.model,
+                            "choices": [],
+                            "usage": _usage(event),
+                        }
+                        yield f"data: {json.dumps(usage)}\n\n"
+        except Exception as e:  # the headers are sent: the error goes in the stream
+            log.warning("API generation failed: %r", e)
+            yield error(f"The generation failed: {type(e).__name__}")
         finally:
-            self._leave()
+            turn.stop()
+        yield "data: [DONE]\n\n"
 
     # --- running --------------------------------------------------------------------------
-    def start(self) -> None:
-        """Serve on a background thread (the window's toggle); returns once listening."""
+    def _config(self) -> Any:
         import uvicorn
 
-        config = uvicorn.Config(
+        return uvicorn.Config(
             self.app(),
             host=self.host,
             port=self.port,
             log_level="warning",
             lifespan="off",
-            timeout_graceful_shutdown=2,  # a stream still open is cancelled, not waited for
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
         )
-        self._server = uvicorn.Server(config)
+
+    def start(self) -> None:
+        """Serve on a background thread (the window's toggle); returns once listening."""
+        import uvicorn
+
+        self._server = uvicorn.Server(self._config())
         self._thread = threading.Thread(target=self._server.run, name="api-server", daemon=True)
         self._thread.start()
         deadline = time.monotonic() + 10
@@ -453,10 +363,64 @@ class ApiServer:
         return f"http://{host}:{self.port}/v1"
 
     def run_forever(self) -> None:
-        """Serve in the foreground (``qwq-desktop serve``) until Ctrl+C."""
+        """Serve in the foreground (``qwq-desktop serve``) until Ctrl+C or SIGTERM; open
+        requests are cancelled after a short grace, never waited for."""
         import uvicorn
 
-        uvicorn.run(self.app(), host=self.host, port=self.port, log_level="warning", lifespan="off")
+        uvicorn.Server(self._config()).run()
+
+
+async def _until_disconnect(request: Request, work: Awaitable[T]) -> T:
+    """``work``'s result, or :class:`ClientGone` (with ``work`` cancelled) as soon as the
+    client closes the connection. The body must have been read already."""
+    task = asyncio.ensure_future(work)
+
+    async def gone() -> None:
+        while (await request.receive())["type"] != "http.disconnect":
+            pass
+
+    watcher = asyncio.ensure_future(gone())
+    try:
+        await asyncio.wait({task, watcher}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        if not task.done():
+            task.cancel()
+        watcher.cancel()
+    if task.done() and not task.cancelled():
+        return task.result()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await task  # its finally blocks run: the turn stops
+    raise ClientGone
+
+
+def _engine_error(e: Exception) -> ApiError:
+    """What an exception from the engine means for the client; never lost, never a hang."""
+    if isinstance(e, ApiError):
+        return e
+    if isinstance(e, EngineBusyError):
+        return ApiError(
+            503,
+            "The model is busy with a reply in the window; try again shortly.",
+            "server_error",
+            "model_busy",
+        )
+    if isinstance(e, QwQError):
+        return ApiError(400, str(e), "invalid_request_error")
+    if isinstance(e, UnicodeError):
+        return ApiError(400, "The messages are not valid Unicode text.", "invalid_request_error")
+    log.exception("API request failed", exc_info=e)
+    return ApiError(500, f"The model failed on this request ({type(e).__name__}).", "server_error")
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    detail = exc.detail if isinstance(exc, HTTPException) else "Internal error"
+    return ApiError(status, str(detail), "invalid_request_error").response()
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    log.error("API request failed", exc_info=exc)
+    return ApiError(500, "The server failed on this request.", "server_error").response()
 
 
 def _finish(done: GenerationDone) -> str:
@@ -474,7 +438,3 @@ def _usage(done: GenerationDone) -> dict[str, Any]:
         "prompt_tokens_details": {"cached_tokens": s.prompt_tokens_cached},
         "completion_tokens_details": {"reasoning_tokens": s.reasoning_tokens},
     }
-
-
-def is_loopback(host: str) -> bool:
-    return host in LOOPBACK

@@ -1,13 +1,19 @@
-"""``qwq-desktop serve``: the local OpenAI-compatible API, headless."""
+"""``qwq-desktop serve``: the local OpenAI-compatible API, headless.
+
+Loopback only by default; a keyless server elsewhere only with an explicit flag. It
+ends on Ctrl+C or SIGTERM, open requests cancelled after a short grace.
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
+import socket
 import sys
 from typing import Any
 
 from app.api.server import DASHSCOPE_NAME, ApiServer, is_loopback, model_id
+from app.core.errors import QwQError
 from app.engine.local_engine import LoadSettings, LocalEngine
 
 KEY_ENV = "QWQ_DESKTOP_API_KEY"
@@ -27,6 +33,20 @@ def add_parser(commands: Any) -> None:
         "--api-key", metavar="KEY", help=f"require this key on every request (or set {KEY_ENV})"
     )
     p.add_argument(
+        "--allow-remote-without-key",
+        action="store_true",
+        help="serve on a non-loopback address without an API key (anyone who can reach "
+        "this machine can use the model)",
+    )
+    p.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also answer requests addressed to this host name (repeatable; loopback names "
+        "and the bound address always are)",
+    )
+    p.add_argument(
         "--cors-origin",
         action="append",
         default=[],
@@ -38,27 +58,68 @@ def add_parser(commands: Any) -> None:
     p.set_defaults(handler=run_serve)
 
 
+def check_key(key: str | None) -> str | None:
+    """A key a client can send: printable text with no spaces (UTF-8 allowed)."""
+    if key is None:
+        return None
+    if not key.strip():
+        return None
+    if key != key.strip() or any(not c.isprintable() or c.isspace() for c in key):
+        raise QwQError("the API key must be printable text without spaces.")
+    try:
+        key.encode("utf-8")
+    except UnicodeEncodeError:
+        raise QwQError("the API key is not valid text.") from None
+    return key
+
+
+def check_can_listen(host: str, port: int) -> None:
+    """Before the model loads: the address is free and ours to bind."""
+    try:
+        family, kind, proto, _name, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+            probe.bind(address)
+    except (OSError, OverflowError) as e:
+        reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+        raise QwQError(f"cannot listen on {host}:{port}: {reason}.") from None
+
+
 def run_serve(args: argparse.Namespace) -> int:
-    key = args.api_key or os.environ.get(KEY_ENV) or None
+    key = check_key(args.api_key or os.environ.get(KEY_ENV) or None)
+    if not is_loopback(args.host) and not key and not args.allow_remote_without_key:
+        raise QwQError(
+            f"refusing to listen on {args.host} without an API key: anyone who can reach "
+            "this machine could use the model. Set --api-key (or pass "
+            "--allow-remote-without-key)."
+        )
+    check_can_listen(args.host, args.port)
     engine = LocalEngine(
         args.model, LoadSettings(context_length=args.context, gpu_layers=args.gpu_layers)
     )
-    server = ApiServer(
-        lambda: engine, host=args.host, port=args.port, api_key=key,
-        cors_origins=tuple(args.cors_origin),
-    )  # fmt: skip
-    print(
-        f"Serving {model_id(engine)} at {server.url} (model names: {model_id(engine)}, "
-        f"{DASHSCOPE_NAME}); Ctrl+C stops.",
-        file=sys.stderr,
-    )
-    if not is_loopback(args.host) and not key:
+    try:
+        server = ApiServer(
+            lambda: engine,
+            host=args.host,
+            port=args.port,
+            api_key=key,
+            cors_origins=tuple(args.cors_origin),
+            allowed_hosts=tuple(args.allow_host),
+            allow_remote_without_key=args.allow_remote_without_key,
+        )
         print(
-            f"qwq-desktop: warning: listening on {args.host} without an API key: anyone who "
-            "can reach this machine can use the model. Set --api-key.",
+            f"Serving {model_id(engine)} at {server.url} (model names: {model_id(engine)}, "
+            f"{DASHSCOPE_NAME}); Ctrl+C stops.",
             file=sys.stderr,
         )
-    try:
+        if not is_loopback(args.host) and not key:
+            print(
+                f"qwq-desktop: warning: listening on {args.host} without an API key: anyone "
+                "who can reach this machine can use the model.",
+                file=sys.stderr,
+            )
         server.run_forever()
     finally:
         engine.close()

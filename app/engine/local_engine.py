@@ -319,28 +319,47 @@ class LocalEngine:
         the oldest on until the prompt leaves min(4,096, context/8) tokens for the
         reply. If only the last user message is left and it still does not fit the
         context at all, that is a :class:`ContextOverflowError`.
+
+        Linear in the history: each message is tokenized once to know what dropping
+        it saves (its content plus its share of the template's tokens), the cut is
+        chosen by summing those counts, and the prompt is rendered again only to
+        check the cut (a few times at most when the estimate was short).
         """
         n_ctx = self._info.context_length
-        reserve = min(REPLY_RESERVE_MAX, n_ctx // 8)
+        budget = n_ctx - min(REPLY_RESERVE_MAX, n_ctx // 8)  # what the prompt may take
         system = [m for m in messages if m.role == "system"]
         turns = [m for m in messages if m.role != "system"]
-        dropped = 0
-        while True:
-            prompt = self.render([*system, *turns])
+        prompt = self.render([*system, *turns])
+        tokens = self.tokenize(prompt)
+        if len(tokens) <= budget:
+            return prompt, tokens, 0
+        # Where each exchange starts (a user message); the last one is never dropped.
+        starts = [i for i in range(1, len(turns)) if turns[i].role == "user"]
+        counts = [self._count_tokens(m.content) for m in [*system, *turns]]
+        share = max(0.0, (len(tokens) - sum(counts)) / (len(counts) + 1))
+        saved = [0.0]  # saved[i]: tokens saved by dropping turns[:i]
+        for count in counts[len(system) :]:
+            saved.append(saved[-1] + count + share)
+        cut = 0  # index into starts + 1: how many exchanges are dropped
+        while len(tokens) > budget and cut < len(starts):
+            # The fewest more exchanges whose estimated tokens cover the excess.
+            dropped_now = starts[cut - 1] if cut else 0
+            excess = len(tokens) - budget
+            cut += 1
+            while cut < len(starts) and saved[starts[cut - 1]] - saved[dropped_now] < excess:
+                cut += 1
+            prompt = self.render([*system, *turns[starts[cut - 1] :]])
             tokens = self.tokenize(prompt)
-            if len(tokens) + reserve <= n_ctx:
-                return prompt, tokens, dropped
-            # Drop the oldest exchange: up to the next user message.
-            cut = next((i for i in range(1, len(turns)) if turns[i].role == "user"), None)
-            if cut is None:
-                if len(tokens) < n_ctx:
-                    return prompt, tokens, dropped
-                raise ContextOverflowError(
-                    f"The prompt is {len(tokens):,} tokens but the context holds {n_ctx:,}: "
-                    "shorten it or load the model with a longer context."
-                )
-            turns = turns[cut:]
-            dropped += cut
+        dropped = starts[cut - 1] if cut else 0
+        if len(tokens) <= budget or len(tokens) < n_ctx:
+            return prompt, tokens, dropped
+        raise ContextOverflowError(
+            f"The prompt is {len(tokens):,} tokens but the context holds {n_ctx:,}: "
+            "shorten it or load the model with a longer context."
+        )
+
+    def _count_tokens(self, text: str) -> int:
+        return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
     def chat(
         self, messages: Sequence[ChatMessage], sampling: SamplingSettings | None = None

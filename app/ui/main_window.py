@@ -406,7 +406,10 @@ class MainWindow(QMainWindow):
         if self.api_server is not None:
             return
         key = keys.load_key(LOCAL_API_KEY) or None
-        server = ApiServer(lambda: self.engine, port=self.settings.api_port, api_key=key)
+        # Loopback only: the window never serves other machines (keyless or not).
+        server = ApiServer(
+            lambda: self.engine, host="127.0.0.1", port=self.settings.api_port, api_key=key
+        )
         self.api_button.setText("API: starting…")
 
         def started(_: object) -> None:

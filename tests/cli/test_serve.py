@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import http.client
 import os
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from pathlib import Path
+from typing import Any
 
 import openai
 
-from tests.fixtures.cli import ROOT
-from tests.fixtures.models import QWQ_ANSWER
+from tests.fixtures.cli import ROOT, cli, one_clear_line
+from tests.fixtures.models import QWQ_ANSWER, ScriptFactory
 from tests.fixtures.scripted_model import ScriptedModel
 
 
@@ -70,3 +75,113 @@ def _outside_address() -> str | None:
             return None
         address: str = probe.getsockname()[0]
     return None if address.startswith("127.") else address
+
+
+def _start_serve(model: Path, *args: str, env: dict[str, str] | None = None) -> tuple[Any, int]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app", "serve", "-m", str(model), "--port", str(port), *args],
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return proc, port
+        except OSError:
+            assert proc.poll() is None, proc.communicate()
+            time.sleep(0.2)
+    proc.kill()
+    raise AssertionError("serve did not listen")
+
+
+def _post(port: int, body: bytes, host: str = "127.0.0.1") -> int:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request(
+            "POST",
+            "/v1/chat/completions",
+            body,
+            {"Content-Type": "application/json", "Host": host},
+        )
+        response = conn.getresponse()
+        response.read()
+        return response.status
+    finally:
+        conn.close()
+
+
+def _sigterm_ends_it(proc: Any) -> str:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        _out, err = proc.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise AssertionError("serve ignored SIGTERM") from None
+    assert "Traceback" not in err, err
+    return str(err)
+
+
+def test_sigterm_ends_serve_while_a_reply_streams(scripted: ScriptFactory) -> None:
+    model = scripted(["Thinking about it", " again and again.\n"], loop=True)
+    proc, port = _start_serve(model.path, "--context", "32768", "--allow-host", "qwq.lan")
+    try:
+        refused = _post(port, b"{}", host="evil.example")
+        assert refused == 403
+        base = f"http://127.0.0.1:{port}/v1"
+        with openai.OpenAI(base_url=base, api_key="x", max_retries=0) as c:
+            stream = c.chat.completions.create(
+                model="qwq-32b", messages=[{"role": "user", "content": "go"}], stream=True
+            )
+            chunks = iter(stream)
+            for _ in range(5):
+                next(chunks)  # it is generating (32k tokens to go)
+            _sigterm_ends_it(proc)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+
+
+def test_sigterm_ends_serve_after_a_request_that_failed(qwq_model: ScriptedModel) -> None:
+    proc, port = _start_serve(qwq_model.path)
+    try:
+        surrogate = b'{"model": "qwq-32b", "messages": [{"role": "user", "content": "\\ud800"}]}'
+        assert _post(port, surrogate) == 400
+        waiting: list[int] = []
+        ok = b'{"model": "qwq-32b", "messages": [{"role": "user", "content": "2+2?"}]}'
+        thread = threading.Thread(target=lambda: waiting.append(_post(port, ok)), daemon=True)
+        thread.start()
+        thread.join(20)
+        assert waiting == [200]  # the failed request left nothing taken
+        _sigterm_ends_it(proc)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+
+
+def test_a_keyless_server_off_loopback_needs_an_explicit_flag(qwq_model: ScriptedModel) -> None:
+    one_clear_line(
+        cli(
+            "serve", "-m", str(qwq_model.path), "--host", "0.0.0.0", env={"QWQ_DESKTOP_API_KEY": ""}
+        ),
+        "--allow-remote-without-key",
+    )
+    one_clear_line(cli("serve", "-m", str(qwq_model.path), "--api-key", "a b"), "API key")
+
+
+def test_a_port_in_use_is_one_clear_line(qwq_model: ScriptedModel) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = cli("serve", "-m", str(qwq_model.path), "--port", str(port))
+    one_clear_line(result, f"cannot listen on 127.0.0.1:{port}")
