@@ -211,7 +211,10 @@ class ChatView(QScrollArea):
             item = self._layout.takeAt(0)
             widget = item.widget() if item else None
             if widget is not None:
+                # Deleted, not only unparented: lambdas connected to a message's own
+                # signals hold it in a cycle that Python's collector cannot see into.
                 widget.setParent(None)
+                widget.deleteLater()
         self._follow = True
 
     def add(self, widget: QWidget) -> None:
