@@ -11,6 +11,11 @@
   rendered by Qt with raw HTML off; formulas are typeset (see math_render). No resource is ever fetched (remote images stay
   blank), and a link opens in the system browser only when clicked, and only for
   http, https and mailto.
+- No model output may hold the GUI thread for long (goal: 100 ms): a formula is shown
+  as TeX until its image is typeset off the GUI thread; a block longer than
+  ``RICH_BLOCK_CHARS`` (or any answer longer than ``RICH_ANSWER_CHARS``) is shown as
+  plain text, fed to the view a slice at a time; a finished answer's views are built
+  a few at a time (``BUILD_BUDGET_S`` per turn of the event loop).
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import QTimer, QUrl, Slot
 from PySide6.QtGui import (
     QDesktopServices,
     QFontInfo,
@@ -47,12 +52,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.ui.math_render import with_math_images
+from app.ui.long_text import LongPlainText
+from app.ui.math_render import typesetter, with_math_images
 from app.ui.theme import is_dark
 
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 MATH_SCALE = 1.15  # formulas a little larger than the text around them
 OPEN_BLOCK_BUDGET = 20  # wait 20x an update's cost before updating a streaming answer again
+# Rich text (Markdown, highlighted code) up to these sizes; plain text past them. Qt
+# lays out 20,000 characters of Markdown in ~30 ms; 1 MB in ~1.5 s.
+RICH_BLOCK_CHARS = 20_000
+RICH_ANSWER_CHARS = 200_000  # past this even finding the blocks is skipped
+BUILD_BUDGET_S = 0.030  # a finished answer's views: built for this long per turn
+MATH_SWAP_MS = 40  # typeset formulas are swapped in at most this often per block
 _MD = MarkdownIt("commonmark").enable("table")
 _FORMATTERS = {
     False: HtmlFormatter(noclasses=True, style="default"),
@@ -97,10 +109,16 @@ def split_blocks(text: str) -> list[Block]:
 
 
 def merge_prose(blocks: list[Block]) -> list[Block]:
-    """Consecutive Markdown blocks as one (fewer views for a finished answer)."""
+    """Consecutive Markdown blocks as one (fewer views for a finished answer), up to
+    RICH_BLOCK_CHARS each (longer ones would be shown as plain text)."""
     merged: list[Block] = []
     for b in blocks:
-        if b.kind == "markdown" and merged and merged[-1].kind == "markdown":
+        if (
+            b.kind == "markdown"
+            and merged
+            and merged[-1].kind == "markdown"
+            and len(merged[-1].text) + len(b.text) <= RICH_BLOCK_CHARS
+        ):
             merged[-1] = Block("markdown", merged[-1].text.rstrip("\n") + "\n\n" + b.text)
         else:
             merged.append(b)
@@ -145,8 +163,17 @@ class MarkdownBlockView(_TextView):
         super().__init__(parent)
         self.setObjectName("markdownBlock")
         self._math: dict[str, QImage] = {}
+        self.math_pending = 0  # formulas shown as TeX until their images are typeset
+        self._listening = False
+        self._swap = QTimer(self)
+        self._swap.setSingleShot(True)
+        self._swap.setInterval(MATH_SWAP_MS)
+        self._swap.timeout.connect(self._swap_in)
         self.block = block
         self.show_block(block)
+
+    def _swap_in(self) -> None:
+        self.show_block(self.block)  # the typeset formulas are in the cache now
 
     def show_block(self, block: Block) -> None:
         self.block = block
@@ -156,9 +183,24 @@ class MarkdownBlockView(_TextView):
         )
         color = self.palette().color(QPalette.ColorRole.Text).name()
         size = QFontInfo(self.font()).pixelSize() * MATH_SCALE
-        text, self._math = with_math_images(block.text, color, size)
+        started = time.perf_counter()
+        text, self._math, self.math_pending = with_math_images(block.text, color, size)
         self.document().setMarkdown(text, features)
         self.fit_height()
+        # Swapping images in redoes the block: keep that under ~10% of the GUI thread.
+        self._swap.setInterval(max(MATH_SWAP_MS, int(10_000 * (time.perf_counter() - started))))
+        if bool(self.math_pending) != self._listening:
+            self._listening = bool(self.math_pending)
+            if self._listening:
+                typesetter().ready.connect(self._on_math_ready)
+            else:
+                typesetter().ready.disconnect(self._on_math_ready)
+
+    @Slot()
+    def _on_math_ready(self) -> None:
+        """Some formula was typeset (maybe one of ours): redo this block soon, once."""
+        if not self._swap.isActive():
+            self._swap.start()
 
     def loadResource(self, kind: int, url: QUrl | str) -> object:
         """Our typeset formulas; never anything the model pointed at."""
@@ -213,7 +255,59 @@ def _lexer(language: str) -> Lexer | None:
         return None
 
 
-BlockView = MarkdownBlockView | CodeBlockView
+class LongBlockView(QFrame):
+    """A block too long for rich text: plain, fed a slice at a time, with Copy."""
+
+    def __init__(self, block: Block, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("longBlock")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.caption = QLabel(self)
+        self.caption.setWordWrap(True)
+        self.copy_button = QToolButton(self)
+        self.copy_button.setText("Copy")
+        self.copy_button.setAutoRaise(True)
+        self.copy_button.clicked.connect(self.copy)
+        self.text_view = LongPlainText(self)
+        self.text_view.setFrameShape(QFrame.Shape.NoFrame)
+        self.text_view.setFixedHeight(LONG_BLOCK_HEIGHT)
+        header = QHBoxLayout()
+        header.addWidget(self.caption, 1)
+        header.addWidget(self.copy_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 4, 6, 4)
+        layout.setSpacing(2)
+        layout.addLayout(header)
+        layout.addWidget(self.text_view)
+        self.block = Block(block.kind, "", block.language)
+        self.show_block(block)
+
+    def show_block(self, block: Block) -> None:
+        """Show ``block``; one that only grew (a streaming answer) gets its new end only."""
+        shown = self.text_view.text
+        if block.text.startswith(shown) and block.kind == self.block.kind:
+            self.text_view.append_text(block.text[len(shown) :])
+        else:
+            self.text_view.set_text(block.text)
+        self.block = block
+        what = f"{block.language or 'code'} block" if block.kind == "code" else "text"
+        self.caption.setText(
+            f"Long {what}: {len(block.text):,} characters, shown as plain text "
+            "(Copy gives all of it)."
+        )
+
+    def copy(self) -> None:
+        QGuiApplication.clipboard().setText(self.block.text)
+
+
+LONG_BLOCK_HEIGHT = 420
+BlockView = MarkdownBlockView | CodeBlockView | LongBlockView
+
+
+def _view_class(block: Block) -> type[BlockView]:
+    if len(block.text) > RICH_BLOCK_CHARS:
+        return LongBlockView
+    return CodeBlockView if block.kind == "code" else MarkdownBlockView
 
 
 class AnswerView(QWidget):
@@ -230,6 +324,11 @@ class AnswerView(QWidget):
         self._finished_views = 0
         self._next_update = 0.0
         self.update_budget = OPEN_BLOCK_BUDGET
+        self._to_build: list[Block] = []  # a finished answer's blocks not built yet
+        self._build_timer = QTimer(self)
+        self._build_timer.setSingleShot(True)
+        self._build_timer.setInterval(0)
+        self._build_timer.timeout.connect(self._build_some)
         self.hide()  # until the answer begins
 
     @property
@@ -239,12 +338,17 @@ class AnswerView(QWidget):
     def views(self) -> list[BlockView]:
         return list(self._views)
 
+    @property
+    def building(self) -> bool:
+        """Some of a finished answer's views are still to be built."""
+        return bool(self._to_build)
+
     def set_markdown(self, text: str, *, streaming: bool = False) -> None:
         """Show ``text``. While ``streaming``, only the block being written is redone."""
         self.setVisible(bool(text))
         if not streaming:
             if text != self._markdown or self._streamed:
-                self._rebuild(merge_prose(split_blocks(text)))
+                self._rebuild(_finished_blocks(text))
             self._markdown, self._streamed, self._done_chars = text, False, 0
             return
         if not self._streamed or not text.startswith(self._markdown[: self._done_chars]):
@@ -274,7 +378,7 @@ class AnswerView(QWidget):
                 open_view.deleteLater()
             return
         last = spans[-1][0]
-        if open_view is not None and isinstance(open_view, CodeBlockView) == (last.kind == "code"):
+        if open_view is not None and type(open_view) is _view_class(last):
             self._layout.removeWidget(open_view)
             self._layout.addWidget(open_view)  # keep it last
             self._views.append(open_view)
@@ -286,9 +390,7 @@ class AnswerView(QWidget):
             self._add(last)
 
     def _add(self, block: Block) -> None:
-        view: BlockView = (
-            CodeBlockView(block, self) if block.kind == "code" else MarkdownBlockView(block, self)
-        )
+        view: BlockView = _view_class(block)(block, self)
         self._views.append(view)
         self._layout.addWidget(view)
         view.show()
@@ -299,5 +401,24 @@ class AnswerView(QWidget):
             view.deleteLater()
         self._views = []
         self._finished_views = 0
-        for block in blocks:
-            self._add(block)
+        self._to_build = list(reversed(blocks))
+        self._build_some()
+
+    def _build_some(self) -> None:
+        """Build views for BUILD_BUDGET_S, then let the event loop run before going on
+        (an answer of up to RICH_BLOCK_CHARS in all is built at once)."""
+        started = time.perf_counter()
+        at_once = sum(len(b.text) for b in self._to_build) <= RICH_BLOCK_CHARS
+        while self._to_build:
+            self._add(self._to_build.pop())
+            if not at_once and time.perf_counter() - started > BUILD_BUDGET_S:
+                break
+        if self._to_build:
+            self._build_timer.start()
+
+
+def _finished_blocks(text: str) -> list[Block]:
+    """The views a finished answer gets: merged prose and code; one plain block if huge."""
+    if len(text) > RICH_ANSWER_CHARS:
+        return [Block("markdown", text)]
+    return merge_prose(split_blocks(text))
