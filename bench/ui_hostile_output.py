@@ -33,6 +33,10 @@ def _nested(template: str, depth: int) -> str:
 
 FRAC = r"\frac{@}{y}"
 UNDERBRACE = r"\underbrace{@}_{k}"
+LONG_MARKDOWN = (
+    "A paragraph with **bold** and `code`.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n"
+    "```python\nx = 1\n```\n\n"
+) * 1_500
 CASES: dict[str, tuple[str, str]] = {  # name: (answer, reasoning)
     "frac-13-deep": ("$$" + _nested(FRAC, 13) + "$$", ""),
     "frac-20-deep": ("$$" + _nested(FRAC, 20) + "$$", ""),
@@ -41,9 +45,10 @@ CASES: dict[str, tuple[str, str]] = {  # name: (answer, reasoning)
     "20000-unclosed-\\[": ("\\[ " * 20_000, ""),
     "20000-dollars": ("$a " * 20_000, ""),
     "code-and-math-20000": ("`` `$a$" * 20_000, ""),
-    "1500-formulas": (" ".join(f"$x_{{{i}}}$" for i in range(1_500)), ""),
+    "900-formulas": (" ".join(f"$x_{{{i}}}$" for i in range(900)), ""),
     "5MB-line-answer": ("word " * 1_000_000, ""),
     "5MB-line-trace": ("The answer.", "word " * 1_000_000),
+    "long-markdown": (LONG_MARKDOWN, ""),
     "normal-math": (r"So $\frac{a}{b}$ and $$\boxed{4}$$", ""),
 }
 

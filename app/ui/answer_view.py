@@ -20,6 +20,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from functools import lru_cache
@@ -60,12 +61,18 @@ SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 MATH_SCALE = 1.15  # formulas a little larger than the text around them
 OPEN_BLOCK_BUDGET = 20  # wait 20x an update's cost before updating a streaming answer again
 # Rich text (Markdown, highlighted code) up to these sizes; plain text past them. Qt
-# lays out 20,000 characters of Markdown in ~30 ms; 1 MB in ~1.5 s.
-RICH_BLOCK_CHARS = 20_000
+# lays out 10,000 characters of Markdown in 15 to 60 ms (many formulas or code spans:
+# the most); 1 MB in ~1.5 s.
+RICH_BLOCK_CHARS = 10_000
 RICH_ANSWER_CHARS = 200_000  # past this even finding the blocks is skipped
+PARSE_CHARS = 4_000  # a finished answer is parsed about this much per turn of the loop
+MAX_RICH_VIEWS = 60  # views of their own (code with Copy...) per answer; then bigger views
+STREAM_PARSE_CHARS = 100_000  # a streaming block longer than this is shown as plain text
 BUILD_BUDGET_S = 0.030  # a finished answer's views: built for this long per turn
 MATH_SWAP_MS = 40  # typeset formulas are swapped in at most this often per block
-_MD = MarkdownIt("commonmark").enable("table")
+# Only the blocks are needed (Qt renders each): inline parsing, which took 0.3 s on a
+# line of 20,000 "\[", is off.
+_MD = MarkdownIt("commonmark").enable("table").disable("inline")
 _FORMATTERS = {
     False: HtmlFormatter(noclasses=True, style="default"),
     True: HtmlFormatter(noclasses=True, style="monokai"),  # for a dark palette
@@ -325,6 +332,7 @@ class AnswerView(QWidget):
         self._next_update = 0.0
         self.update_budget = OPEN_BLOCK_BUDGET
         self._to_build: list[Block] = []  # a finished answer's blocks not built yet
+        self._to_parse: list[str] = []  # and its pieces not parsed yet
         self._build_timer = QTimer(self)
         self._build_timer.setSingleShot(True)
         self._build_timer.setInterval(0)
@@ -341,18 +349,18 @@ class AnswerView(QWidget):
     @property
     def building(self) -> bool:
         """Some of a finished answer's views are still to be built."""
-        return bool(self._to_build)
+        return bool(self._to_build or self._to_parse)
 
     def set_markdown(self, text: str, *, streaming: bool = False) -> None:
         """Show ``text``. While ``streaming``, only the block being written is redone."""
         self.setVisible(bool(text))
         if not streaming:
             if text != self._markdown or self._streamed:
-                self._rebuild(_finished_blocks(text))
+                self._rebuild(text)
             self._markdown, self._streamed, self._done_chars = text, False, 0
             return
         if not self._streamed or not text.startswith(self._markdown[: self._done_chars]):
-            self._rebuild([])
+            self._rebuild("")
             self._done_chars = 0
             self._next_update = 0.0
         self._markdown, self._streamed = text, True
@@ -367,7 +375,13 @@ class AnswerView(QWidget):
         self._next_update = now + self.update_budget * (time.perf_counter() - started)
 
     def _update_stream(self, text: str) -> None:
-        spans = block_spans(text[self._done_chars :])
+        tail = text[self._done_chars :]
+        if len(tail) > STREAM_PARSE_CHARS:
+            # One block this long is not worth parsing again and again: the rest of the
+            # stream is plain text until the answer is complete (then it is rendered).
+            spans = [(Block("markdown", tail), len(tail))]
+        else:
+            spans = block_spans(tail)
         open_view = self._views.pop() if len(self._views) > self._finished_views else None
         for block, length in spans[:-1]:  # finished: a view each, rendered once
             self._add(block)
@@ -395,30 +409,74 @@ class AnswerView(QWidget):
         self._layout.addWidget(view)
         view.show()
 
-    def _rebuild(self, blocks: list[Block]) -> None:
+    def _rebuild(self, text: str) -> None:
         for view in self._views:
             self._layout.removeWidget(view)
             view.deleteLater()
         self._views = []
         self._finished_views = 0
-        self._to_build = list(reversed(blocks))
+        self._to_build = []
+        if len(text) > RICH_ANSWER_CHARS:
+            self._to_parse = []
+            self._to_build = [Block("markdown", text)]
+        else:
+            self._to_parse = list(reversed(block_chunks(text, PARSE_CHARS)))
         self._build_some()
 
     def _build_some(self) -> None:
-        """Build views for BUILD_BUDGET_S, then let the event loop run before going on
-        (an answer of up to RICH_BLOCK_CHARS in all is built at once)."""
+        """Parse and build for BUILD_BUDGET_S, then let the event loop run before going
+        on (an answer of up to RICH_BLOCK_CHARS is built at once)."""
         started = time.perf_counter()
-        at_once = sum(len(b.text) for b in self._to_build) <= RICH_BLOCK_CHARS
-        while self._to_build:
-            self._add(self._to_build.pop())
+        left = sum(map(len, self._to_parse)) + sum(len(b.text) for b in self._to_build)
+        at_once = left <= RICH_BLOCK_CHARS
+        while self._to_build or self._to_parse:
+            if not self._to_build:
+                self._to_build = list(reversed(self._next_blocks()))
+            else:
+                self._add(self._to_build.pop())
             if not at_once and time.perf_counter() - started > BUILD_BUDGET_S:
                 break
-        if self._to_build:
+        if self._to_build or self._to_parse:
             self._build_timer.start()
 
+    def _next_blocks(self) -> list[Block]:
+        """The blocks of the next piece; past MAX_RICH_VIEWS views, pieces of up to
+        RICH_BLOCK_CHARS as Markdown views, code and all (thousands of views, one per
+        block, took minutes to lay out)."""
+        piece = self._to_parse.pop()
+        if len(self._views) < MAX_RICH_VIEWS:
+            return merge_prose(split_blocks(piece))
+        while self._to_parse and len(piece) + len(self._to_parse[-1]) <= RICH_BLOCK_CHARS:
+            piece += self._to_parse.pop()
+        return [Block("markdown", piece)]
 
-def _finished_blocks(text: str) -> list[Block]:
-    """The views a finished answer gets: merged prose and code; one plain block if huge."""
-    if len(text) > RICH_ANSWER_CHARS:
-        return [Block("markdown", text)]
-    return merge_prose(split_blocks(text))
+
+_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
+
+
+def block_chunks(text: str, size: int) -> list[str]:
+    """``text`` in pieces of about ``size`` characters or more, each cut where a
+    top-level block begins (an unindented line after a blank line, outside fenced
+    code), so that the pieces parse as the whole does. A long answer is parsed a
+    piece per turn of the event loop: all at once took 0.6 s for 140,000 characters."""
+    pieces: list[str] = []
+    start = pos = 0
+    fence = ""  # the open code fence, or ""
+    blank_before = False
+    for line in text.splitlines(keepends=True):
+        m = _FENCE.match(line)
+        if fence:
+            closes = m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence)
+            if closes and m and not line[m.end() :].strip():
+                fence = ""
+        else:
+            if blank_before and pos - start >= size and line[:1] not in (" ", "\t"):
+                pieces.append(text[start:pos])
+                start = pos
+            if m:
+                fence = m.group(1)
+        blank_before = not line.strip()
+        pos += len(line)
+    if start < len(text) or not pieces:
+        pieces.append(text[start:])
+    return pieces

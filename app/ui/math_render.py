@@ -10,8 +10,8 @@ Model output is untrusted, and ziamath's time doubles with each level of nesting
 
 - formulas are found in linear time and sized up before typesetting (see math_tex);
   one too deep or too large stays as its TeX source;
-- a small formula is typeset at once on the GUI thread, within a budget of 40 ms in
-  any 100 ms; every other one on a worker thread, while the answer shows its TeX
+- a small formula is typeset at once on the GUI thread, within a budget of 20 ms per
+  turn of the event loop; every other one on a worker thread, while the answer shows its TeX
   source, and the answer swaps the image in when it is ready (``MathTypesetter.ready``);
 - results (images and refusals) are cached, so an answer opened again costs nothing.
 """
@@ -25,7 +25,7 @@ import time
 from collections import OrderedDict
 from typing import Literal
 
-from PySide6.QtCore import QByteArray, QObject, QRectF, Qt, Signal
+from PySide6.QtCore import QByteArray, QObject, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtSvg import QSvgRenderer
 from ziamath.config import config as ziamath_config
@@ -41,10 +41,9 @@ ziamath_config.svg2 = False
 SCHEME = "qwq-math"
 SCALE = 2  # render at twice the size and show at half: sharp on high-DPI screens
 MAX_PIXELS = 4_000_000  # a bigger image (16 MB) is not worth it: the TeX source is shown
-SYNC_BUDGET_S = 0.040  # typesetting on the GUI thread: at most this much...
-SYNC_WINDOW_S = 0.100  # ...in any window of this length
+SYNC_BUDGET_S = 0.020  # typesetting on the GUI thread: at most this much a turn of the loop
 CACHE_BYTES = 64 * 1024 * 1024
-MAX_FORMULAS = 200  # typeset per block of an answer; the ones after stay as TeX
+MAX_FORMULAS = 100  # typeset per block of an answer; the ones after stay as TeX
 MAX_QUEUED = 256  # formulas waiting for the worker; the oldest requests are dropped first
 
 Key = tuple[Formula, str, float]  # formula, colour, size
@@ -97,7 +96,7 @@ class MathTypesetter(QObject):
         self._busy: Key | None = None
         self._stopping = False
         self._thread: threading.Thread | None = None
-        self._sync_since = 0.0
+        self._sync_turn = False  # some of this turn's budget is spent
         self._sync_spent = 0.0
 
     def get(self, formula: Formula, color: str, size: float) -> tuple[Status, QImage | None]:
@@ -124,10 +123,13 @@ class MathTypesetter(QObject):
         return "pending", None
 
     def _sync_allowed(self) -> bool:
-        now = time.monotonic()
-        if now - self._sync_since > SYNC_WINDOW_S:
-            self._sync_since, self._sync_spent = now, 0.0
+        if not self._sync_turn:  # the budget is per turn of the event loop
+            self._sync_turn = True
+            QTimer.singleShot(0, self._next_turn)
         return self._sync_spent < SYNC_BUDGET_S
+
+    def _next_turn(self) -> None:
+        self._sync_turn, self._sync_spent = False, 0.0
 
     @staticmethod
     def _typeset(formula: Formula, color: str, size: float) -> QImage | None:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QScrollArea
 from pytestqt.qtbot import QtBot
 
 from app.store.conversations import ConversationStore
@@ -32,6 +33,10 @@ def nested(template: str, depth: int) -> str:
     return tex
 
 
+LONG_MARKDOWN = (  # 130,000 characters of ordinary Markdown: 0.6 s to parse at once
+    "A paragraph with **bold** and `code`.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n"
+    "```python\nx = 1\n```\n\n"
+) * 1_500
 HOSTILE = {
     "frac-13-deep": "$$" + nested("\\frac{@}{y}", 13) + "$$",
     "frac-20-deep": "So $$" + nested("\\frac{@}{y}", 20) + "$$ done",
@@ -39,8 +44,9 @@ HOSTILE = {
     "2000-fracs": "$$" + " + ".join(["\\frac{a}{b}"] * 2000) + "$$",
     "unclosed-display": "\\[ " * 20_000,
     "dollars": "$a " * 20_000,
-    "many-formulas": " ".join(f"$x_{{{i}}}$" for i in range(1_500)),
+    "many-formulas": " ".join(f"$x_{{{i}}}$" for i in range(900)),
     "5MB-line": "word " * 1_000_000,
+    "long-markdown": LONG_MARKDOWN,
 }
 
 
@@ -49,6 +55,18 @@ def fresh_typesetter(qapp: object) -> Iterator[None]:
     typesetter().clear()  # no answer is helped by an earlier test's cache
     yield
     assert typesetter().wait_until_idle(30)  # no typesetting spills into the next test
+
+
+def answer_on_screen(qtbot: QtBot) -> tuple[QScrollArea, AnswerView]:
+    """An AnswerView in a scroll area, as the chat shows answers (keep both)."""
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    view = AnswerView()
+    area.setWidget(view)
+    qtbot.addWidget(area)
+    area.resize(800, 600)
+    area.show()
+    return area, view
 
 
 def settle(qtbot: QtBot, view: AnswerView) -> None:
@@ -71,10 +89,7 @@ def settle(qtbot: QtBot, view: AnswerView) -> None:
 @pytest.mark.parametrize("name", list(HOSTILE))
 def test_an_answer_never_blocks_the_window(qtbot: QtBot, name: str) -> None:
     text = HOSTILE[name]
-    view = AnswerView()
-    qtbot.addWidget(view)
-    view.resize(800, 600)
-    view.show()
+    _area, view = answer_on_screen(qtbot)
     with StallMeter() as meter:
         QTimer.singleShot(0, lambda: view.set_markdown(text))
         qtbot.waitUntil(lambda: bool(view.views()), timeout=60_000)
@@ -85,9 +100,7 @@ def test_an_answer_never_blocks_the_window(qtbot: QtBot, name: str) -> None:
 
 def test_a_huge_line_is_plain_text_and_copied_whole(qtbot: QtBot) -> None:
     text = "Intro.\n\n" + "word " * 1_000_000
-    view = AnswerView()
-    qtbot.addWidget(view)
-    view.show()
+    _area, view = answer_on_screen(qtbot)
     view.set_markdown(text)
     settle(qtbot, view)
     (long_view,) = view.views()
@@ -101,10 +114,8 @@ def test_a_huge_line_is_plain_text_and_copied_whole(qtbot: QtBot) -> None:
 
 
 def test_a_streaming_huge_line_updates_without_blocking(qtbot: QtBot) -> None:
-    view = AnswerView()
+    _area, view = answer_on_screen(qtbot)
     view.update_budget = 0  # update on every call: the worst case
-    qtbot.addWidget(view)
-    view.show()
     piece = "word " * 10_000  # 50 KB a batch
     text = ""
     with StallMeter() as meter:
