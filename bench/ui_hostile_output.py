@@ -45,6 +45,7 @@ CASES: dict[str, tuple[str, str]] = {  # name: (answer, reasoning)
     "20000-unclosed-\\[": ("\\[ " * 20_000, ""),
     "20000-dollars": ("$a " * 20_000, ""),
     "code-and-math-20000": ("`` `$a$" * 20_000, ""),
+    "250-formulas": (" ".join(f"$x_{{{i}}}$" for i in range(250)), ""),
     "900-formulas": (" ".join(f"$x_{{{i}}}$" for i in range(900)), ""),
     "5MB-line-answer": ("word " * 1_000_000, ""),
     "5MB-line-trace": ("The answer.", "word " * 1_000_000),

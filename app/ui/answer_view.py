@@ -54,7 +54,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.ui.long_text import LongPlainText
-from app.ui.math_render import typesetter, with_math_images
+from app.ui.math_render import find_formulas, typesetter, with_math_images
 from app.ui.theme import is_dark
 
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
@@ -64,11 +64,12 @@ OPEN_BLOCK_BUDGET = 20  # wait 20x an update's cost before updating a streaming 
 # lays out 10,000 characters of Markdown in 15 to 60 ms (many formulas or code spans:
 # the most); 1 MB in ~1.5 s.
 RICH_BLOCK_CHARS = 10_000
+FORMULA_CHARS = 30  # a formula costs Qt's layout about as much as 30 characters
 RICH_ANSWER_CHARS = 200_000  # past this even finding the blocks is skipped
 PARSE_CHARS = 4_000  # a finished answer is parsed about this much per turn of the loop
 MAX_RICH_VIEWS = 60  # views of their own (code with Copy...) per answer; then bigger views
 STREAM_PARSE_CHARS = 100_000  # a streaming block longer than this is shown as plain text
-BUILD_BUDGET_S = 0.030  # a finished answer's views: built for this long per turn
+BUILD_BUDGET_S = 0.020  # a finished answer's views: built for this long per turn
 MATH_SWAP_MS = 40  # typeset formulas are swapped in at most this often per block
 # Only the blocks are needed (Qt renders each): inline parsing, which took 0.3 s on a
 # line of 20,000 "\[", is off.
@@ -119,16 +120,20 @@ def merge_prose(blocks: list[Block]) -> list[Block]:
     """Consecutive Markdown blocks as one (fewer views for a finished answer), up to
     RICH_BLOCK_CHARS each (longer ones would be shown as plain text)."""
     merged: list[Block] = []
+    sizes: list[int] = []
     for b in blocks:
+        size = rich_size(b)
         if (
             b.kind == "markdown"
             and merged
             and merged[-1].kind == "markdown"
-            and len(merged[-1].text) + len(b.text) <= RICH_BLOCK_CHARS
+            and sizes[-1] + size <= RICH_BLOCK_CHARS
         ):
+            sizes[-1] += size
             merged[-1] = Block("markdown", merged[-1].text.rstrip("\n") + "\n\n" + b.text)
         else:
             merged.append(b)
+            sizes.append(size)
     return merged
 
 
@@ -311,8 +316,16 @@ LONG_BLOCK_HEIGHT = 420
 BlockView = MarkdownBlockView | CodeBlockView | LongBlockView
 
 
+def rich_size(block: Block) -> int:
+    """What laying ``block`` out as rich text costs, in characters: a formula (an image,
+    or its TeX as code) costs as much as FORMULA_CHARS characters of text."""
+    if block.kind == "code" or len(block.text) > RICH_BLOCK_CHARS:
+        return len(block.text)
+    return len(block.text) + FORMULA_CHARS * len(find_formulas(block.text))
+
+
 def _view_class(block: Block) -> type[BlockView]:
-    if len(block.text) > RICH_BLOCK_CHARS:
+    if rich_size(block) > RICH_BLOCK_CHARS:
         return LongBlockView
     return CodeBlockView if block.kind == "code" else MarkdownBlockView
 

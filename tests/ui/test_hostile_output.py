@@ -44,7 +44,8 @@ HOSTILE = {
     "2000-fracs": "$$" + " + ".join(["\\frac{a}{b}"] * 2000) + "$$",
     "unclosed-display": "\\[ " * 20_000,
     "dollars": "$a " * 20_000,
-    "many-formulas": " ".join(f"$x_{{{i}}}$" for i in range(900)),
+    "250-formulas": " ".join(f"$x_{{{i}}}$" for i in range(250)),
+    "900-formulas": " ".join(f"$x_{{{i}}}$" for i in range(900)),
     "5MB-line": "word " * 1_000_000,
     "long-markdown": LONG_MARKDOWN,
 }
@@ -180,6 +181,13 @@ def test_the_window_opens_a_hostile_conversation_again_and_again(
                 trace = answers[-1].reasoning
                 QTimer.singleShot(0, lambda t=trace: t.header.setChecked(True))
                 qtbot.waitUntil(lambda t=trace: not t.body.filling, timeout=60_000)
+                QTimer.singleShot(0, trace.beside_button.click)  # and beside the answer
+                qtbot.waitUntil(
+                    lambda t=trace: (
+                        window.trace_view.text == t.text and not window.trace_view.filling
+                    ),
+                    timeout=60_000,
+                )
                 QTimer.singleShot(0, lambda: window.open_conversation(other.id))
                 qtbot.wait(100)
         assert meter.longest < STALL_LIMIT, f"the window froze {meter.longest:.2f} s"
