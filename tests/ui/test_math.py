@@ -171,3 +171,22 @@ def test_a_larger_formula_is_typeset_off_the_gui_thread_then_swapped_in(qtbot: Q
     view.set_markdown("again: $$" + tex + "$$")  # cached: at once
     (prose,) = view.views()
     assert isinstance(prose, MarkdownBlockView) and prose.math_pending == 0
+
+
+@pytest.mark.parametrize(
+    "tex",
+    [
+        nested("\\left(@\\right)", 7),  # the deepest \left allowed
+        nested("\\left\\{\\frac{@}{\\left(@\\right)}\\right\\}", 2),
+        " ".join(["x"] * 1_000),  # the longest allowed
+        " ".join(["\\left(x\\right)"] * 133),
+    ],
+    ids=["left-7-deep", "mixed-deep", "long", "many-lefts"],
+)
+def test_the_costliest_formulas_within_the_limits_are_typeset_in_bounded_time(
+    qapp: object, tex: str
+) -> None:
+    assert cost_of(tex).typesettable
+    started = time.perf_counter()
+    assert render(Formula(tex, True), "#000000", 10.0) is not None
+    assert time.perf_counter() - started < 5.0  # ~0.5 s on a slow core, on the worker thread
