@@ -18,7 +18,7 @@ import traceback
 from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 log = logging.getLogger("app.crash")
@@ -68,6 +68,9 @@ class CrashReporter(QObject):
             self._previous_hook(kind, error, tb)
             return
         log.error("Uncaught exception in the window", exc_info=(kind, error, tb))
+        if QThread.currentThread() != self.thread():  # a QThread's run(): show it over there
+            self._from_thread.emit(summary(error))
+            return
         try:
             self._show(summary(error))
         except Exception:  # never let the report itself hide the error

@@ -19,6 +19,7 @@ Model output is untrusted, and ziamath's time doubles with each level of nesting
 from __future__ import annotations
 
 import atexit
+import logging
 import re
 import threading
 import time
@@ -34,6 +35,8 @@ from ziamath.zmath import Latex
 from app.ui.math_tex import Formula, cost_of, find_formulas
 
 __all__ = ["Formula", "MathTypesetter", "find_formulas", "render", "typesetter", "with_math_images"]
+
+log = logging.getLogger("app.math")
 
 # Glyphs as plain paths: Qt's SVG renderer (SVG Tiny 1.2) draws no <symbol>/<use href>.
 ziamath_config.svg2 = False
@@ -169,8 +172,12 @@ class MathTypesetter(QObject):
                 if self._stopping:
                     return
                 key = self._busy = self._queue.pop()
-            with self._ziamath:
-                image = self._typeset(*key)
+            try:
+                with self._ziamath:
+                    image = self._typeset(*key)
+            except Exception:  # a bug here must not stop every later formula
+                log.exception("Could not typeset a formula")
+                image = None
             self._store(key, image)
             with self._lock:
                 self._busy = None

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QThread
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
@@ -106,5 +106,31 @@ def test_an_uncaught_exception_shows_one_dialog_and_loses_nothing(
         (again,) = visible_message_boxes()
         assert "errors so far" not in again.informativeText()
         again.close()
+    finally:
+        reporter.uninstall()
+
+
+class BrokenThread(QThread):
+    def run(self) -> None:
+        raise KeyError("a bug in a QThread")
+
+
+@pytest.mark.qt_no_exception_capture
+def test_an_exception_on_a_qthread_is_shown_on_the_gui_thread(
+    qtbot: QtBot, store: ConversationStore, tmp_path: Path
+) -> None:
+    window = MainWindow(store)
+    qtbot.addWidget(window)
+    window.show()
+    reporter = CrashReporter(window, tmp_path / "qwq-desktop.log", APP_TITLE).install()
+    try:
+        thread = BrokenThread()
+        thread.start()
+        assert thread.wait(10_000)
+        qtbot.waitUntil(lambda: bool(visible_message_boxes()))
+        (box,) = visible_message_boxes()
+        assert "KeyError: 'a bug in a QThread'" in box.informativeText()
+        assert box.thread() == window.thread()  # built on the GUI thread, not the QThread
+        box.close()
     finally:
         reporter.uninstall()
