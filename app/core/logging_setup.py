@@ -3,8 +3,8 @@
 A hard crash (a segfault in llama.cpp or Qt, an abort) kills the process before any
 Python code can log it, so ``faulthandler`` writes the Python traceback of every
 thread straight into the same log file: ``enable_fault_log`` at start (window and
-CLI), and again onto the new file each time the log rotates. The log holds what
-happened, never a conversation's text or a key.
+CLI), and again onto the new file each time the log rotates. faulthandler's report
+holds only file names, line numbers and function names, never values.
 """
 
 from __future__ import annotations
