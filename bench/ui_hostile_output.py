@@ -50,6 +50,7 @@ CASES: dict[str, tuple[str, str]] = {  # name: (answer, reasoning)
     "5MB-line-answer": ("word " * 1_000_000, ""),
     "5MB-line-trace": ("The answer.", "word " * 1_000_000),
     "long-markdown": (LONG_MARKDOWN, ""),
+    "long-list": ("- item one two three\n" * 5_000, ""),
     "normal-math": (r"So $\frac{a}{b}$ and $$\boxed{4}$$", ""),
 }
 

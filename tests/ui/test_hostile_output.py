@@ -48,6 +48,7 @@ HOSTILE = {
     "900-formulas": " ".join(f"$x_{{{i}}}$" for i in range(900)),
     "5MB-line": "word " * 1_000_000,
     "long-markdown": LONG_MARKDOWN,
+    "long-list": "- item one two three\n" * 5_000,  # no blank line to cut at
 }
 
 
