@@ -10,9 +10,10 @@ from PySide6.QtGui import QFileOpenEvent, QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.core.errors import QwQError
-from app.core.logging_setup import setup_logging
+from app.core.logging_setup import log_file, setup_logging
 from app.core.paths import AppPaths
 from app.store.conversations import ConversationStore
+from app.ui.crash_report import CrashReporter
 from app.ui.main_window import APP_TITLE, MainWindow
 from app.ui.theme import apply_theme
 
@@ -48,6 +49,8 @@ def run_window(model_path: str | None) -> int:
         QMessageBox.critical(None, APP_TITLE, str(e))
         return 2
     window = MainWindow(store, model_path)
+    # An uncaught exception from now on: logged, one clear dialog, and the app goes on.
+    reporter = CrashReporter(window, log_file(paths), APP_TITLE).install()
     opener = FileOpener(window)  # macOS Finder opens a .gguf with an event, not an argument
     app.installEventFilter(opener)
     apply_theme(app, window.settings.theme)
@@ -62,4 +65,5 @@ def run_window(model_path: str | None) -> int:
     try:
         return app.exec()
     finally:
+        reporter.uninstall()
         store.close()

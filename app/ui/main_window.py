@@ -22,7 +22,6 @@ from PySide6.QtGui import (
     QKeyEvent,
     QKeySequence,
     QShortcut,
-    QTextCursor,
 )
 from PySide6.QtWidgets import (
     QApplication,
@@ -65,6 +64,7 @@ from app.store.conversations import (
 )
 from app.store.export import conversation_to_dict
 from app.ui.chat_view import AssistantMessage, ChatView, UserMessage
+from app.ui.long_text import LongPlainText
 from app.ui.model_library import ModelLibrary
 from app.ui.model_setup import DownloadRunner, ModelSetup, progress_text
 from app.ui.reasoning_block import ReasoningBlock
@@ -255,9 +255,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(splitter)
 
         # A panel to read a long trace side by side with its answer.
-        self.trace_view = QPlainTextEdit()
+        self.trace_view = LongPlainText()  # a 5 MB trace goes in a slice per turn
         self.trace_view.setObjectName("traceBeside")
-        self.trace_view.setReadOnly(True)
         self.trace_dock = QDockWidget("Reasoning", self)
         self.trace_dock.setObjectName("traceDock")
         self.trace_dock.setWidget(self.trace_view)
@@ -719,7 +718,7 @@ class MainWindow(QMainWindow):
     def read_beside(self, block: ReasoningBlock) -> None:
         """Show a trace in the side panel (it keeps following a live one)."""
         self._beside = block
-        self.trace_view.setPlainText(block.text)
+        self.trace_view.set_text(block.text)
         self.trace_dock.show()
 
     def copy(self, widget: AssistantMessage, *, with_reasoning: bool) -> None:
@@ -872,9 +871,7 @@ class MainWindow(QMainWindow):
             new_text = "".join(reasoning)
             block.append(new_text, live.reasoning_tokens, now - live.thinking_started)
             if self._beside is block and self.trace_dock.isVisible():
-                cursor = QTextCursor(self.trace_view.document())
-                cursor.movePosition(QTextCursor.MoveOperation.End)
-                cursor.insertText(new_text)
+                self.trace_view.append_text(new_text)
         if live.answer_parts and not live.answer_started:
             live.answer_started = True
             if live.thinking_started is not None:

@@ -3,16 +3,18 @@
 While thinking the block is open and streams, headed "Thinking… 12 s · 480 tokens".
 When the answer begins it folds to "Thought for 42 s · 3,412 tokens"; a click (or
 Space/Enter on the header) opens it again. A stored trace is put into the text view
-only the first time it is opened.
+only the first time it is opened, a slice per turn of the event loop (a 5 MB trace on
+one line froze the window for seconds; see long_text).
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QTextCursor
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QHBoxLayout, QPlainTextEdit, QToolButton, QVBoxLayout, QWidget
 
 from app.core.format import duration
+from app.ui.long_text import LongPlainText
 
 
 class ReasoningBlock(QWidget):
@@ -26,9 +28,8 @@ class ReasoningBlock(QWidget):
         self.header.setAutoRaise(True)
         self.header.setCheckable(True)
         self.header.toggled.connect(self._set_open)
-        self.body = QPlainTextEdit(self)
+        self.body = LongPlainText(self)
         self.body.setObjectName("reasoningBody")
-        self.body.setReadOnly(True)
         self.body.setMaximumHeight(260)
         self.body.setFrameShape(QPlainTextEdit.Shape.NoFrame)
         font = QFont(self.body.font())
@@ -86,7 +87,7 @@ class ReasoningBlock(QWidget):
         """A trace from the store: folded, and rendered only when opened."""
         self._text_parts = [text]
         self._shown_parts = 0
-        self.body.clear()
+        self.body.set_text("")
         self.conclude(tokens=tokens, seconds=seconds, finished=finished)
 
     # -- view --------------------------------------------------------------------------
@@ -105,14 +106,9 @@ class ReasoningBlock(QWidget):
         """Append only what the view does not hold yet (cost per token stays flat)."""
         if self._shown_parts == len(self._text_parts):
             return
-        bar = self.body.verticalScrollBar()
-        at_bottom = bar.value() >= bar.maximum() - 4
-        cursor = QTextCursor(self.body.document())
-        cursor.movePosition(QTextCursor.MoveOperation.End)
-        cursor.insertText("".join(self._text_parts[self._shown_parts :]))
+        # The view follows the stream only while the reader is at the end.
+        self.body.append_text("".join(self._text_parts[self._shown_parts :]))
         self._shown_parts = len(self._text_parts)
-        if at_bottom:  # follow the stream only while the reader is at the end
-            bar.setValue(bar.maximum())
 
     def _update_label(self) -> None:
         figures = f"{duration(self.seconds)} · {self.tokens:,} tokens"

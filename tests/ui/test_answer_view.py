@@ -96,7 +96,7 @@ def test_links_open_in_the_browser_only_when_safe(
 def test_a_growing_block_is_updated_less_often_as_it_gets_expensive(qtbot: QtBot) -> None:
     view = AnswerView()
     qtbot.addWidget(view)
-    text = "word " * 3000  # one long paragraph: each update costs milliseconds
+    text = "word " * 1900  # one long paragraph (rich text): each update costs milliseconds
     updates = 0
     real = view._update_stream
 
@@ -112,3 +112,13 @@ def test_a_growing_block_is_updated_less_often_as_it_gets_expensive(qtbot: QtBot
     view.set_markdown(text + "end")  # the complete answer is always rendered
     (prose,) = view.views()
     assert prose.document().toPlainText().rstrip().endswith("end")
+
+
+def test_a_long_answer_is_parsed_in_pieces_that_parse_as_the_whole() -> None:
+    from app.ui.answer_view import block_chunks, block_spans
+
+    answer = (ANSWER + "\n\n```\ncode\n\nnot a block\n```\n\n") * 300
+    pieces = block_chunks(answer, 1_000)
+    assert len(pieces) > 20 and "".join(pieces) == answer
+    whole = [b for b, _ in block_spans(answer)]
+    assert [b for p in pieces for b, _ in block_spans(p)] == whole

@@ -348,6 +348,7 @@ def test_an_answer_with_code_and_math_end_to_end(
     (reply,) = assistant_widgets(window)
     prose, code = reply.answer.views()
     assert isinstance(prose, MarkdownBlockView) and isinstance(code, CodeBlockView)
+    qtbot.waitUntil(lambda: prose.math_pending == 0)  # typeset at once, or soon after
     assert prose.toHtml().count('src="qwq-math:') == 2  # inline and display math, typeset
     assert code.language.text() == "python"
     code.copy_button.click()
