@@ -409,10 +409,13 @@ def soak_with_window(args: argparse.Namespace, path: Path) -> int:
     result: list[tuple[int, int]] = []
     started = time.monotonic()
     load = threading.Thread(target=lambda: result.append(run_clients(port, args, tally)))
+    watcher = QTimer()
+    watcher.setInterval(50)
+    watcher.timeout.connect(lambda: None if load.is_alive() else app.quit())
     load.start()
-    while load.is_alive():
-        app.processEvents()
-        time.sleep(0.005)
+    watcher.start()
+    app.exec()  # the window's own event loop, as the app runs it (deferred deletes too)
+    watcher.stop()
     seconds = time.monotonic() - started
     timer.stop()
     for live in list(window.live.values()):
