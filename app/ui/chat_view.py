@@ -18,7 +18,11 @@ from PySide6.QtWidgets import (
 from app.core.events import GenerationDone
 from app.store.conversations import StoredMessage
 from app.ui.answer_view import AnswerView
+from app.ui.long_text import LongPlainText
 from app.ui.reasoning_block import ReasoningBlock
+
+LONG_USER_MESSAGE = 10_000  # characters; longer messages go into a scrolling view
+LONG_USER_MESSAGE_HEIGHT = 240  # pixels
 
 
 class SiblingNavigator(QWidget):
@@ -49,10 +53,21 @@ class UserMessage(QWidget):
     def __init__(self, text: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("userMessage")
-        self.label = QLabel(text, self)
-        self.label.setWordWrap(True)
-        self.label.setTextFormat(Qt.TextFormat.PlainText)
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._text = text
+        self.label: QWidget
+        if len(text) > LONG_USER_MESSAGE:
+            # A label lays out all of its text at once: a 5 MB message (a paste, an
+            # import) froze the window for seconds. This view lays out what is on screen.
+            long_view = LongPlainText(self)
+            long_view.setFixedHeight(LONG_USER_MESSAGE_HEIGHT)
+            long_view.set_text(text)
+            self.label = long_view
+        else:
+            label = QLabel(text, self)
+            label.setWordWrap(True)
+            label.setTextFormat(Qt.TextFormat.PlainText)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.label = label
         self.edit_button = _action("Edit", self)
         self.edit_button.hide()
         self.siblings = SiblingNavigator(self)  # between edits of this message
@@ -73,7 +88,7 @@ class UserMessage(QWidget):
         self.message_id: int | None = None
 
     def text(self) -> str:
-        return self.label.text()
+        return self._text
 
     def mark_damaged(self, damaged: str) -> None:
         """Say under the message that part of what was stored could not be read."""

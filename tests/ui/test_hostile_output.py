@@ -18,7 +18,7 @@ from pytestqt.qtbot import QtBot
 
 from app.store.conversations import ConversationStore
 from app.ui.answer_view import AnswerView, LongBlockView, MarkdownBlockView
-from app.ui.chat_view import AssistantMessage
+from app.ui.chat_view import AssistantMessage, UserMessage
 from app.ui.main_window import MainWindow
 from app.ui.math_render import typesetter
 from tests.ui.stall import StallMeter
@@ -194,3 +194,22 @@ def test_the_window_opens_a_hostile_conversation_again_and_again(
         assert meter.longest < STALL_LIMIT, f"the window froze {meter.longest:.2f} s"
         assert window.composer.toPlainText() == "a draft"
         window.close()
+
+
+def test_a_huge_user_message_opens_without_blocking(qtbot: QtBot, tmp_path: Path) -> None:
+    """A 5 MB message (a paste, an import) was laid out at once in a label: seconds."""
+    huge = "word " * 1_000_000
+    with ConversationStore(tmp_path / "data") as store:
+        c = store.create(title="paste")
+        store.add_message(c.id, "user", huge, parent_id=None)
+        window = MainWindow(store)
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        with StallMeter() as meter:
+            QTimer.singleShot(0, lambda: window.open_conversation(c.id))
+            qtbot.waitUntil(lambda: window.conversation_id == c.id, timeout=60_000)
+            (user,) = [w for w in window.chat.messages() if isinstance(w, UserMessage)]
+            qtbot.wait(200)
+        assert user.text() == huge  # whole: Edit and Copy get every character
+        assert meter.longest < 1.0, f"the window stopped for {meter.longest:.2f} s"
