@@ -38,6 +38,11 @@ class LocalModel:
     def usable(self) -> bool:
         return not self.problem
 
+    @property
+    def reason(self) -> str:
+        """The problem, without the path it ends with (shown next to the path anyway)."""
+        return self.problem.removesuffix(f": {self.path}")
+
 
 def split_set(path: Path) -> tuple[Path, ...]:
     """The files of ``path``'s split set (just ``path`` when it isn't split)."""
