@@ -332,13 +332,13 @@ def _parse(path: Path, size: int, buf: mmap.mmap) -> GGUFInfo:
             n_dims = r.take("<I")
             if n_dims > MAX_DIMS:
                 raise _Damaged(
-                    f"tensor {name[:80]!r} has {n_dims:,} dimensions (at most {MAX_DIMS})"
+                    f"tensor {_shown(name)} has {n_dims:,} dimensions (at most {MAX_DIMS})"
                 )
             elements = 1
             for _ in range(n_dims):
                 elements *= r.take("<Q")
             if elements >= 1 << 63:
-                raise _Damaged(f"tensor {name[:80]!r} claims {elements:.3g} elements")
+                raise _Damaged(f"tensor {_shown(name)} claims {elements:.3g} elements")
             type_id = r.take("<I")
             offset = r.take("<Q")
             params += elements
@@ -356,8 +356,8 @@ def _parse(path: Path, size: int, buf: mmap.mmap) -> GGUFInfo:
                 digits = block.group(1)
                 if len(digits) > MAX_BLOCK_DIGITS or int(digits) >= n_tensors:
                     raise _Damaged(
-                        f"tensor {name[:40]!r}... names block {digits[:20]}"
-                        f"{'...' if len(digits) > 20 else ''} but the file has {n_tensors:,} tensors"
+                        f"tensor {_shown(name)} is in block {_shown(digits)} but the file "
+                        f"has only {n_tensors:,} tensor(s)"
                     )
                 index = int(digits)
                 layer_bytes[index] = layer_bytes.get(index, 0) + nbytes
