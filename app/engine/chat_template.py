@@ -47,6 +47,10 @@ def _tojson(value: Any, indent: int | None = None) -> str:
     return json.dumps(value, ensure_ascii=False, indent=indent)
 
 
+class _TooLong(TemplateLimitError):
+    """The template's source is over :data:`MAX_TEMPLATE_CHARS`."""
+
+
 def _strftime_now(fmt: str) -> str:
     return _dt.datetime.now().strftime(str(fmt)[:200])
 
@@ -54,9 +58,7 @@ def _strftime_now(fmt: str) -> str:
 @lru_cache(maxsize=8)
 def _compile(source: str) -> jinja2.Template:
     if len(source) > MAX_TEMPLATE_CHARS:
-        raise TemplateLimitError(
-            f"it is {len(source):,} characters long (the limit is {MAX_TEMPLATE_CHARS:,})"
-        )
+        raise _TooLong(f"{len(source):,} characters (the limit is {MAX_TEMPLATE_CHARS:,})")
     env = LimitedSandbox(
         trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.loopcontrols"]
     )
@@ -74,7 +76,9 @@ def _one_line(text: str, limit: int = 240) -> str:
 
 def _failure(e: BaseException) -> ModelFileError:
     """One clear line for whatever a template did."""
-    if isinstance(e, TemplateLimitError):
+    if isinstance(e, _TooLong):
+        why = f"is too long: {e}"
+    elif isinstance(e, TemplateLimitError):
         why = f"was stopped: {e}"
     elif isinstance(e, jinja2.exceptions.TemplateSyntaxError):
         why = f"has a syntax error on line {e.lineno}: {e.message}"
@@ -98,7 +102,7 @@ def check_templates(metadata: Mapping[str, object]) -> None:
         if not isinstance(value, str):
             length = getattr(value, "length", None)
             if isinstance(length, int):  # a string too long to have been read
-                raise _failure(TemplateLimitError(f"it is {length:,} bytes long"))
+                raise _failure(_TooLong(f"{length:,} bytes (the limit is {MAX_TEMPLATE_CHARS:,})"))
             raise ModelFileError(f"The model's chat template ({key}) is not text.")
         try:
             with metered(Limits.for_input(0)):

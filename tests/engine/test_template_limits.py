@@ -16,7 +16,9 @@ from app.core.errors import ModelFileError
 from app.core.messages import ChatMessage
 from app.engine.chat_template import check_templates, render_prompt
 from app.engine.local_engine import LocalEngine
+from app.models import library
 from tests.fixtures.cli import ROOT, cli, one_clear_line
+from tests.fixtures.gguf_bytes import small_model
 from tests.fixtures.models import ScriptFactory
 from tests.fixtures.scripted_model import QWQ_TEMPLATE
 
@@ -181,7 +183,7 @@ def test_a_template_error_raised_on_purpose_is_its_own_message() -> None:
     [
         ("{% for %}", "syntax error on line 1"),
         ("{% if x %}" * 3 + "never closed", "syntax error"),
-        ("x" * 300_000, "300,000 characters long"),
+        ("x" * 300_000, "too long: 300,000 characters"),
     ],
 )
 def test_a_model_whose_template_cannot_compile_is_refused_at_load(
@@ -215,3 +217,12 @@ def test_the_sandbox_still_keeps_python_out(tmp_path: Path) -> None:
     ):
         with pytest.raises(ModelFileError):
             render_prompt(evil, [ChatMessage.user("Hi")])
+
+
+def test_a_template_too_long_to_read_is_refused_not_replaced(tmp_path: Path) -> None:
+    """A 2 MB template is not decoded, and the model is refused: silently using ChatML
+    instead would give a model a prompt format it does not know."""
+    path = tmp_path / "long-template.gguf"
+    path.write_bytes(small_model(template="x" * 2 * MB).to_bytes())
+    with pytest.raises(ModelFileError, match="too long: 2,097,152 bytes"):
+        library.validate(path, check_architecture=False)
