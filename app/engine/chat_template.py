@@ -28,7 +28,10 @@ from app.core.reasoning import CLOSE_TAG
 from app.engine.template_sandbox import LimitedSandbox, Limits, TemplateLimitError, metered
 
 # Real templates are a few kilobytes (QwQ's: 2.6 KB; the longest tool-use ones, ~20 KB).
-MAX_TEMPLATE_CHARS = 262_144
+# Compiling takes ~20 ms a kilobyte (and llama-cpp-python compiles them again), so a
+# file's templates are limited in size and number: loading stays within seconds.
+MAX_TEMPLATE_CHARS = 65_536
+MAX_TEMPLATES = 8  # tokenizer.chat_template and its named variants (tool_use, rag...)
 TEMPLATE_KEY = "tokenizer.chat_template"
 
 CHATML_TEMPLATE = (
@@ -96,9 +99,16 @@ def _failure(e: BaseException) -> ModelFileError:
 def check_templates(metadata: Mapping[str, object]) -> None:
     """Compile every chat template a GGUF holds (llama-cpp-python compiles them all when
     it loads the model): a template that cannot be used is one clear line now."""
-    for key, value in metadata.items():
-        if key != TEMPLATE_KEY and not key.startswith(TEMPLATE_KEY + "."):
-            continue
+    templates = {
+        key: value
+        for key, value in metadata.items()
+        if key == TEMPLATE_KEY or key.startswith(TEMPLATE_KEY + ".")
+    }
+    if len(templates) > MAX_TEMPLATES:
+        raise ModelFileError(
+            f"The model file holds {len(templates):,} chat templates (at most {MAX_TEMPLATES})."
+        )
+    for key, value in templates.items():
         if not isinstance(value, str):
             length = getattr(value, "length", None)
             if isinstance(length, int):  # a string too long to have been read
