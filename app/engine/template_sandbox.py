@@ -172,6 +172,22 @@ def _check_format(text: Any, limits: Limits) -> bool:
     return "*" in raw or _NESTED_FIELD.search(raw) is not None
 
 
+def _materialized(args: tuple[Any, ...], limits: Limits) -> tuple[Any, ...]:
+    """Iterators among ``args`` (``x | map(...)``) made lists, so their size is known
+    before the call: ``sep.join(a_generator)`` cannot be measured otherwise."""
+    if not any(isinstance(a, Iterator) for a in args):
+        return args
+    out = []
+    for arg in args:
+        if isinstance(arg, Iterator):
+            items = list(islice(arg, limits.value_cap + 1))
+            limits.fits(len(items), "a sequence")
+            limits.spend(len(items))
+            arg = items
+        out.append(arg)
+    return tuple(out)
+
+
 def _check_args(limits: Limits, args: Iterable[Any], counts: bool = True) -> None:
     """No argument is larger than a value may be, and at most one is large: a product
     of two large sizes (a separator times a list, a width times many lines) is what
@@ -274,6 +290,7 @@ def _guard_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
     def guarded(*args: Any, **kwargs: Any) -> Any:
         limits = current()
         limits.spend(1)
+        args = args[:skip] + _materialized(args[skip:], limits)
         own = args[skip:]
         if own:
             _check_args(limits, own[:1], counts=False)  # the value filtered: text
@@ -441,6 +458,7 @@ class LimitedSandbox(ImmutableSandboxedEnvironment):
         limits.spend(1)
         builtin = isinstance(__obj, _BUILTINS)
         if builtin:
+            args = _materialized(args, limits)
             _check_args(limits, (*args, *kwargs.values()))
             if isinstance(getattr(__obj, "__self__", None), (str, bytes)):
                 limits.fits(_method_bound(__obj, args, limits), "a result")

@@ -46,6 +46,10 @@ HOSTILE = {
     "a format width argument": "{{ '%*s' % (999999999, 'x') }}",
     "indent of a million lines": "{{ ('\n' * 1000000) | indent(1000) }}",
     "join with a long separator": "{{ ('x' * 1000000) | list | join('y' * 1000) }}",
+    "join of a generator with a long separator": (
+        "{{ range(100000) | map('string') | join('x' * 1000000) }}"
+    ),
+    "str.join of a generator": "{{ ('x' * 1000000).join(range(100000) | map('string')) }}",
     "replace into a long string": "{{ ('a' * 1000000).replace('a', 'b' * 1000) }}",
     "a list of a million long strings": "{{ ['y' * 1000000] * 1000000 }}",
     "blocks of output kept in a list": (
