@@ -44,6 +44,7 @@ MIN_VALUE_CAP = 2_000_000  # characters (or items) in any one value, at the leas
 MAX_INT_BITS = 8192  # integers a template makes (an exponent cannot ask for 10**10**9)
 MAX_TOJSON_INDENT = 16
 SMALL = 256  # sizes up to this never multiply into a large result on their own
+ITEM_COST = 16  # an item of a list costs as much as 16 characters
 
 _BUILTINS = (types.BuiltinFunctionType, types.BuiltinMethodType, types.MethodWrapperType)
 _NUMBER = re.compile(r"\d{7,}")
@@ -154,8 +155,12 @@ def magnitude(value: Any, stop: int) -> int:
 
 
 def _result_size(value: Any) -> int:
-    if isinstance(value, (str, bytes, bytearray, list, tuple, dict, set, frozenset)):
+    """What a value costs: a character each for text, :data:`ITEM_COST` for each item of
+    a container (each may be an object of its own: ``s.splitlines()``)."""
+    if isinstance(value, (str, bytes, bytearray)):
         return len(value)
+    if isinstance(value, (list, tuple, dict, set, frozenset)):
+        return ITEM_COST * len(value)
     if isinstance(value, int):
         return value.bit_length() // 64
     return 1
@@ -181,8 +186,8 @@ def _materialized(args: tuple[Any, ...], limits: Limits) -> tuple[Any, ...]:
     for arg in args:
         if isinstance(arg, Iterator):
             items = list(islice(arg, limits.value_cap + 1))
-            limits.fits(len(items), "a sequence")
-            limits.spend(len(items))
+            limits.fits(ITEM_COST * len(items), "a sequence")
+            limits.spend(ITEM_COST * len(items))
             arg = items
         out.append(arg)
     return tuple(out)
@@ -313,13 +318,15 @@ def _binop_bound(op: str, left: Any, right: Any, limits: Limits) -> None:
     if op == "*":
         for seq, n in ((left, right), (right, left)):
             if isinstance(seq, seqs) and isinstance(n, int):
-                limits.fits(len(seq) * max(n, 0), "a repeated value")
+                unit = 1 if isinstance(seq, (str, bytes)) else ITEM_COST
+                limits.fits(unit * len(seq) * max(n, 0), "a repeated value")
         ints = isinstance(left, int) and isinstance(right, int)
         if ints and left.bit_length() + right.bit_length() > MAX_INT_BITS:
             raise TemplateLimitError(f"a product is over {MAX_INT_BITS} bits")
     elif op == "+":
         if isinstance(left, seqs) and isinstance(right, seqs):
-            limits.fits(len(left) + len(right), "a concatenation")
+            unit = 1 if isinstance(left, (str, bytes)) else ITEM_COST
+            limits.fits(unit * (len(left) + len(right)), "a concatenation")
     elif op == "**":
         if isinstance(left, int) and isinstance(right, int) and right > 0:
             bits = max(left.bit_length() - 1, 1 if abs(left) > 1 else 0)

@@ -61,6 +61,10 @@ HOSTILE = {
         "{% set s = 'x' * 1000000 %}{% set ns = namespace(l=[]) %}"
         "{% for j in range(100000) %}{% set ns.l = ns.l + [s[j:]] %}{% endfor %}"
     ),
+    "many small strings kept in a list": (
+        "{% set ns = namespace(l=[]) %}{% for i in range(100000) %}"
+        "{% set ns.l = ns.l + [(('ab' ~ i ~ '\\n') * 100000).splitlines()] %}{% endfor %}"
+    ),
     "a quadratic sum": "{{ ([[1]] * 100000) | sum(start=[]) }}",
     "to_bytes(10**9)": "{{ (1).to_bytes(1000000000, 'big') }}",
     "output in a loop": "{% for i in range(100000) %}{% for j in range(100000) %}"
