@@ -209,7 +209,7 @@ def read_cleanly(path: Path) -> None:
 
 
 FUZZ = settings(
-    max_examples=200,
+    max_examples=400,
     deadline=3000,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
