@@ -105,7 +105,7 @@ def run_models(args: argparse.Namespace) -> int:
         print("On this machine:", file=out)
         for m in view.local:
             mark = "*" if str(m.path) == settings.last_model else " "
-            state = f"  ! {m.problem}" if m.problem else ""
+            state = f"  ! {m.reason}" if m.problem else ""
             parts = f" ({len(m.parts)} parts)" if len(m.parts) > 1 else ""
             print(f" {mark} {m.quant:<8} {size(m.size):>9}  {m.path}{parts}{state}", file=out)
         print("  (* the default)", file=out)

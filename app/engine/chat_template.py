@@ -1,8 +1,10 @@
 """Render a conversation into the prompt text with the model's own chat template.
 
 The template comes from the GGUF (``tokenizer.chat_template``) and runs in a Jinja2
-sandbox, as Hugging Face's tokenizers do. A GGUF without a template gets ChatML,
-the format of the Qwen family.
+sandbox, as Hugging Face's tokenizers do, with limits on time and size
+(:mod:`app.engine.template_sandbox`): the template is code from whoever made the file,
+and whatever it does ends in the prompt or in one clear :class:`ModelFileError` line.
+A GGUF without a template gets ChatML, the format of the Qwen family.
 
 History holds answers only: the QwQ-32B model card says earlier turns must carry
 no thinking content. An assistant message's ``reasoning`` is never passed to the
@@ -14,16 +16,23 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from app.core.errors import ModelFileError
 from app.core.messages import ChatMessage
 from app.core.reasoning import CLOSE_TAG
+from app.engine.template_sandbox import LimitedSandbox, Limits, TemplateLimitError, metered
+
+# Real templates are a few kilobytes (QwQ's: 2.6 KB; the longest tool-use ones, ~20 KB).
+# Compiling takes ~20 ms a kilobyte (and llama-cpp-python compiles them again), so a
+# file's templates are limited in size and number: loading stays within seconds.
+MAX_TEMPLATE_CHARS = 65_536
+MAX_TEMPLATES = 8  # tokenizer.chat_template and its named variants (tool_use, rag...)
+TEMPLATE_KEY = "tokenizer.chat_template"
 
 CHATML_TEMPLATE = (
     "{%- for message in messages %}"
@@ -41,15 +50,75 @@ def _tojson(value: Any, indent: int | None = None) -> str:
     return json.dumps(value, ensure_ascii=False, indent=indent)
 
 
+class _TooLong(TemplateLimitError):
+    """The template's source is over :data:`MAX_TEMPLATE_CHARS`."""
+
+
+def _strftime_now(fmt: str) -> str:
+    return _dt.datetime.now().strftime(str(fmt)[:200])
+
+
 @lru_cache(maxsize=8)
 def _compile(source: str) -> jinja2.Template:
-    env = ImmutableSandboxedEnvironment(
+    if len(source) > MAX_TEMPLATE_CHARS:
+        raise _TooLong(f"{len(source):,} characters (the limit is {MAX_TEMPLATE_CHARS:,})")
+    env = LimitedSandbox(
         trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.loopcontrols"]
     )
     env.filters["tojson"] = _tojson
+    env.guard_filters()
     env.globals["raise_exception"] = _raise
-    env.globals["strftime_now"] = lambda fmt: _dt.datetime.now().strftime(fmt)
+    env.globals["strftime_now"] = _strftime_now
     return env.from_string(source)
+
+
+def _one_line(text: str, limit: int = 240) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _failure(e: BaseException) -> ModelFileError:
+    """One clear line for whatever a template did."""
+    if isinstance(e, _TooLong):
+        why = f"is too long: {e}"
+    elif isinstance(e, TemplateLimitError):
+        why = f"was stopped: {e}"
+    elif isinstance(e, jinja2.exceptions.TemplateSyntaxError):
+        why = f"has a syntax error on line {e.lineno}: {e.message}"
+    elif isinstance(e, RecursionError):
+        why = "recursed too deeply"
+    elif isinstance(e, MemoryError):
+        why = "ran out of memory"
+    elif isinstance(e, jinja2.exceptions.TemplateError):
+        why = f"failed: {e}"
+    else:
+        why = f"failed: {type(e).__name__}: {e}"
+    return ModelFileError(_one_line(f"The model's chat template {why}"))
+
+
+def check_templates(metadata: Mapping[str, object]) -> None:
+    """Compile every chat template a GGUF holds (llama-cpp-python compiles them all when
+    it loads the model): a template that cannot be used is one clear line now."""
+    templates = {
+        key: value
+        for key, value in metadata.items()
+        if key == TEMPLATE_KEY or key.startswith(TEMPLATE_KEY + ".")
+    }
+    if len(templates) > MAX_TEMPLATES:
+        raise ModelFileError(
+            f"The model file holds {len(templates):,} chat templates (at most {MAX_TEMPLATES})."
+        )
+    for key, value in templates.items():
+        if not isinstance(value, str):
+            length = getattr(value, "length", None)
+            if isinstance(length, int):  # a string too long to have been read
+                raise _failure(_TooLong(f"{length:,} bytes (the limit is {MAX_TEMPLATE_CHARS:,})"))
+            raise ModelFileError(f"The model's chat template ({key}) is not text.")
+        try:
+            with metered(Limits.for_input(0)):
+                _compile(value)
+        except Exception as e:  # the template is hostile code: any failure is its own
+            raise _failure(e) from e
 
 
 def answer_only(content: str) -> str:
@@ -77,15 +146,29 @@ def render_prompt(
     eos_token: str = "",
     add_generation_prompt: bool = True,
 ) -> str:
-    """The prompt text for ``messages``, ending where the model's reply begins."""
+    """The prompt text for ``messages``, ending where the model's reply begins.
+
+    Raises :class:`ModelFileError` (one line) for any failure of the template, including
+    going past the limits of :mod:`app.engine.template_sandbox`."""
+    history = history_for_template(messages)
+    chars = sum(len(m["content"]) for m in history) + len(bos_token) + len(eos_token)
+    limits = Limits.for_input(chars)
     try:
-        compiled = _compile(template or CHATML_TEMPLATE)
-        return compiled.render(
-            messages=history_for_template(messages),
-            add_generation_prompt=add_generation_prompt,
-            bos_token=bos_token,
-            eos_token=eos_token,
-            tools=None,
-        )
-    except jinja2.exceptions.TemplateError as e:
-        raise ModelFileError(f"The model's chat template failed: {e}") from e
+        with metered(limits):
+            compiled = _compile(template or CHATML_TEMPLATE)
+            chunks: list[str] = []
+            total = 0
+            for chunk in compiled.generate(
+                messages=history,
+                add_generation_prompt=add_generation_prompt,
+                bos_token=bos_token,
+                eos_token=eos_token,
+                tools=None,
+            ):
+                total += len(chunk)
+                limits.fits(total, "a prompt")
+                limits.spend(len(chunk))
+                chunks.append(chunk)
+            return "".join(chunks)
+    except Exception as e:  # the template is hostile code: any failure is its own
+        raise _failure(e) from e

@@ -6,6 +6,9 @@ in well under a second. The ``gguf`` package (from llama.cpp) supplies the forma
 constants; its own reader decodes every array and takes tens of seconds on a big
 vocabulary, so it is not used here.
 
+The file is untrusted: every count and length in it is checked against the bytes left
+and against limits far above any real model before anything is allocated or looped
+over for it, so a hostile header is refused in milliseconds, with little memory.
 Errors are :class:`ModelFileError` with a message a user can act on.
 """
 
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import mmap
 import re
+import reprlib
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,9 +44,42 @@ _SCALARS: dict[int, str] = {
 _STRING, _ARRAY = 8, 9
 _ARRAY_PREVIEW = 16  # arrays longer than this are skipped, only their length kept
 
+# Limits on what the header may claim, far above any real model (QwQ-32B: 26 keys,
+# 771 tensors, 152k-token vocabulary, 151k merges) and low enough that reading a hostile
+# header stays fast and small. Counts are also checked against the bytes left.
+MAX_KV = 65_536  # metadata entries
+MAX_TENSORS = 1_048_576
+MAX_ARRAY = 16_777_216  # items in one metadata array (a vocabulary, merges)
+MAX_ARRAY_DEPTH = 4  # arrays of arrays (real models use none)
+MAX_NAME = 65_535  # bytes in a key or a tensor name (the GGUF spec's limit for keys)
+MAX_STRING = 1 << 20  # longer metadata strings are skipped, not decoded
+MAX_DIMS = 4  # GGML_MAX_DIMS
+MAX_BLOCK_DIGITS = 9  # blk.N.*: N below a billion (and below the tensor count)
+# Numeric metadata the app computes with: must be integers when present.
+_INT_KEYS = (
+    "block_count",
+    "context_length",
+    "embedding_length",
+    "attention.head_count",
+    "attention.head_count_kv",
+    "attention.key_length",
+    "attention.value_length",
+)
+
 
 class _Truncated(Exception):
     pass
+
+
+class _Damaged(Exception):
+    """The header contradicts itself or claims more than is sane; the text says how."""
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedString:
+    """Stands for a metadata string too long to decode (over :data:`MAX_STRING` bytes)."""
+
+    length: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,17 +109,17 @@ class GGUFInfo:
     @property
     def kv_values_per_token(self) -> int:
         """K and V values cached per token, over all layers (64 x 8 x 128 x 2 for QwQ)."""
-        heads = self._arch("attention.head_count")
-        kv_heads = self._arch("attention.head_count_kv") or heads
-        embd = self._arch("embedding_length")
-        key = self._arch("attention.key_length") or (embd // heads if embd and heads else 0)
-        value = self._arch("attention.value_length") or key
+        heads = self._arch_int("attention.head_count")
+        kv_heads = self._arch_int("attention.head_count_kv") or heads
+        embd = self._arch_int("embedding_length")
+        key = self._arch_int("attention.key_length") or (embd // heads if embd and heads else 0)
+        value = self._arch_int("attention.value_length") or key
         layers = self.layer_count or 0
-        return int(layers * int(kv_heads or 0) * (int(key) + int(value)))
+        return int(layers * (kv_heads or 0) * (key + value))
 
     @property
     def attention_heads(self) -> int:
-        return int(self._arch("attention.head_count") or 0)
+        return self._arch_int("attention.head_count") or 0
 
     @property
     def vocab_size(self) -> int:
@@ -98,19 +135,24 @@ class GGUFInfo:
     def _arch(self, key: str) -> Any:
         return self.metadata.get(f"{self.architecture}.{key}")
 
+    def _arch_int(self, key: str) -> int | None:
+        """An integer field; the largest one where the file gives a value per layer."""
+        value = self._arch(key)
+        if isinstance(value, list):
+            value = max(value, default=None)
+        return value if isinstance(value, int) else None
+
     @property
     def name(self) -> str:
         return str(self.metadata.get("general.name") or self.path.stem)
 
     @property
     def layer_count(self) -> int | None:
-        value = self._arch("block_count")
-        return int(value) if value is not None else None
+        return self._arch_int("block_count")
 
     @property
     def context_length(self) -> int | None:
-        value = self._arch("context_length")
-        return int(value) if value is not None else None
+        return self._arch_int("context_length")
 
     @property
     def chat_template(self) -> str | None:
@@ -149,52 +191,91 @@ class GGUFInfo:
 
 
 class _Reader:
+    """Reads the header fields in order. Every count and length in the file is checked
+    against the bytes left before anything is allocated or looped over for it."""
+
     def __init__(self, buf: mmap.mmap | bytes) -> None:
         self.buf = buf
         self.pos = 0
+        self.size = len(buf)
+
+    def left(self) -> int:
+        return self.size - self.pos
 
     def take(self, fmt: str) -> Any:
         size = struct.calcsize(fmt)
-        if self.pos + size > len(self.buf):
+        if self.pos + size > self.size:
             raise _Truncated
         (value,) = struct.unpack_from(fmt, self.buf, self.pos)
         self.pos += size
         return value
 
-    def string(self) -> str:
-        n = self.take("<Q")
-        if self.pos + n > len(self.buf):
+    def count(self, what: str, min_bytes: int, limit: int) -> int:
+        """A count of ``what`` read from the file: at most ``limit`` and no more than the
+        bytes left can hold at ``min_bytes`` each."""
+        n: int = self.take("<Q")
+        if n > limit:
+            raise _Damaged(f"it lists {n:,} {what}; at most {limit:,} are supported")
+        if n * min_bytes > self.left():
             raise _Truncated
-        raw = self.buf[self.pos : self.pos + n]
-        self.pos += n
-        return bytes(raw).decode("utf-8", errors="replace")
+        return n
 
-    def skip_string(self) -> None:
+    def string(self) -> str | SkippedString:
         n = self.take("<Q")
+        if n > self.left():
+            raise _Truncated
+        start = self.pos
         self.pos += n
+        if n > MAX_STRING:
+            return SkippedString(n)  # a long text nobody here reads: not decoded
+        return bytes(self.buf[start : self.pos]).decode("utf-8", errors="replace")
 
-    def value(self, vtype: int) -> Any:
+    def name(self, what: str) -> str:
+        n = self.take("<Q")
+        if n > MAX_NAME:
+            raise _Damaged(f"a {what} is {n:,} bytes long; at most {MAX_NAME:,} are allowed")
+        if n > self.left():
+            raise _Truncated
+        raw = bytes(self.buf[self.pos : self.pos + n])
+        self.pos += n
+        return raw.decode("utf-8", errors="replace")
+
+    def skip_strings(self, count: int) -> None:
+        for _ in range(count):
+            n = self.take("<Q")
+            if n > self.left():
+                raise _Truncated
+            self.pos += n
+
+    def value(self, vtype: int, depth: int = 0) -> Any:
         if vtype in _SCALARS:
             return self.take(_SCALARS[vtype])
         if vtype == _STRING:
             return self.string()
-        if vtype == _ARRAY:
-            item_type = self.take("<I")
-            count = self.take("<Q")
-            if count <= _ARRAY_PREVIEW:
-                return [self.value(item_type) for _ in range(count)]
-            if item_type in _SCALARS:
-                self.pos += count * struct.calcsize(_SCALARS[item_type])
-            elif item_type == _STRING:
-                for _ in range(count):
-                    self.skip_string()
-            else:
-                for _ in range(count):
-                    self.value(item_type)
-            if self.pos > len(self.buf):
-                raise _Truncated
-            return SkippedArray(count)
-        raise ModelFileError(f"unknown GGUF value type {vtype}")
+        if vtype != _ARRAY:
+            raise _Damaged(f"unknown GGUF value type {vtype}")
+        if depth >= MAX_ARRAY_DEPTH:
+            raise _Damaged(f"arrays are nested more than {MAX_ARRAY_DEPTH} deep")
+        item_type = self.take("<I")
+        if item_type in _SCALARS:
+            item_size = struct.calcsize(_SCALARS[item_type])
+        elif item_type == _STRING:
+            item_size = 8
+        elif item_type == _ARRAY:
+            item_size = 12
+        else:
+            raise _Damaged(f"unknown GGUF value type {item_type}")
+        count = self.count("array items", item_size, MAX_ARRAY)
+        if count <= _ARRAY_PREVIEW:
+            return [self.value(item_type, depth + 1) for _ in range(count)]
+        if item_type in _SCALARS:
+            self.pos += count * item_size  # checked above against the bytes left
+        elif item_type == _STRING:
+            self.skip_strings(count)
+        else:
+            for _ in range(count):
+                self.value(item_type, depth + 1)
+        return SkippedArray(count)
 
 
 def _tensor_bytes(type_id: int, elements: int) -> int:
@@ -230,51 +311,65 @@ def _parse(path: Path, size: int, buf: mmap.mmap) -> GGUFInfo:
         raise ModelFileError(f"Not a GGUF model file: {path}")
     r = _Reader(buf)
     r.pos = 4
-    truncated = ModelFileError(
-        f"The GGUF file is truncated ({size:,} bytes); the download may be incomplete: {path}"
-    )
     try:
         version = r.take("<I")
         if version not in (2, 3):
             raise ModelFileError(f"Unsupported GGUF version {version}: {path}")
-        n_tensors = r.take("<Q")
-        n_kv = r.take("<Q")
+        n_tensors = r.count("tensors", 8 + 4 + 4 + 8, MAX_TENSORS)  # name, dims, type, offset
+        n_kv = r.count("metadata entries", 8 + 4 + 1, MAX_KV)
         metadata: dict[str, Any] = {}
         for _ in range(n_kv):
-            key = r.string()
+            key = r.name("metadata key")
             metadata[key] = r.value(r.take("<I"))
+        _check_metadata(metadata)
         params = 0
         data_size = 0
         types: dict[str, int] = {}
         layer_bytes: dict[int, int] = {}
         other_bytes = 0
         for _ in range(n_tensors):
-            name = r.string()
+            name = r.name("tensor name")
             n_dims = r.take("<I")
+            if n_dims > MAX_DIMS:
+                raise _Damaged(
+                    f"tensor {_shown(name)} has {n_dims:,} dimensions (at most {MAX_DIMS})"
+                )
             elements = 1
             for _ in range(n_dims):
                 elements *= r.take("<Q")
+            if elements >= 1 << 63:
+                raise _Damaged(f"tensor {_shown(name)} claims {elements:.3g} elements")
             type_id = r.take("<I")
             offset = r.take("<Q")
             params += elements
             try:
                 nbytes = _tensor_bytes(type_id, elements)
-                data_size = max(data_size, offset + nbytes)
                 type_name = GGMLQuantizationType(type_id).name
             except (ValueError, KeyError):
                 raise ModelFileError(
                     f"The GGUF file uses a tensor type ({type_id}) this version does not know: {path}"
                 ) from None
+            data_size = max(data_size, offset + nbytes)
             types[type_name] = types.get(type_name, 0) + 1
             block = _BLOCK.match(name)
             if block:
-                index = int(block.group(1))
+                digits = block.group(1)
+                if len(digits) > MAX_BLOCK_DIGITS or int(digits) >= n_tensors:
+                    raise _Damaged(
+                        f"tensor {_shown(name)} is in block {_shown(digits)} but the file "
+                        f"has only {n_tensors:,} tensor(s)"
+                    )
+                index = int(digits)
                 layer_bytes[index] = layer_bytes.get(index, 0) + nbytes
             else:
                 other_bytes += nbytes
     except _Truncated:
-        raise truncated from None
-    alignment = int(metadata.get("general.alignment", 32)) or 32
+        raise ModelFileError(
+            f"The GGUF file is truncated ({size:,} bytes); the download may be incomplete: {path}"
+        ) from None
+    except _Damaged as e:
+        raise ModelFileError(f"The GGUF file is damaged ({e}): {path}") from None
+    alignment = metadata.get("general.alignment", 32)
     data_start = -(-r.pos // alignment) * alignment
     info = GGUFInfo(
         path=path,
@@ -289,5 +384,30 @@ def _parse(path: Path, size: int, buf: mmap.mmap) -> GGUFInfo:
         other_bytes=other_bytes,
     )
     if info.truncated:
-        raise truncated
+        raise ModelFileError(
+            f"The GGUF file is truncated ({size:,} bytes); the download may be incomplete: {path}"
+        )
     return info
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _check_metadata(metadata: dict[str, Any]) -> None:
+    """The values the app computes with have the types it computes with."""
+    alignment = metadata.get("general.alignment", 32)
+    if not _is_count(alignment) or alignment == 0 or alignment & (alignment - 1):
+        raise _Damaged(f"general.alignment must be a power of two, not {_shown(alignment)}")
+    arch = metadata.get("general.architecture", "unknown")
+    for key in _INT_KEYS:
+        value = metadata.get(f"{arch}.{key}")
+        if value is None or _is_count(value) or isinstance(value, SkippedArray):
+            continue
+        if isinstance(value, list) and all(_is_count(v) for v in value):
+            continue  # a value per layer (some models' head counts)
+        raise _Damaged(f"{arch}.{key} must be a non-negative integer, not {_shown(value)}")
+
+
+def _shown(value: Any) -> str:
+    return reprlib.repr(value)

@@ -46,7 +46,7 @@ from app.core.messages import ChatMessage
 from app.core.reasoning import Delta, ReasoningSplitter, prompt_opens_reasoning
 from app.core.sampling import SamplingSettings
 from app.engine import llama_log
-from app.engine.chat_template import render_prompt
+from app.engine.chat_template import check_templates, render_prompt
 from app.engine.context_plan import plan_context
 from app.engine.gguf_file import GGUFInfo, read_gguf
 from app.engine.model_info import ModelInfo
@@ -163,6 +163,9 @@ class LocalEngine:
     ) -> None:
         settings = settings or LoadSettings()
         self._gguf = read_gguf(path)
+        # llama-cpp-python compiles the file's chat templates as it loads: a broken or
+        # hostile one is refused here, as one clear line, and never reaches it.
+        check_templates(self._gguf.metadata)
         plan = plan_context(
             settings.context_length, self._gguf.architecture, self._gguf.context_length
         )

@@ -10,13 +10,17 @@ only, which takes well under a second even for a 20 GB file).
 from __future__ import annotations
 
 import contextlib
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 from app.core.errors import ModelFileError
+from app.engine.chat_template import check_templates
 from app.engine.gguf_file import GGUFInfo, read_gguf
 from app.models.download import META, PART
 from app.models.sources import split_parts
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +37,11 @@ class LocalModel:
     @property
     def usable(self) -> bool:
         return not self.problem
+
+    @property
+    def reason(self) -> str:
+        """The problem, without the path it ends with (shown next to the path anyway)."""
+        return self.problem.removesuffix(f": {self.path}")
 
 
 def split_set(path: Path) -> tuple[Path, ...]:
@@ -60,6 +69,7 @@ def validate(path: str | Path, check_architecture: bool = True) -> GGUFInfo:
             raise ModelFileError(
                 f"{part.name} is incomplete (truncated): download it again, or copy it whole."
             )
+    check_templates(info.metadata)
     if check_architecture:
         check_supported(parts[0], info)
     return info
@@ -90,14 +100,25 @@ def check_supported(path: Path, info: GGUFInfo) -> None:
 
 
 def describe(path: Path, downloaded: bool, check_architecture: bool = False) -> LocalModel:
+    """The model at ``path``; a file that cannot be used is described with its problem
+    (one line), never raised: one bad file must not hide the others."""
     parts = split_set(path)
-    size = sum(p.stat().st_size for p in parts if p.exists())
+    size = 0
     try:
+        size = sum(p.stat().st_size for p in parts if p.exists())
         info = validate(path, check_architecture)
-    except ModelFileError as e:
-        return LocalModel(path, parts, size, "?", path.stem, "?", downloaded, str(e))
+    except (ModelFileError, OSError) as e:
+        return LocalModel(path, parts, size, "?", path.stem, "?", downloaded, _one_line(e))
+    except Exception as e:  # a bug of ours on a strange file: still list the rest
+        log.exception("could not inspect %s", path)
+        problem = f"Cannot inspect this file ({type(e).__name__}; see the log): {path}"
+        return LocalModel(path, parts, size, "?", path.stem, "?", downloaded, problem)
     name = info.name if info.name != path.stem else path.stem
     return LocalModel(path, parts, size, info.quantization, name, info.architecture, downloaded)
+
+
+def _one_line(e: BaseException) -> str:
+    return " ".join(str(e).split()) or type(e).__name__
 
 
 def scan(models: Path, remembered: list[str] | None = None) -> list[LocalModel]:

@@ -109,11 +109,11 @@ class ModelLibrary(QDialog):
             where = "downloaded" if m.downloaded else str(m.path.parent)
             if len(m.parts) > 1:
                 where += f" ({len(m.parts)} parts)"
-            if m.problem:
-                where = f"⚠ {m.problem}"
+            if m.problem:  # listed, with why it cannot be loaded (Load stays disabled)
+                where = f"⚠ {m.reason}"
             for col, text in enumerate((name, m.quant, size(m.size), where)):
                 item = QTableWidgetItem(text)
-                item.setToolTip(f"{m.name}\n{m.path}" if col == 0 else text)
+                item.setToolTip(f"{m.name}\n{m.path}" if col == 0 else m.problem or text)
                 if col == 2:
                     item.setTextAlignment(
                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
