@@ -49,7 +49,8 @@ def secret_forms(secrets: Iterable[str | None]) -> list[str]:
         forms.add(secret)
         forms.add(json.dumps(secret)[1:-1])
         forms.add(json.dumps(secret, ensure_ascii=False)[1:-1])
-        forms.add(quote(secret, safe=""))
+        # surrogatepass: a key read from the environment may hold undecodable bytes.
+        forms.add(quote(secret, safe="", errors="surrogatepass"))
     return sorted(forms, key=len, reverse=True)
 
 

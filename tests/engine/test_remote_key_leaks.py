@@ -259,3 +259,12 @@ def test_redact_takes_linear_time_on_a_hostile_error_body(text: str) -> None:
     started = time.monotonic()
     redact(text[: 64 * 1024], [KEYS["dashscope-shaped"]])  # an error body is read to 64 KB
     assert time.monotonic() - started < 2  # a quadratic pattern took 6 s on "ab-ab-..."
+
+
+def test_a_key_with_undecodable_bytes_is_still_hidden() -> None:
+    """A key from the environment may hold bytes that are not UTF-8 (surrogate escapes);
+    hypothesis found that the scrubber raised on one instead of hiding it."""
+    key = "sk-abc\udcff\ud800def"
+    assert key not in redact(f"error: bad key {key}", [key])
+    hider = StreamRedactor([key])
+    assert key not in hider.feed(f"x {key} y") + hider.finish()
