@@ -19,31 +19,33 @@ process's memory and open file descriptors at the start (after a warm-up), after
 part of the load (``--checkpoints``: half-way by default) and at the end, with the
 growth. Goal: every normal request answered correctly, growth under 5%.
 
-How memory is measured, and why (measured with the window, the scripted model and 4
-clients; in the issue 11 soak, where 1,000 requests grew RSS 176 -> 190 MiB and 3,000
-176 -> 210 MiB, a real leak was found and fixed, see ``app/ui/worker.py``, and the rest
-was the three effects below, which this measurement keeps out, and nothing else):
+How memory is measured, and why. In issue 11's soak, RSS grew 176 -> 190 MiB over 1,000
+requests and 176 -> 210 MiB over 3,000. One part was a leak, fixed (each finished
+``Job`` stayed a child of the window with its reply: ``app/ui/worker.py``); the rest
+was the effects below, which this measurement keeps out, and nothing else (measured
+with the window, the scripted model and 4 clients):
 
 - The figure is the resident set once the garbage collector has run and glibc's
   ``malloc_trim(0)`` has handed free heap pages back: the memory the process still
-  uses. Raw RSS is printed beside it, but it is the allocator's high-water mark: the
-  5 MB bodies (built by the clients, which share the process, and read by the server)
-  leave 14-25 MiB of freed memory in glibc's per-thread arenas, so raw RSS jumped by
-  20-26 MiB at a random point of a run and then stayed flat. A leak holds live memory,
-  which trimming does not return: it still shows (before the fix, memory in use grew
-  173 -> 190 MiB over 6,000 requests, +9.7%).
-- Figures are taken with nothing in flight (:class:`Pause`): the clients are joined
-  and the window's reply is stopped and its widgets deleted. A 5 MB body being read or
-  a reply on screen is live memory that comes and goes (up to ~12 MiB between two
-  figures a second apart).
-- The warm-up is 1,000 requests of the same mix, with the window streaming, from the
-  same clients (before: 59, one at a time), and the window's first backup is made
-  before it (SQLite then keeps one descriptor open for reuse). Memory in use still
-  rose by 5-10 MiB over the first 1,500-2,000 requests, with Python's objects and
-  traced memory flat (native caches: Qt's, SQLite's page cache, llama.cpp's log ring
-  of 8,000 lines, an arena per thread), and then levelled off: after a 1,000 warm-up,
-  three runs of 1,000 grew +1.6%, -2.6%, +0.4%, and 6,000 in six parts stayed within
-  182.5-186.9 MiB.
+  uses. Raw RSS, printed beside it, is the allocator's high-water mark: trimming gave
+  back 14-25 MiB at any point, and raw RSS jumped 20-26 MiB at a random point of a run
+  (the 5 MB bodies, built by the clients, which share the process, and read by the
+  server). Figures are taken with nothing in flight (:class:`Pause`): taken mid-load,
+  with a 5 MB body or the window's reply alive, they swung by up to 13 MiB.
+- The warm-up is 1,000 requests of the mix, from the same clients, with the window
+  streaming (before: 59, one at a time), after the window's first backup (SQLite keeps
+  the backup's descriptor for reuse: +1 open file in any run over 30 s). Memory in
+  use rose 5-10 MiB over the first 1,500-2,000 requests and then levelled off; after
+  this warm-up, 1,000 requests grew +0.6%, +1.6%, -2.6%, +0.4% (four runs).
+- What is alive is counted too: glibc's bytes in use (``mallinfo2``: Qt, SQLite,
+  llama.cpp) and the objects Python's collector tracks. A leak grows them; the
+  allocator's fragmentation does not. Before the fix (6,000 requests in 6 parts):
+  RSS in use +10.4%, malloc in use +3.5%, Python objects +3.4%, growing in every part.
+  After it, 12,000 requests: malloc in use +0.7% and Python objects +2.0% (all in the
+  first 2,000; the window's sidebar holds one item per conversation it made), while
+  RSS in use grew +8.8% with the free memory kept in malloc's arenas going 11 -> 36
+  MiB: fragmentation across glibc's per-thread arenas. With ``MALLOC_ARENA_MAX=2`` the
+  same run grew +4.1%, the free memory in arenas flat at ~30 MiB from 2,000 on.
 - The second half's growth (half-way to the end) is printed too: a leak grows in both
   halves, a warm-up only in the first.
 """
