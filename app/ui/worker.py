@@ -5,6 +5,9 @@ iterator is consumed on that thread too and its items reach the GUI thread in
 batches through ``items`` at most ~60 times a second, however fast they come (a
 token stream is coalesced to the screen's frame rate). Then ``done`` carries the
 return value, or ``failed`` the exception. Nothing here blocks the GUI thread.
+
+A job is used once: after ``done`` or ``failed`` it deletes itself (``deleteLater``), and
+with it the slots connected to it, so nothing it ran stays alive in its parent.
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ class Job(QObject):
 
     def __init__(self, work: Callable[[], Any], parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._work = work
+        self._work: Callable[[], Any] | None = work
         self._pending: deque[Any] = deque()
         self._lock = threading.Lock()
         self._finished = False
@@ -70,6 +73,7 @@ class Job(QObject):
 
     def _run_on_thread(self) -> None:
         try:
+            assert self._work is not None, "a Job runs once"
             result = self._work()
             if isinstance(result, Iterator):
                 for item in result:
@@ -94,10 +98,16 @@ class Job(QObject):
             self._timer.stop()
             self._thread.wait()
             _running.discard(self)
-            if self._error is not None:
-                self.failed.emit(self._error)
+            # Let go of everything the work held before handing it over: a job is a
+            # child of a window that lives all day, and a reply's work holds its text,
+            # its generation (the prompt's tokens) and its widgets' Python objects.
+            error, result = self._error, self._result
+            self._work = self._result = self._error = None
+            if error is not None:
+                self.failed.emit(error)
             else:
-                self.done.emit(self._result)
+                self.done.emit(result)
+            self.deleteLater()  # and the job itself, with the slots connected to it
 
     def wait(self, ms: int = 30_000) -> bool:
         """Block until the thread ends (tests and shutdown only)."""

@@ -1,0 +1,91 @@
+"""A finished job lets go of its work: a window that chats all day does not keep its
+replies (their text, events, prompt tokens and widgets' Python objects) alive."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from app.session import StoredGeneration
+from app.store.conversations import ConversationStore
+from app.ui.main_window import LiveReply, MainWindow
+from app.ui.worker import Job
+from tests.fixtures.models import QWQ_SCRIPT, ScriptFactory
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[ConversationStore]:
+    with ConversationStore(tmp_path / "data") as s:
+        yield s
+
+
+def _alive(kind: type) -> int:
+    # What the main loop does each time it returns: run the deletions asked for.
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gc.collect()
+    return sum(isinstance(o, kind) for o in gc.get_objects())
+
+
+class Result:
+    """Something a job's work returns (weak-referenceable, unlike a list)."""
+
+
+def test_a_finished_job_keeps_neither_its_result_nor_its_error(qtbot: QtBot) -> None:
+    owner = QObject()
+    results: list[weakref.ref[Result]] = []
+
+    def work() -> Result:
+        result = Result()
+        results.append(weakref.ref(result))
+        return result
+
+    def broken() -> None:
+        raise ValueError("on purpose")
+
+    seen: list[object] = []
+    for _ in range(3):
+        job = Job(work, owner)
+        job.done.connect(lambda r: seen.append(type(r)))
+        with qtbot.waitSignal(job.done, timeout=10_000):
+            job.start()
+        job = Job(broken, owner)
+        job.failed.connect(lambda e: seen.append(type(e)))
+        with qtbot.waitSignal(job.failed, timeout=10_000):
+            job.start()
+    del job
+    assert seen == [Result, ValueError] * 3  # every outcome was delivered
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gc.collect()
+    # Before: each Job stayed a child of its owner for the owner's lifetime, holding its
+    # work, its result and its exception (with the traceback's frames).
+    assert owner.findChildren(Job) == []
+    assert [r() for r in results] == [None, None, None]
+
+
+def test_replies_that_ended_are_not_kept_alive(
+    qtbot: QtBot, store: ConversationStore, scripted: ScriptFactory
+) -> None:
+    window = MainWindow(store, str(scripted(QWQ_SCRIPT).path))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.session is not None, timeout=30_000)
+    for i in range(8):
+        window.new_chat()
+        window.composer.setPlainText(f"Question {i}")
+        window.send()
+        if i % 2:  # half of them stopped at once (as the soak's window does)
+            window.stop()
+        qtbot.waitUntil(lambda: not window.live, timeout=30_000)
+    # Before: 8 replies' LiveReply (its answer's pieces, its widget's Python objects) and
+    # StoredGeneration (the generation, its prompt's tokens, the full text) stayed alive,
+    # each held by the reply's Job, a child of the window for good.
+    assert _alive(LiveReply) == 0
+    assert _alive(StoredGeneration) == 0
+    assert window.findChildren(Job) == []
