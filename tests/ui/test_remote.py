@@ -128,6 +128,7 @@ def test_stop_a_remote_reply_keeps_what_arrived(
     window.stop()
     qtbot.waitUntil(lambda: not window.live, timeout=10_000)
     assert time.monotonic() - started < 2
+    reply = assistant_widgets(window)[-1]  # the view is rebuilt from the store when it ends
     assert reply.footer.text().startswith("Stopped by you.")
     [stored] = [m for m in store.messages(window.conversation_id or 0) if m.role == "assistant"]
     assert stored.reasoning.startswith("Let me think. Still thinking.")
