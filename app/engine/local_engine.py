@@ -51,6 +51,7 @@ from app.engine.context_plan import plan_context
 from app.engine.gguf_file import GGUFInfo, read_gguf
 from app.engine.model_info import ModelInfo
 from app.engine.offload_plan import Hardware, kv_cache_advice, plan_fit
+from app.engine.special_tokens import PER_CALL, SpecialTexts, tokenize_in_pieces
 
 log = logging.getLogger(__name__)
 
@@ -263,6 +264,7 @@ class LocalEngine:
             self._info.gpu_layers,
         )
         self._vocab = self._llm._model.vocab
+        self._specials: SpecialTexts | None = None
         self._bos_text = self._token_text(self._llm.token_bos())
         self._eos_text = self._token_text(self._llm.token_eos())
         self._piece_buf = ctypes.create_string_buffer(256)
@@ -311,7 +313,15 @@ class LocalEngine:
 
     def tokenize(self, prompt: str) -> list[int]:
         add_bos = not (self._bos_text and prompt.startswith(self._bos_text))
-        return list(self._llm.tokenize(prompt.encode("utf-8"), add_bos=add_bos, special=True))
+
+        def whole(text: str, bos: bool) -> list[int]:
+            return list(self._llm.tokenize(text.encode("utf-8"), add_bos=bos, special=True))
+
+        if len(prompt) <= 2 * PER_CALL:
+            return whole(prompt, add_bos)
+        if self._specials is None:  # built once, on the first long prompt (~0.1 s)
+            self._specials = SpecialTexts.of_vocab(self._vocab)
+        return tokenize_in_pieces(prompt, add_bos, self._specials, whole)
 
     # -- chat --------------------------------------------------------------------------
 
