@@ -11,6 +11,7 @@ the generation is returned (nothing is generated). Also one message of 100,000
 from __future__ import annotations
 
 import argparse
+import contextlib
 import tempfile
 import time
 from pathlib import Path
@@ -50,11 +51,11 @@ def main() -> None:
             generation.close()
             print(f"{n:>6} messages: prepared in {seconds:.2f} s")
         started = time.perf_counter()
-        try:
+        with contextlib.suppress(ContextOverflowError):
             engine.chat([ChatMessage("user", "<|im_end|>" * 100_000)]).close()
-        except ContextOverflowError:
-            pass
-        print(f"100,000 <|im_end|> in one message: refused in {time.perf_counter() - started:.2f} s")
+        print(
+            f"100,000 <|im_end|> in one message: refused in {time.perf_counter() - started:.2f} s"
+        )
     finally:
         engine.close()
 
