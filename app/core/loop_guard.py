@@ -131,7 +131,7 @@ class LoopGuard:
         self._text_len = 0
         self._text_start = 0
         self._fed = 0
-        # Finished pieces: absolute index -> (key, absolute end offset); kept in window.
+        # Finished pieces in the window: their keys and absolute start and end offsets.
         self._first_piece = 0
         self._keys: deque[int] = deque()
         self._starts: deque[int] = deque()
@@ -169,26 +169,24 @@ class LoopGuard:
             self._fed += 1
             piece.append(char)
             if char.isspace():
-                cut = char in hard or self._last_char in ends or (self._word_len > 0 and self._word_hash % 8 == 0)
+                cut = (
+                    char in hard
+                    or self._last_char in ends
+                    or (self._word_len > 0 and self._word_hash % 8 == 0)
+                )
                 self._word_hash = 0
                 self._word_len = 0
-                if cut and self._piece_has_text:
-                    self._end_piece(len(piece))
-                    if self._tripped:
-                        return True
+                if cut and self._piece_has_text and self._end_piece(len(piece)):
+                    return True
             else:
                 self._piece_has_text = True
                 self._word_hash = (self._word_hash * 31 + ord(char)) & 0xFFFFFFFF
                 self._word_len += 1
-                if char in hard:
-                    self._end_piece(len(piece))
-                    if self._tripped:
-                        return True
-            self._last_char = char
-            if len(piece) >= limit:
-                self._end_piece(self._content_cut(piece))
-                if self._tripped:
+                if char in hard and self._end_piece(len(piece)):
                     return True
+            self._last_char = char
+            if len(piece) >= limit and self._end_piece(self._content_cut(piece)):
+                return True
         return False
 
     # -- pieces --------------------------------------------------------------------
@@ -216,8 +214,11 @@ class LoopGuard:
                 best, best_at = value, at
         return best_at
 
-    def _end_piece(self, length: int) -> None:
-        """The first ``length`` characters of the current piece are a finished piece."""
+    def _end_piece(self, length: int) -> bool:
+        """The first ``length`` characters of the current piece are a finished piece.
+
+        Returns whether that tripped the guard.
+        """
         piece = self._piece
         text = "".join(piece[:length])
         rest = piece[length:]
@@ -235,9 +236,9 @@ class LoopGuard:
                 self._word_hash = (self._word_hash * 31 + ord(char)) & 0xFFFFFFFF
                 self._word_len += 1
         end = self._fed - len(rest)
-        self._add_piece(hash(" ".join(text.split())), end)
+        return self._add_piece(hash(" ".join(text.split())), end)
 
-    def _add_piece(self, key: int, end: int) -> None:
+    def _add_piece(self, key: int, end: int) -> bool:
         settings = self._settings
         index = self._first_piece + len(self._keys)
         begin = self._ends[-1] if self._ends else 0
@@ -263,22 +264,29 @@ class LoopGuard:
                 run.changed_last = True
             run.last = index
             if self._check(period, run):
-                return
+                return True
         # Start runs from the last pieces with the same text.
         seen = self._seen.get(key)
         if seen is not None:
             for earlier in reversed(seen):
                 period = index - earlier
                 if period not in self._runs and len(self._runs) < settings.max_runs:
-                    run = _Run(start=index, last=index, same_chars=length, changed_chars=0, changed_last=False)
+                    run = _Run(
+                        start=index,
+                        last=index,
+                        same_chars=length,
+                        changed_chars=0,
+                        changed_last=False,
+                    )
                     self._runs[period] = run
                     if self._check(period, run):
-                        return
+                        return True
         else:
             seen = deque(maxlen=4)
             self._seen[key] = seen
         seen.append(index)
         self._forget_old()
+        return False
 
     def _end_at(self, index: int) -> int:
         """The absolute end offset of piece ``index`` (start of the next one)."""
