@@ -14,14 +14,14 @@ What counts as a loop
     copies reaches 600 characters (30 copies). Copies may differ a little ("near
     verbatim", for example a counter that goes up each cycle): at most
     ``max_variation`` (10%) of the region's characters may differ from the copy
-    before them, and never two text pieces in a row.
+    before them.
 
 What does not count
     Real reasoning repeats short phrases ("Wait,", "Hmm.", "Let me check") between
     different sentences, writes a formula or a code block again (twice) with a fix,
     re-derives the same steps with new numbers, and repeats a table with new
     values. None of that is a run of three near-identical copies: a step whose
-    numbers change differs in every sentence, which ends the run at once. The
+    numbers change differs in most of its pieces, far over 10%. The
     decision: changed numbers are progress, not a loop, unless the rest of the
     repeated region (90% of its characters) is verbatim.
 
@@ -106,7 +106,6 @@ class _Run:
     last: int
     same_chars: int
     changed_chars: int
-    changed_last: bool
 
 
 class LoopGuard:
@@ -254,14 +253,12 @@ class LoopGuard:
                 continue
             if self._keys[before - self._first_piece] == key:
                 run.same_chars += length
-                run.changed_last = False
             else:
                 run.changed_chars += length
                 total = run.same_chars + run.changed_chars
-                if run.changed_last or run.changed_chars > settings.max_variation * total:
+                if run.changed_chars > settings.max_variation * total:
                     del self._runs[period]
                     continue
-                run.changed_last = True
             run.last = index
             if self._check(period, run):
                 return True
@@ -276,7 +273,6 @@ class LoopGuard:
                         last=index,
                         same_chars=length,
                         changed_chars=0,
-                        changed_last=False,
                     )
                     self._runs[period] = run
                     if self._check(period, run):
@@ -309,9 +305,15 @@ class LoopGuard:
         if end - region_begin < settings.repeats * max(period_chars, settings.min_span_chars):
             return False
         self._tripped = True
-        copy_begin = end - period_chars
+        # The first copy, as the loop began.
         whole = "".join(self._text)
-        self._span = whole[max(0, copy_begin - self._text_start) : end - self._text_start].strip()
+        first = max(0, region_begin - self._text_start)
+        unit = _smallest_unit(whole[first : first + period_chars])
+        if first > 0 and not whole[first - 1].isspace():
+            # Cut inside a word: show the unit from its first whole word (any rotation is a copy).
+            space = next((at for at, char in enumerate(unit) if char.isspace()), -1)
+            unit = unit[space + 1 :] + unit[: space + 1]
+        self._span = unit.strip() or unit
         return True
 
     def _forget_old(self) -> None:
@@ -327,3 +329,17 @@ class LoopGuard:
                 seen.popleft()
                 if not seen:
                     del self._seen[key]
+
+
+def _smallest_unit(text: str) -> str:
+    """The shortest text whose copies make up ``text`` exactly ("ab" for "ababab")."""
+    border = [0] * len(text)  # prefix function (Knuth-Morris-Pratt)
+    for at in range(1, len(text)):
+        length = border[at - 1]
+        while length and text[at] != text[length]:
+            length = border[length - 1]
+        if text[at] == text[length]:
+            length += 1
+        border[at] = length
+    period = len(text) - border[-1] if text else 0
+    return text[:period] if period and len(text) % period == 0 else text

@@ -108,6 +108,16 @@ def test_it_stays_tripped_until_reset() -> None:
     assert guard.feed("Wait, let me check. " * 10) is False
 
 
+def test_the_span_of_a_short_loop_is_one_copy() -> None:
+    guard = LoopGuard()
+    assert guard.feed("Okay. " + "the answer is " * 100)
+    # One copy, from a whole word (which word it starts with depends on where it was caught).
+    assert guard.span is not None
+    assert len(guard.span) == len("the answer is")
+    assert guard.span in "the answer is " * 2
+    assert not guard.span.startswith(("nswer", "he", "s "))
+
+
 def test_two_copies_of_a_paragraph_are_not_a_loop_but_three_are() -> None:
     paragraph = musing(42, 600).replace("\n\n", " ") + "\n"
     guard = LoopGuard()
