@@ -38,13 +38,16 @@ How (constant work per character)
     the same hash (distance ``q``), a *run* for period ``q`` starts, and each later
     piece is compared with the piece ``q`` before it. A bounded number of runs is
     live at once, so a piece costs O(1), and a character costs O(1) amortized
-    (each character is hashed at most twice). Only the last ``window_chars`` of
-    text are kept, which bounds both memory and the longest period seen.
+    (each character is hashed at most twice). Only the pieces of the last
+    ``window_chars`` are remembered (and the text of ``repeats + 1`` windows, to
+    quote the loop), which bounds both memory and the longest period seen.
+    Piece keys use Python's string hash: equal texts always match; a false match
+    needs a 64-bit collision.
 
 Defaults and why
     ``window_chars=12_000``: QwQ loops seen in practice have periods from one
-    sentence to a few paragraphs (100-3,000 characters); the window holds periods
-    up to 12,000 characters.
+    sentence to a few paragraphs (100-3,000 characters); the window catches periods
+    up to about 12,000 characters (about 3,000 tokens).
     ``min_span_chars=200`` (about 50 tokens) and ``repeats=3``: no real trace writes
     the same 200+ characters three times back to back; two copies (a formula
     checked again, code rewritten) are common and allowed.
@@ -104,6 +107,8 @@ class _Run:
 
     start: int
     last: int
+    begin: int
+    """Where the first copy begins (absolute character offset)."""
     same_chars: int
     changed_chars: int
 
@@ -193,10 +198,11 @@ class LoopGuard:
     def _keep_text(self, text: str) -> None:
         self._text.append(text)
         self._text_len += len(text)
-        window = self._settings.window_chars
-        if self._text_len > 4 * window + len(text):
+        # The loop's first copy may begin up to ``repeats`` windows back.
+        keep = (self._settings.repeats + 1) * self._settings.window_chars
+        if self._text_len > 2 * keep + len(text):
             whole = "".join(self._text)
-            drop = len(whole) - 2 * window
+            drop = len(whole) - keep
             self._text = [whole[drop:]]
             self._text_start += drop
             self._text_len = len(whole) - drop
@@ -271,6 +277,7 @@ class LoopGuard:
                     run = _Run(
                         start=index,
                         last=index,
+                        begin=self._start_at(earlier),
                         same_chars=length,
                         changed_chars=0,
                     )
@@ -296,10 +303,7 @@ class LoopGuard:
         index = run.last
         if index - run.start + 1 < (settings.repeats - 1) * period:
             return False
-        region_first = run.start - period  # first piece of the first copy
-        if region_first < self._first_piece:
-            return False
-        region_begin = self._start_at(region_first)
+        region_begin = run.begin
         end = self._end_at(index)
         period_chars = end - self._end_at(index - period)
         if end - region_begin < settings.repeats * max(period_chars, settings.min_span_chars):
