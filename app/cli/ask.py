@@ -153,6 +153,7 @@ def summary(done: GenerationDone) -> str:
         "stop": "",
         "length": "stopped: out of tokens",
         "cancelled": "stopped by you",
+        "repetition": "stopped: it repeated itself",
         "error": f"failed: {done.error}",
     }[done.finish_reason]
     if reason:
