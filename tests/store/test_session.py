@@ -150,3 +150,35 @@ def test_a_request_the_engine_refuses_leaves_no_empty_answer(
     (user,) = store.messages(c.id)  # what the user typed is kept
     assert user.role == "user"
     assert store.get(c.id).current_leaf == user.id
+
+
+def test_a_forced_close_is_stored_and_the_next_turn_sends_the_answer_only(
+    store: ConversationStore, scripted: ScriptFactory
+) -> None:
+    from app.core.events import ReasoningDelta
+    from app.core.thinking import ThinkingControl
+
+    model = scripted(
+        [f" idea {i}." for i in range(200)], loop=True, after_blank_line=["It is", " 4."]
+    )
+    engine = LocalEngine(model.path, LoadSettings(context_length=4096))
+    try:
+        session = ChatSession(store, engine)
+        c = store.create()
+        first = session.reply(
+            c.id, "q", SamplingSettings(seed=1), ThinkingControl(loop_guard="off")
+        )
+        for event in first:
+            if isinstance(event, ReasoningDelta) and "idea 20." in event.text:
+                first.force_answer()  # "Answer now"
+        stored = store.message(first.message.id)
+        assert stored.content == "It is 4."
+        assert stored.reasoning.endswith("based on the thinking directly now.")
+        assert stored.reasoning_finished and stored.finish_reason == "stop"
+        second = session.reply(c.id, "and?", SamplingSettings(max_tokens=3))
+        prompt = second._generation.prompt  # type: ignore[attr-defined]
+        list(second)
+    finally:
+        engine.close()
+    assert "idea" not in prompt and "Considering the limited time" not in prompt
+    assert "<|im_start|>assistant\nIt is 4.<|im_end|>" in prompt
