@@ -144,12 +144,21 @@ class _Printer:
         self.dim = err.isatty()
         self.in_reasoning = False
         self.answer_started = False
+        self.hinted = False  # "Ctrl+C: answer now" is said once, when thinking starts
 
     def event(self, event: ChatEvent) -> None:
-        if isinstance(event, ReasoningDelta) and self.show_reasoning:
+        if isinstance(event, ReasoningDelta) and not self.show_reasoning:
+            if not self.hinted:  # the trace is hidden, but Ctrl+C still answers now
+                self.hinted = True
+                self._err(f"Thinking…  ({ANSWER_NOW_HINT})\n")
+        elif isinstance(event, ReasoningDelta):
             if not self.in_reasoning:
                 self.in_reasoning = True
-                self._err(f"Thinking…  ({ANSWER_NOW_HINT})\n")
+                if not self.hinted:
+                    self.hinted = True
+                    self._err(f"Thinking…  ({ANSWER_NOW_HINT})\n")
+                else:
+                    self._err("Thinking…\n")
             self._err(event.text)
         elif isinstance(event, AnswerDelta):
             self._end_reasoning()

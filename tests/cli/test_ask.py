@@ -78,6 +78,7 @@ def test_hide_reasoning(qwq_model: ScriptedModel) -> None:
     result = cli("ask", "-m", str(qwq_model.path), "--context", "2048", "--hide-reasoning", "q")
     assert result.returncode == 0
     assert QWQ_REASONING not in result.stderr
+    assert "Ctrl+C: answer now · twice: stop" in result.stderr  # Ctrl+C still answers now
 
 
 def test_bad_model_path() -> None:
