@@ -17,6 +17,7 @@ from app.core.errors import InvalidRequestError
 from app.core.events import AnswerDelta, ChatEvent, GenerationDone, ReasoningDelta
 from app.core.messages import ChatMessage
 from app.core.sampling import SamplingSettings
+from app.core.thinking import ReasonEnded, ThinkingControl
 from app.engine.base import ChatEngine, Generation
 from app.store.conversations import ConversationStore, StoredMessage
 from app.store.database import StoreError
@@ -72,6 +73,10 @@ class StoredGeneration:
 
     def cancel(self) -> None:
         self._generation.cancel()
+
+    def force_answer(self, by: ReasonEnded = "user") -> None:
+        """Close the trace now and go on into the answer (see the engine's)."""
+        self._generation.force_answer(by)
 
     def __iter__(self) -> Iterator[ChatEvent]:
         last_save = self._clock()
@@ -139,7 +144,11 @@ class ChatSession:
         return SamplingSettings.from_dict(self.store.get(conversation_id).sampling)
 
     def _generate(
-        self, conversation_id: int, parent: StoredMessage, sampling: SamplingSettings | None
+        self,
+        conversation_id: int,
+        parent: StoredMessage,
+        sampling: SamplingSettings | None,
+        thinking: ThinkingControl | None = None,
     ) -> StoredGeneration:
         conversation = self.store.get(conversation_id)
         settings = self._sampling(conversation_id, sampling)
@@ -151,7 +160,8 @@ class ChatSession:
             conversation_id, "assistant", "", parent_id=parent.id, status="streaming", model=model
         )
         try:
-            generation = self.engine.chat(history, settings)  # checks the request first
+            # checks the request first
+            generation = self.engine.chat(history, settings, thinking)
         except BaseException:
             self.store.delete_message(message.id)  # the user's message stays
             raise
@@ -159,14 +169,18 @@ class ChatSession:
         return StoredGeneration(self.store, generation, message)
 
     def reply(
-        self, conversation_id: int, text: str, sampling: SamplingSettings | None = None
+        self,
+        conversation_id: int,
+        text: str,
+        sampling: SamplingSettings | None = None,
+        thinking: ThinkingControl | None = None,
     ) -> StoredGeneration:
         """Send ``text`` after the branch on screen and generate the reply."""
         if not text.strip():
             raise InvalidRequestError("The prompt is empty.")
         leaf = self.store.get(conversation_id).current_leaf
         user = self.store.add_message(conversation_id, "user", text, parent_id=leaf)
-        return self._generate(conversation_id, user, sampling)
+        return self._generate(conversation_id, user, sampling, thinking)
 
     def regenerate(
         self, assistant_id: int, sampling: SamplingSettings | None = None

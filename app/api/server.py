@@ -424,9 +424,14 @@ async def _server_error(request: Request, exc: Exception) -> Response:
 
 
 def _finish(done: GenerationDone) -> str:
-    return {"stop": "stop", "length": "length", "cancelled": "stop", "error": "stop"}[
-        done.finish_reason
-    ]
+    # "repetition" (the loop guard stopped it) is not an OpenAI finish reason.
+    return {
+        "stop": "stop",
+        "length": "length",
+        "cancelled": "stop",
+        "error": "stop",
+        "repetition": "stop",
+    }[done.finish_reason]
 
 
 def _usage(done: GenerationDone) -> dict[str, Any]:

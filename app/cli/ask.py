@@ -22,11 +22,13 @@ from app.core.logging_setup import setup_logging
 from app.core.messages import ChatMessage
 from app.core.paths import AppPaths
 from app.core.sampling import SamplingSettings
+from app.core.thinking import LOOP_ACTIONS, ThinkingControl
 from app.engine.base import ChatEngine, Generation
 from app.session import ChatSession, StoredGeneration
 from app.store.conversations import ConversationStore
 
 DIM, RESET = "\x1b[2m", "\x1b[0m"
+ANSWER_NOW_HINT = "Ctrl+C: answer now · twice: stop"
 
 
 def add_parser(commands: Any) -> None:
@@ -66,6 +68,25 @@ def add_parser(commands: Any) -> None:
     s.add_argument("--presence-penalty", type=float, metavar="X")
     s.add_argument("--repeat-penalty", type=float, metavar="X")
     s.add_argument("--seed", type=int, metavar="N")
+    t = p.add_argument_group("thinking")
+    t.add_argument(
+        "--thinking-budget",
+        type=int,
+        metavar="TOKENS",
+        help="answer after at most this many thinking tokens",
+    )
+    t.add_argument(
+        "--thinking-time",
+        type=float,
+        metavar="SECONDS",
+        help="answer after thinking this long (from the first token)",
+    )
+    t.add_argument(
+        "--loop-guard",
+        choices=LOOP_ACTIONS,
+        default="answer",
+        help="when the thinking repeats itself: answer (default), stop, or off",
+    )
     m = p.add_argument_group("model loading")
     m.add_argument("--context", type=int, metavar="N", help="context length (default 32768)")
     m.add_argument("--gpu-layers", type=int, metavar="N", help="layers on the GPU (-1: all)")
@@ -96,6 +117,17 @@ def _settings(base: SamplingSettings, overrides: dict[str, Any]) -> SamplingSett
         raise InvalidRequestError(f"bad sampling setting: {e}") from e
 
 
+def _thinking(args: argparse.Namespace) -> ThinkingControl:
+    try:
+        return ThinkingControl(
+            budget_tokens=args.thinking_budget,
+            budget_seconds=args.thinking_time,
+            loop_guard=args.loop_guard,
+        )
+    except ValueError as e:
+        raise InvalidRequestError(f"bad thinking setting: {e}") from e
+
+
 def _prompt(args: argparse.Namespace) -> str:
     text: str = sys.stdin.read() if args.prompt == "-" else args.prompt
     if not text.strip():
@@ -112,12 +144,21 @@ class _Printer:
         self.dim = err.isatty()
         self.in_reasoning = False
         self.answer_started = False
+        self.hinted = False  # "Ctrl+C: answer now" is said once, when thinking starts
 
     def event(self, event: ChatEvent) -> None:
-        if isinstance(event, ReasoningDelta) and self.show_reasoning:
+        if isinstance(event, ReasoningDelta) and not self.show_reasoning:
+            if not self.hinted:  # the trace is hidden, but Ctrl+C still answers now
+                self.hinted = True
+                self._err(f"Thinking…  ({ANSWER_NOW_HINT})\n")
+        elif isinstance(event, ReasoningDelta):
             if not self.in_reasoning:
                 self.in_reasoning = True
-                self._err("Thinking…\n")
+                if not self.hinted:
+                    self.hinted = True
+                    self._err(f"Thinking…  ({ANSWER_NOW_HINT})\n")
+                else:
+                    self._err("Thinking…\n")
             self._err(event.text)
         elif isinstance(event, AnswerDelta):
             self._end_reasoning()
@@ -147,12 +188,21 @@ def summary(done: GenerationDone) -> str:
     if s.reasoning_tokens:
         verb = "Thought for" if done.reasoning_finished else "Thinking stopped after"
         parts.append(f"{verb} {s.thinking_seconds:.1f} s · {s.reasoning_tokens:,} tokens")
+        ended = {
+            "budget": "budget reached",
+            "time": "time limit reached",
+            "loop": "it went in circles: answered",
+            "user": "answered now, as you asked",
+        }.get(done.reasoning_ended_by or "model")
+        if ended:
+            parts.append(ended)
     parts.append(f"{s.generated_tokens:,} tokens at {s.tokens_per_second:.1f} tok/s")
     parts.append(f"prompt {s.prompt_tokens:,} tokens ({s.prompt_tokens_cached:,} cached)")
     reason = {
         "stop": "",
         "length": "stopped: out of tokens",
         "cancelled": "stopped by you",
+        "repetition": "stopped: it repeated itself",
         "error": f"failed: {done.error}",
     }[done.finish_reason]
     if reason:
@@ -166,6 +216,7 @@ def done_to_json(done: GenerationDone, model: dict[str, Any]) -> dict[str, Any]:
         "answer": done.answer,
         "finish_reason": done.finish_reason,
         "reasoning_finished": done.reasoning_finished,
+        "reasoning_ended_by": done.reasoning_ended_by,
         "error": done.error,
         "stats": done.stats.to_dict(),
         "model": model,
@@ -173,7 +224,11 @@ def done_to_json(done: GenerationDone, model: dict[str, Any]) -> dict[str, Any]:
 
 
 def _stream(generation: Generation, printer: _Printer | None) -> tuple[GenerationDone, bool]:
-    """Run ``generation`` on a worker thread and print its events; Ctrl+C cancels it."""
+    """Run ``generation`` on a worker thread and print its events.
+
+    Ctrl+C while the model thinks means "answer now"; a second one (or one during
+    the answer) cancels it. Returns the Done event and whether it was cancelled so.
+    """
     events: queue.Queue[ChatEvent | BaseException] = queue.Queue()
 
     def work() -> None:
@@ -186,11 +241,17 @@ def _stream(generation: Generation, printer: _Printer | None) -> tuple[Generatio
     worker = threading.Thread(target=work, name="qwq-generate", daemon=True)
     worker.start()
     interrupted = False
+    thinking = False  # inside the trace now (as far as the events tell)
+    answer_asked = False
     while True:
         try:
             item = events.get(timeout=0.1)
             if isinstance(item, BaseException):
                 raise item
+            if isinstance(item, ReasoningDelta):
+                thinking = True
+            elif isinstance(item, AnswerDelta):
+                thinking = False
             if printer:
                 printer.event(item)
             if isinstance(item, GenerationDone):
@@ -199,6 +260,10 @@ def _stream(generation: Generation, printer: _Printer | None) -> tuple[Generatio
         except queue.Empty:
             continue
         except KeyboardInterrupt:
+            if thinking and not answer_asked:
+                answer_asked = True
+                generation.force_answer("user")  # the first Ctrl+C: answer now
+                continue
             interrupted = True
             generation.cancel()  # the stream still ends with its Done event
 
@@ -238,6 +303,7 @@ def run_ask(args: argparse.Namespace) -> int:
     paths = AppPaths.current()
     setup_logging(paths)
     overrides = _overrides(args)
+    thinking = _thinking(args)
     prompt = _prompt(args)
     store = open_store() if args.conversation is not None else None
     try:
@@ -272,13 +338,13 @@ def run_ask(args: argparse.Namespace) -> int:
                 messages = [ChatMessage.system(args.system)] if args.system else []
                 messages.append(ChatMessage.user(prompt))
                 generation: Generation = engine.chat(
-                    messages, _settings(SamplingSettings(), overrides)
+                    messages, _settings(SamplingSettings(), overrides), thinking
                 )
             else:
                 conversation_id = _conversation(store, args)
                 base = SamplingSettings.from_dict(store.get(conversation_id).sampling)
                 stored = ChatSession(store, engine).reply(
-                    conversation_id, prompt, _settings(base, overrides)
+                    conversation_id, prompt, _settings(base, overrides), thinking
                 )
                 generation = stored
             done, interrupted = _stream(generation, printer)

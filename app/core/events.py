@@ -10,12 +10,16 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-FinishReason = Literal["stop", "length", "cancelled", "error"]
+from app.core.thinking import ReasonEnded
+
+FinishReason = Literal["stop", "length", "cancelled", "error", "repetition"]
+# "repetition": the loop guard stopped a reply that repeated itself.
 
 
 @dataclass(frozen=True, slots=True)
 class ReasoningDelta:
     text: str
+    inserted: Literal["app", "user"] | None = None  # not the model's: who inserted it
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +39,7 @@ class GenerationStats:
     generation_seconds: float = 0.0  # from the first to the last generated token
     tokens_per_second: float = 0.0  # decode speed, excluding the prompt
     history_messages_dropped: int = 0  # oldest messages left out to fit the context
+    inserted_tokens: int = 0  # evaluated for the app's wrap-up (counted as generated)
 
     @property
     def prompt_tokens_processed(self) -> int:
@@ -54,6 +59,9 @@ class GenerationDone:
     answer: str  # the whole answer, as streamed
     reasoning_finished: bool  # False when the trace never closed
     error: str | None = None  # a clear message when finish_reason == "error"
+    # Who closed the trace: the model, the budget, the time limit, the loop guard or
+    # the user ("answer now"); None when it never closed (or there was none).
+    reasoning_ended_by: ReasonEnded | None = None
 
 
 ChatEvent = ReasoningDelta | AnswerDelta | GenerationDone

@@ -14,6 +14,7 @@ from typing import Protocol
 from app.core.events import ChatEvent
 from app.core.messages import ChatMessage
 from app.core.sampling import SamplingSettings
+from app.core.thinking import ReasonEnded, ThinkingControl
 from app.engine.model_info import ModelInfo
 
 
@@ -28,11 +29,23 @@ class Generation(Protocol):
         """Abandon the generation and free the engine (reaching the end does this too)."""
         ...
 
+    def force_answer(self, by: ReasonEnded = "user") -> None:
+        """Close the trace at the next token and go on into the answer ("answer now").
+
+        Safe from any thread; does nothing once the trace is closed (or where the
+        engine cannot do it yet)."""
+        ...
+
 
 class ChatEngine(Protocol):
     @property
     def info(self) -> ModelInfo: ...
 
-    def chat(self, messages: Sequence[ChatMessage], sampling: SamplingSettings) -> Generation: ...
+    def chat(
+        self,
+        messages: Sequence[ChatMessage],
+        sampling: SamplingSettings,
+        thinking: ThinkingControl | None = None,
+    ) -> Generation: ...
 
     def close(self) -> None: ...

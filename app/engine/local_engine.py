@@ -45,6 +45,7 @@ from app.core.events import (
 from app.core.messages import ChatMessage
 from app.core.reasoning import Delta, ReasoningSplitter, prompt_opens_reasoning
 from app.core.sampling import SamplingSettings
+from app.core.thinking import WRAP_UP, ReasonEnded, ThinkingControl, new_loop_guard
 from app.engine import llama_log
 from app.engine.chat_template import check_templates, render_prompt
 from app.engine.context_plan import plan_context
@@ -375,9 +376,15 @@ class LocalEngine:
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
     def chat(
-        self, messages: Sequence[ChatMessage], sampling: SamplingSettings | None = None
+        self,
+        messages: Sequence[ChatMessage],
+        sampling: SamplingSettings | None = None,
+        thinking: ThinkingControl | None = None,
     ) -> LocalGeneration:
-        """Check the request and return its generation (iterate it to run it)."""
+        """Check the request and return its generation (iterate it to run it).
+
+        ``thinking`` sets the budgets and the loop guard (default: no budget, and a
+        trace that repeats itself is turned into an answer)."""
         sampling = sampling or SamplingSettings()
         if not messages or messages[-1].role != "user":
             raise InvalidRequestError("The conversation must end with a user message.")
@@ -391,7 +398,7 @@ class LocalEngine:
             self._busy.release()
             raise
         self._abort.clear()
-        return LocalGeneration(self, prompt, tokens, sampling, dropped)
+        return LocalGeneration(self, prompt, tokens, sampling, dropped, thinking)
 
     def cancel(self) -> None:
         """Cancel the running generation, if any (safe from any thread)."""
@@ -416,8 +423,11 @@ class LocalGeneration:
         tokens: list[int],
         sampling: SamplingSettings,
         dropped: int,
+        thinking: ThinkingControl | None = None,
     ) -> None:
         self._engine = engine
+        self.thinking = thinking or ThinkingControl()
+        self._force_by: ReasonEnded | None = None  # set by force_answer, from any thread
         self.prompt = prompt
         self.prompt_tokens = tokens
         self.sampling = sampling
@@ -439,6 +449,13 @@ class LocalGeneration:
     def cancel(self) -> None:
         self._engine._abort.set()
 
+    def force_answer(self, by: ReasonEnded = "user") -> None:
+        """Close the trace at the next token and go on into the answer (any thread).
+
+        Does nothing if the trace is already closed. The first reason asked for wins."""
+        if self._force_by is None:
+            self._force_by = by
+
     def close(self) -> None:
         """Abandon the generation and free the engine (iterating to the end does this too)."""
         if self._closed:
@@ -458,6 +475,7 @@ class LocalGeneration:
         llm = engine._llm
         tokens = self.prompt_tokens
         sampling = self.sampling
+        thinking = self.thinking
         n_ctx = engine.info.context_length
         limit = n_ctx - len(tokens)
         if sampling.max_tokens is not None:
@@ -473,70 +491,139 @@ class LocalGeneration:
 
         splitter = ReasoningSplitter(starts_in_reasoning=self.starts_in_reasoning)
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        guard = new_loop_guard() if thinking.loop_guard != "off" else None
         reasoning: list[str] = []
         answer: list[str] = []
+        output: list[int] = []  # the tokens generated (and inserted) after the prompt
         generated = 0
+        inserted = 0
         sampled = 0
         finish: FinishReason = "length"
+        ended_by: ReasonEnded | None = None
         error: str | None = None
         t_start = time.perf_counter()
         t_first = t_last = t_thought = 0.0
         abort = engine._abort
 
         llm.set_seed(sampling.seed if sampling.seed is not None else random.getrandbits(31))
-        stream = llm.generate(
-            tokens,
-            top_k=sampling.top_k,
-            top_p=sampling.top_p,
-            min_p=sampling.min_p,
-            typical_p=1.0,
-            temp=sampling.temperature,
-            repeat_penalty=sampling.repeat_penalty,
-            frequency_penalty=sampling.frequency_penalty,
-            presence_penalty=sampling.presence_penalty,
-        )
 
-        def emit(deltas: list[Delta]) -> Iterator[ChatEvent]:
+        def start(context: list[int]) -> Generator[int, Any, None]:
+            return llm.generate(
+                context,
+                top_k=sampling.top_k,
+                top_p=sampling.top_p,
+                min_p=sampling.min_p,
+                typical_p=1.0,
+                temp=sampling.temperature,
+                repeat_penalty=sampling.repeat_penalty,
+                frequency_penalty=sampling.frequency_penalty,
+                presence_penalty=sampling.presence_penalty,
+            )
+
+        def emit(deltas: list[Delta], by: Literal["app"] | None = None) -> Iterator[ChatEvent]:
             for d in deltas:
                 if d.kind == "reasoning":
                     reasoning.append(d.text)
-                    yield ReasoningDelta(d.text)
+                    yield ReasoningDelta(d.text, inserted=by)
                 else:
                     answer.append(d.text)
                     yield AnswerDelta(d.text)
 
+        def why_force(now: float) -> ReasonEnded | None:
+            """Whether the open trace must close now, and why."""
+            asked = self._force_by
+            if asked is not None:
+                return asked
+            budget = thinking.budget_tokens
+            if budget is not None and splitter.reasoning_chunks >= budget:
+                return "budget"
+            if thinking.budget_seconds is not None and now - t_first >= thinking.budget_seconds:
+                return "time"
+            return None
+
+        stream = start(tokens)
         try:
             try:
                 if limit <= 0:
                     finish = "length"
                 else:
                     engine._watch_abort_in_llama(True)
-                    for token in stream:
-                        now = time.perf_counter()
-                        sampled += 1
-                        if sampled == 1:
-                            engine._watch_abort_in_llama(False)
-                            t_first = now
-                        t_last = now
-                        if abort.is_set():
-                            finish = "cancelled"
+                    segment_started = False
+                    while True:
+                        force: ReasonEnded | None = None
+                        for token in stream:
+                            now = time.perf_counter()
+                            sampled += 1
+                            if not segment_started:
+                                segment_started = True
+                                engine._watch_abort_in_llama(False)
+                            if sampled == 1:
+                                t_first = now
+                            t_last = now
+                            if abort.is_set():
+                                finish = "cancelled"
+                                break
+                            if llama_cpp.llama_vocab_is_eog(engine._vocab, token):
+                                finish = "stop"
+                                break
+                            generated += 1
+                            output.append(token)
+                            text = decoder.decode(engine.token_piece(token))
+                            was_thinking = splitter.in_reasoning
+                            if text:
+                                yield from emit(splitter.feed(text))
+                            if splitter.reasoning_finished and ended_by is None:
+                                t_thought, ended_by = now, "model"
+                            if guard is not None:
+                                if was_thinking and not splitter.in_reasoning:
+                                    guard.reset()  # the answer is not compared with the trace
+                                elif text and guard.feed(text):
+                                    if splitter.in_reasoning and thinking.loop_guard == "answer":
+                                        force = "loop"
+                                        guard.reset()
+                                    else:
+                                        finish = "repetition"
+                                        break
+                            if abort.is_set():
+                                finish = "cancelled"
+                                break
+                            if generated >= limit:
+                                finish = "length"
+                                break
+                            if splitter.in_reasoning:
+                                force = force or why_force(now)
+                                if force is not None:
+                                    break
+                            else:
+                                self._force_by = None  # nothing to close
+                        if force is None:
                             break
-                        if llama_cpp.llama_vocab_is_eog(engine._vocab, token):
-                            finish = "stop"
+                        # Close the trace in place: the wrap-up follows the tokens already
+                        # generated, and only it (and the last token) is evaluated.
+                        stream.close()
+                        self._force_by = None
+                        wrap = [
+                            int(t)
+                            for t in llm.tokenize(WRAP_UP.encode(), add_bos=False, special=True)
+                        ]
+                        if len(tokens) + len(output) + len(wrap) >= n_ctx:
+                            finish = "length"
                             break
-                        generated += 1
-                        text = decoder.decode(engine.token_piece(token))
-                        was_finished = splitter.reasoning_finished
-                        if text:
-                            yield from emit(splitter.feed(text))
-                        if splitter.reasoning_finished and not was_finished:
-                            t_thought = now
-                        if abort.is_set():
-                            finish = "cancelled"
-                            break
+                        for t in wrap:
+                            text = decoder.decode(engine.token_piece(t))
+                            if text:
+                                yield from emit(splitter.feed(text), "app")
+                        t_thought = time.perf_counter()
+                        ended_by = force if splitter.reasoning_finished else None
+                        output.extend(wrap)
+                        generated += len(wrap)
+                        inserted += len(wrap)
                         if generated >= limit:
                             finish = "length"
                             break
+                        engine._watch_abort_in_llama(True)
+                        segment_started = False
+                        stream = start(tokens + output)
             except RuntimeError as e:
                 if abort.is_set():
                     finish = "cancelled"
@@ -554,9 +641,9 @@ class LocalGeneration:
 
             if splitter.had_reasoning:
                 end = t_thought if splitter.reasoning_finished else t_last
-                thinking = max(0.0, end - t_first) if t_first else 0.0
+                thinking_s = max(0.0, end - t_first) if t_first else 0.0
             else:
-                thinking = 0.0
+                thinking_s = 0.0
             decode_time = t_last - t_first
             stats = GenerationStats(
                 prompt_tokens=len(tokens),
@@ -565,10 +652,11 @@ class LocalGeneration:
                 reasoning_tokens=min(splitter.reasoning_chunks, generated),
                 time_to_first_token_s=(t_first - t_start) if t_first else 0.0,
                 prompt_seconds=(t_first - t_start) if t_first else time.perf_counter() - t_start,
-                thinking_seconds=thinking,
+                thinking_seconds=thinking_s,
                 generation_seconds=decode_time,
                 tokens_per_second=(sampled - 1) / decode_time if decode_time > 0 else 0.0,
                 history_messages_dropped=self.dropped_messages,
+                inserted_tokens=inserted,
             )
             yield GenerationDone(
                 finish_reason=finish,
@@ -577,6 +665,7 @@ class LocalGeneration:
                 answer="".join(answer),
                 reasoning_finished=splitter.reasoning_finished,
                 error=error,
+                reasoning_ended_by=ended_by if splitter.reasoning_finished else None,
             )
         finally:
             self._closed = True

@@ -118,6 +118,7 @@ from app.core.messages import ChatMessage
 from app.core.reasoning import CLOSE_TAG, OPEN_TAG, Delta, ReasoningSplitter
 from app.core.redact import StreamRedactor, redact
 from app.core.sampling import SamplingSettings
+from app.core.thinking import ReasonEnded, ThinkingControl
 from app.engine.model_info import ModelInfo
 
 if TYPE_CHECKING:
@@ -300,9 +301,14 @@ class RemoteEngine:
     # -- chat --------------------------------------------------------------------------
 
     def chat(
-        self, messages: Sequence[ChatMessage], sampling: SamplingSettings | None = None
+        self,
+        messages: Sequence[ChatMessage],
+        sampling: SamplingSettings | None = None,
+        thinking: ThinkingControl | None = None,
     ) -> RemoteGeneration:
-        """Check the request and return its generation (iterate it to run it)."""
+        """Check the request and return its generation (iterate it to run it).
+
+        ``thinking`` (budgets, loop guard) is not applied to endpoints yet."""
         sampling = sampling or SamplingSettings()
         if not messages or messages[-1].role != "user":
             raise InvalidRequestError("The conversation must end with a user message.")
@@ -537,6 +543,9 @@ class RemoteGeneration:
             sock = self._socket
         if sock is not None:
             _shutdown(sock)
+
+    def force_answer(self, by: ReasonEnded = "user") -> None:
+        """Not available on endpoints yet: the reply goes on as the model writes it."""
 
     def close(self) -> None:
         """Abandon the generation (iterating to the end does this too)."""

@@ -27,7 +27,7 @@ MAX_FIGURE = 1e12  # any other figure in a reply's stats (speeds, seconds)
 MAX_STATS_KEYS = 64
 ROLES = ("system", "user", "assistant")
 STATUSES = ("streaming", "done", "interrupted")
-FINISH_REASONS = ("stop", "length", "cancelled", "error")
+FINISH_REASONS = ("stop", "length", "cancelled", "error", "repetition")
 STATS_COUNTS = frozenset(
     {
         "prompt_tokens",

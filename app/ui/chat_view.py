@@ -198,6 +198,7 @@ def footer_text(
         "stop": "",
         "length": "Stopped: out of tokens.",
         "cancelled": "Stopped by you.",
+        "repetition": "Stopped: it repeated itself.",
         "error": f"Failed: {error}",
     }.get(finish_reason, "")
     return " · ".join(p for p in (ending, figures, model) if p)

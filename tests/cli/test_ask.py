@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -77,6 +78,7 @@ def test_hide_reasoning(qwq_model: ScriptedModel) -> None:
     result = cli("ask", "-m", str(qwq_model.path), "--context", "2048", "--hide-reasoning", "q")
     assert result.returncode == 0
     assert QWQ_REASONING not in result.stderr
+    assert "Ctrl+C: answer now · twice: stop" in result.stderr  # Ctrl+C still answers now
 
 
 def test_bad_model_path() -> None:
@@ -136,26 +138,94 @@ def test_everything_stored_lives_under_qwq_desktop_home(
     assert "llama" in log.read_text()
 
 
-def test_ctrl_c_stops_the_generation_and_keeps_what_was_written(scripted: ScriptFactory) -> None:
-    model = scripted([f" t{i}" for i in range(40)], loop=True)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "app", "ask", "-m", str(model.path), "--context", "32768", "q"],
+def _asking(model: ScriptedModel, *flags: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "app", "ask", "-m", str(model.path), "--context", "32768", *flags],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         cwd=ROOT,
     )
-    assert proc.stderr is not None
-    # Wait until the reasoning streams, then interrupt as a terminal would.
+
+
+def _read_until(stream: IO[str], text: str) -> str:
     seen = ""
     deadline = time.monotonic() + 60
-    while "t3" not in seen and time.monotonic() < deadline:
-        seen += proc.stderr.read(1)
-    proc.send_signal(signal.SIGINT)
+    while text not in seen and time.monotonic() < deadline:
+        seen += stream.read(1)
+    return seen
+
+
+def test_ctrl_c_twice_stops_the_generation_and_keeps_what_was_written(
+    scripted: ScriptFactory,
+) -> None:
+    model = scripted([f" t{i}" for i in range(40)], loop=True)
+    proc = _asking(model, "--loop-guard", "off", "q")
+    assert proc.stderr is not None
+    # Wait until the reasoning streams, then interrupt as a terminal would.
+    seen = _read_until(proc.stderr, "t3")
+    assert "Ctrl+C: answer now · twice: stop" in seen
+    proc.send_signal(signal.SIGINT)  # answer now: the answer then runs forever
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)  # stop
     _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130
     assert "stopped by you" in err
     assert "Traceback" not in err
+
+
+def test_ctrl_c_while_thinking_answers_now(scripted: ScriptFactory) -> None:
+    model = scripted(
+        [f" idea {i}." for i in range(400)], loop=True, after_blank_line=["So it is", " 4."]
+    )
+    proc = _asking(model, "--loop-guard", "off", "--json", "q")
+    assert proc.stderr is not None and proc.stdout is not None
+    # --json prints nothing while it runs: wait until the model is loaded and thinking.
+    time.sleep(3)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    data = json.loads(out)
+    assert data["answer"] == "So it is 4."
+    assert data["reasoning_ended_by"] == "user"
+    assert data["finish_reason"] == "stop"
+    assert data["reasoning"].endswith("based on the thinking directly now.")
+
+
+def test_thinking_budget_flag(scripted: ScriptFactory) -> None:
+    model = scripted(
+        [f" idea {i}." for i in range(400)], loop=True, after_blank_line=["So it is", " 4."]
+    )
+    flags = ("--context", "4096", "--loop-guard", "off", "q")
+    result = cli("ask", "-m", str(model.path), "--json", "--thinking-budget", "40", *flags)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert (data["answer"], data["reasoning_ended_by"]) == ("So it is 4.", "budget")
+    assert "idea 39." in data["reasoning"] and "idea 40." not in data["reasoning"]
+    timed = cli("ask", "-m", str(model.path), "--thinking-time", "0.2", *flags)
+    assert timed.returncode == 0, timed.stderr
+    assert timed.stdout == "So it is 4.\n"
+    assert "time limit reached" in timed.stderr
+
+
+def test_json_says_the_model_closed_its_trace(qwq_model: ScriptedModel) -> None:
+    result = cli("ask", "-m", str(qwq_model.path), "--context", "2048", "--json", "q")
+    assert json.loads(result.stdout)["reasoning_ended_by"] == "model"
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [
+        ("--thinking-budget", "0", "thinking budget"),
+        ("--thinking-time", "-1", "thinking time"),
+    ],
+)
+def test_bad_thinking_flags_are_one_clear_line(
+    qwq_model: ScriptedModel, flags: tuple[str, str, str]
+) -> None:
+    flag, value, says = flags
+    result = cli("ask", "-m", str(qwq_model.path), flag, value, "q")
+    one_clear_line(result, says)
 
 
 def test_help_lists_the_commands() -> None:

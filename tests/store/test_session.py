@@ -10,12 +10,16 @@ import pytest
 
 from app.core.events import GenerationDone
 from app.core.sampling import SamplingSettings
+from app.core.thinking import ThinkingControl
 from app.engine.local_engine import LoadSettings, LocalEngine
 from app.session import ChatSession
 from app.store.conversations import ConversationStore
 from app.store.database import StoreFullError
 from tests.fixtures.models import QWQ_ANSWER, QWQ_REASONING, ScriptFactory
 from tests.fixtures.scripted_model import ScriptedModel
+
+# The looping scripts below stand for a model that never stops, not for a loop.
+OFF = ThinkingControl(loop_guard="off")
 
 
 @pytest.fixture
@@ -90,7 +94,7 @@ def test_the_reply_is_saved_while_it_streams(
     try:
         c = store.create()
         ticks = iter(range(10_000))
-        g = ChatSession(store, engine).reply(c.id, "go", SamplingSettings(max_tokens=200))
+        g = ChatSession(store, engine).reply(c.id, "go", SamplingSettings(max_tokens=200), OFF)
         g._clock = lambda: float(next(ticks))  # one "second" per event: save on every event
         reader = sqlite3.connect(store.path)
         seen_partials = []
@@ -118,7 +122,7 @@ def test_a_full_disk_mid_reply_keeps_the_reply_in_memory_for_a_retry(
     engine = LocalEngine(model.path, LoadSettings(context_length=4096))
     try:
         c = store.create()
-        g = ChatSession(store, engine).reply(c.id, "go", SamplingSettings(max_tokens=3000))
+        g = ChatSession(store, engine).reply(c.id, "go", SamplingSettings(max_tokens=3000), OFF)
         g._interval = 0.0
         pages = store._conn.execute("PRAGMA page_count").fetchone()[0]
         store._conn.execute(f"PRAGMA max_page_count = {pages + 2}")  # the disk fills up
@@ -150,3 +154,34 @@ def test_a_request_the_engine_refuses_leaves_no_empty_answer(
     (user,) = store.messages(c.id)  # what the user typed is kept
     assert user.role == "user"
     assert store.get(c.id).current_leaf == user.id
+
+
+def test_a_forced_close_is_stored_and_the_next_turn_sends_the_answer_only(
+    store: ConversationStore, scripted: ScriptFactory
+) -> None:
+    from app.core.events import ReasoningDelta
+
+    model = scripted(
+        [f" idea {i}." for i in range(200)], loop=True, after_blank_line=["It is", " 4."]
+    )
+    engine = LocalEngine(model.path, LoadSettings(context_length=4096))
+    try:
+        session = ChatSession(store, engine)
+        c = store.create()
+        first = session.reply(
+            c.id, "q", SamplingSettings(seed=1), ThinkingControl(loop_guard="off")
+        )
+        for event in first:
+            if isinstance(event, ReasoningDelta) and "idea 20." in event.text:
+                first.force_answer()  # "Answer now"
+        stored = store.message(first.message.id)
+        assert stored.content == "It is 4."
+        assert stored.reasoning.endswith("based on the thinking directly now.")
+        assert stored.reasoning_finished and stored.finish_reason == "stop"
+        second = session.reply(c.id, "and?", SamplingSettings(max_tokens=3))
+        prompt = second._generation.prompt  # type: ignore[attr-defined]
+        list(second)
+    finally:
+        engine.close()
+    assert "idea" not in prompt and "Considering the limited time" not in prompt
+    assert "<|im_start|>assistant\nIt is 4.<|im_end|>" in prompt

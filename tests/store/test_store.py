@@ -194,3 +194,25 @@ def test_search_after_edits_and_deletes(store: ConversationStore) -> None:
     assert [h.message_id for h in store.search("giraffe")] == [a.id]
     store.delete(c.id)
     assert store.search("zebra") == [] and store.search("giraffe") == []
+
+
+def test_a_reply_the_loop_guard_stopped_is_kept_and_exported(store: ConversationStore) -> None:
+    from app.store.export import export_json, export_markdown, import_json
+
+    c = store.create()
+    u = store.add_message(c.id, "user", "q", parent_id=None)
+    a = store.add_message(c.id, "assistant", "", parent_id=u.id, status="streaming")
+    store.finish_message(
+        a.id,
+        content="again and again",
+        reasoning="trace",
+        finish_reason="repetition",
+        reasoning_finished=True,
+        thinking_seconds=1.0,
+        stats={"generated_tokens": 7},
+    )
+    assert store.message(a.id).finish_reason == "repetition"
+    assert "repeated itself" in export_markdown(store, store.get(c.id))
+    (copy,) = import_json(store, export_json(store, [store.get(c.id)]))
+    kept = [m for m in store.branch(copy, store.get(copy).current_leaf) if m.role == "assistant"]
+    assert kept[0].finish_reason == "repetition"

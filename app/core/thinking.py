@@ -1,0 +1,57 @@
+"""How long the model may think, and what happens when its trace repeats itself.
+
+A :class:`ThinkingControl` goes with each request (``engine.chat(..., thinking=...)``).
+When a budget is reached, or the loop guard trips while the model thinks, the engine
+forces the answer: it appends :data:`WRAP_UP` (Qwen's own wording for thinking
+budgets, ending with ``</think>``) to the tokens already generated, so nothing is
+processed again, and generation goes on into the answer.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Literal, Protocol, cast
+
+ReasonEnded = Literal["model", "budget", "time", "loop", "user"]
+LoopAction = Literal["answer", "stop", "off"]
+LOOP_ACTIONS: tuple[LoopAction, ...] = ("answer", "stop", "off")
+
+# Qwen3 technical report (arXiv 2505.09388), thinking budget: the sentence that makes
+# the model answer from its partial trace, then the blank line the template expects.
+WRAP_UP = (
+    "\n\nConsidering the limited time, I have to give the solution based on the thinking "
+    "directly now.\n</think>\n\n"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ThinkingControl:
+    budget_tokens: int | None = None  # thinking tokens before the answer is forced
+    budget_seconds: float | None = None  # seconds from the first token
+    loop_guard: LoopAction = "answer"  # a trace that repeats itself: answer, stop, or off
+
+    def __post_init__(self) -> None:
+        if self.budget_tokens is not None and self.budget_tokens < 1:
+            raise ValueError("the thinking budget must be at least 1 token")
+        if self.budget_seconds is not None and not self.budget_seconds > 0:
+            raise ValueError("the thinking time must be more than 0 seconds")
+        if self.loop_guard not in LOOP_ACTIONS:
+            raise ValueError(f"the loop guard is one of {', '.join(LOOP_ACTIONS)}")
+
+
+class LoopDetector(Protocol):
+    """What the engine needs of :class:`app.core.loop_guard.LoopGuard`."""
+
+    def feed(self, text: str) -> bool: ...
+
+    def reset(self) -> None: ...
+
+
+def new_loop_guard() -> LoopDetector | None:
+    """A fresh loop guard, or None where :mod:`app.core.loop_guard` is not there."""
+    try:
+        module = importlib.import_module("app.core.loop_guard")
+    except ImportError:
+        return None
+    return cast(LoopDetector, module.LoopGuard())
