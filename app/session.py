@@ -183,16 +183,24 @@ class ChatSession:
         return self._generate(conversation_id, user, sampling, thinking)
 
     def regenerate(
-        self, assistant_id: int, sampling: SamplingSettings | None = None
+        self,
+        assistant_id: int,
+        sampling: SamplingSettings | None = None,
+        thinking: ThinkingControl | None = None,
     ) -> StoredGeneration:
         """A new answer beside ``assistant_id``; the old one stays, as a sibling."""
         old = self.store.message(assistant_id)
         if old.role != "assistant" or old.parent_id is None:
             raise InvalidRequestError("Only an answer can be regenerated.")
-        return self._generate(old.conversation_id, self.store.message(old.parent_id), sampling)
+        parent = self.store.message(old.parent_id)
+        return self._generate(old.conversation_id, parent, sampling, thinking)
 
     def edit(
-        self, user_id: int, text: str, sampling: SamplingSettings | None = None
+        self,
+        user_id: int,
+        text: str,
+        sampling: SamplingSettings | None = None,
+        thinking: ThinkingControl | None = None,
     ) -> StoredGeneration:
         """Resend an edited user message: a new branch beside the old one."""
         old = self.store.message(user_id)
@@ -201,4 +209,4 @@ class ChatSession:
         if not text.strip():
             raise InvalidRequestError("The prompt is empty.")
         user = self.store.add_message(old.conversation_id, "user", text, parent_id=old.parent_id)
-        return self._generate(old.conversation_id, user, sampling)
+        return self._generate(old.conversation_id, user, sampling, thinking)

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from app.core.paths import AppPaths
 from app.core.sampling import SamplingSettings
+from app.core.thinking import LOOP_ACTIONS, LoopAction
 
 log = logging.getLogger(__name__)
 FILE_NAME = "settings.json"
@@ -28,6 +29,7 @@ class AppSettings:
     models: list[str] = field(default_factory=list)  # GGUF files opened from elsewhere
     kv_cache_type: str = "f16"  # or "q8_0" (with flash attention)
     api_port: int = 8080  # the local OpenAI-compatible server, on 127.0.0.1
+    loop_guard: LoopAction = "answer"  # a trace that repeats itself: answer, stop, or off
     # The last remote endpoint: preset id, base_url, model. Never its key (see core/keys).
     remote: dict[str, str] = field(default_factory=dict)
 
@@ -56,6 +58,8 @@ class AppSettings:
                 setattr(settings, key, value)
         if settings.theme not in ("system", "light", "dark"):
             settings.theme = "system"
+        if settings.loop_guard not in LOOP_ACTIONS:
+            settings.loop_guard = "answer"
         settings.sampling = settings.sampling_settings().to_dict()
         return settings
 

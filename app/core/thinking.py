@@ -9,9 +9,8 @@ processed again, and generation goes on into the answer.
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
-from typing import Literal, Protocol, cast
+from typing import Literal
 
 ReasonEnded = Literal["model", "budget", "time", "loop", "user"]
 LoopAction = Literal["answer", "stop", "off"]
@@ -38,20 +37,3 @@ class ThinkingControl:
             raise ValueError("the thinking time must be more than 0 seconds")
         if self.loop_guard not in LOOP_ACTIONS:
             raise ValueError(f"the loop guard is one of {', '.join(LOOP_ACTIONS)}")
-
-
-class LoopDetector(Protocol):
-    """What the engine needs of :class:`app.core.loop_guard.LoopGuard`."""
-
-    def feed(self, text: str) -> bool: ...
-
-    def reset(self) -> None: ...
-
-
-def new_loop_guard() -> LoopDetector | None:
-    """A fresh loop guard, or None where :mod:`app.core.loop_guard` is not there."""
-    try:
-        module = importlib.import_module("app.core.loop_guard")
-    except ImportError:
-        return None
-    return cast(LoopDetector, module.LoopGuard())

@@ -42,10 +42,11 @@ from app.core.events import (
     GenerationStats,
     ReasoningDelta,
 )
+from app.core.loop_guard import LoopGuard
 from app.core.messages import ChatMessage
 from app.core.reasoning import Delta, ReasoningSplitter, prompt_opens_reasoning
 from app.core.sampling import SamplingSettings
-from app.core.thinking import WRAP_UP, ReasonEnded, ThinkingControl, new_loop_guard
+from app.core.thinking import WRAP_UP, ReasonEnded, ThinkingControl
 from app.engine import llama_log
 from app.engine.chat_template import check_templates, render_prompt
 from app.engine.context_plan import plan_context
@@ -491,7 +492,7 @@ class LocalGeneration:
 
         splitter = ReasoningSplitter(starts_in_reasoning=self.starts_in_reasoning)
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        guard = new_loop_guard() if thinking.loop_guard != "off" else None
+        guard = LoopGuard() if thinking.loop_guard != "off" else None
         reasoning: list[str] = []
         answer: list[str] = []
         output: list[int] = []  # the tokens generated (and inserted) after the prompt

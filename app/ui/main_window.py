@@ -49,6 +49,7 @@ from app.core import keys
 from app.core.events import AnswerDelta, ChatEvent, GenerationDone, ReasoningDelta
 from app.core.paths import AppPaths
 from app.core.settings import AppSettings
+from app.core.thinking import ThinkingControl
 from app.engine.base import ChatEngine
 from app.engine.local_engine import LoadSettings, LocalEngine
 from app.models import library
@@ -783,20 +784,25 @@ class MainWindow(QMainWindow):
         self.send_button.setText("Send")
         self.composer.clear()
         sampling = self.settings.sampling_settings()
+        thinking = self._thinking()
         if editing is not None:
             self._trim_view_after(editing)
-            self._start_reply(cid, text, lambda s: s.edit(editing, text, sampling))
+            self._start_reply(cid, text, lambda s: s.edit(editing, text, sampling, thinking))
         else:
-            self._start_reply(cid, text, lambda s: s.reply(cid, text, sampling))
+            self._start_reply(cid, text, lambda s: s.reply(cid, text, sampling, thinking))
+
+    def _thinking(self) -> ThinkingControl:
+        return ThinkingControl(loop_guard=self.settings.loop_guard)
 
     def regenerate(self, assistant_id: int) -> None:
         if self.session is None or self.conversation_id in self.live:
             return
         self._trim_view_after(assistant_id)
+        thinking = self._thinking()
         self._start_reply(
             self.store.message(assistant_id).conversation_id,
             None,
-            lambda s: s.regenerate(assistant_id),
+            lambda s: s.regenerate(assistant_id, thinking=thinking),
         )
 
     def _trim_view_after(self, message_id: int) -> None:

@@ -96,6 +96,18 @@ class SettingsDialog(QDialog):
         form.addRow("Presence penalty", self.presence)
         form.addRow("Repeat penalty", self.repeat)
         form.addRow("Max tokens", self.max_tokens)
+        self.loop_guard = QComboBox()
+        self.loop_guard.setToolTip(
+            "When QwQ's thinking starts repeating itself word for word: close the trace and "
+            "answer from it, stop the reply, or let it run."
+        )
+        for label, action in (
+            ("Answer from the thinking", "answer"),
+            ("Stop", "stop"),
+            ("Off", "off"),
+        ):
+            self.loop_guard.addItem(label, action)
+        form.addRow("Loop guard", self.loop_guard)
         reset = QPushButton("Reset to the model card's defaults")
         reset.clicked.connect(lambda: self._show_sampling(SamplingSettings()))
         form.addRow(reset)
@@ -164,6 +176,7 @@ class SettingsDialog(QDialog):
         self.threads.set(settings.threads, 4)
         self.theme.setCurrentIndex(max(0, self.theme.findData(settings.theme)))
         self.kv_cache.setCurrentIndex(max(0, self.kv_cache.findData(settings.kv_cache_type)))
+        self.loop_guard.setCurrentIndex(max(0, self.loop_guard.findData(settings.loop_guard)))
 
     def _show_sampling(self, s: SamplingSettings) -> None:
         self.temperature.setValue(s.temperature)
@@ -207,6 +220,7 @@ class SettingsDialog(QDialog):
             models=list(self.settings.models),
             kv_cache_type=self.kv_cache.currentData(),
             api_port=self.api_port.value(),
+            loop_guard=self.loop_guard.currentData(),
             remote=dict(self.settings.remote),
         )
 

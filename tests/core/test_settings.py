@@ -26,3 +26,14 @@ def test_round_trip_and_lenient_loading(app_home: Path) -> None:
     assert odd.theme == "system" and odd.sampling_settings().top_p == 0.95
     path.write_text("{ not json")
     assert AppSettings.load() == AppSettings()
+
+
+def test_the_loop_guard_setting_round_trips_and_a_bad_one_reads_as_the_default(
+    app_home: Path,
+) -> None:
+    assert AppSettings().loop_guard == "answer"
+    AppSettings(loop_guard="off").save()
+    assert AppSettings.load().loop_guard == "off"
+    path = AppSettings.path(AppPaths.current())
+    path.write_text('{"loop_guard": "explode"}', encoding="utf-8")
+    assert AppSettings.load().loop_guard == "answer"

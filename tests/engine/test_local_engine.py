@@ -14,6 +14,7 @@ from app.core.errors import ContextOverflowError, EngineBusyError, InvalidReques
 from app.core.events import AnswerDelta, ChatEvent, GenerationDone, ReasoningDelta
 from app.core.messages import ChatMessage
 from app.core.sampling import SamplingSettings
+from app.core.thinking import ThinkingControl
 from app.engine.chat_template import CHATML_TEMPLATE
 from app.engine.local_engine import LoadSettings, LocalEngine, backend_name, fewer_layers
 from tests.fixtures.models import QWQ_ANSWER, QWQ_REASONING, ScriptFactory
@@ -23,9 +24,9 @@ SMALL = LoadSettings(context_length=4096)
 
 
 def run(
-    engine: LocalEngine, prompt: str, **sampling: Any
+    engine: LocalEngine, prompt: str, thinking: ThinkingControl | None = None, **sampling: Any
 ) -> tuple[list[ChatEvent], GenerationDone]:
-    events = list(engine.chat([ChatMessage.user(prompt)], SamplingSettings(**sampling)))
+    events = list(engine.chat([ChatMessage.user(prompt)], SamplingSettings(**sampling), thinking))
     done = events[-1]
     assert isinstance(done, GenerationDone)
     assert not any(isinstance(e, GenerationDone) for e in events[:-1])
@@ -132,7 +133,8 @@ def test_a_very_long_trace(scripted: ScriptFactory) -> None:
     model = scripted(pieces, loop=True)
     engine = LocalEngine(model.path, LoadSettings(context_length=8192))
     try:
-        events, done = run(engine, "q", max_tokens=3000)
+        # The script repeats itself (a loop by design), so the loop guard is off here.
+        events, done = run(engine, "q", ThinkingControl(loop_guard="off"), max_tokens=3000)
     finally:
         engine.close()
     assert done.stats.generated_tokens == 3000

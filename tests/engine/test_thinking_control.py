@@ -7,7 +7,6 @@ pieces of ``after_blank_line``, so a forced close leads into a real answer.
 
 from __future__ import annotations
 
-import importlib.util
 import threading
 from collections.abc import Iterator
 
@@ -24,7 +23,6 @@ from tests.fixtures.scripted_model import ScriptedModel
 ANSWER_PIECES = ["So", " the answer", " is 4."]
 ANSWER = "So the answer is 4."
 WRAP_SENTENCE = WRAP_UP.split("</think>")[0].strip()
-HAS_LOOP_GUARD = importlib.util.find_spec("app.core.loop_guard") is not None
 OFF = ThinkingControl(loop_guard="off")
 
 
@@ -161,7 +159,6 @@ def test_next_turn_has_no_trace_and_reuses_the_cache(engine: LocalEngine) -> Non
     assert again.stats.prompt_tokens_cached > 0  # the first turn's prompt, from the cache
 
 
-@pytest.mark.skipif(not HAS_LOOP_GUARD, reason="app.core.loop_guard is merged from another branch")
 def test_a_looping_trace_is_turned_into_an_answer(scripted: ScriptFactory) -> None:
     model = scripted(
         ["Wait, let me recompute the sum of the two numbers once more from the start."],
@@ -182,7 +179,6 @@ def test_a_looping_trace_is_turned_into_an_answer(scripted: ScriptFactory) -> No
     assert stopped.reasoning_ended_by is None
 
 
-@pytest.mark.skipif(not HAS_LOOP_GUARD, reason="app.core.loop_guard is merged from another branch")
 def test_a_looping_answer_stops_with_repetition(scripted: ScriptFactory) -> None:
     # No <think> in the template: all of it is answer, and it repeats forever.
     answer_loop = scripted(

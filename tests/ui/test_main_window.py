@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from app.core.paths import AppPaths
+from app.core.settings import AppSettings
 from app.store.conversations import ConversationStore
 from app.ui.chat_view import AssistantMessage, UserMessage
 from app.ui.main_window import MainWindow
@@ -130,6 +131,7 @@ def test_thinking_streams_live_and_stop_keeps_it(
     qtbot: QtBot, store: ConversationStore, scripted: ScriptFactory
 ) -> None:
     model = scripted([f" step {i}." for i in range(40)], loop=True)
+    AppSettings(loop_guard="off").save()  # the script repeats itself: let it run until Stop
     window = open_window(qtbot, store, model.path)
     ask(qtbot, window, "think forever")
     qtbot.waitUntil(
@@ -448,3 +450,37 @@ def test_the_api_key_set_in_settings_is_required_and_kept_in_the_keyring(
         assert len(c.models.list().data) == 2
     assert "l0cal" not in (AppPaths.current().config / "settings.json").read_text()
     window.api_button.click()
+
+
+def test_the_loop_guard_turns_a_repeating_trace_into_an_answer(
+    qtbot: QtBot, store: ConversationStore, scripted: ScriptFactory
+) -> None:
+    model = scripted(
+        ["Wait, let me recompute the sum of the two numbers once more from the start."],
+        loop=True,
+        after_blank_line=["The sum is **5**."],
+    )
+    window = open_window(qtbot, store, model.path)  # the default: answer from the thinking
+    ask(qtbot, window, "What is 2+3?")
+    qtbot.waitUntil(lambda: not window.live, timeout=60_000)
+    (c,) = store.conversations()
+    saved = store.branch(c.id)[1]
+    assert saved.finish_reason == "stop" and saved.content == "The sum is **5**."
+    assert saved.reasoning.endswith("based on the thinking directly now.")
+    assert assistant_widgets(window)[-1].answer.markdown == "The sum is **5**."
+
+    AppSettings(loop_guard="stop").save()  # Settings → Loop guard: Stop
+    window.settings = AppSettings.load()
+    ask(qtbot, window, "Again?")
+    qtbot.waitUntil(lambda: not window.live, timeout=60_000)
+    assert store.branch(c.id)[3].finish_reason == "repetition"
+
+
+def test_settings_choose_the_loop_guard(qtbot: QtBot) -> None:
+    from app.ui.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(AppSettings(loop_guard="stop"))
+    qtbot.addWidget(dialog)
+    assert dialog.loop_guard.currentData() == "stop"
+    dialog.loop_guard.setCurrentIndex(dialog.loop_guard.findData("off"))
+    assert dialog.result_settings().loop_guard == "off"
