@@ -53,6 +53,7 @@ from app.api.limits import ApiLimits
 from app.api.turn import EngineTurn
 from app.core.errors import EngineBusyError, QwQError
 from app.core.events import AnswerDelta, GenerationDone, ReasoningDelta
+from app.core.thinking import LoopAction, ThinkingControl
 from app.engine.base import ChatEngine
 
 __all__ = ["DASHSCOPE_NAME", "ApiError", "ApiServer", "is_loopback", "model_id", "parse_message"]
@@ -106,6 +107,7 @@ class ApiServer:
     max_queue: int = 4
     allowed_hosts: tuple[str, ...] = ()  # names served besides loopback and the bound one
     allow_remote_without_key: bool = False  # a keyless server off loopback: explicit only
+    loop_guard: LoopAction = "answer"  # a trace that repeats itself: answer, stop, or off
     limits: ApiLimits = field(default_factory=ApiLimits)
     _lock: asyncio.Lock | None = field(default=None, init=False)
     _waiting: int = field(default=0, init=False)
@@ -232,7 +234,8 @@ class ApiServer:
         ``turn.start()`` on, the turn's thread owns the queue slot; whatever goes
         wrong here only has to stop the turn."""
         await self._enter_queue()
-        turn = EngineTurn(engine, chat.messages, chat.sampling, self._leave)
+        thinking = ThinkingControl(loop_guard=self.loop_guard)
+        turn = EngineTurn(engine, chat.messages, chat.sampling, self._leave, thinking)
         turn.start()  # no await since the slot was taken: nothing can come between
         try:
             await turn.prepared()

@@ -19,6 +19,7 @@ from typing import Final
 from app.core.events import ChatEvent, GenerationDone
 from app.core.messages import ChatMessage
 from app.core.sampling import SamplingSettings
+from app.core.thinking import ThinkingControl
 from app.engine.base import ChatEngine, Generation
 
 _PREPARED: Final = "prepared"
@@ -33,8 +34,10 @@ class EngineTurn:
         messages: list[ChatMessage],
         sampling: SamplingSettings,
         release: Callable[[], None],
+        thinking: ThinkingControl | None = None,
     ) -> None:
         self._engine, self._messages, self._sampling = engine, messages, sampling
+        self._thinking = thinking
         self._release = release  # called on the event loop once the engine is free
         self._loop = asyncio.get_running_loop()
         self._items: asyncio.Queue[Item] = asyncio.Queue()
@@ -60,7 +63,7 @@ class EngineTurn:
     def _run(self) -> None:
         generation: Generation | None = None
         try:
-            generation = self._engine.chat(self._messages, self._sampling)
+            generation = self._engine.chat(self._messages, self._sampling, self._thinking)
             with self._lock:
                 self._generation = generation
                 if self._stopped:

@@ -14,6 +14,7 @@ from typing import Any
 
 from app.api.server import DASHSCOPE_NAME, ApiServer, is_loopback, model_id
 from app.core.errors import QwQError
+from app.core.thinking import LOOP_ACTIONS
 from app.engine.local_engine import LoadSettings, LocalEngine
 
 KEY_ENV = "QWQ_DESKTOP_API_KEY"
@@ -52,6 +53,12 @@ def add_parser(commands: Any) -> None:
         default=[],
         metavar="ORIGIN",
         help="allow browser pages from this origin (repeatable; none by default)",
+    )
+    p.add_argument(
+        "--loop-guard",
+        choices=LOOP_ACTIONS,
+        default="answer",
+        help="when a trace repeats itself: answer from it (default), stop, or off",
     )
     p.add_argument("--context", type=int, metavar="N", help="context length (default 32768)")
     p.add_argument("--gpu-layers", type=int, metavar="N", help="layers on the GPU (-1: all)")
@@ -108,6 +115,7 @@ def run_serve(args: argparse.Namespace) -> int:
             cors_origins=tuple(args.cors_origin),
             allowed_hosts=tuple(args.allow_host),
             allow_remote_without_key=args.allow_remote_without_key,
+            loop_guard=args.loop_guard,
         )
         print(
             f"Serving {model_id(engine)} at {server.url} (model names: {model_id(engine)}, "

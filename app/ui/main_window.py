@@ -408,7 +408,11 @@ class MainWindow(QMainWindow):
         key = keys.load_key(LOCAL_API_KEY) or None
         # Loopback only: the window never serves other machines (keyless or not).
         server = ApiServer(
-            lambda: self.engine, host="127.0.0.1", port=self.settings.api_port, api_key=key
+            lambda: self.engine,
+            host="127.0.0.1",
+            port=self.settings.api_port,
+            api_key=key,
+            loop_guard=self.settings.loop_guard,
         )
         self.api_button.setText("API: starting…")
 

@@ -156,7 +156,7 @@ def test_prompt_work_runs_off_the_event_loop_and_trimming_is_linear(engine: Loca
 def test_a_stream_cut_off_frees_the_engine_for_the_next_queued_request(
     looping: LocalEngine,
 ) -> None:
-    server = serve(looping, max_queue=4)
+    server = serve(looping, max_queue=4, loop_guard="off")  # endless by design
     try:
         with openai.OpenAI(base_url=server.url, api_key="x", max_retries=0, timeout=30) as c:
             for _ in range(3):
@@ -180,7 +180,7 @@ def test_a_stream_cut_off_frees_the_engine_for_the_next_queued_request(
 
 
 def test_a_non_streaming_client_that_hangs_up_stops_its_reply(looping: LocalEngine) -> None:
-    server = serve(looping, max_queue=4)
+    server = serve(looping, max_queue=4, loop_guard="off")  # endless by design
     try:
         hang_up_after(server, ask("go on forever"), 0.5)
         started = time.monotonic()
@@ -190,3 +190,33 @@ def test_a_non_streaming_client_that_hangs_up_stops_its_reply(looping: LocalEngi
         assert json.loads(reply.body)["usage"]["completion_tokens"] == 8
     finally:
         server.stop()
+
+
+def test_the_loop_guard_answers_a_repeating_trace_and_reports_stop(
+    scripted: ScriptFactory,
+) -> None:
+    model = scripted(
+        ["Wait, let me recompute the sum of the two numbers once more from the start."],
+        loop=True,
+        after_blank_line=["The sum is 5."],
+    )
+    engine = LocalEngine(model.path, LoadSettings(context_length=32768))
+    server = serve(engine)  # the loop guard is on by default
+    try:
+        reply = post_json(server, ask("What is 2+3?"))
+        assert reply.status == 200, reply.body
+        choice = json.loads(reply.body)["choices"][0]
+        assert choice["message"]["content"] == "The sum is 5."
+        assert choice["message"]["reasoning_content"].endswith("thinking directly now.")
+        assert choice["finish_reason"] == "stop"
+        with_stop = serve(engine, loop_guard="stop")
+        try:
+            reply = post_json(with_stop, ask("What is 2+3?"))
+            # 'repetition' is ours; OpenAI clients know only 'stop'.
+            assert json.loads(reply.body)["choices"][0]["finish_reason"] == "stop"
+            assert json.loads(reply.body)["choices"][0]["message"]["content"] == ""
+        finally:
+            with_stop.stop()
+    finally:
+        server.stop()
+        engine.close()

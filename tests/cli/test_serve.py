@@ -131,7 +131,9 @@ def _sigterm_ends_it(proc: Any) -> str:
 
 def test_sigterm_ends_serve_while_a_reply_streams(scripted: ScriptFactory) -> None:
     model = scripted(["Thinking about it", " again and again.\n"], loop=True)
-    proc, port = _start_serve(model.path, "--context", "32768", "--allow-host", "qwq.lan")
+    proc, port = _start_serve(
+        model.path, "--context", "32768", "--allow-host", "qwq.lan", "--loop-guard", "off"
+    )
     try:
         refused = _post(port, b"{}", host="evil.example")
         assert refused == 403

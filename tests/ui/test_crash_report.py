@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt, QThread
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
+from app.core.settings import AppSettings
 from app.store.conversations import ConversationStore
 from app.ui.chat_view import AssistantMessage
 from app.ui.crash_report import HEADLINE, CrashReporter
@@ -48,6 +49,7 @@ def test_an_uncaught_exception_shows_one_dialog_and_loses_nothing(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     model = scripted([f" step {i}." for i in range(40)], loop=True)
+    AppSettings(loop_guard="off").save()  # the script repeats itself: it thinks until stopped
     window = MainWindow(store, str(model.path))
     qtbot.addWidget(window)
     window.show()

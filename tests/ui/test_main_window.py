@@ -160,6 +160,7 @@ def test_switching_conversations_while_generating(
     qtbot: QtBot, store: ConversationStore, scripted: ScriptFactory
 ) -> None:
     model = scripted([f" idea {i}." for i in range(40)], loop=True)
+    AppSettings(loop_guard="off").save()  # the script repeats itself: it thinks until stopped
     window = open_window(qtbot, store, model.path)
     ask(qtbot, window, "first conversation")
     qtbot.waitUntil(lambda: bool(window.live))
