@@ -15,6 +15,7 @@ import pytest
 from app.core.events import ChatEvent
 from app.core.messages import ChatMessage
 from app.core.sampling import SamplingSettings
+from app.core.thinking import ThinkingControl
 from app.engine.base import Generation
 from app.engine.local_engine import LoadSettings, LocalEngine
 from app.engine.model_info import ModelInfo
@@ -73,10 +74,15 @@ class Failing:
     def info(self) -> ModelInfo:
         return self.engine.info
 
-    def chat(self, messages: Sequence[ChatMessage], sampling: SamplingSettings) -> Generation:
+    def chat(
+        self,
+        messages: Sequence[ChatMessage],
+        sampling: SamplingSettings,
+        thinking: ThinkingControl | None = None,
+    ) -> Generation:
         if "boom" in messages[-1].content:
             raise self.error
-        generation = self.engine.chat(messages, sampling)
+        generation = self.engine.chat(messages, sampling, thinking)
         if "late" in messages[-1].content:
             return Late(generation, self.error)
         return generation
