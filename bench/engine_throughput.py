@@ -21,6 +21,7 @@ from _common import gemma_path, machine, median
 from app.core.events import ChatEvent, GenerationDone
 from app.core.messages import ChatMessage
 from app.core.sampling import SamplingSettings
+from app.core.thinking import ThinkingControl
 from app.engine.local_engine import LoadSettings, LocalEngine
 
 PROMPT = "Write a long story about a lighthouse keeper who finds a message in a bottle."
@@ -74,6 +75,12 @@ def main() -> None:
     parser.add_argument("--tokens", type=int, default=256)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--loop-guard",
+        choices=["answer", "stop", "off"],
+        default="answer",
+        help="our engine's loop guard (on by default, as in the app)",
+    )
     args = parser.parse_args()
 
     path = gemma_path()
@@ -97,7 +104,7 @@ def main() -> None:
         s = SamplingSettings(max_tokens=args.tokens, seed=seed)
         bare.reset()
         engine._llm.reset()  # neither side gets the KV cache for free
-        generation = engine.chat(messages, s)
+        generation = engine.chat(messages, s, ThinkingControl(loop_guard=args.loop_guard))
         events: list[ChatEvent] = []
 
         def our_steps(
