@@ -13,17 +13,9 @@ import pytest
 from app.api.guard import HostAllowList
 from app.api.server import ApiServer
 from app.core.errors import QwQError
-from app.engine.local_engine import LoadSettings, LocalEngine
+from app.engine.local_engine import LocalEngine
 from tests.api.http import CHAT, JSON, ask, free_port, post_json, send, serve
 from tests.fixtures.models import QWQ_ANSWER
-from tests.fixtures.scripted_model import ScriptedModel
-
-
-@pytest.fixture(scope="module")
-def engine(qwq_model: ScriptedModel) -> Iterator[LocalEngine]:
-    e = LocalEngine(qwq_model.path, LoadSettings(context_length=4096))
-    yield e
-    e.close()
 
 
 @pytest.fixture(scope="module")

@@ -21,16 +21,8 @@ from app.engine.local_engine import LoadSettings, LocalEngine
 from app.engine.model_info import ModelInfo
 from tests.api.http import ask, hang_up_after, in_thread, post_json, send, serve
 from tests.fixtures.models import QWQ_ANSWER, ScriptFactory
-from tests.fixtures.scripted_model import ScriptedModel
 
 LOOP = ["Thinking about it", " again and again.\n"]
-
-
-@pytest.fixture(scope="module")
-def engine(qwq_model: ScriptedModel) -> Iterator[LocalEngine]:
-    e = LocalEngine(qwq_model.path, LoadSettings(context_length=4096))
-    yield e
-    e.close()
 
 
 @pytest.fixture(scope="module")

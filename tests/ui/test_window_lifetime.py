@@ -76,20 +76,29 @@ def test_a_finished_job_keeps_neither_its_result_nor_its_error(qtbot: QtBot) -> 
     assert [r() for r in results] == [None, None, None]
 
 
-def test_replies_that_ended_are_not_kept_alive(
-    qtbot: QtBot, store: ConversationStore, scripted: ScriptFactory
-) -> None:
+def _chat(
+    qtbot: QtBot, store: ConversationStore, scripted: ScriptFactory, replies: int
+) -> MainWindow:
+    """A window that sends ``replies`` questions, each in a new chat; every second reply
+    is stopped at once (as the soak's window does)."""
     window = MainWindow(store, str(scripted(QWQ_SCRIPT).path))
     qtbot.addWidget(window)
     window.show()
     qtbot.waitUntil(lambda: window.session is not None, timeout=30_000)
-    for i in range(8):
+    for i in range(replies):
         window.new_chat()
         window.composer.setPlainText(f"Question {i}")
         window.send()
-        if i % 2:  # half of them stopped at once (as the soak's window does)
+        if i % 2:
             window.stop()
         qtbot.waitUntil(lambda: not window.live, timeout=30_000)
+    return window
+
+
+def test_replies_that_ended_are_not_kept_alive(
+    qtbot: QtBot, store: ConversationStore, scripted: ScriptFactory
+) -> None:
+    window = _chat(qtbot, store, scripted, 8)
     # Before: 8 replies' LiveReply (its answer's pieces, its widget's Python objects) and
     # StoredGeneration (the generation, its prompt's tokens, the full text) stayed alive,
     # each held by the reply's Job, a child of the window for good.
@@ -101,15 +110,7 @@ def test_replies_that_ended_are_not_kept_alive(
 def test_messages_that_leave_the_screen_are_deleted(
     qtbot: QtBot, store: ConversationStore, scripted: ScriptFactory
 ) -> None:
-    window = MainWindow(store, str(scripted(QWQ_SCRIPT).path))
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitUntil(lambda: window.session is not None, timeout=30_000)
-    for i in range(6):
-        window.new_chat()
-        window.composer.setPlainText(f"Question {i}")
-        window.send()
-        qtbot.waitUntil(lambda: not window.live, timeout=30_000)
+    window = _chat(qtbot, store, scripted, 6)
     for cid in [c.id for c in store.conversations()] * 2:  # each open rebuilds the view
         window.open_conversation(cid)
     # On screen: one question and its answer. Before, every reply and every open left
