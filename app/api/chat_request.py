@@ -37,6 +37,9 @@ FLOAT_FIELDS: dict[str, tuple[float, float, bool]] = {
 }
 TOP_K_MAX = 1_000_000
 SEED_RANGE = (-(2**63), 2**64 - 1)  # OpenAI's is a 64-bit integer; llama.cpp's 32 bits
+# OpenAI's reasoning_effort as thinking budgets (tokens); "high" thinks as long as it needs.
+# QwQ's traces run 1,000-6,000 tokens on hard problems: low cuts most, medium some.
+REASONING_EFFORT: dict[str, int | None] = {"low": 1_024, "medium": 4_096, "high": None}
 
 
 @dataclass
@@ -46,6 +49,7 @@ class ChatRequest:
     stream: bool
     include_usage: bool
     model: str
+    thinking_budget: int | None = None  # thinking tokens before the answer is forced
 
 
 def parse_request(
@@ -99,7 +103,22 @@ def parse_request(
         stream=stream,
         include_usage=include_usage,
         model=model,
+        thinking_budget=parse_thinking_budget(body, context_length),
     )
+
+
+def parse_thinking_budget(body: dict[str, Any], context_length: int) -> int | None:
+    """``thinking_budget`` (DashScope's name; OpenAI clients send it in ``extra_body``),
+    else ``reasoning_effort`` mapped by :data:`REASONING_EFFORT`."""
+    budget = _optional_int(body, "thinking_budget", 1, context_length)
+    if budget is not None:
+        return budget
+    effort = body.get("reasoning_effort")
+    if effort is None:
+        return None
+    if not isinstance(effort, str) or effort not in REASONING_EFFORT:
+        raise invalid("'reasoning_effort' must be low, medium or high.", "reasoning_effort")
+    return REASONING_EFFORT[effort]
 
 
 def parse_message(raw: Any, index: int) -> ChatMessage:

@@ -234,7 +234,7 @@ class ApiServer:
         ``turn.start()`` on, the turn's thread owns the queue slot; whatever goes
         wrong here only has to stop the turn."""
         await self._enter_queue()
-        thinking = ThinkingControl(loop_guard=self.loop_guard)
+        thinking = ThinkingControl(budget_tokens=chat.thinking_budget, loop_guard=self.loop_guard)
         turn = EngineTurn(engine, chat.messages, chat.sampling, self._leave, thinking)
         turn.start()  # no await since the slot was taken: nothing can come between
         try:

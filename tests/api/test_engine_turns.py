@@ -218,3 +218,35 @@ def test_the_loop_guard_answers_a_repeating_trace_and_reports_stop(
     finally:
         server.stop()
         engine.close()
+
+
+def test_a_thinking_budget_or_reasoning_effort_forces_the_answer(scripted: ScriptFactory) -> None:
+    model = scripted(
+        [f" idea {i}." for i in range(400)], loop=True, after_blank_line=["The sum is 5."]
+    )
+    engine = LocalEngine(model.path, LoadSettings(context_length=32768))
+    server = serve(engine)
+    try:
+        # DashScope's field; the openai client sends it with extra_body={"thinking_budget": 50}
+        reply = post_json(server, ask("What is 2+3?", thinking_budget=50)).json()
+        message = reply["choices"][0]["message"]
+        assert message["content"] == "The sum is 5."
+        assert message["reasoning_content"].endswith("thinking directly now.")
+        thought = reply["usage"]["completion_tokens_details"]["reasoning_tokens"]
+        assert 50 < thought < 50 + 150  # the budget, then the wrap-up
+        low = post_json(server, ask("What is 2+3?", reasoning_effort="low")).json()
+        assert low["choices"][0]["message"]["content"] == "The sum is 5."
+        assert low["usage"]["completion_tokens_details"]["reasoning_tokens"] > 1024
+        for field, value in [
+            ("thinking_budget", 0),
+            ("thinking_budget", True),
+            ("thinking_budget", 10**9),
+            ("reasoning_effort", "extreme"),
+            ("reasoning_effort", 3),
+        ]:
+            refused = post_json(server, ask("q", **{field: value}))
+            assert refused.status == 400, (field, value)
+            assert refused.json()["error"]["param"] == field
+    finally:
+        server.stop()
+        engine.close()
