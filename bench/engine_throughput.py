@@ -21,7 +21,7 @@ from _common import gemma_path, machine, median
 from app.core.events import ChatEvent, GenerationDone
 from app.core.messages import ChatMessage
 from app.core.sampling import SamplingSettings
-from app.core.thinking import ThinkingControl
+from app.core.thinking import LOOP_ACTIONS, ThinkingControl
 from app.engine.local_engine import LoadSettings, LocalEngine
 
 PROMPT = "Write a long story about a lighthouse keeper who finds a message in a bottle."
@@ -77,7 +77,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument(
         "--loop-guard",
-        choices=["answer", "stop", "off"],
+        choices=LOOP_ACTIONS,
         default="answer",
         help="our engine's loop guard (on by default, as in the app)",
     )

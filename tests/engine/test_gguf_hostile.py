@@ -25,33 +25,19 @@ from tests.fixtures.gguf_bytes import (
     string,
     tensor,
 )
+from tests.fixtures.memory_box import PRELUDE
 
 HEADROOM = 512 * 1024 * 1024  # address space the reader may add to what Python uses already
 
-_BOX = """
-import json, resource, sys, time
-from app.core.errors import ModelFileError
+_BOX = (
+    PRELUDE
+    + """
 from app.engine.gguf_file import read_gguf
 
-def vm() -> int:
-    for line in open("/proc/self/status"):
-        if line.startswith("VmSize:"):
-            return int(line.split()[1]) * 1024
-    return 0
-
-limit = vm() + int(sys.argv[2])
-resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-started = time.perf_counter()
-try:
-    info = read_gguf(sys.argv[1])
-    outcome = {"result": info.architecture}
-except ModelFileError as e:
-    outcome = {"error": str(e)}
-except BaseException as e:
-    outcome = {"other": f"{type(e).__name__}: {e}"[:300]}
-outcome["seconds"] = time.perf_counter() - started
-print(json.dumps(outcome))
+cap_memory(int(sys.argv[2]))
+print(json.dumps(outcome(lambda: read_gguf(sys.argv[1]).architecture)))
 """
+)
 
 
 def read_in_a_box(path: Path, timeout: float = 20) -> dict[str, object]:

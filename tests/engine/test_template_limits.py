@@ -19,6 +19,7 @@ from app.engine.local_engine import LocalEngine
 from app.models import library
 from tests.fixtures.cli import ROOT, cli, one_clear_line
 from tests.fixtures.gguf_bytes import small_model
+from tests.fixtures.memory_box import PRELUDE
 from tests.fixtures.models import ScriptFactory
 from tests.fixtures.scripted_model import QWQ_TEMPLATE
 
@@ -83,34 +84,20 @@ HOSTILE = {
     "a way out of the sandbox": "{{ messages.__class__.__mro__[1].__subclasses__() }}",
 }
 
-_BOX = """
-import json, resource, sys, time
-from app.core.errors import ModelFileError
+_BOX = (
+    PRELUDE
+    + """
 from app.core.messages import ChatMessage
 from app.engine.chat_template import render_prompt
 
-def vm() -> int:
-    for line in open("/proc/self/status"):
-        if line.startswith("VmSize:"):
-            return int(line.split()[1]) * 1024
-    return 0
-
 templates = json.loads(sys.stdin.read())
 render_prompt(None, [ChatMessage.user("warm up")])
-limit = vm() + int(sys.argv[1])
-resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+cap_memory(int(sys.argv[1]))
 for name, template in templates.items():
-    started = time.perf_counter()
-    try:
-        render_prompt(template, [ChatMessage.user("Hi")])
-        outcome = {"result": "rendered"}
-    except ModelFileError as e:
-        outcome = {"error": str(e)}
-    except BaseException as e:
-        outcome = {"other": f"{type(e).__name__}: {e}"[:300]}
-    outcome["seconds"] = time.perf_counter() - started
-    print(json.dumps({name: outcome}), flush=True)
+    rendered = outcome(lambda: render_prompt(template, [ChatMessage.user("Hi")]) and "rendered")
+    print(json.dumps({name: rendered}), flush=True)
 """
+)
 
 
 def test_every_hostile_template_is_one_clear_line_in_bounded_time_and_memory() -> None:
