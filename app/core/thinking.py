@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 ReasonEnded = Literal["model", "budget", "time", "loop", "user"]
+Inserter = Literal["app", "user"]  # who wrote a part of a trace that the model did not
+ContinueMode = Literal["thinking", "answer"]
 LoopAction = Literal["answer", "stop", "off"]
 LOOP_ACTIONS: tuple[LoopAction, ...] = ("answer", "stop", "off")
 
@@ -37,3 +39,35 @@ class ThinkingControl:
             raise ValueError("the thinking time must be more than 0 seconds")
         if self.loop_guard not in LOOP_ACTIONS:
             raise ValueError(f"the loop guard is one of {', '.join(LOOP_ACTIONS)}")
+
+
+@dataclass(frozen=True, slots=True)
+class InsertedSpan:
+    """A part of a stored trace the model did not write: ``reasoning[start:end]``.
+
+    The app inserts the wrap-up that forces the answer; the user inserts a hint (Steer).
+    Offsets are in characters of the stored trace."""
+
+    start: int
+    end: int
+    by: Inserter
+
+
+@dataclass(frozen=True, slots=True)
+class Continuation:
+    """A stopped reply to go on from (Continue, Steer), as stored.
+
+    ``mode == "thinking"``: the trace is open (or reopened) after ``reasoning``; the
+    answer, if any, is dropped; ``hint`` (Steer), when given, is inserted into the trace
+    as the user's before thinking goes on. ``mode == "answer"``: the trace is closed
+    and generation goes on after ``answer``.
+    """
+
+    reasoning: str
+    answer: str = ""
+    mode: ContinueMode = "thinking"
+    hint: str = ""
+
+    def __post_init__(self) -> None:
+        if self.mode == "answer" and self.hint:
+            raise ValueError("a hint goes into the trace: continue thinking to steer")

@@ -14,7 +14,7 @@ from typing import Protocol
 from app.core.events import ChatEvent
 from app.core.messages import ChatMessage
 from app.core.sampling import SamplingSettings
-from app.core.thinking import ReasonEnded, ThinkingControl
+from app.core.thinking import Continuation, ReasonEnded, ThinkingControl
 from app.engine.model_info import ModelInfo
 
 
@@ -46,6 +46,17 @@ class ChatEngine(Protocol):
         messages: Sequence[ChatMessage],
         sampling: SamplingSettings,
         thinking: ThinkingControl | None = None,
-    ) -> Generation: ...
+        continuation: Continuation | None = None,
+    ) -> Generation:
+        """``continuation``: go on from a stopped reply to the last user message of
+        ``messages`` (Continue, Steer). The stream then yields only what is new (a
+        Steer hint first, as ``ReasoningDelta(inserted="user")``); ``GenerationDone``'s
+        reasoning and answer are the whole reply, the old part included."""
+        ...
+
+    @property
+    def cannot_continue(self) -> str | None:
+        """None when Answer now, Continue and Steer work; else why not, for the window."""
+        ...
 
     def close(self) -> None: ...

@@ -46,7 +46,7 @@ from app.core.loop_guard import LoopGuard
 from app.core.messages import ChatMessage
 from app.core.reasoning import Delta, ReasoningSplitter, prompt_opens_reasoning
 from app.core.sampling import SamplingSettings
-from app.core.thinking import WRAP_UP, ReasonEnded, ThinkingControl
+from app.core.thinking import WRAP_UP, Continuation, ReasonEnded, ThinkingControl
 from app.engine import llama_log
 from app.engine.chat_template import check_templates, render_prompt
 from app.engine.context_plan import plan_context
@@ -373,6 +373,10 @@ class LocalEngine:
             "shorten it or load the model with a longer context."
         )
 
+    @property
+    def cannot_continue(self) -> str | None:
+        return None
+
     def _count_tokens(self, text: str) -> int:
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
@@ -381,6 +385,7 @@ class LocalEngine:
         messages: Sequence[ChatMessage],
         sampling: SamplingSettings | None = None,
         thinking: ThinkingControl | None = None,
+        continuation: Continuation | None = None,
     ) -> LocalGeneration:
         """Check the request and return its generation (iterate it to run it).
 
@@ -391,6 +396,8 @@ class LocalEngine:
             raise InvalidRequestError("The conversation must end with a user message.")
         if not messages[-1].content.strip():
             raise InvalidRequestError("The prompt is empty.")
+        if continuation is not None:
+            raise InvalidRequestError("Continuing a reply is not built yet.")  # issue 12
         if not self._busy.acquire(blocking=False):
             raise EngineBusyError("The model is busy with another reply; stop it or wait.")
         try:

@@ -118,7 +118,7 @@ from app.core.messages import ChatMessage
 from app.core.reasoning import CLOSE_TAG, OPEN_TAG, Delta, ReasoningSplitter
 from app.core.redact import StreamRedactor, redact
 from app.core.sampling import SamplingSettings
-from app.core.thinking import ReasonEnded, ThinkingControl
+from app.core.thinking import Continuation, ReasonEnded, ThinkingControl
 from app.engine.model_info import ModelInfo
 
 if TYPE_CHECKING:
@@ -288,6 +288,10 @@ class RemoteEngine:
                 )
                 self._starts_in_reasoning = starts_in_reasoning
 
+    @property
+    def cannot_continue(self) -> str | None:
+        return "Endpoints cannot continue a reply yet."  # issue 12
+
     def redact(self, text: str) -> str:
         """``text`` (from upstream) without this engine's key or any credential in it."""
         return redact(text, [self._api_key])
@@ -305,6 +309,7 @@ class RemoteEngine:
         messages: Sequence[ChatMessage],
         sampling: SamplingSettings | None = None,
         thinking: ThinkingControl | None = None,
+        continuation: Continuation | None = None,
     ) -> RemoteGeneration:
         """Check the request and return its generation (iterate it to run it).
 
@@ -314,6 +319,8 @@ class RemoteEngine:
             raise InvalidRequestError("The conversation must end with a user message.")
         if not messages[-1].content.strip():
             raise InvalidRequestError("The prompt is empty.")
+        if continuation is not None:
+            raise InvalidRequestError(self.cannot_continue or "Cannot continue here.")
         body = request_body(
             self.model,
             messages,
