@@ -740,9 +740,10 @@ class RemoteGeneration:
         error: str | None = None
         server_finish: str | None = None
         done_seen = False
-        usages: list[dict[str, Any] | None] = []
+        usages: list[dict[str, Any] | None] = []  # each request's usage, if it came
+        segment_chunks: list[int] = []  # each request's chunks with text
         speed: float | None = None
-        chunks = reasoning_chunks = 0
+        reasoning_chunks = 0
         t_start = time.perf_counter()
         t_first = t_last = t_thought = 0.0
         responded = False
@@ -812,7 +813,7 @@ class RemoteGeneration:
 
         def take(chunk: Any) -> list[Delta]:
             """One parsed chunk (or a whole non-streamed completion) → deltas."""
-            nonlocal server_finish, speed, chunks, reasoning_chunks
+            nonlocal server_finish, speed, reasoning_chunks
             nonlocal t_first, t_last, t_thought, ended_by
             if not isinstance(chunk, dict):
                 raise _StreamError(self._malformed(json.dumps(chunk)))
@@ -842,7 +843,7 @@ class RemoteGeneration:
             if not (thought or content):
                 return []
             now = time.perf_counter()
-            chunks += 1
+            segment_chunks[-1] += 1
             t_first = t_first or now
             t_last = now
             was_finished = router.reasoning_finished
@@ -865,6 +866,7 @@ class RemoteGeneration:
             nonlocal responded, done_seen, server_finish
             done_seen, server_finish = False, None
             usages.append(None)
+            segment_chunks.append(0)
             if self._cancelled.is_set():
                 raise _Cancelled
             with engine._client.stream(
@@ -928,9 +930,12 @@ class RemoteGeneration:
                         raise _Cancelled  # Stop ended a body that ends at EOF
                     raise _StreamError(self._dropped())
 
-        def tokens_so_far() -> int:
-            counted = [_int(u, "completion_tokens") for u in usages]
-            return chunks if None in counted else sum(c or 0 for c in counted)
+        def segment_tokens() -> list[int]:
+            """The tokens each request generated: its usage's count, else its chunks."""
+            return [
+                n if (n := _int(u, "completion_tokens")) is not None else c
+                for u, c in zip(usages, segment_chunks, strict=True)
+            ]
 
         try:
             try:
@@ -962,7 +967,7 @@ class RemoteGeneration:
                         yield from flush_reasoning()
                         trace = "".join(reasoning)
                         limit = body.get("max_tokens")
-                        left = limit - tokens_so_far() if isinstance(limit, int) else None
+                        left = limit - sum(segment_tokens()) if isinstance(limit, int) else None
                         if left is not None and left <= 0:
                             finish = "length"
                             break
@@ -1027,17 +1032,22 @@ class RemoteGeneration:
                 engine._learn(first_router.learned)
 
             reasoning_finished = ended_by is not None or router.reasoning_finished
+            # Each request's tokens: from its usage, else its chunks (the first stream of a
+            # forced close is cut before its usage comes).
+            spent = segment_tokens()
+            tokens = sum(spent)
             first = usages[0] if usages else None
-            generated = _int(first, "completion_tokens")
+            prompt = _int(first, "prompt_tokens")
+            cached = _int(first, "prompt_tokens_details", "cached_tokens")
             inserted = 0
-            if len(usages) > 1 and generated is not None:
-                # The second request's prompt is the first one's, its reply, and the wrap-up.
-                then = _int(first, "prompt_tokens")
-                now_prompt = _int(usages[1], "prompt_tokens")
-                if then is not None and now_prompt is not None:
-                    inserted = max(0, now_prompt - then - generated)
-            counted = [_int(u, "completion_tokens") for u in usages]
-            tokens = chunks if None in counted else sum(c or 0 for c in counted)
+            if len(usages) > 1 and (later := _int(usages[1], "prompt_tokens")) is not None:
+                # The second request's prompt is the first one's, the trace, the wrap-up.
+                if prompt is not None:
+                    inserted = max(0, later - prompt - spent[0])
+                else:  # the wrap-up is counted in the prompt then
+                    prompt = max(0, later - spent[0])
+                    hits = _int(usages[1], "prompt_tokens_details", "cached_tokens") or 0
+                    cached = max(0, hits - spent[0])
             told = [_int(u, "completion_tokens_details", "reasoning_tokens") for u in usages]
             thought_tokens = sum(t or 0 for t in told) if None not in told and any(told) else None
             thinking_s = 0.0
@@ -1051,8 +1061,8 @@ class RemoteGeneration:
             if speed is None:
                 speed = (tokens - 1) / decode_time if decode_time > 0 and tokens > 1 else 0.0
             stats = GenerationStats(
-                prompt_tokens=_int(first, "prompt_tokens") or 0,
-                prompt_tokens_cached=_int(first, "prompt_tokens_details", "cached_tokens") or 0,
+                prompt_tokens=prompt or 0,
+                prompt_tokens_cached=min(cached or 0, prompt or 0),
                 generated_tokens=tokens + inserted,
                 reasoning_tokens=(
                     thought_tokens if thought_tokens is not None else min(reasoning_chunks, tokens)

@@ -22,6 +22,7 @@ from tests.fixtures.fake_upstream import (
     CONTINUED_ANSWER,
     CONTINUED_REASONING,
     REASONING,
+    USAGE,
     FakeUpstream,
 )
 
@@ -140,6 +141,8 @@ def test_answer_now_closes_the_trace_and_the_endpoint_answers_from_it(
     assert done.reasoning == trace + SHOWN_WRAP_UP
     assert done.answer == "".join(CONTINUED_ANSWER)
     assert (done.reasoning_finished, done.reasoning_ended_by) == (True, "user")
+    # The first stream was cut before its usage: its chunks count, then the second's usage.
+    assert done.stats.generated_tokens == 3 + USAGE["completion_tokens"]
 
     # The next turn's history carries the answer only: no trace, no wrap-up.
     history = [
