@@ -77,6 +77,42 @@ What is read is bounded, whatever the server sends: an error body to 64 KB, a wh
 (non-streamed) completion to 16 MB, one stream line to 1 MB. A server that sends more ends
 the reply with a clear error instead of filling the memory.
 
+Thinking under control: Answer now, budgets, the loop guard, Continue, Steer
+    Only where the endpoint continues an assistant message (``continue_style``, set by
+    the preset): llama-server's assistant prefill (``"prefill"``: a last message of role
+    assistant is appended, as is, to the prompt rendered with the generation prompt) and
+    vLLM's ``continue_final_message: true`` with ``add_generation_prompt: false``
+    (``"continue_final_message"``: the template renders the message and the prompt is cut
+    after its text). See :mod:`app.engine.remote_presets` for the sources.
+    To force the answer (``force_answer``, a budget, the loop guard) the stream is closed
+    (the server stops generating when its client goes) and the reply is continued from
+    the trace so far and :data:`~app.core.thinking.WRAP_UP`, streamed as
+    ``ReasoningDelta(inserted="app")``; then the answer streams on. Continue and Steer send
+    the stored trace (with the hint, ``ReasoningDelta(inserted="user")``) or the answer the
+    same way; only what is new is streamed, ``GenerationDone`` has the whole reply.
+    How the trace is sent back, and why:
+    - llama-server: QwQ's generation prompt already opens ``<think>\n``, so the prefix is
+      the trace itself, and for the answer ``trace + WRAP_UP`` (or ``trace +
+      "\n</think>\n\n" + answer``): the server does not pass it through the template, and
+      does no reasoning parsing on a prefilled reply (raw content, split here).
+    - vLLM: the message goes through QwQ's template, which keeps only what follows the
+      last ``</think>`` of an assistant message (and Hugging Face's
+      ``continue_final_message`` then refuses the cut message). So a trace is sent open,
+      ``<think>\n`` + trace; the forced close sends the wrap-up sentence without the tag
+      and the model writes ``</think>`` itself (the sentence is Qwen's way to make it do
+      so); Continue answer sends the answer alone, as the template would show it. With
+      ``--reasoning-parser deepseek_r1`` the continued trace comes in the reasoning field
+      until the model's ``</think>``; a continued answer has no ``</think>`` either, so the
+      parser calls it reasoning: after a closed trace, everything is taken as the answer.
+    The thinking budget counts the chunks of the trace streamed in this reply (servers
+    send one token a chunk; ``usage`` comes only at the end, too late); the time limit
+    runs from the first chunk. The loop guard (:mod:`app.core.loop_guard`) reads the trace
+    and the answer as they stream: a looping trace is turned into an answer ("answer") or
+    stopped ("stop"); a looping answer is stopped, finish reason ``repetition``. Where
+    the endpoint cannot continue (DashScope's qwq-32b; a custom endpoint whose style is
+    not set) budgets and Answer now do nothing, Continue and Steer are refused with
+    :attr:`RemoteEngine.cannot_continue`, and a looping trace is stopped.
+
 Stats come from the ``usage`` chunk when there is one (``completion_tokens_details.
 reasoning_tokens``, ``prompt_tokens_details.cached_tokens``); without it, from counting the
 chunks. llama-server's ``timings.predicted_per_second`` gives the decode speed when present;

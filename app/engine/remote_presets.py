@@ -28,8 +28,10 @@ Sources, checked when this was written:
   v0.11.2). A key is checked only when the server is started with ``--api-key`` or
   ``VLLM_API_KEY`` (docs.vllm.ai serving/openai_compatible_server). It continues the last
   assistant message with the Chat API's extra parameters ``continue_final_message: true``
-  and ``add_generation_prompt: false`` (vLLM 0.6.3 and later; Hugging Face's
-  ``apply_chat_template`` renders the message and cuts the prompt after its text).
+  and ``add_generation_prompt: false`` ("Cannot be used at the same time as
+  add_generation_prompt", whose default is true; vLLM PR #8942, autumn 2024, about
+  v0.6.3): Hugging Face's ``apply_chat_template`` renders the message and cuts the prompt
+  after its text.
 - llama.cpp's llama-server: ``http://localhost:8080/v1``; ``--reasoning-format``: ``none``
   "leaves thoughts unparsed in message.content", ``deepseek`` "puts thoughts in
   message.reasoning_content", ``deepseek-legacy`` does both, default ``auto``; the request
