@@ -157,6 +157,7 @@ from app.core.redact import StreamRedactor, redact
 from app.core.sampling import SamplingSettings
 from app.core.thinking import WRAP_UP, Continuation, ReasonEnded, ThinkingControl
 from app.engine.model_info import ModelInfo
+from app.engine.remote_presets import CANNOT_CONTINUE
 
 if TYPE_CHECKING:
     from app.engine.remote_presets import ContinueStyle, RemotePreset
@@ -173,10 +174,6 @@ MAX_COMPLETION = 16 * 1024**2  # a whole non-streamed reply
 MAX_LINE = 1024**2  # one server-sent-events line (a chunk is a few hundred bytes)
 _LINE_END = re.compile(rb"\r\n|\r|\n")
 MAX_HINT = 20_000  # characters of a Steer hint: a paragraph, not a document
-CANNOT_CONTINUE = (
-    "This endpoint is not set up to continue a reply: Answer now, Continue, Steer and the "
-    "thinking budget need llama-server or vLLM."
-)
 # The wrap-up as the trace shows it: up to the close tag, trailing whitespace trimmed.
 WRAP_UP_SHOWN = WRAP_UP[: WRAP_UP.index(CLOSE_TAG)].rstrip()
 

@@ -55,6 +55,10 @@ from typing import Any, Literal
 ContinueStyle = Literal["prefill", "continue_final_message"]
 """How an endpoint continues the last assistant message (see RemoteEngine):
 ``prefill``: llama-server's assistant prefill; ``continue_final_message``: vLLM's."""
+CANNOT_CONTINUE = (
+    "This endpoint is not set up to continue a reply: Answer now, Continue, Steer and the "
+    "thinking budget need llama-server or vLLM."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,10 +80,7 @@ class RemotePreset:
     # How it continues a stopped reply (Answer now, budgets, Continue, Steer); None: it
     # cannot, and ``cannot_continue`` says why in the window.
     continue_style: ContinueStyle | None = None
-    cannot_continue: str = (
-        "This endpoint is not known to continue a reply: Answer now, Continue, Steer and "
-        "the thinking budget need llama-server or vLLM."
-    )
+    cannot_continue: str = CANNOT_CONTINUE
 
 
 DASHSCOPE = RemotePreset(
