@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +19,8 @@ from app.core.sampling import SamplingSettings
 from app.core.thinking import WRAP_UP, Continuation, ThinkingControl
 from app.engine.remote_engine import RemoteEngine, RemoteGeneration
 from app.engine.remote_presets import CUSTOM, DASHSCOPE, LLAMA_SERVER, VLLM, RemotePreset
+from app.session import ChatSession, continue_modes
+from app.store.conversations import ConversationStore
 from tests.fixtures.fake_upstream import (
     CONTINUED_ANSWER,
     CONTINUED_REASONING,
@@ -375,3 +378,39 @@ def test_a_blank_or_huge_hint_is_refused(upstream: FakeUpstream, connect: Any, h
     with pytest.raises(InvalidRequestError, match="hint"):
         ask(connect(VLLM), continuation=Continuation(OLD_TRACE, hint=hint))
     assert upstream.requests == []
+
+
+# -- through the session and the store ----------------------------------------------------------------
+
+
+def test_a_remote_reply_cut_by_the_budget_is_stored_then_steered_in_place(
+    upstream: FakeUpstream, connect: Any, tmp_path: Path
+) -> None:
+    upstream.reasoning = STEPS
+    upstream.continued_reasoning = []
+    engine = connect(LLAMA_SERVER)
+    with ConversationStore(tmp_path / "data") as store:
+        session = ChatSession(store, engine)
+        c = store.create()
+        list(session.reply(c.id, QUESTION, thinking=ThinkingControl(budget_tokens=5)))
+        cut = store.branch(c.id)[-1]
+        assert (cut.reasoning_ended_by, cut.content) == ("budget", "".join(CONTINUED_ANSWER))
+        (wrap,) = cut.inserted
+        assert wrap.by == "app" and cut.reasoning[wrap.start : wrap.end] == SHOWN_WRAP_UP
+        assert continue_modes(cut) == ("thinking",)
+
+        # Steer: the trace is reopened before the wrap-up, the hint goes in, QwQ goes on.
+        upstream.continued_reasoning = ["So", " step 5 adds up."]
+        list(session.continue_reply(cut.id, "thinking", hint="Check step 4."))
+        steered = store.branch(c.id)[-1]
+        assert steered.id == cut.id  # updated in place, not a new message
+        trace = "".join(STEPS[:5]).rstrip()
+        assert prefix(upstream) == trace + "\n\nCheck step 4.\n\n"  # no wrap-up: reopened
+        assert steered.reasoning == trace + "\n\nCheck step 4.\n\nSo step 5 adds up."
+        assert [s.by for s in steered.inserted] == ["user"]
+        (hint,) = steered.inserted
+        assert steered.reasoning[hint.start : hint.end].strip() == "Check step 4."
+        assert (steered.reasoning_ended_by, steered.content) == (
+            "model",
+            "".join(CONTINUED_ANSWER),
+        )
