@@ -174,6 +174,10 @@ MAX_COMPLETION = 16 * 1024**2  # a whole non-streamed reply
 MAX_LINE = 1024**2  # one server-sent-events line (a chunk is a few hundred bytes)
 _LINE_END = re.compile(rb"\r\n|\r|\n")
 MAX_HINT = 20_000  # characters of a Steer hint: a paragraph, not a document
+# Steer: the hint goes into the trace as a paragraph of its own, in the trace's voice,
+# with the local engine's words (STEER_FORMAT of app/core/thinking.py on the engine's
+# branch of issue 12): "Wait," is how QwQ turns to a new consideration.
+STEER_FORMAT = "\n\nWait, the user adds a hint: {hint}\n\n"
 # The wrap-up as the trace shows it: up to the close tag, trailing whitespace trimmed.
 WRAP_UP_SHOWN = WRAP_UP[: WRAP_UP.index(CLOSE_TAG)].rstrip()
 
@@ -248,10 +252,9 @@ def closed_trace_prefix(
     return answer
 
 
-def steer_text(hint: str, *, after: str) -> str:
-    """The user's hint as the trace shows it: a paragraph of its own."""
-    hint = hint.strip()
-    return f"\n\n{hint}" if after.strip() else hint
+def steer_text(hint: str) -> str:
+    """The text inserted into the trace for a Steer hint (what the endpoint is sent)."""
+    return STEER_FORMAT.format(hint=hint.strip())
 
 
 def continuation_body(
@@ -418,11 +421,13 @@ class RemoteEngine:
                 raise InvalidRequestError(self._cannot_continue)
             hint = continuation.hint
             if hint and not hint.strip():
-                raise InvalidRequestError("The hint is empty: write what QwQ should consider.")
+                raise InvalidRequestError("The hint is empty.")
             if len(hint) > MAX_HINT:
                 raise InvalidRequestError(
-                    f"The hint is too long ({len(hint):,} characters; at most {MAX_HINT:,})."
+                    f"The hint is {len(hint):,} characters; at most {MAX_HINT:,} fit."
                 )
+            if OPEN_TAG in hint or CLOSE_TAG in hint:  # it would close (or cut) the trace
+                raise InvalidRequestError(f"A hint cannot contain {OPEN_TAG} or {CLOSE_TAG}.")
         body = request_body(
             self.model,
             messages,
@@ -979,9 +984,10 @@ class RemoteGeneration:
                     else:
                         trace = go_on.reasoning
                         if go_on.hint:
-                            hint = steer_text(go_on.hint, after=trace)
-                            yield from emit([Delta("reasoning", hint)], "user")
-                            trace += hint + "\n\n"
+                            hint = steer_text(go_on.hint)
+                            shown = hint.rstrip() if trace.strip() else hint.strip()
+                            yield from emit([Delta("reasoning", shown)], "user")
+                            trace += hint
                         router = _ReasoningRouter(True, resume=trace)
                         prefix = open_trace_prefix(style, trace)
                     body = continuation_body(body, prefix, style)
