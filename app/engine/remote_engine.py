@@ -811,7 +811,7 @@ class RemoteGeneration:
                 raise _Repetition
 
         def emit(
-            deltas: list[Delta], by: Literal["app", "user"] | None = None
+            deltas: list[Delta], by: Literal["app", "user"] | None = None, *, watched: bool = True
         ) -> Iterator[ChatEvent]:
             for d in deltas:
                 if d.kind == "reasoning":
@@ -825,7 +825,7 @@ class RemoteGeneration:
                     if text:
                         answer.append(text)
                         yield AnswerDelta(text)
-                if by is None:
+                if by is None and watched:
                     watch(d.kind, d.text)
 
         def flush_reasoning() -> Iterator[ChatEvent]:
@@ -1001,8 +1001,9 @@ class RemoteGeneration:
                         assert style is not None  # can_force() checked
                         forced = True
                         self._force_by = None
-                        if router.in_reasoning:
-                            yield from emit(router.finish(natural=False))
+                        if router.in_reasoning:  # what it held back is trace (not watched:
+                            # the trace is closing anyway)
+                            yield from emit(router.finish(natural=False), watched=False)
                         yield from flush_reasoning()
                         trace = "".join(reasoning)
                         limit = body.get("max_tokens")
@@ -1054,8 +1055,8 @@ class RemoteGeneration:
                         "error",
                         "The endpoint's content filter stopped the reply: rephrase the question.",
                     )
-            guard = None  # the reply is over: what the guard would see last changes nothing
-            yield from emit(router.finish(natural=finish == "stop"))
+            # The reply is over: what the guard would see last changes nothing.
+            yield from emit(router.finish(natural=finish == "stop"), watched=False)
             yield from flush_reasoning()
             if text := hide_in_answer.finish():
                 answer.append(text)

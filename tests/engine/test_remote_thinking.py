@@ -182,6 +182,23 @@ def test_a_token_budget_forces_the_answer_over_http(
     assert done.stats.reasoning_tokens >= 10
 
 
+def test_the_continuation_gets_the_tokens_left_of_max_tokens(
+    upstream: FakeUpstream, connect: Any
+) -> None:
+    upstream.reasoning = STEPS
+    run(ask(connect(VLLM), ThinkingControl(budget_tokens=6), max_tokens=10))
+    first, second = (r.body for r in upstream.requests)
+    assert (first["max_tokens"], second["max_tokens"]) == (10, 4)
+
+
+def test_no_tokens_left_ends_the_reply_with_length(upstream: FakeUpstream, connect: Any) -> None:
+    upstream.reasoning = STEPS
+    _, done = run(ask(connect(LLAMA_SERVER), ThinkingControl(budget_tokens=6), max_tokens=6))
+    assert done.finish_reason == "length"
+    assert (done.reasoning, done.reasoning_finished) == ("".join(STEPS[:6]).rstrip(), False)
+    assert len(upstream.requests) == 1
+
+
 def test_a_time_budget_forces_the_answer(upstream: FakeUpstream, connect: Any) -> None:
     upstream.reasoning, upstream.chunk_delay = STEPS, 0.02  # 60 pieces: over a second
     started = time.monotonic()
