@@ -347,8 +347,7 @@ def run_ask(args: argparse.Namespace) -> int:
             args.thinking_budget is not None or args.thinking_time is not None
         ):
             print(
-                f"qwq-desktop: note: the thinking budget is not applied: "
-                f"{engine.cannot_continue}",
+                f"qwq-desktop: note: the thinking budget is not applied: {engine.cannot_continue}",
                 file=sys.stderr,
             )
         conversation_id: int | None = None
