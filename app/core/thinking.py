@@ -71,3 +71,16 @@ class Continuation:
     def __post_init__(self) -> None:
         if self.mode == "answer" and self.hint:
             raise ValueError("a hint goes into the trace: continue thinking to steer")
+
+
+# Steer: the user's hint goes into the trace as a paragraph of its own, in the trace's
+# voice. "Wait," is how QwQ itself turns to a new consideration, and its traces speak
+# of "the user", so the model takes the hint in as something to weigh, then goes on
+# thinking after the blank line.
+STEER_FORMAT = "\n\nWait, the user adds a hint: {hint}\n\n"
+HINT_MAX_CHARS = 20_000  # a hint is a paragraph or two, not a document
+
+
+def steer_text(hint: str) -> str:
+    """The text inserted into the trace for a Steer hint (marked as the user's)."""
+    return STEER_FORMAT.format(hint=hint.strip())
