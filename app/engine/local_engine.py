@@ -610,11 +610,19 @@ class LocalGeneration:
                 presence_penalty=sampling.presence_penalty,
             )
 
+        owed = resume.owed if resume is not None else 0  # stored already: not streamed again
+
         def emit(deltas: list[Delta], by: Inserter | None = None) -> Iterator[ChatEvent]:
+            nonlocal owed
             for d in deltas:
                 if d.kind == "reasoning":
-                    reasoning.append(d.text)
-                    yield ReasoningDelta(d.text, inserted=by)
+                    text = d.text
+                    if owed:
+                        text, owed = text[owed:], max(0, owed - len(text))
+                        if not text:
+                            continue
+                    reasoning.append(text)
+                    yield ReasoningDelta(text, inserted=by)
                 else:
                     answer.append(d.text)
                     yield AnswerDelta(d.text)

@@ -14,12 +14,16 @@ Two ways to get there:
 
 Either way the splitter is primed with the old reply's text, so it continues inside
 the trace (mode "thinking") or in the answer (mode "answer"), holding back exactly what
-it held back then (a trailing newline of the trace), and only new deltas come out.
+it held back then, and only new deltas come out. What it holds back is trailing
+whitespace (which the stored trace does not have: it comes out with the new text) and
+a possible partial ``</think>`` such as a last ``<`` (which the stored trace does have:
+that many characters of the new text are ``owed`` and not streamed again).
 """
 
 from __future__ import annotations
 
 import codecs
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -51,6 +55,7 @@ class Resume:
     continuation: Continuation
     reused: bool  # kept is the last reply's own tokens (else rebuilt from the text)
     app_spans: list[tuple[int, int]]  # wrap-ups within kept
+    owed: int = 0  # characters the splitter holds back that the stored trace already has
 
     @property
     def context(self) -> list[int]:
@@ -74,6 +79,16 @@ def check_hint(hint: str) -> None:
 
 def _new_decoder() -> Decoder:
     return codecs.getincrementaldecoder("utf-8")(errors="replace")
+
+
+HELD_MAX = 64  # held back beyond this (a run of whitespace before a "<"): rebuild
+
+
+def _held(splitter: ReasoningSplitter) -> str:
+    """What the splitter holds back of the trace and lets out at the end of a stream
+    (a partial tag; trailing whitespace is dropped there)."""
+    flushed = copy.deepcopy(splitter).finish()
+    return "".join(d.text for d in flushed if d.kind == "reasoning")
 
 
 class _Primer:
@@ -104,7 +119,10 @@ class _Primer:
         """Whether the text let out so far is as long as the stored one, in the right part."""
         s = self.splitter
         if cont.mode == "thinking":
-            return s.in_reasoning and self.reasoning_length == len(cont.reasoning)
+            gap = len(cont.reasoning) - self.reasoning_length
+            if not s.in_reasoning or not 0 <= gap <= HELD_MAX:
+                return False
+            return gap == 0 or len(_held(s)) == gap
         closed = not s.in_reasoning and (s.reasoning_finished or not s.had_reasoning)
         return (
             closed
@@ -148,10 +166,11 @@ def reuse(
     for token in kept:
         primer.feed(token)
     answer = "".join(primer.answer) if cont.mode == "answer" else ""
-    if "".join(primer.reasoning) != cont.reasoning or answer != cont.answer:
+    held = _held(primer.splitter) if cont.mode == "thinking" else ""
+    if "".join(primer.reasoning) + held != cont.reasoning or answer != cont.answer:
         return None
     spans = [(a, b) for a, b in last.app_spans if b <= cut]
-    return Resume(prompt, kept, primer.splitter, primer.decoder, cont, True, spans)
+    return Resume(prompt, kept, primer.splitter, primer.decoder, cont, True, spans, len(held))
 
 
 def reply_text(cont: Continuation, opens_reasoning: bool) -> str:
@@ -164,17 +183,19 @@ def reply_text(cont: Continuation, opens_reasoning: bool) -> str:
     return f"{text}{cont.reasoning}\n{CLOSE_TAG}\n\n{cont.answer}"
 
 
-def prime_text(cont: Continuation, opens_reasoning: bool) -> tuple[ReasoningSplitter, bool]:
-    """A splitter fed the stored reply at once, and whether it ends where ``cont`` says."""
+def prime_text(cont: Continuation, opens_reasoning: bool) -> tuple[ReasoningSplitter, int] | None:
+    """A splitter fed the stored reply at once, and the characters it owes (see
+    :class:`Resume`); None when the text does not end where ``cont`` says."""
     splitter = ReasoningSplitter(starts_in_reasoning=opens_reasoning)
     deltas = splitter.feed(reply_text(cont, opens_reasoning))
     reasoning = "".join(d.text for d in deltas if d.kind == "reasoning")
     answer = "".join(d.text for d in deltas if d.kind == "answer")
     if cont.mode == "thinking":
-        ok = splitter.in_reasoning and reasoning == cont.reasoning
-    else:
-        ok = not splitter.in_reasoning and (reasoning, answer) == (cont.reasoning, cont.answer)
-    return splitter, ok
+        held = _held(splitter)
+        ok = splitter.in_reasoning and reasoning + held == cont.reasoning
+        return (splitter, len(held)) if ok else None
+    ok = not splitter.in_reasoning and (reasoning, answer) == (cont.reasoning, cont.answer)
+    return (splitter, 0) if ok else None
 
 
 def rebuild(
@@ -185,8 +206,8 @@ def rebuild(
 ) -> Resume:
     """The prompt rendered again with the stored reply appended, tokenized as one text."""
     opens = prompt_opens_reasoning(prompt_text)
-    splitter, ok = prime_text(cont, opens)
-    if not ok:
+    primed = prime_text(cont, opens)
+    if primed is None:
         raise InvalidRequestError(
             "This reply cannot be continued: its stored text does not read as a trace "
             "and an answer."
@@ -195,4 +216,5 @@ def rebuild(
     # The prompt's own tokens come first (it ends with a special token or a newline,
     # where the tokenizer always cuts); what follows is the reply.
     n = len(prompt) if whole[: len(prompt)] == prompt else 0
-    return Resume(whole[:n], whole[n:], splitter, _new_decoder(), cont, False, [])
+    splitter, owed = primed
+    return Resume(whole[:n], whole[n:], splitter, _new_decoder(), cont, False, [], owed)

@@ -288,3 +288,20 @@ def test_a_continuation_that_does_not_fit_the_context_says_so(letters: ScriptedM
             engine.chat(QUESTION, None, OFF, Continuation("a" * 400))
         assert "\n" not in str(caught.value)
         run(engine.chat(QUESTION, SamplingSettings(max_tokens=1)))  # the engine is free
+
+
+@pytest.mark.parametrize("from_cache", [True, False])
+def test_a_trace_cut_after_a_lone_less_than_sign_goes_on_without_repeating_it(
+    scripted: ScriptFactory, from_cache: bool
+) -> None:
+    """The splitter holds back a "<" (it may start </think>); the stored trace has it."""
+    model = scripted([*"ab", "<", *"cd", "</think>", "\n\n", "E"])
+    with loaded(model) as engine:
+        _, old = run(engine.chat(QUESTION, SamplingSettings(seed=1, max_tokens=3), OFF))
+        assert (old.reasoning, old.finish_reason) == ("ab<", "length")
+        if not from_cache:
+            run(engine.chat([ChatMessage.user("other")], SamplingSettings(max_tokens=1), OFF))
+        events, done = go_on(engine, Continuation(old.reasoning))
+    assert new_reasoning(events) == "cd"
+    assert (done.reasoning, done.answer) == ("ab<cd", "E")
+    assert (done.stats.prompt_tokens_processed == 0) == from_cache
