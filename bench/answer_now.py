@@ -16,6 +16,7 @@ cache wiped, as after another chat). Reported: the time from the request to the 
 new token and the prompt tokens processed.
 
     python bench/answer_now.py [--after 200] [--more 20] [--rounds 5] [--threads 2]
+                               [--continue-only]
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ def main() -> None:
     parser.add_argument("--after", type=int, default=200, help="thinking tokens before the click")
     parser.add_argument("--more", type=int, default=20, help="tokens a continuation adds")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--continue-only", action="store_true", help="skip answer now")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
 
@@ -48,7 +50,7 @@ def main() -> None:
     prompt = engine.render([ChatMessage.user(PROMPT)]) + "<think>\n"
     tokens = engine.tokenize(prompt)
     latencies, rebuilds, tokens_per_s = [], [], []
-    for r in range(args.rounds):
+    for r in range(0 if args.continue_only else args.rounds):
         engine._llm.reset()
         engine._busy.acquire()  # what chat() does; the generation releases it
         sampling = SamplingSettings(seed=100 + r, max_tokens=args.after + 2000)
@@ -89,9 +91,10 @@ def main() -> None:
         )
     print(f"\nmachine: {machine()}")
     print(f"model: {path.name}, {args.threads} threads, click after {args.after} tokens")
-    print(f"median answer-now to the first answer token: {median(latencies) * 1000:.0f} ms")
-    print(f"median re-processing the trace instead: {median(rebuilds) * 1000:.0f} ms")
-    print(f"median decode speed: {median(tokens_per_s):.1f} tok/s")
+    if latencies:
+        print(f"median answer-now to the first answer token: {median(latencies) * 1000:.0f} ms")
+        print(f"median re-processing the trace instead: {median(rebuilds) * 1000:.0f} ms")
+        print(f"median decode speed: {median(tokens_per_s):.1f} tok/s")
     print()
     continue_rounds(engine, prompt, tokens, args)
     engine.close()

@@ -552,7 +552,9 @@ class LocalGeneration:
         n_ctx = engine.info.context_length
         limit = n_ctx - len(tokens)
         if sampling.max_tokens is not None:
-            limit = min(limit, sampling.max_tokens)
+            # A Steer hint is the user's text: it does not use up the reply's tokens.
+            hinted = len(self.steer.tokens) if self.steer is not None else 0
+            limit = min(limit, sampling.max_tokens + hinted)
 
         resume = self.resume
         steer = self.steer

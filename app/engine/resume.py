@@ -150,7 +150,9 @@ def reuse(
     right after a wrap-up of the app's (reopening cuts before it)."""
     if last is None or last.prompt != prompt:
         return None
-    inside_wrap = {k for a, b in last.app_spans for k in range(a + 1, b + 1)}
+    inside_wrap: set[int] = set()  # reopening cuts before the wrap-up, not in it
+    if cont.mode == "thinking":
+        inside_wrap = {k for a, b in last.app_spans for k in range(a + 1, b + 1)}
     primer = _Primer(opens_reasoning, piece)
     cut = 0 if primer.at(cont) else None
     for k, token in enumerate(last.output, start=1):

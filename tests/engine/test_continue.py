@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -305,3 +306,58 @@ def test_a_trace_cut_after_a_lone_less_than_sign_goes_on_without_repeating_it(
     assert new_reasoning(events) == "cd"
     assert (done.reasoning, done.answer) == ("ab<cd", "E")
     assert (done.stats.prompt_tokens_processed == 0) == from_cache
+
+
+def test_a_hint_does_not_use_up_the_replys_max_tokens(steps_engine: LocalEngine) -> None:
+    old = stopped_at(steps_engine, "step 3.")
+    hint = "Think about it from the other end, counting down from the last step."
+    three = SamplingSettings(seed=2, max_tokens=3)
+    events, done = go_on(steps_engine, Continuation(old.reasoning, hint=hint), OFF, three)
+    assert done.finish_reason == "length"
+    assert done.stats.generated_tokens == done.stats.inserted_tokens + 3
+    model = "".join(e.text for e in events if isinstance(e, ReasoningDelta) and not e.inserted)
+    assert model == "\n\n step 0. step 1. step 2."
+
+
+@pytest.mark.gemma
+def test_gemma_continues_its_answer_from_the_cache_as_if_never_stopped(
+    gemma_path: Path,
+) -> None:
+    """A real transformer: the cache must hold exactly the cut reply for this to hold."""
+    question = [ChatMessage.user("Write the numbers from one to twenty in words.")]
+
+    def greedy(n: int) -> SamplingSettings:
+        return SamplingSettings(temperature=0.0, seed=1, max_tokens=n)
+
+    engine = LocalEngine(gemma_path, LoadSettings(context_length=2048, threads=2))
+    try:
+        _, whole = run(engine.chat(question, greedy(24)))
+        _, part = run(engine.chat(question, greedy(12)))
+        assert part.finish_reason == "length" and whole.answer.startswith(part.answer)
+        continuation = Continuation(part.reasoning, part.answer, "answer")
+        _, rest = run(engine.chat(question, greedy(12), None, continuation))
+        assert rest.stats.prompt_tokens_processed == 0
+        assert rest.answer == whole.answer  # token for token what it wrote in one go
+        run(engine.chat([ChatMessage.user("Hello")], greedy(2)))
+        _, rebuilt = run(engine.chat(question, greedy(4), None, continuation))
+        assert rebuilt.stats.prompt_tokens_processed > 0
+        assert rebuilt.answer.startswith(part.answer) and len(rebuilt.answer) > len(part.answer)
+    finally:
+        engine.close()
+
+
+@pytest.mark.parametrize(("pieces", "kept"), [(0, ""), (1, "So")])
+def test_continue_an_answer_cut_after_the_apps_wrap_up_from_the_cache(
+    ideas_engine: LocalEngine, pieces: int, kept: str
+) -> None:
+    _, full = run(ideas_engine.chat(QUESTION, SamplingSettings(seed=1), budget(10)))
+    cut_at = full.stats.generated_tokens - 3 + pieces  # the answer has three pieces
+    sampling = SamplingSettings(seed=1, max_tokens=cut_at)
+    _, old = run(ideas_engine.chat(QUESTION, sampling, budget(10)))
+    assert (old.answer, old.finish_reason, old.reasoning_ended_by) == (kept, "length", "budget")
+    _, done = go_on(ideas_engine, Continuation(old.reasoning, old.answer, "answer"))
+    assert (done.reasoning, done.answer) == (old.reasoning, IDEAS_ANSWER)
+    if kept:
+        assert done.stats.prompt_tokens_processed == 0
+    else:  # cut before the wrap-up was evaluated: it is now (and the idea before it)
+        assert done.stats.prompt_tokens_processed == old.stats.inserted_tokens + 1
