@@ -122,7 +122,7 @@ class _Primer:
             gap = len(cont.reasoning) - self.reasoning_length
             if not s.in_reasoning or not 0 <= gap <= HELD_MAX:
                 return False
-            return gap == 0 or len(_held(s)) == gap
+            return len(_held(s)) == gap  # a held "<" is stored, held whitespace is not
         closed = not s.in_reasoning and (s.reasoning_finished or not s.had_reasoning)
         return (
             closed

@@ -361,3 +361,19 @@ def test_continue_an_answer_cut_after_the_apps_wrap_up_from_the_cache(
         assert done.stats.prompt_tokens_processed == 0
     else:  # cut before the wrap-up was evaluated: it is now (and the idea before it)
         assert done.stats.prompt_tokens_processed == old.stats.inserted_tokens + 1
+
+
+def test_steer_a_reply_again_after_continuing_it_past_a_less_than_sign(
+    scripted: ScriptFactory,
+) -> None:
+    """The cut is where the stored text ends, not after a "<" the splitter still holds."""
+    model = scripted([" a1", " b2", " <", " c3", " d4", "</think>", "\n\n", "E"])
+    with loaded(model) as engine:
+        _, old = run(engine.chat(QUESTION, SamplingSettings(seed=1, max_tokens=2), OFF))
+        assert old.reasoning == "a1 b2"
+        two = SamplingSettings(seed=1, max_tokens=2)
+        _, more = go_on(engine, Continuation(old.reasoning), OFF, two)
+        assert more.reasoning == "a1 b2 < c3"
+        _, done = go_on(engine, Continuation(old.reasoning, hint="Go on."))
+    assert done.stats.prompt_tokens_processed == 0
+    assert done.reasoning.startswith("a1 b2" + steer_text("Go on.").rstrip())
