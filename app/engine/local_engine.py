@@ -613,21 +613,22 @@ class LocalGeneration:
             )
 
         owed = resume.owed if resume is not None else 0  # stored already: not streamed again
+        owed_kind = "answer" if resume and resume.continuation.mode == "answer" else "reasoning"
 
         def emit(deltas: list[Delta], by: Inserter | None = None) -> Iterator[ChatEvent]:
             nonlocal owed
             for d in deltas:
+                text = d.text
+                if owed and d.kind == owed_kind:
+                    text, owed = text[owed:], max(0, owed - len(text))
+                    if not text:
+                        continue
                 if d.kind == "reasoning":
-                    text = d.text
-                    if owed:
-                        text, owed = text[owed:], max(0, owed - len(text))
-                        if not text:
-                            continue
                     reasoning.append(text)
                     yield ReasoningDelta(text, inserted=by)
                 else:
-                    answer.append(d.text)
-                    yield AnswerDelta(d.text)
+                    answer.append(text)
+                    yield AnswerDelta(text)
 
         def why_force(now: float) -> ReasonEnded | None:
             """Whether the open trace must close now, and why."""

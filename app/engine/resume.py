@@ -15,9 +15,10 @@ Two ways to get there:
 Either way the splitter is primed with the old reply's text, so it continues inside
 the trace (mode "thinking") or in the answer (mode "answer"), holding back exactly what
 it held back then, and only new deltas come out. What it holds back is trailing
-whitespace (which the stored trace does not have: it comes out with the new text) and
-a possible partial ``</think>`` such as a last ``<`` (which the stored trace does have:
-that many characters of the new text are ``owed`` and not streamed again).
+whitespace (which the stored trace does not have: it comes out with the new text), a
+possible partial ``</think>`` such as a last ``<``, and the first bytes of a character
+cut between two tokens (which the stored reply does have, as ``<`` and as U+FFFD: that
+many characters of the new text are ``owed`` and not streamed again).
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ class Resume:
     continuation: Continuation
     reused: bool  # kept is the last reply's own tokens (else rebuilt from the text)
     app_spans: list[tuple[int, int]]  # wrap-ups within kept
-    owed: int = 0  # characters the splitter holds back that the stored trace already has
+    owed: int = 0  # characters held back that the stored reply already has (see above)
 
     @property
     def context(self) -> list[int]:
@@ -84,56 +85,69 @@ def _new_decoder() -> Decoder:
 HELD_MAX = 64  # held back beyond this (a run of whitespace before a "<"): rebuild
 
 
-def _held(splitter: ReasoningSplitter) -> str:
-    """What the splitter holds back of the trace and lets out at the end of a stream
-    (a partial tag; trailing whitespace is dropped there)."""
-    flushed = copy.deepcopy(splitter).finish()
-    return "".join(d.text for d in flushed if d.kind == "reasoning")
+def _held(splitter: ReasoningSplitter, decoder: Decoder | None = None) -> tuple[str, str]:
+    """What the stream would still let out if it ended here, as (reasoning, answer):
+    the bytes of a cut character, as U+FFFD, and what the splitter holds back (a partial
+    tag; trailing whitespace is dropped at the end)."""
+    splitter = copy.deepcopy(splitter)
+    pending = decoder.getstate()[0] if decoder is not None else b""
+    deltas = splitter.feed(pending.decode("utf-8", errors="replace")) if pending else []
+    deltas += splitter.finish()
+    reasoning = "".join(d.text for d in deltas if d.kind == "reasoning")
+    return reasoning, "".join(d.text for d in deltas if d.kind == "answer")
 
 
 class _Primer:
-    """A splitter fed token by token, keeping count of what it let out."""
+    """A splitter fed the last reply token by token, checking what it lets out against
+    the stored reply."""
 
-    def __init__(self, opens_reasoning: bool, piece: Piece) -> None:
+    def __init__(self, cont: Continuation, opens_reasoning: bool, piece: Piece) -> None:
         self.splitter = ReasoningSplitter(starts_in_reasoning=opens_reasoning)
         self.decoder = _new_decoder()
         self._piece = piece
-        self.reasoning: list[str] = []
-        self.answer: list[str] = []
-        self.reasoning_length = 0
-        self.answer_length = 0
+        self._cont = cont
+        self._stored = {"reasoning": cont.reasoning, "answer": cont.answer}
+        if cont.mode == "thinking":
+            self._stored["answer"] = ""  # the answer is dropped: any is past the cut
+        self._length = {"reasoning": 0, "answer": 0}
+        self.diverged = False  # it let out something the stored reply does not have
 
     def feed(self, token: int) -> None:
         text = self.decoder.decode(self._piece(token))
         if not text:
             return
         for d in self.splitter.feed(text):
-            if d.kind == "reasoning":
-                self.reasoning.append(d.text)
-                self.reasoning_length += len(d.text)
-            else:
-                self.answer.append(d.text)
-                self.answer_length += len(d.text)
+            at = self._length[d.kind]
+            self._length[d.kind] = at + len(d.text)
+            if not self._stored[d.kind].startswith(d.text, at):
+                self.diverged = True
 
-    def at(self, cont: Continuation) -> bool:
-        """Whether the text let out so far is as long as the stored one, in the right part."""
-        s = self.splitter
+    def at_end(self) -> str | None:
+        """Whether the stream, ended here, would give the stored reply; then the text
+        the stored reply has that is still held back (owed), else None."""
+        cont, s = self._cont, self.splitter
+        if self.diverged:
+            return None
         if cont.mode == "thinking":
-            gap = len(cont.reasoning) - self.reasoning_length
+            gap = len(cont.reasoning) - self._length["reasoning"]
             if not s.in_reasoning or not 0 <= gap <= HELD_MAX:
-                return False
-            return len(_held(s)) == gap  # a held "<" is stored, held whitespace is not
-        closed = not s.in_reasoning and (s.reasoning_finished or not s.had_reasoning)
-        return (
-            closed
-            and self.reasoning_length == len(cont.reasoning)
-            and self.answer_length == len(cont.answer)
-        )
-
-    def past(self, cont: Continuation) -> bool:
-        return self.reasoning_length > len(cont.reasoning) or self.answer_length > len(
-            cont.answer if cont.mode == "answer" else ""
-        )
+                return None
+        else:
+            closed = not s.in_reasoning and (s.reasoning_finished or not s.had_reasoning)
+            gap = len(cont.answer) - self._length["answer"]
+            if not closed or self._length["reasoning"] != len(cont.reasoning) or gap > 4:
+                return None
+        held_reasoning, held_answer = _held(s, self.decoder)
+        # A held "<" or cut character is stored; held whitespace is not.
+        if cont.mode == "thinking":
+            ok = (
+                not held_answer
+                and cont.reasoning.endswith(held_reasoning)
+                and (len(held_reasoning) == gap)
+            )
+            return held_reasoning if ok else None
+        ok = not held_reasoning and len(held_answer) == gap and cont.answer.endswith(held_answer)
+        return held_answer if ok else None
 
 
 def reuse(
@@ -145,34 +159,34 @@ def reuse(
 ) -> Resume | None:
     """The last reply's own tokens, cut where ``cont`` ends; None when it is not that reply.
 
-    The cut is the latest token after which the splitter has let out exactly the stored
-    text (so a trailing newline the model wrote stays in the context), never inside or
-    right after a wrap-up of the app's (reopening cuts before it)."""
+    The cut is the latest token after which the stream, ended there, gives exactly the
+    stored reply (so a trailing newline the model wrote stays in the context), never
+    inside or right after a wrap-up of the app's when reopening the trace (the cut is
+    then before it)."""
     if last is None or last.prompt != prompt:
         return None
-    inside_wrap: set[int] = set()  # reopening cuts before the wrap-up, not in it
+    inside_wrap: set[int] = set()
     if cont.mode == "thinking":
         inside_wrap = {k for a, b in last.app_spans for k in range(a + 1, b + 1)}
-    primer = _Primer(opens_reasoning, piece)
-    cut = 0 if primer.at(cont) else None
+    primer = _Primer(cont, opens_reasoning, piece)
+    cut = 0 if primer.at_end() is not None else None
     for k, token in enumerate(last.output, start=1):
         primer.feed(token)
-        if primer.past(cont):
+        if primer.diverged:
             break
-        if primer.at(cont) and k not in inside_wrap:
+        if k not in inside_wrap and primer.at_end() is not None:
             cut = k
     if cut is None:
         return None
-    primer = _Primer(opens_reasoning, piece)
+    primer = _Primer(cont, opens_reasoning, piece)
     kept = last.output[:cut]
     for token in kept:
         primer.feed(token)
-    answer = "".join(primer.answer) if cont.mode == "answer" else ""
-    held = _held(primer.splitter) if cont.mode == "thinking" else ""
-    if "".join(primer.reasoning) + held != cont.reasoning or answer != cont.answer:
+    owed = primer.at_end()
+    if owed is None:  # cannot happen: the same tokens as above
         return None
     spans = [(a, b) for a, b in last.app_spans if b <= cut]
-    return Resume(prompt, kept, primer.splitter, primer.decoder, cont, True, spans, len(held))
+    return Resume(prompt, kept, primer.splitter, primer.decoder, cont, True, spans, len(owed))
 
 
 def reply_text(cont: Continuation, opens_reasoning: bool) -> str:
@@ -193,7 +207,7 @@ def prime_text(cont: Continuation, opens_reasoning: bool) -> tuple[ReasoningSpli
     reasoning = "".join(d.text for d in deltas if d.kind == "reasoning")
     answer = "".join(d.text for d in deltas if d.kind == "answer")
     if cont.mode == "thinking":
-        held = _held(splitter)
+        held = _held(splitter)[0]
         ok = splitter.in_reasoning and reasoning + held == cont.reasoning
         return (splitter, len(held)) if ok else None
     ok = not splitter.in_reasoning and (reasoning, answer) == (cont.reasoning, cont.answer)
