@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from app.core.errors import InvalidRequestError
+
 ReasonEnded = Literal["model", "budget", "time", "loop", "user"]
 Inserter = Literal["app", "user"]  # who wrote a part of a trace that the model did not
 ContinueMode = Literal["thinking", "answer"]
@@ -84,3 +86,18 @@ HINT_MAX_CHARS = 20_000  # a hint is a paragraph or two, not a document
 def steer_text(hint: str) -> str:
     """The text inserted into the trace for a Steer hint (marked as the user's)."""
     return STEER_FORMAT.format(hint=hint.strip())
+
+
+def check_hint(hint: str) -> None:
+    """A Steer hint must say something, fit in a paragraph or two, and not open or close
+    the trace itself ("" is no hint)."""
+    if not hint:
+        return
+    if not hint.strip():
+        raise InvalidRequestError("The hint is empty.")
+    if len(hint) > HINT_MAX_CHARS:
+        raise InvalidRequestError(
+            f"The hint is {len(hint):,} characters; at most {HINT_MAX_CHARS:,} fit."
+        )
+    if "<think>" in hint or "</think>" in hint:
+        raise InvalidRequestError("A hint cannot contain <think> or </think>.")

@@ -60,6 +60,7 @@ from app.core.thinking import (
     Inserter,
     ReasonEnded,
     ThinkingControl,
+    check_hint,
     steer_text,
 )
 from app.engine import llama_log
@@ -68,7 +69,7 @@ from app.engine.context_plan import plan_context
 from app.engine.gguf_file import GGUFInfo, read_gguf
 from app.engine.model_info import ModelInfo
 from app.engine.offload_plan import Hardware, kv_cache_advice, plan_fit
-from app.engine.resume import LastReply, Resume, check_hint, rebuild, reuse
+from app.engine.resume import LastReply, Resume, rebuild, reuse
 from app.engine.special_tokens import PER_CALL, SpecialTexts, tokenize_in_pieces
 
 log = logging.getLogger(__name__)

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 from app.core.errors import InvalidRequestError
 from app.core.reasoning import CLOSE_TAG, OPEN_TAG, ReasoningSplitter, prompt_opens_reasoning
-from app.core.thinking import HINT_MAX_CHARS, Continuation
+from app.core.thinking import Continuation
 
 Piece = Callable[[int], bytes]  # a token's bytes
 Decoder = codecs.IncrementalDecoder
@@ -61,21 +61,6 @@ class Resume:
     @property
     def context(self) -> list[int]:
         return self.prompt + self.kept
-
-
-def check_hint(hint: str) -> None:
-    """A Steer hint must say something, fit in a paragraph or two, and not close the
-    trace itself."""
-    if not hint:
-        return
-    if not hint.strip():
-        raise InvalidRequestError("The hint is empty.")
-    if len(hint) > HINT_MAX_CHARS:
-        raise InvalidRequestError(
-            f"The hint is {len(hint):,} characters; at most {HINT_MAX_CHARS:,} fit."
-        )
-    if OPEN_TAG in hint or CLOSE_TAG in hint:
-        raise InvalidRequestError(f"A hint cannot contain {OPEN_TAG} or {CLOSE_TAG}.")
 
 
 def _new_decoder() -> Decoder:
