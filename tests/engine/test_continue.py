@@ -20,6 +20,8 @@ from app.core.messages import ChatMessage
 from app.core.sampling import SamplingSettings
 from app.core.thinking import HINT_MAX_CHARS, Continuation, ThinkingControl, steer_text
 from app.engine.local_engine import LoadSettings, LocalEngine, LocalGeneration
+from app.session import ChatSession, continue_modes
+from app.store.conversations import ConversationStore
 from tests.fixtures.models import QWQ_ANSWER, QWQ_REASONING, ScriptFactory
 from tests.fixtures.scripted_model import ScriptedModel
 
@@ -377,3 +379,56 @@ def test_steer_a_reply_again_after_continuing_it_past_a_less_than_sign(
         _, done = go_on(engine, Continuation(old.reasoning, hint="Go on."))
     assert done.stats.prompt_tokens_processed == 0
     assert done.reasoning.startswith("a1 b2" + steer_text("Go on.").rstrip())
+
+
+# -- through the session and the store: what the window does ----------------------------------
+
+
+def test_a_local_reply_cut_by_the_budget_thinks_on_in_place_from_the_cache(
+    ideas_engine: LocalEngine, tmp_path: Path
+) -> None:
+    with ConversationStore(tmp_path / "data") as store:
+        session = ChatSession(store, ideas_engine)
+        c = store.create()
+        list(session.reply(c.id, "q", thinking=budget(10)))
+        cut = store.branch(c.id)[-1]
+        assert (cut.reasoning_ended_by, cut.content) == ("budget", IDEAS_ANSWER)
+        assert continue_modes(cut) == ("thinking",)
+
+        generation = session.continue_reply(cut.id, "thinking", thinking=budget(5))
+        list(generation)
+        assert generation.done is not None
+        assert generation.done.stats.prompt_tokens_processed == 0  # from the cache
+        again = store.branch(c.id)[-1]
+    assert again.id == cut.id  # in place, not a new message
+    ideas = " ".join(f"idea {i}." for i in range(15))
+    assert again.reasoning.startswith(ideas + "\n\nConsidering the limited time")
+    assert again.reasoning.count("Considering the limited time") == 1  # the old one is gone
+    (app,) = again.inserted
+    assert app.by == "app" and again.reasoning[app.start :].startswith("\n\nConsidering")
+    assert (again.reasoning_ended_by, again.content) == ("budget", IDEAS_ANSWER)
+
+
+def test_a_stopped_local_reply_is_steered_in_place_from_the_cache(
+    steps_engine: LocalEngine, tmp_path: Path
+) -> None:
+    with ConversationStore(tmp_path / "data") as store:
+        session = ChatSession(store, steps_engine)
+        c = store.create()
+        generation = session.reply(c.id, "q", SamplingSettings(seed=1), OFF)
+        for event in generation:
+            if isinstance(event, ReasoningDelta) and "step 4." in event.text:
+                generation.cancel()
+        stopped = store.branch(c.id)[-1]
+        assert stopped.reasoning.endswith("step 4.") and continue_modes(stopped) == ("thinking",)
+
+        steer = session.continue_reply(stopped.id, "thinking", hint="Try 7.", thinking=OFF)
+        list(steer)
+        assert steer.done is not None and steer.done.stats.prompt_tokens_processed == 0
+        steered = store.branch(c.id)[-1]
+    assert steered.id == stopped.id
+    hint = steer_text("Try 7.").rstrip()
+    assert steered.reasoning == stopped.reasoning + hint + "\n\n " + STEPS_REASONING
+    (user,) = steered.inserted
+    assert (user.by, steered.reasoning[user.start : user.end]) == ("user", hint)
+    assert (steered.reasoning_ended_by, steered.content) == ("model", STEPS_ANSWER)
