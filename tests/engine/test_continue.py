@@ -217,6 +217,22 @@ def test_a_time_limit_applies_to_the_continued_part(ideas_engine: LocalEngine) -
     assert 0.2 <= done.stats.thinking_seconds < 30  # no hang
 
 
+def test_the_loop_guard_watches_the_continued_part(scripted: ScriptFactory) -> None:
+    looping = scripted(
+        ["Wait, let me recompute the sum of the two numbers once more from the start."],
+        loop=True,
+        after_blank_line=["So", " the answer", " is 4."],
+    )
+    with loaded(looping, 32768) as engine:
+        short = SamplingSettings(seed=1, max_tokens=20)
+        _, old = run(engine.chat(QUESTION, short, OFF))
+        assert old.finish_reason == "length" and not old.reasoning_finished
+        _, done = go_on(engine, Continuation(old.reasoning), ThinkingControl())
+    assert (done.reasoning_ended_by, done.answer) == ("loop", IDEAS_ANSWER)
+    assert done.stats.prompt_tokens_processed == 0
+    assert done.stats.generated_tokens < 8000  # caught long before the context is full
+
+
 def test_after_another_chat_the_reply_is_rebuilt_from_its_text(
     letters_engine: LocalEngine,
 ) -> None:
