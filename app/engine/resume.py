@@ -154,24 +154,28 @@ def reuse(
     if cont.mode == "thinking":
         inside_wrap = {k for a, b in last.app_spans for k in range(a + 1, b + 1)}
     primer = _Primer(cont, opens_reasoning, piece)
-    cut = 0 if primer.at_end() is not None else None
+    found: tuple[int, ReasoningSplitter, Decoder, str] | None = None
+
+    def take(k: int) -> None:
+        nonlocal found
+        owed = primer.at_end()
+        if owed is not None:  # the latest such token wins: keep a copy of the state
+            decoder = _new_decoder()
+            decoder.setstate(primer.decoder.getstate())
+            found = (k, copy.deepcopy(primer.splitter), decoder, owed)
+
+    take(0)
     for k, token in enumerate(last.output, start=1):
         primer.feed(token)
         if primer.diverged:
             break
-        if k not in inside_wrap and primer.at_end() is not None:
-            cut = k
-    if cut is None:
+        if k not in inside_wrap:
+            take(k)
+    if found is None:
         return None
-    primer = _Primer(cont, opens_reasoning, piece)
-    kept = last.output[:cut]
-    for token in kept:
-        primer.feed(token)
-    owed = primer.at_end()
-    if owed is None:  # cannot happen: the same tokens as above
-        return None
+    cut, splitter, decoder, owed = found
     spans = [(a, b) for a, b in last.app_spans if b <= cut]
-    return Resume(prompt, kept, primer.splitter, primer.decoder, cont, True, spans, len(owed))
+    return Resume(prompt, last.output[:cut], splitter, decoder, cont, True, spans, len(owed))
 
 
 def reply_text(cont: Continuation, opens_reasoning: bool) -> str:
