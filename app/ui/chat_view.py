@@ -21,6 +21,8 @@ from app.ui.answer_view import AnswerView
 from app.ui.long_text import LongPlainText
 from app.ui.reasoning_block import ReasoningBlock
 
+LOOP_REMEDY_PRESENCE_PENALTY = 1.5  # the model card: between 0 and 2; Qwen3's suggests 1.5
+
 LONG_USER_MESSAGE = 10_000  # characters; longer messages go into a scrolling view
 LONG_USER_MESSAGE_HEIGHT = 240  # pixels
 
@@ -121,6 +123,26 @@ class AssistantMessage(QWidget):
         self.copy_button = _action("Copy", self)
         self.copy_all_button = _action("Copy with reasoning", self)
         self.regenerate_button = _action("Regenerate", self)
+        # A reply that went round in circles: what happened, and the model card's remedy.
+        self.loop_note = QLabel(self)
+        self.loop_note.setObjectName("loopNote")
+        self.loop_note.setTextFormat(Qt.TextFormat.PlainText)
+        self.loop_note.setWordWrap(True)
+        self.remedy_button = _action(
+            f"Regenerate with presence penalty {LOOP_REMEDY_PRESENCE_PENALTY:g}", self
+        )
+        self.remedy_button.setObjectName("loopRemedy")
+        self.remedy_button.setAccessibleName(self.remedy_button.text())
+        self.remedy_button.setToolTip(
+            "The QwQ-32B model card: a presence penalty between 0 and 2 reduces endless"
+            " repetitions. This conversation keeps it for its next replies."
+        )
+        self.loop_row = QWidget(self)
+        loop_layout = QHBoxLayout(self.loop_row)
+        loop_layout.setContentsMargins(0, 0, 0, 0)
+        loop_layout.addWidget(self.loop_note, 1)
+        loop_layout.addWidget(self.remedy_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.loop_row.hide()
         self.action_row = QWidget(self)
         row = QHBoxLayout(self.action_row)
         row.setContentsMargins(0, 0, 0, 0)
@@ -134,6 +156,7 @@ class AssistantMessage(QWidget):
         layout.addWidget(self.reasoning)
         layout.addWidget(self.answer)
         layout.addWidget(self.footer)
+        layout.addWidget(self.loop_row)
         layout.addWidget(self.action_row)
         self.reasoning.hide()
         self.footer.hide()
@@ -166,6 +189,7 @@ class AssistantMessage(QWidget):
         if m.damaged:
             footer = " · ".join(p for p in (damaged_text(m.damaged), footer) if p)
         self.set_footer(footer)
+        self.show_loop(loop_text(None, m.finish_reason))
 
     def set_footer(self, text: str) -> None:
         self.footer.setText(text)
@@ -178,9 +202,30 @@ class AssistantMessage(QWidget):
                 tokens=s.reasoning_tokens,
                 seconds=s.thinking_seconds,
                 finished=done.reasoning_finished,
+                ended_by=done.reasoning_ended_by,
             )
         self.answer.set_markdown(done.answer)
         self.set_footer(footer_text(done.finish_reason, s.to_dict(), done.error, model))
+
+    def show_loop(self, note: str) -> None:
+        """Say that the reply looped, with the remedy (or nothing, for ``""``)."""
+        self.loop_note.setText(note)
+        self.loop_row.setVisible(bool(note))
+
+
+def loop_text(ended_by: str | None, finish_reason: str | None) -> str:
+    """What the loop guard did to a reply, in plain words ("" when it did nothing)."""
+    if finish_reason == "repetition":
+        return (
+            "QwQ kept writing the same passage over and over, so the reply was stopped."
+            " A presence penalty makes that rarer."
+        )
+    if ended_by == "loop":
+        return (
+            "QwQ's thinking went round in circles, so the app closed it and asked for the"
+            " answer. A presence penalty makes that rarer."
+        )
+    return ""
 
 
 def damaged_text(damaged: str) -> str:

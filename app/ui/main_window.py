@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -48,8 +48,9 @@ from app.api.server import ApiServer
 from app.core import keys
 from app.core.events import AnswerDelta, ChatEvent, GenerationDone, ReasoningDelta
 from app.core.paths import AppPaths
+from app.core.sampling import SamplingSettings
 from app.core.settings import AppSettings
-from app.core.thinking import ThinkingControl
+from app.core.thinking import Inserter, ThinkingControl
 from app.engine.base import ChatEngine
 from app.engine.local_engine import LoadSettings, LocalEngine
 from app.models import library
@@ -64,7 +65,12 @@ from app.store.conversations import (
     StoredMessage,
 )
 from app.store.export import conversation_to_dict
-from app.ui.chat_view import AssistantMessage, ChatView, UserMessage
+from app.ui.chat_view import (
+    LOOP_REMEDY_PRESENCE_PENALTY,
+    AssistantMessage,
+    ChatView,
+    UserMessage,
+)
 from app.ui.long_text import LongPlainText
 from app.ui.model_library import ModelLibrary
 from app.ui.model_setup import DownloadRunner, ModelSetup, progress_text
@@ -73,6 +79,7 @@ from app.ui.remote_dialog import RemoteDialog
 from app.ui.settings_dialog import LOCAL_API_KEY, SettingsDialog, SystemPromptDialog
 from app.ui.sidebar import damaged_notice, group_label, item_text
 from app.ui.theme import apply_theme
+from app.ui.thinking_budget import BudgetPicker
 from app.ui.worker import Job, wait_for_all
 
 
@@ -90,6 +97,8 @@ OPEN_AT_ONCE = 12  # messages built at once when a conversation opens
 OPEN_PER_FRAME = 3  # older messages built per turn of the event loop after that
 BACKUP_FIRST_MS = 30_000  # the first backup check, once the start's work is done
 BACKUP_CHECK_MS = 3_600_000  # then every hour (a backup is made once a day)
+ANSWER_NOW_KEYS = "Ctrl+Shift+A"  # "Answer now" (Esc stays Stop)
+ANSWER_NOW_TIP = f"Stop thinking and answer from the thinking so far ({ANSWER_NOW_KEYS})"
 
 
 class Composer(QPlainTextEdit):
@@ -125,6 +134,13 @@ class LiveReply:
     thinking_started: float | None = None
     answer_started: bool = False
     seen_events: bool = False
+    answer_asked: bool = False  # "Answer now" was pressed
+    done: bool = False  # GenerationDone arrived
+
+    @property
+    def thinking(self) -> bool:
+        """The reply is in its trace (Answer now can close it)."""
+        return self.thinking_started is not None and not self.answer_started and not self.done
 
     def cancel(self) -> None:
         self.cancelled = True
@@ -143,6 +159,8 @@ class MainWindow(QMainWindow):
         self.live: dict[int, LiveReply] = {}
         self.editing: int | None = None  # a user message being edited
         self._filling = False  # the sidebar is being refilled: ignore its item changes
+        self._budgets: dict[int, tuple[int | None, float | None]] = {}
+        self._budget_picked = False  # chosen on this screen (a new chat keeps it once sent)
         self._older: list[tuple[StoredMessage, list[int]]] = []  # messages still to build
         self._build_token = 0
         self.resize(1100, 760)
@@ -207,12 +225,28 @@ class MainWindow(QMainWindow):
         self.send_button = QPushButton("Send")
         self.send_button.clicked.connect(self.send)
         self.stop_button = QPushButton("Stop")
+        self.stop_button.setObjectName("stop")
+        self.stop_button.setAccessibleName("Stop")
+        self.stop_button.setToolTip("Stop the reply (Esc)")
         self.stop_button.clicked.connect(self.stop)
         self.stop_button.hide()
+        self.answer_button = QPushButton("Answer now")
+        self.answer_button.setObjectName("answerNow")
+        self.answer_button.setAccessibleName("Answer now")
+        self.answer_button.setToolTip(ANSWER_NOW_TIP)
+        self.answer_button.clicked.connect(self.answer_now)
+        self.answer_button.hide()
+        # How long QwQ may think: this conversation's choice, for its next messages.
+        self.budget = BudgetPicker(self)
+        self.budget.changed.connect(self._on_budget_picked)
+        budget_row = QHBoxLayout()
+        budget_row.addWidget(self.budget)
+        budget_row.addStretch(1)
         row = QHBoxLayout()
         row.addWidget(self.composer, 1)
         buttons = QVBoxLayout()
         buttons.addWidget(self.send_button)
+        buttons.addWidget(self.answer_button)
         buttons.addWidget(self.stop_button)
         buttons.addStretch(1)
         row.addLayout(buttons)
@@ -246,6 +280,7 @@ class MainWindow(QMainWindow):
         self.damaged_banner.hide()
         right_layout.addWidget(self.damaged_banner)
         right_layout.addWidget(self.pages, 1)
+        right_layout.addLayout(budget_row)
         right_layout.addLayout(row)
 
         splitter = QSplitter()
@@ -307,6 +342,7 @@ class MainWindow(QMainWindow):
 
         QShortcut(QKeySequence("Ctrl+N"), self, self.new_chat)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.stop)
+        QShortcut(QKeySequence(ANSWER_NOW_KEYS), self, self.answer_now)
         QShortcut(QKeySequence("Ctrl+O"), self, self.choose_model)
         QShortcut(QKeySequence("Ctrl+Shift+C"), self, self.copy_last_answer)
         QShortcut(QKeySequence("Ctrl+K"), self, self.focus_search)
@@ -633,8 +669,10 @@ class MainWindow(QMainWindow):
         self._detach_live()
         self.conversation_id = None
         self.chat.clear()
+        self._show_budget()
         self._update_title()
         self._show_page()
+        self._update_buttons()
         self.composer.setFocus()
 
     def open_conversation(self, conversation_id: int, *, reveal: int | None = None) -> None:
@@ -646,6 +684,7 @@ class MainWindow(QMainWindow):
         self._detach_live()
         self.conversation_id = conversation_id
         self.chat.clear()
+        self._show_budget()
         self._build_token += 1
         live = self.live.get(conversation_id)
         live_id = live.stored.message.id if live is not None and live.stored is not None else None
@@ -699,6 +738,7 @@ class MainWindow(QMainWindow):
         widget.show_stored(m)
         self._wire_siblings(widget, m.id, siblings)
         widget.regenerate_button.clicked.connect(lambda: self.regenerate(m.id))
+        widget.remedy_button.clicked.connect(lambda: self.regenerate_without_loops(m.id))
         widget.reasoning.beside_requested.connect(lambda: self.read_beside(widget.reasoning))
         widget.copy_button.clicked.connect(lambda: self.copy(widget, with_reasoning=False))
         widget.copy_all_button.clicked.connect(lambda: self.copy(widget, with_reasoning=True))
@@ -765,10 +805,24 @@ class MainWindow(QMainWindow):
         empty = self.engine is None and self.conversation_id is None
         self.pages.setCurrentWidget(self.first_run if empty else self.chat)
 
+    def _current_live(self) -> LiveReply | None:
+        return self.live.get(self.conversation_id) if self.conversation_id is not None else None
+
     def _update_buttons(self) -> None:
-        busy = self.conversation_id in self.live
+        live = self._current_live()
+        busy = live is not None
         self.stop_button.setVisible(busy)
+        self.answer_button.setVisible(busy)
         self.send_button.setVisible(not busy)
+        why_not = self._cannot_continue()
+        self.answer_button.setEnabled(
+            live is not None and live.thinking and not live.answer_asked and why_not is None
+        )
+        self.answer_button.setToolTip(why_not or ANSWER_NOW_TIP)
+
+    def _cannot_continue(self) -> str | None:
+        """Why the engine cannot close a trace early or continue a reply (None: it can)."""
+        return self.engine.cannot_continue if self.engine is not None else "No model is loaded."
 
     # -- replies -----------------------------------------------------------------------
 
@@ -783,6 +837,8 @@ class MainWindow(QMainWindow):
             return
         if self.conversation_id is None:
             self.conversation_id = self.store.create().id
+            if self._budget_picked:  # chosen before the conversation existed
+                self._save_budget(self.conversation_id)
         cid = self.conversation_id
         editing, self.editing = self.editing, None
         self.send_button.setText("Send")
@@ -796,9 +852,44 @@ class MainWindow(QMainWindow):
             self._start_reply(cid, text, lambda s: s.reply(cid, text, sampling, thinking))
 
     def _thinking(self) -> ThinkingControl:
-        return ThinkingControl(loop_guard=self.settings.loop_guard)
+        """This conversation's budget (as the selector shows it) and the loop guard."""
+        tokens, seconds = self.budget.value()
+        return ThinkingControl(
+            budget_tokens=tokens, budget_seconds=seconds, loop_guard=self.settings.loop_guard
+        )
 
-    def regenerate(self, assistant_id: int) -> None:
+    def _default_budget(self) -> tuple[int | None, float | None]:
+        return self.settings.thinking_budget_tokens, self.settings.thinking_budget_seconds
+
+    def _on_budget_picked(self) -> None:
+        """The user chose a budget: it holds for this conversation from its next message."""
+        self._budget_picked = True
+        if self.conversation_id is not None:
+            self._save_budget(self.conversation_id)
+
+    def _save_budget(self, conversation_id: int) -> None:
+        tokens, seconds = self.budget.value()
+        self._budgets[conversation_id] = (tokens, seconds)
+
+    def _show_budget(self) -> None:
+        """The selector shows the conversation's budget, or the default for a new one."""
+        self._budget_picked = False
+        chosen = self._budgets.get(self.conversation_id) if self.conversation_id else None
+        self.budget.set_value(*(chosen or self._default_budget()))
+
+    def answer_now(self) -> None:
+        """Close the trace of the reply on screen and have QwQ answer from it."""
+        live = self._current_live()
+        if live is None or live.stored is None or not live.thinking or live.answer_asked:
+            return
+        if self._cannot_continue() is not None:
+            return
+        live.answer_asked = True
+        live.stored.force_answer("user")  # safe from any thread: read at the next token
+        live.widget.reasoning.ask_answer()
+        self._update_buttons()
+
+    def regenerate(self, assistant_id: int, sampling: SamplingSettings | None = None) -> None:
         if self.session is None or self.conversation_id in self.live:
             return
         self._trim_view_after(assistant_id)
@@ -806,8 +897,16 @@ class MainWindow(QMainWindow):
         self._start_reply(
             self.store.message(assistant_id).conversation_id,
             None,
-            lambda s: s.regenerate(assistant_id, thinking=thinking),
+            lambda s: s.regenerate(assistant_id, sampling, thinking=thinking),
         )
+
+    def regenerate_without_loops(self, assistant_id: int) -> None:
+        """The model card's remedy for a reply that looped: this conversation samples with
+        a presence penalty from now on, and the reply is written again."""
+        cid = self.store.message(assistant_id).conversation_id
+        current = SamplingSettings.from_dict(self.store.get(cid).sampling)
+        sampling = replace(current, presence_penalty=LOOP_REMEDY_PRESENCE_PENALTY)
+        self.regenerate(assistant_id, sampling)
 
     def _trim_view_after(self, message_id: int) -> None:
         """Drop from the screen the message being replaced and what follows it."""
@@ -861,11 +960,14 @@ class MainWindow(QMainWindow):
             self.refresh_sidebar()
             if live.conversation_id == self.conversation_id:
                 self._update_title()
-        reasoning: list[str] = []
+        reasoning: list[tuple[str, Inserter | None]] = []  # runs by the same writer
         done: GenerationDone | None = None
         for event in batch:
             if isinstance(event, ReasoningDelta):
-                reasoning.append(event.text)
+                if reasoning and reasoning[-1][1] == event.inserted:
+                    reasoning[-1] = (reasoning[-1][0] + event.text, event.inserted)
+                else:
+                    reasoning.append((event.text, event.inserted))
                 live.reasoning_tokens += 1
             elif isinstance(event, AnswerDelta):
                 live.answer_parts.append(event.text)
@@ -873,20 +975,24 @@ class MainWindow(QMainWindow):
                 done = event
         block = live.widget.reasoning
         now = time.monotonic()
+        was_thinking = live.thinking
         if reasoning:
             if live.thinking_started is None:
                 live.thinking_started = now
                 live.widget.reasoning.show()
                 block.start()
-            new_text = "".join(reasoning)
-            block.append(new_text, live.reasoning_tokens, now - live.thinking_started)
-            if self._beside is block and self.trace_dock.isVisible():
-                self.trace_view.append_text(new_text)
+            for new_text, by in reasoning:
+                block.append(new_text, live.reasoning_tokens, now - live.thinking_started, by)
+                if self._beside is block and self.trace_dock.isVisible():
+                    self.trace_view.append_text(new_text)
         if live.answer_parts and not live.answer_started:
             live.answer_started = True
             if live.thinking_started is not None:
                 block.conclude(
-                    tokens=live.reasoning_tokens, seconds=now - live.thinking_started, finished=True
+                    tokens=live.reasoning_tokens,
+                    seconds=now - live.thinking_started,
+                    finished=True,
+                    ended_by="user" if live.answer_asked else None,
                 )
         if live.answer_parts and done is None:
             # Only the block being written is re-rendered (see AnswerView).
@@ -896,6 +1002,7 @@ class MainWindow(QMainWindow):
             produced = live.reasoning_tokens + len(live.answer_parts)
             self.speed_label.setText(f"{produced / elapsed:.1f} tok/s")
         if done is not None:
+            live.done = True
             model = live.stored.message.model if live.stored is not None else ""
             live.widget.show_done(done, model)
             if live.conversation_id == self.conversation_id:
@@ -904,6 +1011,8 @@ class MainWindow(QMainWindow):
                 self.context_meter.setValue(min(used, self.context_meter.maximum()))
             if live.stored is not None and live.stored.save_error is not None:
                 live.widget.set_footer(f"Not saved: {live.stored.save_error}")
+        if live.thinking != was_thinking and live.conversation_id == self.conversation_id:
+            self._update_buttons()  # Answer now: only while it thinks
 
     def _on_finished(self, live: LiveReply) -> None:
         self.live.pop(live.conversation_id, None)
@@ -962,6 +1071,8 @@ class MainWindow(QMainWindow):
     def apply_settings(self, settings: AppSettings) -> None:
         self.settings = settings
         self._save_settings()
+        if not self._budget_picked:  # a new default shows where no choice was made
+            self._show_budget()
         app = QApplication.instance()
         if isinstance(app, QApplication):
             apply_theme(app, settings.theme)
