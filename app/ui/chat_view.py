@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.events import GenerationDone
+from app.core.thinking import ContinueMode
 from app.store.conversations import StoredMessage
 from app.ui.answer_view import AnswerView
 from app.ui.long_text import LongPlainText
@@ -143,12 +145,38 @@ class AssistantMessage(QWidget):
         loop_layout.addWidget(self.loop_note, 1)
         loop_layout.addWidget(self.remedy_button, 0, Qt.AlignmentFlag.AlignTop)
         self.loop_row.hide()
+        # A reply that stopped early (Stop, length, a budget, the loop guard, Answer now)
+        # goes on in place: its trace (with a hint from the user: Steer) or its answer.
+        self.continue_thinking_button = _action("Continue thinking", self)
+        self.continue_thinking_button.setObjectName("continueThinking")
+        self.continue_answer_button = _action("Continue answer", self)
+        self.continue_answer_button.setObjectName("continueAnswer")
+        self.steer_button = _action("Steer…", self)
+        self.steer_button.setObjectName("steer")
+        self.steer_button.setAccessibleName("Steer")
+        for button, tip in (
+            (self.continue_thinking_button, "Let QwQ think on from where its trace stopped"),
+            (self.continue_answer_button, "Let QwQ write on from where its answer stopped"),
+            (self.steer_button, "Add a hint to the trace, then let QwQ think on with it"),
+        ):
+            button.setToolTip(tip)
+            button.setProperty("tip", tip)
+            if not button.accessibleName():
+                button.setAccessibleName(button.text())
+            button.hide()
         self.action_row = QWidget(self)
         row = QHBoxLayout(self.action_row)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.siblings)
         row.addStretch(1)
-        for w in (self.copy_button, self.copy_all_button, self.regenerate_button):
+        for w in (
+            self.continue_thinking_button,
+            self.steer_button,
+            self.continue_answer_button,
+            self.copy_button,
+            self.copy_all_button,
+            self.regenerate_button,
+        ):
             row.addWidget(w)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -206,6 +234,28 @@ class AssistantMessage(QWidget):
             )
         self.answer.set_markdown(done.answer)
         self.set_footer(footer_text(done.finish_reason, s.to_dict(), done.error, model))
+
+    def show_continue(self, modes: Sequence[ContinueMode], why_not: str | None) -> None:
+        """Offer the ways this reply can go on (none: hidden); disabled, saying why,
+        where the engine cannot continue a reply."""
+        for button, shown in (
+            (self.continue_thinking_button, "thinking" in modes),
+            (self.steer_button, "thinking" in modes),
+            (self.continue_answer_button, "answer" in modes),
+        ):
+            button.setVisible(shown)
+            button.setEnabled(why_not is None)
+            button.setToolTip(why_not or str(button.property("tip")))
+
+    def begin_continue(self, mode: ContinueMode) -> None:
+        """The reply goes on in this bubble: its actions go until it ends again."""
+        self.action_row.hide()
+        self.loop_row.hide()
+        self.set_footer("")
+        if mode == "thinking":
+            self.answer.set_markdown("")  # the answer is written again after the trace
+            self.reasoning.show()
+            self.reasoning.start()
 
     def show_loop(self, note: str) -> None:
         """Say that the reply looped, with the remedy (or nothing, for ``""``)."""
