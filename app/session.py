@@ -6,23 +6,37 @@ trace), and return a :class:`StoredGeneration`. Iterating it yields the engine's
 ChatEvents unchanged while the reply is written to the database at least once a
 second, so a killed process loses at most the last second. If the disk fills up,
 the stream goes on, ``save_error`` says why, and ``save()`` retries later.
+
+``continue_reply`` goes on from a reply that stopped (Stop, length, a budget, the
+loop guard, "answer now", a crash): the same stored message is updated in place,
+and the parts of the trace the app or the user inserted are recorded as spans.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
 
 from app.core.errors import InvalidRequestError
 from app.core.events import AnswerDelta, ChatEvent, GenerationDone, ReasoningDelta
 from app.core.messages import ChatMessage
 from app.core.sampling import SamplingSettings
-from app.core.thinking import ReasonEnded, ThinkingControl
+from app.core.thinking import (
+    Continuation,
+    ContinueMode,
+    InsertedSpan,
+    ReasonEnded,
+    ThinkingControl,
+)
 from app.engine.base import ChatEngine, Generation
 from app.store.conversations import ConversationStore, StoredMessage
 from app.store.database import StoreError
 
 SAVE_INTERVAL_S = 1.0
+CUT_SHORT = ("cancelled", "length", "error")  # finish reasons of a reply that can go on
+FORCED: tuple[ReasonEnded, ...] = ("budget", "time", "loop", "user")  # the app closed the trace
 
 
 def history_of(branch: list[StoredMessage], system_prompt: str) -> list[ChatMessage]:
@@ -36,6 +50,66 @@ def history_of(branch: list[StoredMessage], system_prompt: str) -> list[ChatMess
     return history
 
 
+@dataclass(frozen=True, slots=True)
+class Continued:
+    """A stored reply being continued: as it was, and the part of it that is kept."""
+
+    before: StoredMessage
+    kept: Continuation
+    inserted: tuple[InsertedSpan, ...]  # the spans within the kept trace
+
+
+def _merged_stats(
+    before: StoredMessage, new: dict[str, Any], finished: bool
+) -> tuple[dict[str, Any], float]:
+    """A continued reply's figures: the work of every part summed, the prompt the last's."""
+    stats = dict(new)
+    old = before.stats
+    for key in ("generated_tokens", "reasoning_tokens", "inserted_tokens", "generation_seconds"):
+        stats[key] = old.get(key, 0) + new.get(key, 0)
+    stats["continuations"] = int(old.get("continuations", 0)) + 1
+    thinking = before.thinking_seconds
+    if not before.reasoning_finished or not finished or before.reasoning_ended_by in FORCED:
+        thinking += float(new.get("thinking_seconds", 0.0))
+    stats["thinking_seconds"] = thinking
+    return stats, thinking
+
+
+def continue_modes(message: StoredMessage) -> tuple[ContinueMode, ...]:
+    """How a stored reply can go on: "thinking" (also Steer), "answer", or not at all.
+
+    A reply can go on when it was cut short (Stop, out of tokens, an error, a crash) or
+    when the app closed its trace (a budget, the time limit, the loop guard, "answer
+    now"): then thinking can be reopened, replacing the answer built on the cut trace.
+    """
+    if message.role != "assistant" or message.status == "streaming":
+        return ()
+    cut = message.status == "interrupted" or message.finish_reason in CUT_SHORT
+    modes: list[ContinueMode] = []
+    if not message.reasoning_finished:
+        if message.reasoning and cut:
+            modes.append("thinking")
+        elif cut and not message.reasoning and message.content:
+            modes.append("answer")  # a model that does not think
+        return tuple(modes)
+    if message.reasoning_ended_by in FORCED:
+        modes.append("thinking")
+    if cut:
+        modes.append("answer")
+    return tuple(modes)
+
+
+def _kept_trace(message: StoredMessage) -> tuple[str, tuple[InsertedSpan, ...]]:
+    """The trace to reopen: without the app's wrap-up if the app closed it."""
+    reasoning = message.reasoning
+    spans = message.inserted
+    if message.reasoning_finished and message.reasoning_ended_by in FORCED:
+        wrap = [s for s in spans if s.by == "app"]
+        if wrap:
+            reasoning = reasoning[: wrap[-1].start].rstrip()
+    return reasoning, tuple(s for s in spans if s.end <= len(reasoning))
+
+
 class StoredGeneration:
     """A reply being generated into a stored conversation."""
 
@@ -47,14 +121,20 @@ class StoredGeneration:
         *,
         interval: float = SAVE_INTERVAL_S,
         clock: Callable[[], float] = time.monotonic,
+        continued: Continued | None = None,
     ) -> None:
         self._store = store
         self._generation = generation
         self.message = message  # the assistant message, as created (status "streaming")
         self._interval = interval
         self._clock = clock
-        self._reasoning: list[str] = []
-        self._answer: list[str] = []
+        self.continued = continued  # set when an earlier reply is being continued
+        kept = continued.kept if continued is not None else None
+        self._reasoning: list[str] = [kept.reasoning] if kept and kept.reasoning else []
+        self._answer: list[str] = [kept.answer] if kept and kept.answer else []
+        self._reasoning_length = len(kept.reasoning) if kept else 0
+        self.inserted: list[InsertedSpan] = list(continued.inserted) if continued else []
+        self._new_text = False  # whether anything was streamed (a continuation may add nothing)
         self.done: GenerationDone | None = None
         self.save_error: StoreError | None = None  # why the last save failed
 
@@ -83,9 +163,10 @@ class StoredGeneration:
         try:
             for event in self._generation:
                 if isinstance(event, ReasoningDelta):
-                    self._reasoning.append(event.text)
+                    self._take_reasoning(event)
                 elif isinstance(event, AnswerDelta):
                     self._answer.append(event.text)
+                    self._new_text = True
                 elif isinstance(event, GenerationDone):
                     self.done = event
                 if self.done is not None:
@@ -100,9 +181,24 @@ class StoredGeneration:
     def close(self) -> None:
         self._generation.close()
 
+    def _take_reasoning(self, event: ReasoningDelta) -> None:
+        self._reasoning.append(event.text)
+        start = self._reasoning_length
+        self._reasoning_length += len(event.text)
+        self._new_text = True
+        if event.inserted is None:
+            return
+        last = self.inserted[-1] if self.inserted else None
+        if last is not None and last.by == event.inserted and last.end == start:
+            self.inserted[-1] = InsertedSpan(last.start, self._reasoning_length, last.by)
+        else:
+            self.inserted.append(InsertedSpan(start, self._reasoning_length, event.inserted))
+
     def _save_partial(self) -> None:
         try:
-            self._store.update_streaming(self.message.id, self.answer, self.reasoning)
+            self._store.update_streaming(
+                self.message.id, self.answer, self.reasoning, self.inserted
+            )
         except StoreError as e:
             self.save_error = e
 
@@ -112,17 +208,40 @@ class StoredGeneration:
             self._save_partial()
             return self.save_error is None
         d = self.done
+        before = self.continued.before if self.continued is not None else None
         try:
-            self._store.finish_message(
-                self.message.id,
-                content=d.answer,
-                reasoning=d.reasoning,
-                finish_reason=d.finish_reason,
-                reasoning_finished=d.reasoning_finished,
-                thinking_seconds=d.stats.thinking_seconds,
-                stats=d.stats.to_dict(),
-                error=d.error,
-            )
+            if before is not None and not self._new_text and d.finish_reason != "stop":
+                # A continuation stopped or failed before it wrote anything: the reply
+                # stays exactly as it was (a reopened trace keeps its old answer).
+                self._store.finish_message(
+                    before.id,
+                    content=before.content,
+                    reasoning=before.reasoning,
+                    finish_reason=before.finish_reason or d.finish_reason,
+                    reasoning_finished=before.reasoning_finished,
+                    thinking_seconds=before.thinking_seconds,
+                    stats=before.stats,
+                    error=before.error,
+                    reasoning_ended_by=before.reasoning_ended_by,
+                    inserted=before.inserted,
+                )
+            else:
+                stats = d.stats.to_dict()
+                thinking_seconds = d.stats.thinking_seconds
+                if before is not None:
+                    stats, thinking_seconds = _merged_stats(before, stats, d.reasoning_finished)
+                self._store.finish_message(
+                    self.message.id,
+                    content=d.answer,
+                    reasoning=d.reasoning,
+                    finish_reason=d.finish_reason,
+                    reasoning_finished=d.reasoning_finished,
+                    thinking_seconds=thinking_seconds,
+                    stats=stats,
+                    error=d.error,
+                    reasoning_ended_by=d.reasoning_ended_by,
+                    inserted=self.inserted,
+                )
         except StoreError as e:
             self.save_error = e
             return False
@@ -210,3 +329,42 @@ class ChatSession:
             raise InvalidRequestError("The prompt is empty.")
         user = self.store.add_message(old.conversation_id, "user", text, parent_id=old.parent_id)
         return self._generate(old.conversation_id, user, sampling, thinking)
+
+    def continue_reply(
+        self,
+        assistant_id: int,
+        mode: ContinueMode,
+        *,
+        hint: str = "",
+        sampling: SamplingSettings | None = None,
+        thinking: ThinkingControl | None = None,
+    ) -> StoredGeneration:
+        """Go on from a reply that stopped, in place (see :func:`continue_modes`).
+
+        ``mode`` "thinking" goes on inside the trace (reopening it if the app closed it;
+        the answer built on it is replaced), with ``hint`` (Steer) inserted first as the
+        user's; "answer" goes on after the answer. The engine reuses its KV cache when
+        this reply is the last thing it evaluated.
+        """
+        old = self.store.message(assistant_id)
+        if mode not in continue_modes(old):
+            raise InvalidRequestError("This reply cannot be continued that way.")
+        if hint and mode != "thinking":
+            raise InvalidRequestError("A hint goes into the trace: continue thinking to steer.")
+        if old.parent_id is None:
+            raise InvalidRequestError("Only an answer can be continued.")
+        conversation = self.store.get(old.conversation_id)
+        settings = self._sampling(old.conversation_id, sampling)
+        history = history_of(
+            self.store.branch(old.conversation_id, old.parent_id), conversation.system_prompt
+        )
+        if mode == "thinking":
+            reasoning, spans = _kept_trace(old)
+            kept = Continuation(reasoning, "", "thinking", hint.strip())
+        else:
+            reasoning, spans = old.reasoning, old.inserted
+            kept = Continuation(reasoning, old.content, "answer")
+        generation = self.engine.chat(history, settings, thinking, kept)
+        self.store.reopen(old.id)
+        continued = Continued(old, Continuation(reasoning, kept.answer, mode), spans)
+        return StoredGeneration(self.store, generation, old, continued=continued)

@@ -26,6 +26,17 @@ WRAP_UP = (
 )
 
 
+# How a trace ended, as the reasoning block's header and the exports say it.
+ENDED_BY_NOTE: dict[ReasonEnded, str] = {
+    "model": "",
+    "budget": "budget reached",
+    "time": "time limit reached",
+    "loop": "loop caught",
+    "user": "you asked for the answer",
+}
+INSERTED_BY_LABEL: dict[Inserter, str] = {"app": "inserted by QwQ Desktop", "user": "your hint"}
+
+
 @dataclass(frozen=True, slots=True)
 class ThinkingControl:
     budget_tokens: int | None = None  # thinking tokens before the answer is forced

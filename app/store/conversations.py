@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar, cast
 
 from app.core.paths import AppPaths
+from app.core.thinking import InsertedSpan, ReasonEnded
 from app.store import backup, validate
 from app.store.database import Database, Recovery, StoreError, StoreFullError, request_check
 from app.store.schema import migrate
@@ -53,6 +54,9 @@ class Conversation:
     sampling: dict[str, Any]
     current_leaf: int | None
     damaged: str = ""  # the fields that could not be read back (defaults shown instead)
+    # The thinking budget chosen for this conversation: {"budget_tokens": n,
+    # "budget_seconds": s}, either may be None (no limit); {}: the app's default.
+    thinking: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +76,16 @@ class StoredMessage:
     error: str | None = None
     model: str = ""
     damaged: str = ""  # the fields that could not be read back (defaults shown instead)
+    reasoning_ended_by: ReasonEnded | None = None  # who closed the trace; None: it never closed
+    inserted: tuple[InsertedSpan, ...] = ()  # parts of the trace the app or the user wrote
+
+
+def spans_of(raw: list[list[Any]]) -> tuple[InsertedSpan, ...]:
+    return tuple(InsertedSpan(int(a), int(b), by) for a, b, by in raw)
+
+
+def spans_json(spans: Sequence[InsertedSpan]) -> str:
+    return json.dumps([[s.start, s.end, s.by] for s in spans])
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +198,7 @@ def _conversation(row: sqlite3.Row) -> Conversation:
         system_prompt=r.text("system_prompt"),
         sampling=r.get("sampling", lambda v: validate.json_object(v, validate.sampling), {}),
         current_leaf=r.get("current_leaf", _reference, None),
+        thinking=r.get("thinking", lambda v: validate.json_object(v, validate.thinking), {}),
         damaged=r.damaged,
     )
 
@@ -209,8 +224,23 @@ def _message(row: sqlite3.Row) -> StoredMessage:
         ),
         error=r.get("error", validate.optional_text, None),
         model=r.text("model"),
+        reasoning_ended_by=cast(
+            ReasonEnded | None,
+            r.get("reasoning_ended_by", validate.reasoning_ended_by, None),
+        ),
+        inserted=spans_of(r.get("inserted", _inserted, [])),
         damaged=r.damaged,
     )
+
+
+def _inserted(raw: Any) -> list[list[Any]]:
+    if not isinstance(raw, str):
+        raise Invalid(f"must be JSON text, not {type(raw).__name__}")
+    try:
+        value = json.loads(raw or "[]")
+    except (ValueError, RecursionError):
+        raise Invalid("is not readable JSON") from None
+    return validate.inserted(value)
 
 
 def _path_to(messages: list[StoredMessage], leaf: int | None) -> list[StoredMessage]:
@@ -404,8 +434,20 @@ class ConversationStore:
         model: str | None = None,
         system_prompt: str | None = None,
         sampling: dict[str, Any] | None = None,
+        thinking: dict[str, Any] | None = None,
     ) -> None:
+        """Change a conversation's settings; ``thinking`` is checked (StoreError if bad)."""
+        if thinking is not None:
+            try:
+                thinking = validate.thinking(thinking)
+            except Invalid as e:
+                raise StoreError(f"Bad thinking budget: {e}.") from None
         with self._write() as c:
+            if thinking is not None:
+                c.execute(
+                    "UPDATE conversations SET thinking = ? WHERE id = ?",
+                    (json.dumps(thinking), conversation_id),
+                )
             if model is not None:
                 c.execute(
                     "UPDATE conversations SET model = ? WHERE id = ?", (model, conversation_id)
@@ -460,12 +502,31 @@ class ConversationStore:
                 )
         return self.message(mid)
 
-    def update_streaming(self, message_id: int, content: str, reasoning: str) -> None:
-        """Save what a reply has streamed so far."""
+    def update_streaming(
+        self,
+        message_id: int,
+        content: str,
+        reasoning: str,
+        inserted: Sequence[InsertedSpan] | None = None,
+    ) -> None:
+        """Save what a reply has streamed so far (and the parts of it inserted, if given)."""
         with self._write() as c:
             c.execute(
                 "UPDATE messages SET content = ?, reasoning = ? WHERE id = ?",
                 (content, reasoning, message_id),
+            )
+            if inserted is not None:
+                c.execute(
+                    "UPDATE messages SET inserted = ? WHERE id = ?",
+                    (spans_json(inserted), message_id),
+                )
+
+    def reopen(self, message_id: int) -> None:
+        """Mark a finished reply as streaming again: it is being continued in place."""
+        with self._write() as c:
+            c.execute(
+                "UPDATE messages SET status = 'streaming', error = NULL WHERE id = ?",
+                (message_id,),
             )
 
     def finish_message(
@@ -479,11 +540,14 @@ class ConversationStore:
         thinking_seconds: float,
         stats: dict[str, Any],
         error: str | None = None,
+        reasoning_ended_by: ReasonEnded | None = None,
+        inserted: Sequence[InsertedSpan] = (),
     ) -> None:
         with self._write() as c:
             c.execute(
                 "UPDATE messages SET content = ?, reasoning = ?, status = 'done', finish_reason = ?,"
-                " reasoning_finished = ?, thinking_seconds = ?, stats = ?, error = ? WHERE id = ?",
+                " reasoning_finished = ?, thinking_seconds = ?, stats = ?, error = ?,"
+                " reasoning_ended_by = ?, inserted = ? WHERE id = ?",
                 (
                     content,
                     reasoning,
@@ -492,6 +556,8 @@ class ConversationStore:
                     thinking_seconds if 0 <= thinking_seconds <= validate.MAX_SECONDS else 0.0,
                     json.dumps(validate.clean_stats(stats)),
                     error,
+                    reasoning_ended_by if reasoning_finished else None,
+                    spans_json([s for s in inserted if 0 <= s.start <= s.end <= len(reasoning)]),
                     message_id,
                 ),
             )
@@ -586,7 +652,7 @@ class ConversationStore:
         """Insert one conversation that :func:`validate.conversation` accepted."""
         cur = c.execute(
             "INSERT INTO conversations (title, title_is_custom, created_at, updated_at, pinned,"
-            " model, system_prompt, sampling) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            " model, system_prompt, sampling, thinking) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 data["title"],
                 int(data["title_is_custom"]),
@@ -596,6 +662,7 @@ class ConversationStore:
                 data["model"],
                 data["system_prompt"],
                 json.dumps(data["sampling"]),
+                json.dumps(data["thinking"]),
             ),
         )
         cid = int(cur.lastrowid or 0)
@@ -605,7 +672,8 @@ class ConversationStore:
             cur = c.execute(
                 "INSERT INTO messages (conversation_id, parent_id, role, content, reasoning,"
                 " created_at, status, finish_reason, reasoning_finished, thinking_seconds,"
-                " stats, error, model) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " stats, error, model, reasoning_ended_by, inserted)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     cid,
                     ids[parent] if parent is not None else None,
@@ -620,6 +688,8 @@ class ConversationStore:
                     json.dumps(m["stats"]),
                     m["error"],
                     m["model"],
+                    m["reasoning_ended_by"],
+                    json.dumps(m["inserted"]),
                 ),
             )
             ids.append(int(cur.lastrowid or 0))

@@ -14,6 +14,7 @@ import json
 from typing import Any
 
 from app.core.format import duration
+from app.core.thinking import ENDED_BY_NOTE, INSERTED_BY_LABEL
 from app.store.conversations import (
     Conversation,
     ConversationStore,
@@ -23,7 +24,7 @@ from app.store.conversations import (
 from app.store.database import StoreError
 
 FORMAT = "qwq-desktop-conversations"
-VERSION = 1
+VERSION = 2  # 2: how each trace ended, its inserted parts, the thinking budget
 MAX_IMPORT_BYTES = 512 * 2**20  # characters; a whole store's export is far smaller
 
 
@@ -49,6 +50,7 @@ def conversation_to_dict(store: ConversationStore, conversation: Conversation) -
         "model": conversation.model,
         "system_prompt": conversation.system_prompt,
         "sampling": conversation.sampling,
+        "thinking": conversation.thinking,
         "current_leaf": index.get(conversation.current_leaf) if conversation.current_leaf else None,
         "messages": [
             {
@@ -64,6 +66,8 @@ def conversation_to_dict(store: ConversationStore, conversation: Conversation) -
                 "stats": m.stats,
                 "error": m.error,
                 "model": m.model,
+                "reasoning_ended_by": m.reasoning_ended_by,
+                "inserted": [[s.start, s.end, s.by] for s in m.inserted],
                 **({"damaged": m.damaged} if m.damaged else {}),
             }
             for i, m in enumerate(messages)
@@ -133,7 +137,24 @@ def _when(timestamp: float) -> str:
 def _thought_label(m: StoredMessage) -> str:
     tokens = int(m.stats.get("reasoning_tokens", 0))
     verb = "Thought for" if m.reasoning_finished else "Thinking stopped after"
-    return f"{verb} {duration(m.thinking_seconds)}" + (f" · {tokens:,} tokens" if tokens else "")
+    label = f"{verb} {duration(m.thinking_seconds)}" + (f" · {tokens:,} tokens" if tokens else "")
+    note = ENDED_BY_NOTE.get(m.reasoning_ended_by, "") if m.reasoning_ended_by else ""
+    return label + (f" · {note}" if note else "")
+
+
+def _marked_trace(m: StoredMessage) -> str:
+    """The trace, each part the app or the user inserted set apart and labelled."""
+    parts: list[str] = []
+    at = 0
+    for span in sorted(m.inserted, key=lambda s: s.start):
+        if span.start < at:
+            continue  # overlapping parts (a damaged row): keep the text as it is
+        parts.append(m.reasoning[at : span.start])
+        inserted = " ".join(m.reasoning[span.start : span.end].split())
+        parts.append(f"\n\n> *[{INSERTED_BY_LABEL[span.by]}]* {inserted}\n\n")
+        at = span.end
+    parts.append(m.reasoning[at:])
+    return "".join(parts)
 
 
 def export_markdown(store: ConversationStore, conversation: Conversation) -> str:
@@ -155,7 +176,7 @@ def export_markdown(store: ConversationStore, conversation: Conversation) -> str
             continue
         lines += ["## QwQ", "", *note]
         if m.reasoning:
-            trace = m.reasoning.replace("</details>", "&lt;/details>")
+            trace = _marked_trace(m).replace("</details>", "&lt;/details>")
             lines += [
                 "<details>",
                 f"<summary>{_thought_label(m)}</summary>",

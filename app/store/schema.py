@@ -93,7 +93,18 @@ INSERT INTO message_fts(message_fts) VALUES ('rebuild');
 INSERT INTO conversation_fts(conversation_fts) VALUES ('rebuild');
 """
 
-MIGRATIONS: list[str] = [V1, V2]
+# Version 3 (thinking under control): how each trace ended ("model", "budget", "time",
+# "loop", "user"; NULL: it never closed), the parts of it the app or the user inserted
+# (JSON [[start, end, "app"|"user"], ...] in characters of the trace), and each
+# conversation's thinking budget (JSON {"budget_tokens": n, "budget_seconds": s}; {}:
+# the app's default).
+V3 = """
+ALTER TABLE messages ADD COLUMN reasoning_ended_by TEXT;
+ALTER TABLE messages ADD COLUMN inserted TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE conversations ADD COLUMN thinking TEXT NOT NULL DEFAULT '{}';
+"""
+
+MIGRATIONS: list[str] = [V1, V2, V3]
 LATEST = len(MIGRATIONS)
 
 

@@ -28,6 +28,9 @@ MAX_STATS_KEYS = 64
 ROLES = ("system", "user", "assistant")
 STATUSES = ("streaming", "done", "interrupted")
 FINISH_REASONS = ("stop", "length", "cancelled", "error", "repetition")
+REASON_ENDS = ("model", "budget", "time", "loop", "user")  # app.core.thinking.ReasonEnded
+INSERTERS = ("app", "user")
+MAX_INSERTED = 10_000  # inserted parts in one trace
 STATS_COUNTS = frozenset(
     {
         "prompt_tokens",
@@ -121,6 +124,46 @@ def choice(value: Any, options: tuple[str, ...]) -> str:
 
 def finish_reason(value: Any) -> str | None:
     return None if value is None else choice(value, FINISH_REASONS)
+
+
+def reasoning_ended_by(value: Any) -> str | None:
+    return None if value is None else choice(value, REASON_ENDS)
+
+
+def inserted(value: Any) -> list[list[Any]]:
+    """The parts of a trace the app or the user inserted: [[start, end, by], ...]."""
+    if not isinstance(value, list):
+        raise Invalid(f"must be a list of [start, end, by], not {shown(value)}")
+    if len(value) > MAX_INSERTED:
+        raise Invalid(f"has more than {MAX_INSERTED:,} parts")
+    out: list[list[Any]] = []
+    for span in value:
+        if not (isinstance(span, list) and len(span) == 3):
+            raise Invalid(f"must hold [start, end, by] lists, not {shown(span)}")
+        start, end = count(span[0]), count(span[1])
+        if end < start:
+            raise Invalid(f"has a part that ends before it starts: {shown(span)}")
+        out.append([start, end, choice(span[2], INSERTERS)])
+    return out
+
+
+def thinking(value: Any) -> dict[str, Any]:
+    """A conversation's thinking budget: {"budget_tokens": n, "budget_seconds": s}."""
+    data = _object(value, "thinking settings")
+    out: dict[str, Any] = {}
+    for key, setting in data.items():
+        if key not in ("budget_tokens", "budget_seconds"):
+            raise Invalid(f"has an unknown setting {shown(key)}")
+        if setting is None:
+            out[key] = None
+        elif key == "budget_tokens":
+            out[key] = count(setting, low=1)
+        else:
+            seconds_ = _number(setting)
+            if not 0 < seconds_ <= MAX_SECONDS:
+                raise Invalid(f"'{key}' must be more than 0 seconds, not {shown(setting)}")
+            out[key] = seconds_
+    return out
 
 
 def _object(value: Any, what: str) -> dict[str, Any]:
@@ -233,7 +276,20 @@ def _message(data: Any, position: int) -> dict[str, Any]:
         "stats": _field(m, "stats", stats),
         "error": _field(m, "error", optional_text),
         "model": _field(m, "model", text),
+        # Version 2 of the export: absent from version 1 files.
+        "reasoning_ended_by": _optional(m, "reasoning_ended_by", reasoning_ended_by, None),
+        "inserted": _spans_within(_optional(m, "inserted", inserted, []), len(m["reasoning"])),
     }
+
+
+def _optional(data: dict[str, Any], key: str, check: Callable[[Any], T], default: T) -> T:
+    return _field(data, key, check) if key in data else default
+
+
+def _spans_within(spans: list[list[Any]], length: int) -> list[list[Any]]:
+    if any(end > length for _, end, _ in spans):
+        raise Invalid("'inserted' has a part beyond the end of the trace")
+    return spans
 
 
 def conversation(data: Any) -> dict[str, Any]:
@@ -255,6 +311,7 @@ def conversation(data: Any) -> dict[str, Any]:
         "model": _field(c, "model", text),
         "system_prompt": _field(c, "system_prompt", text),
         "sampling": _field(c, "sampling", sampling),
+        "thinking": _optional(c, "thinking", thinking, dict[str, Any]()),
     }
     messages = []
     for i, m in enumerate(raw_messages):
