@@ -207,6 +207,8 @@ class AssistantMessage(QWidget):
                 tokens=int(m.stats.get("reasoning_tokens", 0)),
                 seconds=m.thinking_seconds,
                 finished=m.reasoning_finished,
+                ended_by=m.reasoning_ended_by,
+                inserted=m.inserted,
             )
         self.answer.set_markdown(m.content)
         footer = ""
@@ -217,7 +219,7 @@ class AssistantMessage(QWidget):
         if m.damaged:
             footer = " · ".join(p for p in (damaged_text(m.damaged), footer) if p)
         self.set_footer(footer)
-        self.show_loop(loop_text(None, m.finish_reason))
+        self.show_loop(loop_text(m.reasoning_ended_by, m.finish_reason))
 
     def set_footer(self, text: str) -> None:
         self.footer.setText(text)

@@ -64,6 +64,7 @@ from app.store.conversations import (
     SearchHit,
     StoredMessage,
 )
+from app.store.database import StoreError
 from app.store.export import conversation_to_dict
 from app.ui.chat_view import (
     LOOP_REMEDY_PRESENCE_PENALTY,
@@ -159,7 +160,6 @@ class MainWindow(QMainWindow):
         self.live: dict[int, LiveReply] = {}
         self.editing: int | None = None  # a user message being edited
         self._filling = False  # the sidebar is being refilled: ignore its item changes
-        self._budgets: dict[int, tuple[int | None, float | None]] = {}
         self._budget_picked = False  # chosen on this screen (a new chat keeps it once sent)
         self._older: list[tuple[StoredMessage, list[int]]] = []  # messages still to build
         self._build_token = 0
@@ -869,13 +869,22 @@ class MainWindow(QMainWindow):
 
     def _save_budget(self, conversation_id: int) -> None:
         tokens, seconds = self.budget.value()
-        self._budgets[conversation_id] = (tokens, seconds)
+        try:
+            self.store.update_settings(
+                conversation_id, thinking={"budget_tokens": tokens, "budget_seconds": seconds}
+            )
+        except StoreError as e:  # the reply still uses it; only remembering it failed
+            self.model_label.setText(f"Could not save the thinking budget: {e}")
 
     def _show_budget(self) -> None:
-        """The selector shows the conversation's budget, or the default for a new one."""
+        """The selector shows the conversation's budget, or the default where it has none."""
         self._budget_picked = False
-        chosen = self._budgets.get(self.conversation_id) if self.conversation_id else None
-        self.budget.set_value(*(chosen or self._default_budget()))
+        tokens, seconds = self._default_budget()
+        if self.conversation_id is not None:
+            chosen = self.store.get(self.conversation_id).thinking  # {}: the default
+            tokens = chosen.get("budget_tokens", tokens)
+            seconds = chosen.get("budget_seconds", seconds)
+        self.budget.set_value(tokens, seconds)
 
     def answer_now(self) -> None:
         """Close the trace of the reply on screen and have QwQ answer from it."""

@@ -81,6 +81,7 @@ def test_a_1k_budget_answers_after_about_1k_thinking_tokens(
     assert thoughts[1024].strip() not in saved.reasoning  # and not one more
     # The wrap-up is shown as the app's, marked, after the model's thinking.
     reply.reasoning.header.click()
+    qtbot.waitUntil(lambda: not reply.reasoning.body.filling)  # 77 KB: a slice per turn
     ((inserted, by),) = reply.reasoning.inserted
     assert by == "app" and inserted.strip().startswith("Considering the limited time")
     shown = reply.reasoning.body.toPlainText()
