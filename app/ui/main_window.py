@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -50,12 +51,12 @@ from app.core.events import AnswerDelta, ChatEvent, GenerationDone, ReasoningDel
 from app.core.paths import AppPaths
 from app.core.sampling import SamplingSettings
 from app.core.settings import AppSettings
-from app.core.thinking import Inserter, ThinkingControl
+from app.core.thinking import ContinueMode, Inserter, ThinkingControl
 from app.engine.base import ChatEngine
 from app.engine.local_engine import LoadSettings, LocalEngine
 from app.models import library
 from app.models.download import Progress
-from app.session import ChatSession, StoredGeneration
+from app.session import ChatSession, StoredGeneration, continue_modes
 from app.store import backup
 from app.store.conversations import (
     HIGHLIGHT_END,
@@ -137,6 +138,8 @@ class LiveReply:
     seen_events: bool = False
     answer_asked: bool = False  # "Answer now" was pressed
     done: bool = False  # GenerationDone arrived
+    continued: int | None = None  # the stored reply going on in place (Continue, Steer)
+    mode: ContinueMode | None = None  # how it goes on
 
     @property
     def thinking(self) -> bool:
@@ -161,6 +164,8 @@ class MainWindow(QMainWindow):
         self.editing: int | None = None  # a user message being edited
         self._filling = False  # the sidebar is being refilled: ignore its item changes
         self._budget_picked = False  # chosen on this screen (a new chat keeps it once sent)
+        self.steer_dialog: QInputDialog | None = None  # open while a hint is asked for
+        self._closed = False
         self._older: list[tuple[StoredMessage, list[int]]] = []  # messages still to build
         self._build_token = 0
         self.resize(1100, 760)
@@ -504,6 +509,9 @@ class MainWindow(QMainWindow):
         job.start()
 
     def _on_model_loaded(self, engine: ChatEngine) -> None:
+        if self._closed:  # loaded after the window closed (its store may be closed too)
+            engine.close()
+            return
         self.engine = engine
         if self.api_button.isChecked() and self.api_server is None:
             self.set_api_server(True)
@@ -530,6 +538,8 @@ class MainWindow(QMainWindow):
         self.context_meter.setFormat("context %v / %m tokens")
         self.context_meter.setValue(0)
         self._show_page()
+        self._update_buttons()
+        self._offer_continue()  # a reply on screen can go on now (or says why not)
 
     def _on_model_failed(self, error: BaseException) -> None:
         self.context_meter.hide()
@@ -687,7 +697,9 @@ class MainWindow(QMainWindow):
         self._show_budget()
         self._build_token += 1
         live = self.live.get(conversation_id)
-        live_id = live.stored.message.id if live is not None and live.stored is not None else None
+        live_id = None
+        if live is not None:
+            live_id = live.stored.message.id if live.stored is not None else live.continued
         entries = [
             e for e in self.store.branch_with_siblings(conversation_id) if e[0].id != live_id
         ]
@@ -705,6 +717,7 @@ class MainWindow(QMainWindow):
         self._update_title()
         self._show_page()
         self._update_buttons()
+        self._offer_continue()
         self.composer.setFocus()
 
     def _build_older(self, token: int) -> None:
@@ -739,6 +752,11 @@ class MainWindow(QMainWindow):
         self._wire_siblings(widget, m.id, siblings)
         widget.regenerate_button.clicked.connect(lambda: self.regenerate(m.id))
         widget.remedy_button.clicked.connect(lambda: self.regenerate_without_loops(m.id))
+        widget.continue_thinking_button.clicked.connect(
+            lambda: self.continue_reply(m.id, "thinking")
+        )
+        widget.continue_answer_button.clicked.connect(lambda: self.continue_reply(m.id, "answer"))
+        widget.steer_button.clicked.connect(lambda: self.steer(m.id))
         widget.reasoning.beside_requested.connect(lambda: self.read_beside(widget.reasoning))
         widget.copy_button.clicked.connect(lambda: self.copy(widget, with_reasoning=False))
         widget.copy_all_button.clicked.connect(lambda: self.copy(widget, with_reasoning=True))
@@ -917,6 +935,70 @@ class MainWindow(QMainWindow):
         sampling = replace(current, presence_penalty=LOOP_REMEDY_PRESENCE_PENALTY)
         self.regenerate(assistant_id, sampling)
 
+    def continue_reply(self, assistant_id: int, mode: ContinueMode, hint: str = "") -> None:
+        """Let a reply that stopped go on, in its own bubble (stored in place)."""
+        if self.session is None or self.conversation_id in self.live:
+            return
+        if self._cannot_continue() is not None:
+            return
+        message = self.store.message(assistant_id)
+        widget = self._shown_answer(assistant_id)
+        if widget is None or mode not in continue_modes(message):
+            return
+        thinking = self._thinking()
+        live = LiveReply(message.conversation_id, widget, continued=assistant_id, mode=mode)
+        live.reasoning_tokens = int(message.stats.get("reasoning_tokens", 0))
+        if mode == "thinking":
+            live.thinking_started = time.monotonic() - message.thinking_seconds
+        else:
+            live.answer_parts = [message.content]
+            live.answer_started = True
+        widget.begin_continue(mode)
+        self._start_reply(
+            message.conversation_id,
+            None,
+            lambda s: s.continue_reply(assistant_id, mode, hint=hint, thinking=thinking),
+            live,
+        )
+
+    def steer(self, assistant_id: int) -> None:
+        """Ask for a hint; QwQ then thinks on with it in its trace (marked as yours)."""
+        dialog = QInputDialog(self)
+        dialog.setObjectName("steerDialog")
+        dialog.setWindowTitle("Steer")
+        dialog.setLabelText("A hint for QwQ's thinking (it goes into the trace, marked as yours):")
+        dialog.setInputMode(QInputDialog.InputMode.TextInput)
+        dialog.setOption(QInputDialog.InputDialogOption.UsePlainTextEditForTextInput)
+        dialog.setOkButtonText("Continue thinking")
+
+        def accepted() -> None:
+            hint = dialog.textValue().strip()
+            if hint:
+                self.continue_reply(assistant_id, "thinking", hint)
+
+        dialog.accepted.connect(accepted)
+        dialog.finished.connect(lambda _: dialog.deleteLater())
+        self.steer_dialog = dialog
+        dialog.open()
+
+    def _shown_answer(self, message_id: int) -> AssistantMessage | None:
+        for widget in self.chat.messages():
+            if isinstance(widget, AssistantMessage) and widget.message_id == message_id:
+                return widget
+        return None
+
+    def _offer_continue(self) -> None:
+        """The last reply on screen offers to go on if it stopped early (only the last:
+        the turns after a reply were written from it as it is)."""
+        messages = self.chat.messages()
+        last = messages[-1] if messages else None
+        if not isinstance(last, AssistantMessage) or last.message_id is None:
+            return
+        if self._current_live() is not None:
+            return
+        modes = continue_modes(self.store.message(last.message_id))
+        last.show_continue(modes, self._cannot_continue())
+
     def _trim_view_after(self, message_id: int) -> None:
         """Drop from the screen the message being replaced and what follows it."""
         self._finish_building()
@@ -929,16 +1011,22 @@ class MainWindow(QMainWindow):
             widget.deleteLater()
 
     def _start_reply(
-        self, cid: int, user_text: str | None, start: Callable[[ChatSession], StoredGeneration]
+        self,
+        cid: int,
+        user_text: str | None,
+        start: Callable[[ChatSession], StoredGeneration],
+        live: LiveReply | None = None,
     ) -> None:
+        """Generate a reply: into a new bubble, or into ``live``'s (a reply going on)."""
         session = self.session
         assert session is not None
         if user_text is not None:
             self.chat.add(UserMessage(user_text))
-        widget = AssistantMessage()
-        widget.reasoning.beside_requested.connect(lambda: self.read_beside(widget.reasoning))
-        self.chat.add(widget)
-        live = LiveReply(cid, widget)
+        if live is None:
+            widget = AssistantMessage()
+            widget.reasoning.beside_requested.connect(lambda: self.read_beside(widget.reasoning))
+            self.chat.add(widget)
+            live = LiveReply(cid, widget)
         self.live[cid] = live
 
         def work() -> object:
@@ -964,6 +1052,12 @@ class MainWindow(QMainWindow):
             live.cancel()
 
     def _on_events(self, live: LiveReply, batch: list[ChatEvent]) -> None:
+        stored = live.stored
+        if not live.seen_events and live.mode == "thinking" and stored is not None:
+            # The trace goes on from what the session kept (without the app's wrap-up).
+            kept = stored.continued
+            if kept is not None:
+                live.widget.reasoning.restart(kept.kept.reasoning, kept.inserted)
         if not live.seen_events:  # the user message is stored now: show its title
             live.seen_events = True
             self.refresh_sidebar()
@@ -1108,6 +1202,7 @@ class MainWindow(QMainWindow):
     # -- shutdown ----------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self._closed = True
         if self.api_server is not None:
             self.api_server.stop()
             self.api_server = None

@@ -135,6 +135,18 @@ class ReasoningBlock(QWidget):
             self._sync_view()
         self._update_label()
 
+    def restart(self, text: str, inserted: Sequence[InsertedSpan] = ()) -> None:
+        """Show ``text`` as the trace so far (a continued one) and stream on after it."""
+        parts = split_inserted(text, inserted) if inserted else [(text, None)]
+        self._text_parts = [p for p, _ in parts]
+        self._part_by = [by for _, by in parts]
+        self._shown_parts = 0
+        self._view_by, self._label_due = None, False
+        self.body.set_text("")
+        if self.is_open:
+            self._sync_view()
+        self._update_label()
+
     def ask_answer(self) -> None:
         """The user asked for the answer: say so until the trace closes."""
         self.answer_asked = True

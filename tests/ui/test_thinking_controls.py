@@ -22,9 +22,11 @@ from app.ui.main_window import ANSWER_NOW_KEYS, MainWindow
 from app.ui.reasoning_block import ReasoningBlock, split_inserted
 from app.ui.settings_dialog import SettingsDialog
 from app.ui.thinking_budget import BudgetPicker
+from tests.fixtures.fake_upstream import FakeUpstream
 from tests.fixtures.models import QWQ_SCRIPT, ScriptFactory
 from tests.fixtures.reasoning_traces import _sentence
 from tests.ui.test_main_window import ask, assistant_widgets, open_window
+from tests.ui.test_remote import connect
 
 ANSWER = "The answer is **42**."
 WRAP_UP_END = "based on the thinking directly now."
@@ -391,3 +393,147 @@ def test_a_hand_edited_budget_in_the_settings_file_is_read_leniently(
     path.write_text(json.dumps(stored))
     settings = AppSettings.load()
     assert (settings.thinking_budget_tokens, settings.thinking_budget_seconds) == loaded
+
+
+# -- Continue and Steer ----------------------------------------------------------------
+
+THINKS_ON = [f" step {i}." for i in range(40)]  # thinks until stopped (the loop guard is off)
+
+
+def stopped_while_thinking(
+    qtbot: QtBot, store: ConversationStore, scripted: ScriptFactory
+) -> tuple[MainWindow, int]:
+    model = scripted(THINKS_ON, loop=True, after_blank_line=["So it is", " 4."])
+    AppSettings(loop_guard="off").save()
+    window = open_window(qtbot, store, model.path)
+    ask(qtbot, window, "think")
+    qtbot.waitUntil(lambda: bool(window.live) and last_reply(window).reasoning.tokens > 30)
+    window.stop()
+    qtbot.waitUntil(lambda: not window.live, timeout=30_000)
+    (c,) = store.conversations()
+    return window, c.id
+
+
+def test_continue_thinking_goes_on_in_the_same_bubble_and_message(
+    qtbot: QtBot, store: ConversationStore, scripted: ScriptFactory
+) -> None:
+    window, cid = stopped_while_thinking(qtbot, store, scripted)
+    reply = last_reply(window)
+    before = store.branch(cid)[1]
+    assert before.finish_reason == "cancelled" and not before.reasoning_finished
+    assert reply.continue_thinking_button.isVisible() and reply.steer_button.isVisible()
+    assert reply.continue_thinking_button.isEnabled()
+    assert not reply.continue_answer_button.isVisible()  # no answer yet to go on from
+    assert reply.continue_thinking_button.accessibleName() == "Continue thinking"
+
+    reply.continue_thinking_button.click()
+    assert window.live and last_reply(window) is reply  # the same bubble, not a new one
+    assert not reply.action_row.isVisible() and reply.reasoning.header.text().startswith(
+        "Thinking… "
+    )
+    qtbot.waitUntil(lambda: len(reply.reasoning.text) > len(before.reasoning) + 100)
+    assert reply.reasoning.text.startswith(before.reasoning)  # on from where it stopped
+    qtbot.waitUntil(window.answer_button.isEnabled)
+    window.answer_button.click()
+    qtbot.waitUntil(lambda: not window.live, timeout=30_000)
+
+    assert [m.role for m in store.messages(cid)] == ["user", "assistant"]  # updated in place
+    after = store.branch(cid)[1]
+    assert after.id == before.id and after.content == "So it is 4."
+    assert after.reasoning.startswith(before.reasoning) and after.reasoning_ended_by == "user"
+    (shown,) = assistant_widgets(window)
+    assert shown.answer.markdown == "So it is 4."
+    assert shown.reasoning.header.text().endswith(" · you asked for the answer")
+    # It ended because the user asked: it can think on again (the answer is then rewritten).
+    assert shown.continue_thinking_button.isVisible()
+    assert not shown.continue_answer_button.isVisible()
+
+
+def test_steer_puts_the_users_hint_into_the_trace(
+    qtbot: QtBot, store: ConversationStore, scripted: ScriptFactory
+) -> None:
+    window, cid = stopped_while_thinking(qtbot, store, scripted)
+    before = store.branch(cid)[1]
+    last_reply(window).steer_button.click()
+    dialog = window.steer_dialog
+    assert dialog is not None
+    dialog.setTextValue("Try pairing the first and last terms.")
+    dialog.accept()
+    assert window.live  # thinking goes on, in the same bubble
+    # (The scripted model writes its after-a-blank-line piece after the hint, and ends.)
+    qtbot.waitUntil(lambda: not window.live, timeout=30_000)
+
+    after = store.branch(cid)[1]
+    assert [m.role for m in store.messages(cid)] == ["user", "assistant"]
+    assert after.id == before.id and after.reasoning.startswith(before.reasoning)
+    hints = [after.reasoning[s.start : s.end] for s in after.inserted if s.by == "user"]
+    (hint,) = hints  # as the engine words it ("…a hint: <the hint>")
+    assert hint.strip().endswith("Try pairing the first and last terms.")
+    assert after.reasoning.endswith("So it is 4.")  # the model's own, after the hint
+    shown = last_reply(window)
+    shown.reasoning.header.click()
+    assert f"[your hint] {hint.strip()}" in shown.reasoning.body.toPlainText()
+
+
+def test_continue_answer_writes_on_after_the_cut(
+    qtbot: QtBot, store: ConversationStore, scripted: ScriptFactory
+) -> None:
+    model = scripted([f" word{i}" for i in range(40)], loop=True, template=None)  # no trace
+    AppSettings(loop_guard="off").save()
+    window = open_window(qtbot, store, model.path)
+    ask(qtbot, window, "talk")
+    qtbot.waitUntil(lambda: bool(window.live) and len(last_reply(window).answer.markdown) > 50)
+    window.stop()
+    qtbot.waitUntil(lambda: not window.live, timeout=30_000)
+    (c,) = store.conversations()
+    before = store.branch(c.id)[1]
+    reply = last_reply(window)
+    assert reply.continue_answer_button.isVisible()
+    assert not reply.continue_thinking_button.isVisible() and not reply.steer_button.isVisible()
+    reply.continue_answer_button.click()
+    qtbot.waitUntil(lambda: len(reply.answer.markdown) > len(before.content) + 50)
+    window.stop()
+    qtbot.waitUntil(lambda: not window.live, timeout=30_000)
+    after = store.branch(c.id)[1]
+    assert [m.role for m in store.messages(c.id)] == ["user", "assistant"]
+    assert after.content.startswith(before.content) and len(after.content) > len(before.content)
+    assert last_reply(window).answer.markdown == after.content
+
+
+def test_continue_is_offered_on_the_last_reply_only(
+    qtbot: QtBot, store: ConversationStore, scripted: ScriptFactory
+) -> None:
+    window, _ = stopped_while_thinking(qtbot, store, scripted)
+    ask(qtbot, window, "again")  # a turn after the stopped reply was written from it as it is
+    qtbot.waitUntil(lambda: bool(window.live) and last_reply(window).reasoning.tokens > 5)
+    window.stop()
+    qtbot.waitUntil(lambda: not window.live, timeout=30_000)
+    first, second = assistant_widgets(window)
+    assert not first.continue_thinking_button.isVisible()
+    assert second.continue_thinking_button.isVisible()
+
+
+def test_where_the_endpoint_cannot_continue_the_controls_say_why(
+    qtbot: QtBot,
+    store: ConversationStore,
+    fake_upstream: FakeUpstream,
+    memory_keyring: object,
+) -> None:
+    fake_upstream.reasoning = ["Let me think."] + [" Still thinking."] * 200
+    fake_upstream.chunk_delay = 0.02
+    window = open_window(qtbot, store, None)
+    connect(qtbot, window, fake_upstream, "sk-good")
+    assert window.engine is not None
+    why = window.engine.cannot_continue  # an endpoint of unknown kind: it cannot
+    assert why
+    ask(qtbot, window, "What is 2+2?")
+    reply = last_reply(window)
+    qtbot.waitUntil(lambda: "Still thinking." in reply.reasoning.text, timeout=10_000)
+    assert window.answer_button.isVisible() and not window.answer_button.isEnabled()
+    assert window.answer_button.toolTip() == why
+    window.stop()
+    qtbot.waitUntil(lambda: not window.live, timeout=10_000)
+    reply = last_reply(window)
+    assert reply.continue_thinking_button.isVisible()  # it stopped: it could go on elsewhere
+    assert not reply.continue_thinking_button.isEnabled() and not reply.steer_button.isEnabled()
+    assert reply.continue_thinking_button.toolTip() == why
