@@ -137,7 +137,7 @@ class AssistantMessage(QWidget):
         self.remedy_button.setAccessibleName(self.remedy_button.text())
         self.remedy_button.setToolTip(
             "The QwQ-32B model card: a presence penalty between 0 and 2 reduces endless"
-            " repetitions. This conversation keeps it for its next replies."
+            " repetitions. For every reply: Settings → Presence penalty."
         )
         self.loop_row = QWidget(self)
         loop_layout = QHBoxLayout(self.loop_row)

@@ -137,15 +137,18 @@ class ReasoningBlock(QWidget):
 
     def restart(self, text: str, inserted: Sequence[InsertedSpan] = ()) -> None:
         """Show ``text`` as the trace so far (a continued one) and stream on after it."""
+        self._set_trace(text, inserted)
+        if self.is_open:
+            self._sync_view()
+        self._update_label()
+
+    def _set_trace(self, text: str, inserted: Sequence[InsertedSpan]) -> None:
         parts = split_inserted(text, inserted) if inserted else [(text, None)]
         self._text_parts = [p for p, _ in parts]
         self._part_by = [by for _, by in parts]
         self._shown_parts = 0
         self._view_by, self._label_due = None, False
         self.body.set_text("")
-        if self.is_open:
-            self._sync_view()
-        self._update_label()
 
     def ask_answer(self) -> None:
         """The user asked for the answer: say so until the trace closes."""
@@ -178,12 +181,7 @@ class ReasoningBlock(QWidget):
         inserted: Sequence[InsertedSpan] = (),
     ) -> None:
         """A trace from the store: folded, and rendered only when opened."""
-        parts = split_inserted(text, inserted) if inserted else [(text, None)]
-        self._text_parts = [p for p, _ in parts]
-        self._part_by = [by for _, by in parts]
-        self._shown_parts = 0
-        self._view_by, self._label_due = None, False
-        self.body.set_text("")
+        self._set_trace(text, inserted)
         self.conclude(tokens=tokens, seconds=seconds, finished=finished, ended_by=ended_by)
 
     # -- view --------------------------------------------------------------------------
