@@ -77,6 +77,42 @@ What is read is bounded, whatever the server sends: an error body to 64 KB, a wh
 (non-streamed) completion to 16 MB, one stream line to 1 MB. A server that sends more ends
 the reply with a clear error instead of filling the memory.
 
+Thinking under control: Answer now, budgets, the loop guard, Continue, Steer
+    Only where the endpoint continues an assistant message (``continue_style``, set by
+    the preset): llama-server's assistant prefill (``"prefill"``: a last message of role
+    assistant is appended, as is, to the prompt rendered with the generation prompt) and
+    vLLM's ``continue_final_message: true`` with ``add_generation_prompt: false``
+    (``"continue_final_message"``: the template renders the message and the prompt is cut
+    after its text). See :mod:`app.engine.remote_presets` for the sources.
+    To force the answer (``force_answer``, a budget, the loop guard) the stream is closed
+    (the server stops generating when its client goes) and the reply is continued from
+    the trace so far and :data:`~app.core.thinking.WRAP_UP`, streamed as
+    ``ReasoningDelta(inserted="app")``; then the answer streams on. Continue and Steer send
+    the stored trace (with the hint, ``ReasoningDelta(inserted="user")``) or the answer the
+    same way; only what is new is streamed, ``GenerationDone`` has the whole reply.
+    How the trace is sent back, and why:
+    - llama-server: QwQ's generation prompt already opens ``<think>\n``, so the prefix is
+      the trace itself, and for the answer ``trace + WRAP_UP`` (or ``trace +
+      "\n</think>\n\n" + answer``): the server does not pass it through the template, and
+      does no reasoning parsing on a prefilled reply (raw content, split here).
+    - vLLM: the message goes through QwQ's template, which keeps only what follows the
+      last ``</think>`` of an assistant message (and Hugging Face's
+      ``continue_final_message`` then refuses the cut message). So a trace is sent open,
+      ``<think>\n`` + trace; the forced close sends the wrap-up sentence without the tag
+      and the model writes ``</think>`` itself (the sentence is Qwen's way to make it do
+      so); Continue answer sends the answer alone, as the template would show it. With
+      ``--reasoning-parser deepseek_r1`` the continued trace comes in the reasoning field
+      until the model's ``</think>``; a continued answer has no ``</think>`` either, so the
+      parser calls it reasoning: after a closed trace, everything is taken as the answer.
+    The thinking budget counts the chunks of the trace streamed in this reply (servers
+    send one token a chunk; ``usage`` comes only at the end, too late); the time limit
+    runs from the first chunk. The loop guard (:mod:`app.core.loop_guard`) reads the trace
+    and the answer as they stream: a looping trace is turned into an answer ("answer") or
+    stopped ("stop"); a looping answer is stopped, finish reason ``repetition``. Where
+    the endpoint cannot continue (DashScope's qwq-32b; a custom endpoint whose style is
+    not set) budgets and Answer now do nothing, Continue and Steer are refused with
+    :attr:`RemoteEngine.cannot_continue`, and a looping trace is stopped.
+
 Stats come from the ``usage`` chunk when there is one (``completion_tokens_details.
 reasoning_tokens``, ``prompt_tokens_details.cached_tokens``); without it, from counting the
 chunks. llama-server's ``timings.predicted_per_second`` gives the decode speed when present;
@@ -100,7 +136,7 @@ from collections.abc import Generator, Iterator, Mapping, Sequence
 from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 import httpx2
@@ -114,15 +150,17 @@ from app.core.events import (
     GenerationStats,
     ReasoningDelta,
 )
+from app.core.loop_guard import LoopGuard
 from app.core.messages import ChatMessage
 from app.core.reasoning import CLOSE_TAG, OPEN_TAG, Delta, ReasoningSplitter
 from app.core.redact import StreamRedactor, redact
 from app.core.sampling import SamplingSettings
-from app.core.thinking import Continuation, ReasonEnded, ThinkingControl
+from app.core.thinking import WRAP_UP, Continuation, ReasonEnded, ThinkingControl
 from app.engine.model_info import ModelInfo
+from app.engine.remote_presets import CANNOT_CONTINUE
 
 if TYPE_CHECKING:
-    from app.engine.remote_presets import RemotePreset
+    from app.engine.remote_presets import ContinueStyle, RemotePreset
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +173,13 @@ MAX_ERROR_BODY = 64 * 1024  # enough for any error message; the rest is not read
 MAX_COMPLETION = 16 * 1024**2  # a whole non-streamed reply
 MAX_LINE = 1024**2  # one server-sent-events line (a chunk is a few hundred bytes)
 _LINE_END = re.compile(rb"\r\n|\r|\n")
+MAX_HINT = 20_000  # characters of a Steer hint: a paragraph, not a document
+# Steer: the hint goes into the trace as a paragraph of its own, in the trace's voice,
+# with the local engine's words (STEER_FORMAT of app/core/thinking.py on the engine's
+# branch of issue 12): "Wait," is how QwQ turns to a new consideration.
+STEER_FORMAT = "\n\nWait, the user adds a hint: {hint}\n\n"
+# The wrap-up as the trace shows it: up to the close tag, trailing whitespace trimmed.
+WRAP_UP_SHOWN = WRAP_UP[: WRAP_UP.index(CLOSE_TAG)].rstrip()
 
 
 def normalize_base_url(url: str) -> str:
@@ -183,6 +228,49 @@ def request_body(
     return body
 
 
+def open_trace_prefix(style: ContinueStyle, trace: str) -> str:
+    """The assistant message that makes the endpoint go on thinking after ``trace``.
+
+    llama-server appends it to the prompt rendered with the generation prompt, which
+    QwQ's template ends with ``<think>\n``: the trace follows as is. vLLM renders it as
+    the final message itself (``add_generation_prompt: false``), so it opens the tag."""
+    return trace if style == "prefill" else f"{OPEN_TAG}\n{trace}"
+
+
+def closed_trace_prefix(
+    style: ContinueStyle, trace: str, answer: str, *, close: str = f"\n{CLOSE_TAG}\n\n"
+) -> str:
+    """The assistant message that makes the endpoint go on with the answer after
+    ``answer``, the trace closed by ``close`` (the wrap-up, or the model's own close).
+
+    vLLM gets the answer alone: QwQ's template keeps only what follows the last
+    ``</think>`` of an assistant message, and Hugging Face's ``continue_final_message``
+    refuses a final message the template cut ("the final message does not appear in the
+    chat"); the trace is not in the prompt then, as in any earlier turn."""
+    if style == "prefill":
+        return trace + close + answer
+    return answer
+
+
+def steer_text(hint: str) -> str:
+    """The text inserted into the trace for a Steer hint (what the endpoint is sent)."""
+    return STEER_FORMAT.format(hint=hint.strip())
+
+
+def continuation_body(
+    body: Mapping[str, Any], prefix: str, style: ContinueStyle, max_tokens: int | None = None
+) -> dict[str, Any]:
+    """``body`` (a reply's request) that continues the assistant message ``prefix``."""
+    out = dict(body)
+    out["messages"] = [*body["messages"], {"role": "assistant", "content": prefix}]
+    if style == "continue_final_message":  # vLLM's extra parameters
+        out["continue_final_message"] = True
+        out["add_generation_prompt"] = False
+    if max_tokens is not None:
+        out["max_tokens"] = max_tokens
+    return out
+
+
 class RemoteEngine:
     """Chats with one model on an OpenAI-compatible endpoint. Thread-safe; replies may overlap.
 
@@ -204,6 +292,8 @@ class RemoteEngine:
         starts_in_reasoning: bool | None = None,
         extra_sampling: bool = True,
         extra_body: Mapping[str, Any] | None = None,
+        continue_style: ContinueStyle | None = None,
+        cannot_continue: str | None = None,
     ) -> None:
         if not model.strip():
             raise InvalidRequestError("The endpoint needs a model name.")
@@ -214,6 +304,8 @@ class RemoteEngine:
         self.connect_timeout = connect_timeout
         self.extra_sampling = extra_sampling
         self.extra_body = dict(extra_body or {})
+        self.continue_style: ContinueStyle | None = continue_style
+        self._cannot_continue = cannot_continue or CANNOT_CONTINUE
         self._api_key = (api_key or "").strip() or None
         self._starts_in_reasoning = starts_in_reasoning
         self._chat_url = f"{self.base_url}/chat/completions"
@@ -263,6 +355,8 @@ class RemoteEngine:
             "context_length": preset.context_length,
             "starts_in_reasoning": preset.starts_in_reasoning,
             "extra_body": dict(preset.extra_body),
+            "continue_style": preset.continue_style,
+            "cannot_continue": preset.cannot_continue,
         }
         settings.update(options)
         return cls(base_url or preset.base_url, model or preset.model, api_key, **settings)
@@ -290,7 +384,8 @@ class RemoteEngine:
 
     @property
     def cannot_continue(self) -> str | None:
-        return "Endpoints cannot continue a reply yet."  # issue 12
+        """None when the endpoint continues a reply (``continue_style`` is set)."""
+        return None if self.continue_style is not None else self._cannot_continue
 
     def redact(self, text: str) -> str:
         """``text`` (from upstream) without this engine's key or any credential in it."""
@@ -313,14 +408,26 @@ class RemoteEngine:
     ) -> RemoteGeneration:
         """Check the request and return its generation (iterate it to run it).
 
-        ``thinking`` (budgets, loop guard) is not applied to endpoints yet."""
+        ``thinking``: budgets and "answer" need an endpoint that continues a reply
+        (``cannot_continue`` is None); elsewhere only the loop guard works, and it stops
+        the reply. ``continuation``: go on from a stopped reply (Continue, Steer)."""
         sampling = sampling or SamplingSettings()
         if not messages or messages[-1].role != "user":
             raise InvalidRequestError("The conversation must end with a user message.")
         if not messages[-1].content.strip():
             raise InvalidRequestError("The prompt is empty.")
         if continuation is not None:
-            raise InvalidRequestError(self.cannot_continue or "Cannot continue here.")
+            if self.continue_style is None:
+                raise InvalidRequestError(self._cannot_continue)
+            hint = continuation.hint
+            if hint and not hint.strip():
+                raise InvalidRequestError("The hint is empty.")
+            if len(hint) > MAX_HINT:
+                raise InvalidRequestError(
+                    f"The hint is {len(hint):,} characters; at most {MAX_HINT:,} fit."
+                )
+            if OPEN_TAG in hint or CLOSE_TAG in hint:  # it would close (or cut) the trace
+                raise InvalidRequestError(f"A hint cannot contain {OPEN_TAG} or {CLOSE_TAG}.")
         body = request_body(
             self.model,
             messages,
@@ -331,7 +438,7 @@ class RemoteEngine:
         with self._lock:
             if self._closed:
                 raise RuntimeError("This RemoteEngine is closed.")
-            generation = RemoteGeneration(self, body)
+            generation = RemoteGeneration(self, body, thinking, continuation)
             self._live.add(generation)
         return generation
 
@@ -368,8 +475,21 @@ class _StreamError(Exception):
 class _ReasoningRouter:
     """Reasoning-field text and content text in, reasoning and answer deltas out."""
 
-    def __init__(self, starts_in_reasoning: bool | None) -> None:
-        self.mode = starts_in_reasoning
+    def __init__(
+        self,
+        starts_in_reasoning: bool | None,
+        *,
+        resume: str | None = None,
+        answer_only: bool = False,
+    ) -> None:
+        """``resume``: the stream goes on inside a trace that so far reads ``resume`` (a
+        continuation: whitespace joins as if it had been streamed). ``answer_only``: the
+        trace is closed before the stream starts, so all of it is answer, whatever field
+        it comes in (vLLM's reasoning parser calls text with no ``</think>`` in it
+        reasoning)."""
+        self.mode = True if resume is not None else starts_in_reasoning
+        self.answer_only = answer_only
+        self._resume = resume
         self.field_seen = False  # the server sends the reasoning in its own field
         self._field_started = False
         self._field_space = ""  # trailing whitespace of the field's trace, held back
@@ -378,9 +498,25 @@ class _ReasoningRouter:
         self._splitter: ReasoningSplitter | None = None
         self._drop_reasoning = False  # the content's <think> block repeats the field
         self.learned: bool | None = None  # what the content showed, when mode is None
+        if resume and resume.strip():
+            self._field_started = True
+            self._field_space = resume[len(resume.rstrip()) :]
+
+    @property
+    def in_reasoning(self) -> bool:
+        """Whether what comes now is (most likely) the trace."""
+        if self.answer_only:
+            return False
+        if self.field_seen:
+            return not self._answer_started
+        if self._splitter is not None:
+            return self._splitter.in_reasoning
+        return self.mode is not False  # not known yet: QwQ starts by thinking
 
     @property
     def reasoning_finished(self) -> bool:
+        if self.answer_only:
+            return True
         if self.field_seen:
             return self._answer_started
         return self._splitter is not None and self._splitter.reasoning_finished
@@ -390,6 +526,8 @@ class _ReasoningRouter:
         return self.field_seen or (self._splitter is not None and self._splitter.had_reasoning)
 
     def reasoning(self, text: str) -> list[Delta]:
+        if self.answer_only:
+            return [Delta("answer", text)]
         self.field_seen = True
         self._drop_reasoning = True  # from now on a <think> block in the content repeats it
         if not self._field_started:
@@ -403,6 +541,8 @@ class _ReasoningRouter:
         return [Delta("reasoning", kept)] if kept else []
 
     def content(self, text: str) -> list[Delta]:
+        if self.answer_only:
+            return [Delta("answer", text)]
         if self._splitter is None:
             self._held += text
             splitter = self._decide(final=False)
@@ -430,6 +570,12 @@ class _ReasoningRouter:
     def _decide(self, *, final: bool, natural: bool = False) -> ReasoningSplitter | None:
         """Start the splitter once the content shows how it begins (None: not yet)."""
         held = self._held.lstrip()
+        if self._resume is not None and not self.field_seen:
+            # Inside the trace already: prime the splitter with it, so the new text's
+            # whitespace is kept (or trimmed) as if the whole trace had streamed.
+            self._splitter = ReasoningSplitter(starts_in_reasoning=True)
+            self._splitter.feed(self._resume)
+            return self._splitter
         if self.field_seen or held.startswith(OPEN_TAG):
             starts = False
         elif not final and OPEN_TAG.startswith(held):
@@ -517,12 +663,33 @@ def _duration(seconds: float) -> str:
     return f"{round(seconds / 3600)} hours"
 
 
+class _Force(Exception):
+    """Close the trace now (raised inside the stream, which closes its connection)."""
+
+    def __init__(self, why: ReasonEnded) -> None:
+        super().__init__(why)
+        self.why = why
+
+
+class _Repetition(Exception):
+    """The loop guard stops the reply."""
+
+
 class RemoteGeneration:
     """One reply being streamed; iterate for ChatEvents, ``cancel()`` from any thread."""
 
-    def __init__(self, engine: RemoteEngine, body: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        engine: RemoteEngine,
+        body: dict[str, Any],
+        thinking: ThinkingControl | None = None,
+        continuation: Continuation | None = None,
+    ) -> None:
         self._engine = engine
-        self.request_body = body  # what is sent (answers-only history, sampling)
+        self.thinking = thinking or ThinkingControl()
+        self.continuation = continuation
+        self.request_body = body  # the reply's request (answers-only history, sampling)
+        self._force_by: ReasonEnded | None = None  # set by force_answer, from any thread
         self._cancelled = threading.Event()
         self._lock = threading.Lock()
         self._socket: socket.socket | None = None
@@ -552,7 +719,13 @@ class RemoteGeneration:
             _shutdown(sock)
 
     def force_answer(self, by: ReasonEnded = "user") -> None:
-        """Not available on endpoints yet: the reply goes on as the model writes it."""
+        """Close the trace at the next chunk and go on into the answer (any thread).
+
+        The stream is closed and the reply continued with the trace and the wrap-up as
+        the assistant's prefix. Does nothing once the trace is closed, or where the
+        endpoint cannot continue a reply. The first reason asked for wins."""
+        if self._force_by is None:
+            self._force_by = by
 
     def close(self) -> None:
         """Abandon the generation (iterating to the end does this too)."""
@@ -585,47 +758,101 @@ class RemoteGeneration:
 
     def _run(self) -> Generator[ChatEvent, None, None]:
         engine = self._engine
-        router = _ReasoningRouter(engine.starts_in_reasoning)
+        style = engine.continue_style
+        thinking = self.thinking
+        go_on = self.continuation
         reasoning: list[str] = []
         answer: list[str] = []
+        body = self.request_body
+        if go_on is None:
+            router = _ReasoningRouter(engine.starts_in_reasoning)
+        elif go_on.mode == "answer":  # the trace is closed: all that comes is the answer
+            router = _ReasoningRouter(False, answer_only=True)
+            reasoning.append(go_on.reasoning)
+            answer.append(go_on.answer)
+        else:  # the trace goes on (after the hint, if any: see below)
+            router = _ReasoningRouter(True, resume=go_on.reasoning)
+            reasoning.append(go_on.reasoning)
+        first_router = router if go_on is None else None
         finish: FinishReason = "stop"
         error: str | None = None
         server_finish: str | None = None
         done_seen = False
-        usage: dict[str, Any] | None = None
+        usages: list[dict[str, Any] | None] = []  # each request's usage, if it came
+        segment_chunks: list[int] = []  # each request's chunks with text
         speed: float | None = None
-        chunks = reasoning_chunks = 0
+        reasoning_chunks = 0
         t_start = time.perf_counter()
         t_first = t_last = t_thought = 0.0
         responded = False
+        ended_by: ReasonEnded | None = None
+        close_reason: ReasonEnded = "model"  # who closes the trace when it closes
+        forced = False  # one forced close per reply
+        guard = LoopGuard() if thinking.loop_guard != "off" else None
+        guard_in_answer = False
 
         # The key, if the server echoes it into the reply, is hidden there too.
         hide_in_reasoning = StreamRedactor([engine._api_key])
         hide_in_answer = StreamRedactor([engine._api_key])
 
-        def emit(deltas: list[Delta]) -> Iterator[ChatEvent]:
+        def watch(kind: str, text: str) -> None:
+            """The loop guard reads what the model writes: a loop in the trace forces the
+            answer (or stops, as set); a loop in the answer stops the reply."""
+            nonlocal guard_in_answer
+            if guard is None:
+                return
+            if kind == "answer" and not guard_in_answer:
+                guard_in_answer = True
+                guard.reset()  # the answer is not compared with the trace
+            if guard.feed(text):
+                guard.reset()
+                if kind == "reasoning" and thinking.loop_guard == "answer" and can_force():
+                    raise _Force("loop")
+                raise _Repetition
+
+        def emit(
+            deltas: list[Delta], by: Literal["app", "user"] | None = None, *, watched: bool = True
+        ) -> Iterator[ChatEvent]:
             for d in deltas:
                 if d.kind == "reasoning":
-                    text = hide_in_reasoning.feed(d.text)
+                    text = hide_in_reasoning.feed(d.text) if by is None else d.text
                     if text:
                         reasoning.append(text)
-                        yield ReasoningDelta(text)
+                        yield ReasoningDelta(text, inserted=by)
                 else:
                     yield from flush_reasoning()  # what it held back comes before the answer
                     text = hide_in_answer.feed(d.text)
                     if text:
                         answer.append(text)
                         yield AnswerDelta(text)
+                if by is None and watched:
+                    watch(d.kind, d.text)
 
         def flush_reasoning() -> Iterator[ChatEvent]:
             if text := hide_in_reasoning.finish():
                 reasoning.append(text)
                 yield ReasoningDelta(text)
 
+        def can_force() -> bool:
+            return style is not None and not forced
+
+        def why_force(now: float) -> ReasonEnded | None:
+            """Whether the open trace must close now, and why."""
+            if not can_force() or not t_first or not router.in_reasoning:
+                return None
+            if self._force_by is not None:
+                return self._force_by
+            budget = thinking.budget_tokens
+            if budget is not None and reasoning_chunks >= budget:
+                return "budget"
+            if thinking.budget_seconds is not None and now - t_first >= thinking.budget_seconds:
+                return "time"
+            return None
+
         def take(chunk: Any) -> list[Delta]:
             """One parsed chunk (or a whole non-streamed completion) → deltas."""
-            nonlocal server_finish, usage, speed, chunks, reasoning_chunks
-            nonlocal t_first, t_last, t_thought
+            nonlocal server_finish, speed, reasoning_chunks
+            nonlocal t_first, t_last, t_thought, ended_by
             if not isinstance(chunk, dict):
                 raise _StreamError(self._malformed(json.dumps(chunk)))
             if chunk.get("error"):
@@ -634,7 +861,7 @@ class RemoteGeneration:
                     f"The endpoint reported an error during the reply: {_sentence(message)}"
                 )
             if isinstance(chunk.get("usage"), dict):
-                usage = chunk["usage"]
+                usages[-1] = chunk["usage"]
             timings = chunk.get("timings")
             if isinstance(timings, dict) and isinstance(
                 timings.get("predicted_per_second"), int | float
@@ -654,88 +881,153 @@ class RemoteGeneration:
             if not (thought or content):
                 return []
             now = time.perf_counter()
-            chunks += 1
+            segment_chunks[-1] += 1
             t_first = t_first or now
             t_last = now
             was_finished = router.reasoning_finished
             out: list[Delta] = []
             if thought:
-                reasoning_chunks += 1
                 out += router.reasoning(thought)
             if content:
                 out += router.content(content)
-                if not thought and any(d.kind == "reasoning" for d in out):
-                    reasoning_chunks += 1
+            if (thought and not router.answer_only) or (
+                not thought and any(d.kind == "reasoning" for d in out)
+            ):
+                reasoning_chunks += 1
             if router.reasoning_finished and not was_finished:
                 t_thought = now
+                ended_by = ended_by or close_reason
             return out
+
+        def stream(body: dict[str, Any]) -> Iterator[ChatEvent]:
+            """One request's events; raises _Force where the trace must close now."""
+            nonlocal responded, done_seen, server_finish
+            done_seen, server_finish = False, None
+            usages.append(None)
+            segment_chunks.append(0)
+            if self._cancelled.is_set():
+                raise _Cancelled
+            with engine._client.stream(
+                "POST",
+                engine._chat_url,
+                json=body,
+                headers=engine._headers(),
+                extensions={"trace": self._trace},
+            ) as response:
+                responded = True
+                if response.status_code >= 400:
+                    data, _ = _read_at_most(response, MAX_ERROR_BODY)
+                    raise _StreamError(self._http_error(response, data))
+                kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
+                if kind.endswith("json"):  # a server that ignored stream: one completion
+                    data, cut = _read_at_most(response, MAX_COMPLETION)
+                    if cut:
+                        raise _StreamError(
+                            f"The endpoint's answer is larger than {MAX_COMPLETION // 1024**2}"
+                            " MB: it is not a reply this app can take."
+                        )
+                    text = data.decode("utf-8", "replace")
+                    try:
+                        whole = json.loads(text)
+                    except ValueError as e:
+                        raise _StreamError(self._malformed(text)) from e
+                    yield from emit(take(whole))
+                    done_seen = True
+                elif kind in ("text/html", "application/xhtml+xml"):
+                    raise _StreamError(
+                        f"The endpoint did not answer as an OpenAI-compatible API (it sent "
+                        f"{kind}): check the base URL, which usually ends in /v1."
+                    )
+                else:
+                    for line in _lines(response.iter_bytes(), MAX_LINE):
+                        if self._cancelled.is_set():
+                            raise _Cancelled
+                        field, _, value = line.partition(":")
+                        value = value.removeprefix(" ")
+                        if field == "error":  # llama-server before PR #16109
+                            payload = _parse_json(value)
+                            message = engine.redact(_server_message({"error": payload}) or value)
+                            raise _StreamError(
+                                "The endpoint reported an error during the reply: "
+                                f"{_sentence(message)}"
+                            )
+                        if field != "data" or not value.strip():
+                            continue  # comments (": ping"), event names, blank lines
+                        if value.strip() == "[DONE]":
+                            done_seen = True
+                            break
+                        try:
+                            chunk = json.loads(value)
+                        except ValueError as e:
+                            raise _StreamError(self._malformed(value)) from e
+                        yield from emit(take(chunk))
+                        if why := why_force(time.perf_counter()):
+                            raise _Force(why)
+                if not done_seen and server_finish is None:
+                    if self._cancelled.is_set():
+                        raise _Cancelled  # Stop ended a body that ends at EOF
+                    raise _StreamError(self._dropped())
+
+        def segment_tokens() -> list[int]:
+            """The tokens each request generated: its usage's count, else its chunks."""
+            return [
+                n if (n := _int(u, "completion_tokens")) is not None else c
+                for u, c in zip(usages, segment_chunks, strict=True)
+            ]
 
         try:
             try:
-                if self._cancelled.is_set():
-                    raise _Cancelled
-                with engine._client.stream(
-                    "POST",
-                    engine._chat_url,
-                    json=self.request_body,
-                    headers=engine._headers(),
-                    extensions={"trace": self._trace},
-                ) as response:
-                    responded = True
-                    if response.status_code >= 400:
-                        body, _ = _read_at_most(response, MAX_ERROR_BODY)
-                        raise _StreamError(self._http_error(response, body))
-                    kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
-                    if kind.endswith("json"):  # a server that ignored stream: one completion
-                        body, cut = _read_at_most(response, MAX_COMPLETION)
-                        if cut:
-                            raise _StreamError(
-                                f"The endpoint's answer is larger than {MAX_COMPLETION // 1024**2}"
-                                " MB: it is not a reply this app can take."
-                            )
-                        text = body.decode("utf-8", "replace")
-                        try:
-                            whole = json.loads(text)
-                        except ValueError as e:
-                            raise _StreamError(self._malformed(text)) from e
-                        yield from emit(take(whole))
-                        done_seen = True
-                    elif kind in ("text/html", "application/xhtml+xml"):
-                        raise _StreamError(
-                            f"The endpoint did not answer as an OpenAI-compatible API (it sent "
-                            f"{kind}): check the base URL, which usually ends in /v1."
-                        )
+                if go_on is not None:
+                    assert style is not None  # chat() checked
+                    if go_on.mode == "answer":
+                        prefix = closed_trace_prefix(style, go_on.reasoning, go_on.answer)
                     else:
-                        for line in _lines(response.iter_bytes(), MAX_LINE):
-                            if self._cancelled.is_set():
-                                raise _Cancelled
-                            field, _, value = line.partition(":")
-                            value = value.removeprefix(" ")
-                            if field == "error":  # llama-server before PR #16109
-                                payload = _parse_json(value)
-                                message = engine.redact(
-                                    _server_message({"error": payload}) or value
-                                )
-                                raise _StreamError(
-                                    "The endpoint reported an error during the reply: "
-                                    f"{_sentence(message)}"
-                                )
-                            if field != "data" or not value.strip():
-                                continue  # comments (": ping"), event names, blank lines
-                            if value.strip() == "[DONE]":
-                                done_seen = True
-                                break
-                            try:
-                                chunk = json.loads(value)
-                            except ValueError as e:
-                                raise _StreamError(self._malformed(value)) from e
-                            yield from emit(take(chunk))
-                    if not done_seen and server_finish is None:
-                        if self._cancelled.is_set():
-                            raise _Cancelled  # Stop ended a body that ends at EOF
-                        raise _StreamError(self._dropped())
+                        trace = go_on.reasoning
+                        if go_on.hint:
+                            hint = steer_text(go_on.hint)
+                            shown = hint.rstrip() if trace.strip() else hint.strip()
+                            yield from emit([Delta("reasoning", shown)], "user")
+                            trace += hint
+                        router = _ReasoningRouter(True, resume=trace)
+                        prefix = open_trace_prefix(style, trace)
+                    body = continuation_body(body, prefix, style)
+                while True:
+                    try:
+                        yield from stream(body)
+                        break
+                    except _Force as force:
+                        # Close the trace in place: the endpoint goes on from the trace so
+                        # far plus the wrap-up (the stream just closed stops the server).
+                        assert style is not None  # can_force() checked
+                        forced = True
+                        self._force_by = None
+                        if router.in_reasoning:  # what it held back is trace (not watched:
+                            # the trace is closing anyway)
+                            yield from emit(router.finish(natural=False), watched=False)
+                        yield from flush_reasoning()
+                        trace = "".join(reasoning)
+                        limit = body.get("max_tokens")
+                        left = limit - sum(segment_tokens()) if isinstance(limit, int) else None
+                        if left is not None and left <= 0:
+                            finish = "length"
+                            break
+                        shown = WRAP_UP_SHOWN if trace.strip() else WRAP_UP_SHOWN.lstrip()
+                        yield from emit([Delta("reasoning", shown)], "app")
+                        t_thought = time.perf_counter()
+                        if style == "prefill":  # the wrap-up closes the trace itself
+                            ended_by = force.why
+                            prefix = closed_trace_prefix(style, trace, "", close=WRAP_UP)
+                            router = _ReasoningRouter(False, answer_only=True)
+                        else:  # the model writes the close tag after the wrap-up sentence
+                            close_reason = force.why
+                            wrapped = trace + WRAP_UP[: WRAP_UP.index(CLOSE_TAG)]
+                            prefix = open_trace_prefix(style, wrapped)
+                            router = _ReasoningRouter(True, resume=wrapped)
+                        body = continuation_body(self.request_body, prefix, style, left)
             except _Cancelled:
                 finish = "cancelled"
+            except _Repetition:
+                finish = "repetition"
             except _StreamError as e:
                 finish, error = "error", str(e)
             except httpx2.HTTPError as e:
@@ -754,14 +1046,17 @@ class RemoteGeneration:
                     why = engine.redact(str(e) or repr(e))
                     finish, error = "error", f"The reply failed: {_sentence(why)}"
             else:
-                if server_finish == "length":
+                if finish != "stop":
+                    pass  # a forced close that had no tokens left: "length" already
+                elif server_finish == "length":
                     finish = "length"
                 elif server_finish == "content_filter":
                     finish, error = (
                         "error",
                         "The endpoint's content filter stopped the reply: rephrase the question.",
                     )
-            yield from emit(router.finish(natural=finish == "stop"))
+            # The reply is over: what the guard would see last changes nothing.
+            yield from emit(router.finish(natural=finish == "stop"), watched=False)
             yield from flush_reasoning()
             if text := hide_in_answer.finish():
                 answer.append(text)
@@ -771,39 +1066,63 @@ class RemoteGeneration:
 
             # A close tag without an open one settles it; an untagged reply settles the
             # opposite only if the model ended it itself (not cut by a limit or an error).
-            if router.learned or (router.learned is False and finish == "stop"):
-                engine._learn(router.learned)
+            if first_router is not None and (
+                first_router.learned or (first_router.learned is False and finish == "stop")
+            ):
+                engine._learn(first_router.learned)
 
-            generated = _int(usage, "completion_tokens")
-            thinking = 0.0
-            if router.had_reasoning and t_first:
-                end = t_thought if router.reasoning_finished else t_last
-                thinking = max(0.0, end - t_first)
+            reasoning_finished = ended_by is not None or router.reasoning_finished
+            # Each request's tokens: from its usage, else its chunks (the first stream of a
+            # forced close is cut before its usage comes).
+            spent = segment_tokens()
+            tokens = sum(spent)
+            first = usages[0] if usages else None
+            prompt = _int(first, "prompt_tokens")
+            cached = _int(first, "prompt_tokens_details", "cached_tokens")
+            inserted = 0
+            if len(usages) > 1 and (later := _int(usages[1], "prompt_tokens")) is not None:
+                # The second request's prompt is the first one's, the trace, the wrap-up.
+                if prompt is not None:
+                    inserted = max(0, later - prompt - spent[0])
+                else:  # the wrap-up is counted in the prompt then
+                    prompt = max(0, later - spent[0])
+                    hits = _int(usages[1], "prompt_tokens_details", "cached_tokens") or 0
+                    cached = max(0, hits - spent[0])
+            told = [_int(u, "completion_tokens_details", "reasoning_tokens") for u in usages]
+            thought_tokens = sum(t or 0 for t in told) if None not in told and any(told) else None
+            thinking_s = 0.0
+            had = (
+                forced or router.had_reasoning or bool(first_router and first_router.had_reasoning)
+            )
+            if had and t_first:
+                end = t_thought if reasoning_finished and t_thought else t_last
+                thinking_s = max(0.0, end - t_first)
             decode_time = t_last - t_first
-            tokens = generated if generated is not None else chunks
             if speed is None:
                 speed = (tokens - 1) / decode_time if decode_time > 0 and tokens > 1 else 0.0
             stats = GenerationStats(
-                prompt_tokens=_int(usage, "prompt_tokens") or 0,
-                prompt_tokens_cached=_int(usage, "prompt_tokens_details", "cached_tokens") or 0,
-                generated_tokens=tokens,
+                prompt_tokens=prompt or 0,
+                prompt_tokens_cached=min(cached or 0, prompt or 0),
+                generated_tokens=tokens + inserted,
                 reasoning_tokens=(
-                    _int(usage, "completion_tokens_details", "reasoning_tokens")
-                    or min(reasoning_chunks, tokens)
-                ),
+                    thought_tokens if thought_tokens is not None else min(reasoning_chunks, tokens)
+                )
+                + inserted,
                 time_to_first_token_s=(t_first - t_start) if t_first else 0.0,
                 prompt_seconds=(t_first - t_start) if t_first else time.perf_counter() - t_start,
-                thinking_seconds=thinking,
+                thinking_seconds=thinking_s,
                 generation_seconds=decode_time,
                 tokens_per_second=speed,
+                inserted_tokens=inserted,
             )
             yield GenerationDone(
                 finish_reason=finish,
                 stats=stats,
                 reasoning="".join(reasoning),
                 answer="".join(answer),
-                reasoning_finished=router.reasoning_finished,
+                reasoning_finished=reasoning_finished,
                 error=error,
+                reasoning_ended_by=ended_by if reasoning_finished else None,
             )
         finally:
             self._closed = True

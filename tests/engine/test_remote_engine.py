@@ -593,6 +593,13 @@ def test_presets() -> None:
     assert VLLM.base_url == "http://localhost:8000/v1"
     assert LLAMA_SERVER.base_url == "http://localhost:8080/v1"
     assert dict(LLAMA_SERVER.extra_body) == {"reasoning_format": "deepseek"}
+    # How each continues a reply (Answer now, budgets, Continue, Steer: issue 12).
+    assert (LLAMA_SERVER.continue_style, VLLM.continue_style) == (
+        "prefill",
+        "continue_final_message",
+    )
+    assert DASHSCOPE.continue_style is None and "partial mode" in DASHSCOPE.cannot_continue
+    assert CUSTOM.continue_style is None and CUSTOM.cannot_continue
     assert preset("vllm") is VLLM
     assert preset("gone") is CUSTOM
     json.dumps([p.extra_body for p in PRESETS])  # plain data
