@@ -537,3 +537,40 @@ def test_where_the_endpoint_cannot_continue_the_controls_say_why(
     assert reply.continue_thinking_button.isVisible()  # it stopped: it could go on elsewhere
     assert not reply.continue_thinking_button.isEnabled() and not reply.steer_button.isEnabled()
     assert reply.continue_thinking_button.toolTip() == why
+
+
+def test_on_llama_server_answer_now_and_continue_work_over_http(
+    qtbot: QtBot,
+    store: ConversationStore,
+    fake_upstream: FakeUpstream,
+    memory_keyring: object,
+) -> None:
+    fake_upstream.continues = "prefill"  # as llama-server continues an assistant message
+    fake_upstream.reasoning = ["Let me think."] + [" Still thinking."] * 400
+    fake_upstream.chunk_delay = 0.02
+    window = open_window(qtbot, store, None)
+    window.use_remote()
+    dialog = window.remote_dialog
+    dialog.preset.setCurrentIndex(dialog.preset.findData("llama-server"))
+    dialog.base_url.setText(fake_upstream.url)
+    dialog.key.setText("sk-good")
+    dialog.accept()
+    assert window.engine is not None and window.engine.cannot_continue is None
+    ask(qtbot, window, "What is 2+2?")
+    reply = last_reply(window)
+    qtbot.waitUntil(lambda: "Still thinking." in reply.reasoning.text, timeout=10_000)
+    qtbot.waitUntil(window.answer_button.isEnabled)
+    window.answer_button.click()
+    qtbot.waitUntil(lambda: not window.live, timeout=20_000)
+    (c,) = store.conversations()
+    saved = store.branch(c.id)[1]
+    assert saved.reasoning_ended_by == "user" and saved.content == "Four, that is **4**."
+    shown = last_reply(window)
+    assert shown.reasoning.header.text().endswith(" · you asked for the answer")
+    assert shown.continue_thinking_button.isEnabled()  # it can think on, over HTTP too
+    shown.continue_thinking_button.click()  # reopens the trace (without the wrap-up)
+    qtbot.waitUntil(lambda: not window.live, timeout=20_000)
+    again = store.branch(c.id)[1]
+    assert [m.role for m in store.messages(c.id)] == ["user", "assistant"]
+    assert again.reasoning.endswith("So the sum is four.") and "Considering" not in again.reasoning
+    assert again.content == "Four, that is **4**." and again.reasoning_ended_by == "model"
