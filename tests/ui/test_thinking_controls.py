@@ -10,12 +10,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextCursor
 from pytestqt.qtbot import QtBot
 
 from app.core.settings import AppSettings
-from app.core.thinking import InsertedSpan
+from app.core.thinking import InsertedSpan, Inserter
 from app.store.conversations import ConversationStore
 from app.ui.chat_view import AssistantMessage
 from app.ui.main_window import ANSWER_NOW_KEYS, MainWindow
@@ -316,6 +318,39 @@ def test_split_inserted_leaves_bad_spans_unmarked() -> None:
         ("cd", "app"),
         ("efgh", "user"),
     ]
+
+
+@settings(max_examples=150, deadline=2_000, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    text=st.text(alphabet="ab \n", max_size=40),
+    cuts=st.lists(
+        st.tuples(st.integers(-5, 50), st.integers(-5, 50), st.sampled_from(["app", "user"])),
+        max_size=4,
+    ),
+)
+def test_any_spans_leave_the_trace_whole_and_mark_only_what_they_cover(
+    qapp: object, text: str, cuts: list[tuple[int, int, Inserter]]
+) -> None:
+    """Whatever spans a store holds (damaged, overlapping, out of range), the trace shown
+    is the trace stored, and a part is marked only where a span covers it."""
+    spans = [InsertedSpan(a, b, by) for a, b, by in cuts]
+    parts = split_inserted(text, spans)
+    assert "".join(p for p, _ in parts) == text
+    at = 0
+    for part, by in parts:
+        if by is not None:
+            assert part and any(
+                s.by == by and s.start <= at and at + len(part) <= s.end for s in spans
+            )
+        at += len(part)
+    block = ReasoningBlock()  # and on screen: the trace, with labels only added
+    block.set_stored(text, tokens=1, seconds=1, finished=True, inserted=spans)
+    block.header.click()
+    shown = block.body.toPlainText()
+    for label in ("[inserted by QwQ Desktop] ", "[your hint] "):
+        shown = shown.replace(label, "")
+    assert shown == text
+    block.deleteLater()
 
 
 def test_the_budget_picker_offers_custom_numbers(qtbot: QtBot) -> None:
