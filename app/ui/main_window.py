@@ -928,8 +928,8 @@ class MainWindow(QMainWindow):
         )
 
     def regenerate_without_loops(self, assistant_id: int) -> None:
-        """The model card's remedy for a reply that looped: this conversation samples with
-        a presence penalty from now on, and the reply is written again."""
+        """The model card's remedy for a reply that looped: the reply is written again with
+        a presence penalty (kept in the conversation's sampling)."""
         cid = self.store.message(assistant_id).conversation_id
         current = SamplingSettings.from_dict(self.store.get(cid).sampling)
         sampling = replace(current, presence_penalty=LOOP_REMEDY_PRESENCE_PENALTY)
@@ -1120,15 +1120,24 @@ class MainWindow(QMainWindow):
     def _on_finished(self, live: LiveReply) -> None:
         self.live.pop(live.conversation_id, None)
         self.refresh_sidebar()
-        if live.conversation_id == self.conversation_id and live.stored is not None:
+        stored = live.stored is not None or live.continued is not None
+        if live.conversation_id == self.conversation_id and stored:
             # Show it as stored: with its actions, and the user message's edits to flip.
             self.open_conversation(live.conversation_id)
         self._update_title()
         self._update_buttons()
 
     def _on_failed(self, live: LiveReply, error: BaseException) -> None:
-        live.widget.set_footer(f"Could not answer: {error}")
+        if live.continued is None:
+            live.widget.set_footer(f"Could not answer: {error}")
+            self._on_finished(live)
+            return
+        # The reply is stored as it was: show it so again, and say why it did not go on.
         self._on_finished(live)
+        widget = self._shown_answer(live.continued)
+        if widget is not None:
+            said = (f"Could not continue: {error}", widget.footer.text())
+            widget.set_footer(" · ".join(p for p in said if p))
 
     # -- settings ----------------------------------------------------------------------
 

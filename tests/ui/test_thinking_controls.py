@@ -609,3 +609,18 @@ def test_on_llama_server_answer_now_and_continue_work_over_http(
     assert [m.role for m in store.messages(c.id)] == ["user", "assistant"]
     assert again.reasoning.endswith("So the sum is four.") and "Considering" not in again.reasoning
     assert again.content == "Four, that is **4**." and again.reasoning_ended_by == "model"
+
+
+def test_a_continuation_that_cannot_start_leaves_the_reply_as_it_was(
+    qtbot: QtBot, store: ConversationStore, scripted: ScriptFactory
+) -> None:
+    window, cid = stopped_while_thinking(qtbot, store, scripted)
+    before = store.branch(cid)[1]
+    window.continue_reply(before.id, "thinking", "x" * 30_000)  # a hint far too long
+    qtbot.waitUntil(lambda: not window.live, timeout=30_000)
+    reply = last_reply(window)
+    assert reply.footer.text().startswith("Could not continue: ")
+    assert "Traceback" not in reply.footer.text() and "\n" not in reply.footer.text()
+    assert reply.reasoning.text == before.reasoning  # shown as stored, unchanged
+    assert store.branch(cid)[1].reasoning == before.reasoning
+    assert reply.continue_thinking_button.isVisible()  # and it can still go on
