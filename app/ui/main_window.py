@@ -837,6 +837,8 @@ class MainWindow(QMainWindow):
             live is not None and live.thinking and not live.answer_asked and why_not is None
         )
         self.answer_button.setToolTip(why_not or ANSWER_NOW_TIP)
+        # The budget needs the same power: with no model yet it can still be chosen.
+        self.budget.set_unavailable(why_not if self.engine is not None else None)
 
     def _cannot_continue(self) -> str | None:
         """Why the engine cannot close a trace early or continue a reply (None: it can)."""

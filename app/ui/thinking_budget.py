@@ -19,6 +19,10 @@ from app.core.settings import MAX_BUDGET_SECONDS, MAX_BUDGET_TOKENS
 TOKEN_CHOICES: tuple[int | None, ...] = (None, 1024, 2048, 4096, 8192, 16384)
 TIME_CHOICES: tuple[float | None, ...] = (None, 60.0, 120.0, 300.0, 600.0)
 CUSTOM = "custom"  # the item data of "Custom…"
+TOKENS_TIP = (
+    "How many tokens QwQ may think before it is asked to answer from its thinking (1K = 1,024)"
+)
+SECONDS_TIP = "How long QwQ may think before it is asked to answer (for slow machines)"
 
 
 def tokens_text(tokens: int | None) -> str:
@@ -49,16 +53,11 @@ class BudgetPicker(QWidget):
         self.tokens = QComboBox(self)
         self.tokens.setObjectName("thinkingBudget")
         self.tokens.setAccessibleName("Thinking budget in tokens")
-        self.tokens.setToolTip(
-            "How many tokens QwQ may think before it is asked to answer from its thinking"
-            " (1K = 1,024)"
-        )
+        self.tokens.setToolTip(TOKENS_TIP)
         self.seconds = QComboBox(self)
         self.seconds.setObjectName("thinkingTime")
         self.seconds.setAccessibleName("Thinking time limit")
-        self.seconds.setToolTip(
-            "How long QwQ may think before it is asked to answer (for slow machines)"
-        )
+        self.seconds.setToolTip(SECONDS_TIP)
         self._value: tuple[int | None, float | None] = (None, None)
         self._quiet = False  # the lists are being filled, not chosen from
         self.custom_dialog: QInputDialog | None = None  # open while a number is asked for
@@ -82,6 +81,13 @@ class BudgetPicker(QWidget):
         """Show a value (without ``changed``: nobody picked it)."""
         self._value = (tokens, seconds)
         self._fill()
+
+    def set_unavailable(self, why: str | None) -> None:
+        """Disabled, saying why, where the model cannot be made to answer early (None:
+        available). The choice is kept for when it can."""
+        self.setEnabled(why is None)
+        self.tokens.setToolTip(why or TOKENS_TIP)
+        self.seconds.setToolTip(why or SECONDS_TIP)
 
     def _fill(self) -> None:
         tokens, seconds = self._value

@@ -566,6 +566,7 @@ def test_where_the_endpoint_cannot_continue_the_controls_say_why(
     qtbot.waitUntil(lambda: "Still thinking." in reply.reasoning.text, timeout=10_000)
     assert window.answer_button.isVisible() and not window.answer_button.isEnabled()
     assert window.answer_button.toolTip() == why
+    assert not window.budget.isEnabled() and window.budget.tokens.toolTip() == why
     window.stop()
     qtbot.waitUntil(lambda: not window.live, timeout=10_000)
     reply = last_reply(window)
@@ -591,6 +592,7 @@ def test_on_llama_server_answer_now_and_continue_work_over_http(
     dialog.key.setText("sk-good")
     dialog.accept()
     assert window.engine is not None and window.engine.cannot_continue is None
+    assert window.budget.isEnabled()  # a budget is forced over HTTP there too
     ask(qtbot, window, "What is 2+2?")
     reply = last_reply(window)
     qtbot.waitUntil(lambda: "Still thinking." in reply.reasoning.text, timeout=10_000)
