@@ -228,8 +228,11 @@ class StoredGeneration:
             else:
                 stats = d.stats.to_dict()
                 thinking_seconds = d.stats.thinking_seconds
+                ended_by = d.reasoning_ended_by
                 if before is not None:
                     stats, thinking_seconds = _merged_stats(before, stats, d.reasoning_finished)
+                    if self.continued is not None and self.continued.kept.mode == "answer":
+                        ended_by = before.reasoning_ended_by  # the trace closed back then
                 self._store.finish_message(
                     self.message.id,
                     content=d.answer,
@@ -239,7 +242,7 @@ class StoredGeneration:
                     thinking_seconds=thinking_seconds,
                     stats=stats,
                     error=d.error,
-                    reasoning_ended_by=d.reasoning_ended_by,
+                    reasoning_ended_by=ended_by,
                     inserted=self.inserted,
                 )
         except StoreError as e:

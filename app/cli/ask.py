@@ -29,6 +29,7 @@ from app.store.conversations import ConversationStore
 
 DIM, RESET = "\x1b[2m", "\x1b[0m"
 ANSWER_NOW_HINT = "Ctrl+C: answer now · twice: stop"
+STOP_HINT = "Ctrl+C: stop"  # where the engine cannot force the answer
 
 
 def add_parser(commands: Any) -> None:
@@ -138,8 +139,11 @@ def _prompt(args: argparse.Namespace) -> str:
 class _Printer:
     """Streams events to the terminal: reasoning to stderr, answer to stdout."""
 
-    def __init__(self, out: TextIO, err: TextIO, *, show_reasoning: bool) -> None:
+    def __init__(
+        self, out: TextIO, err: TextIO, *, show_reasoning: bool, answer_now: bool = True
+    ) -> None:
         self.out, self.err = out, err
+        self.hint = ANSWER_NOW_HINT if answer_now else STOP_HINT
         self.show_reasoning = show_reasoning
         self.dim = err.isatty()
         self.in_reasoning = False
@@ -150,13 +154,13 @@ class _Printer:
         if isinstance(event, ReasoningDelta) and not self.show_reasoning:
             if not self.hinted:  # the trace is hidden, but Ctrl+C still answers now
                 self.hinted = True
-                self._err(f"Thinking…  ({ANSWER_NOW_HINT})\n")
+                self._err(f"Thinking…  ({self.hint})\n")
         elif isinstance(event, ReasoningDelta):
             if not self.in_reasoning:
                 self.in_reasoning = True
                 if not self.hinted:
                     self.hinted = True
-                    self._err(f"Thinking…  ({ANSWER_NOW_HINT})\n")
+                    self._err(f"Thinking…  ({self.hint})\n")
                 else:
                     self._err("Thinking…\n")
             self._err(event.text)
@@ -223,11 +227,14 @@ def done_to_json(done: GenerationDone, model: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _stream(generation: Generation, printer: _Printer | None) -> tuple[GenerationDone, bool]:
+def _stream(
+    generation: Generation, printer: _Printer | None, *, answer_now: bool = True
+) -> tuple[GenerationDone, bool]:
     """Run ``generation`` on a worker thread and print its events.
 
-    Ctrl+C while the model thinks means "answer now"; a second one (or one during
-    the answer) cancels it. Returns the Done event and whether it was cancelled so.
+    Ctrl+C while the model thinks means "answer now" (where the engine can force the
+    answer); a second one (or one during the answer) cancels it. Returns the Done
+    event and whether it was cancelled so.
     """
     events: queue.Queue[ChatEvent | BaseException] = queue.Queue()
 
@@ -260,7 +267,7 @@ def _stream(generation: Generation, printer: _Printer | None) -> tuple[Generatio
         except queue.Empty:
             continue
         except KeyboardInterrupt:
-            if thinking and not answer_asked:
+            if thinking and answer_now and not answer_asked:
                 answer_asked = True
                 generation.force_answer("user")  # the first Ctrl+C: answer now
                 continue
@@ -329,8 +336,20 @@ def run_ask(args: argparse.Namespace) -> int:
         printer = (
             None
             if args.json
-            else _Printer(sys.stdout, sys.stderr, show_reasoning=not args.hide_reasoning)
+            else _Printer(
+                sys.stdout,
+                sys.stderr,
+                show_reasoning=not args.hide_reasoning,
+                answer_now=engine.cannot_continue is None,
+            )
         )
+        if engine.cannot_continue is not None and (
+            args.thinking_budget is not None or args.thinking_time is not None
+        ):
+            print(
+                f"qwq-desktop: note: the thinking budget is not applied: {engine.cannot_continue}",
+                file=sys.stderr,
+            )
         conversation_id: int | None = None
         stored: StoredGeneration | None = None
         try:
@@ -347,7 +366,9 @@ def run_ask(args: argparse.Namespace) -> int:
                     conversation_id, prompt, _settings(base, overrides), thinking
                 )
                 generation = stored
-            done, interrupted = _stream(generation, printer)
+            done, interrupted = _stream(
+                generation, printer, answer_now=engine.cannot_continue is None
+            )
         finally:
             engine.close()
     finally:
