@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from app.core.errors import InvalidRequestError
+
 ReasonEnded = Literal["model", "budget", "time", "loop", "user"]
 Inserter = Literal["app", "user"]  # who wrote a part of a trace that the model did not
 ContinueMode = Literal["thinking", "answer"]
@@ -82,3 +84,31 @@ class Continuation:
     def __post_init__(self) -> None:
         if self.mode == "answer" and self.hint:
             raise ValueError("a hint goes into the trace: continue thinking to steer")
+
+
+# Steer: the user's hint goes into the trace as a paragraph of its own, in the trace's
+# voice. "Wait," is how QwQ itself turns to a new consideration, and its traces speak
+# of "the user", so the model takes the hint in as something to weigh, then goes on
+# thinking after the blank line.
+STEER_FORMAT = "\n\nWait, the user adds a hint: {hint}\n\n"
+HINT_MAX_CHARS = 20_000  # a hint is a paragraph or two, not a document
+
+
+def steer_text(hint: str) -> str:
+    """The text inserted into the trace for a Steer hint (marked as the user's)."""
+    return STEER_FORMAT.format(hint=hint.strip())
+
+
+def check_hint(hint: str) -> None:
+    """A Steer hint must say something, fit in a paragraph or two, and not open or close
+    the trace itself ("" is no hint)."""
+    if not hint:
+        return
+    if not hint.strip():
+        raise InvalidRequestError("The hint is empty.")
+    if len(hint) > HINT_MAX_CHARS:
+        raise InvalidRequestError(
+            f"The hint is {len(hint):,} characters; at most {HINT_MAX_CHARS:,} fit."
+        )
+    if "<think>" in hint or "</think>" in hint:
+        raise InvalidRequestError("A hint cannot contain <think> or </think>.")

@@ -10,6 +10,14 @@
   one token, and within milliseconds while a prompt is being processed.
 - llama-cpp-python's ``generate`` reuses the longest common token prefix of the KV
   cache, so a follow-up only processes what is new; the stats report how much.
+- Continue and Steer (``chat(..., continuation=...)``) go on from a stopped reply: from
+  its exact tokens when it is the reply generated last, so nothing is processed again,
+  else from its stored text (:mod:`app.engine.resume`). A Steer hint is inserted into
+  the trace (:func:`~app.core.thinking.steer_text`) as the user's. The stats then
+  describe the part generated now: ``prompt_tokens`` is the prompt and the kept reply,
+  and the one token sampled last but not yet evaluated when the reply stopped counts as
+  cached (evaluating it is decoding), so a reply continued from the cache reports
+  ``prompt_tokens_processed == 0``.
 """
 
 from __future__ import annotations
@@ -46,13 +54,22 @@ from app.core.loop_guard import LoopGuard
 from app.core.messages import ChatMessage
 from app.core.reasoning import Delta, ReasoningSplitter, prompt_opens_reasoning
 from app.core.sampling import SamplingSettings
-from app.core.thinking import WRAP_UP, Continuation, ReasonEnded, ThinkingControl
+from app.core.thinking import (
+    WRAP_UP,
+    Continuation,
+    Inserter,
+    ReasonEnded,
+    ThinkingControl,
+    check_hint,
+    steer_text,
+)
 from app.engine import llama_log
 from app.engine.chat_template import check_templates, render_prompt
 from app.engine.context_plan import plan_context
 from app.engine.gguf_file import GGUFInfo, read_gguf
 from app.engine.model_info import ModelInfo
 from app.engine.offload_plan import Hardware, kv_cache_advice, plan_fit
+from app.engine.resume import LastReply, Resume, rebuild, reuse
 from app.engine.special_tokens import PER_CALL, SpecialTexts, tokenize_in_pieces
 
 log = logging.getLogger(__name__)
@@ -272,6 +289,7 @@ class LocalEngine:
         self._piece_buf = ctypes.create_string_buffer(256)
         self._busy = threading.Lock()
         self._abort = threading.Event()
+        self._last: LastReply | None = None  # the reply generated last, for Continue
         # Checked by llama.cpp between graph nodes, so a cancel interrupts a long prompt.
         # It is a Python call per node (hundreds per token), so it is only installed
         # while a prompt is processed; between tokens the token loop checks the flag.
@@ -390,23 +408,56 @@ class LocalEngine:
         """Check the request and return its generation (iterate it to run it).
 
         ``thinking`` sets the budgets and the loop guard (default: no budget, and a
-        trace that repeats itself is turned into an answer)."""
+        trace that repeats itself is turned into an answer); with ``continuation`` they
+        apply to the part generated now.
+
+        ``continuation`` goes on from a stopped reply to the last user message (see
+        :mod:`app.engine.resume`): from the KV cache when it is the reply generated
+        last, else from its text, processed again."""
         sampling = sampling or SamplingSettings()
         if not messages or messages[-1].role != "user":
             raise InvalidRequestError("The conversation must end with a user message.")
         if not messages[-1].content.strip():
             raise InvalidRequestError("The prompt is empty.")
         if continuation is not None:
-            raise InvalidRequestError("Continuing a reply is not built yet.")  # issue 12
+            check_hint(continuation.hint)
         if not self._busy.acquire(blocking=False):
             raise EngineBusyError("The model is busy with another reply; stop it or wait.")
         try:
             prompt, tokens, dropped = self._fit(messages)
+            resume = steer = None
+            if continuation is not None:
+                resume, steer = self._resume(prompt, tokens, continuation)
         except BaseException:
             self._busy.release()
             raise
         self._abort.clear()
-        return LocalGeneration(self, prompt, tokens, sampling, dropped, thinking)
+        return LocalGeneration(
+            self, prompt, tokens, sampling, dropped, thinking, resume=resume, steer=steer
+        )
+
+    def _resume(
+        self, prompt: str, tokens: list[int], continuation: Continuation
+    ) -> tuple[Resume, Steer | None]:
+        """Where a continuation starts, and the Steer hint's tokens; checks it fits."""
+        opens = prompt_opens_reasoning(prompt)
+        resume = reuse(self._last, tokens, continuation, opens, self.token_piece)
+        if resume is None:
+            resume = rebuild(prompt, tokens, continuation, self.tokenize)
+        steer = None
+        if continuation.hint:
+            text = steer_text(continuation.hint)
+            ids = self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False)
+            steer = Steer(text, [int(t) for t in ids])
+        total = len(resume.context) + (len(steer.tokens) if steer else 0)
+        n_ctx = self._info.context_length
+        if total >= n_ctx:
+            raise ContextOverflowError(
+                f"The reply to continue is {total:,} tokens with its prompt but the context "
+                f"holds {n_ctx:,}: ask again in a new message or load the model with a "
+                "longer context."
+            )
+        return resume, steer
 
     def cancel(self) -> None:
         """Cancel the running generation, if any (safe from any thread)."""
@@ -421,6 +472,14 @@ class LocalEngine:
                 self._llm = None  # type: ignore[assignment]
 
 
+@dataclass(frozen=True, slots=True)
+class Steer:
+    """A hint to insert into the trace before thinking goes on (see ``steer_text``)."""
+
+    text: str
+    tokens: list[int]
+
+
 class LocalGeneration:
     """One reply being generated; iterate for ChatEvents, ``cancel()`` from any thread."""
 
@@ -432,12 +491,19 @@ class LocalGeneration:
         sampling: SamplingSettings,
         dropped: int,
         thinking: ThinkingControl | None = None,
+        *,
+        resume: Resume | None = None,
+        steer: Steer | None = None,
     ) -> None:
         self._engine = engine
         self.thinking = thinking or ThinkingControl()
         self._force_by: ReasonEnded | None = None  # set by force_answer, from any thread
         self.prompt = prompt
-        self.prompt_tokens = tokens
+        self.resume = resume  # set when a stopped reply goes on (Continue, Steer)
+        self.steer = steer
+        # What comes before the first new token: the prompt, and a continued reply.
+        self.prompt_tokens = resume.context if resume is not None else tokens
+        self._rendered_tokens = resume.prompt if resume is not None else tokens
         self.sampling = sampling
         self.dropped_messages = dropped
         self.starts_in_reasoning = prompt_opens_reasoning(prompt)
@@ -487,7 +553,12 @@ class LocalGeneration:
         n_ctx = engine.info.context_length
         limit = n_ctx - len(tokens)
         if sampling.max_tokens is not None:
-            limit = min(limit, sampling.max_tokens)
+            # A Steer hint is the user's text: it does not use up the reply's tokens.
+            hinted = len(self.steer.tokens) if self.steer is not None else 0
+            limit = min(limit, sampling.max_tokens + hinted)
+
+        resume = self.resume
+        steer = self.steer
 
         # What llama-cpp-python's generate() will reuse from the KV cache.
         cached = 0
@@ -495,17 +566,31 @@ class LocalGeneration:
             if a != b:
                 break
             cached += 1
-        cached = min(cached, len(tokens) - 1)
+        if resume is not None and cached >= len(tokens) - 1:
+            # A continued reply found in the cache: at most the token sampled last (not
+            # yet evaluated when the reply stopped) is evaluated, which is decoding.
+            cached = len(tokens)
+        else:
+            cached = min(cached, len(tokens) - 1)
 
-        splitter = ReasoningSplitter(starts_in_reasoning=self.starts_in_reasoning)
-        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        if resume is not None:  # primed with the old reply: only new text comes out
+            splitter, decoder = resume.splitter, resume.decoder
+            kept = resume.kept
+            app_spans = list(resume.app_spans)
+        else:
+            splitter = ReasoningSplitter(starts_in_reasoning=self.starts_in_reasoning)
+            decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+            kept, app_spans = [], []
+        closed_before = splitter.reasoning_finished  # mode "answer": closed already
         guard = LoopGuard() if thinking.loop_guard != "off" else None
-        reasoning: list[str] = []
+        reasoning: list[str] = []  # new text only
         answer: list[str] = []
-        output: list[int] = []  # the tokens generated (and inserted) after the prompt
+        output: list[int] = []  # the tokens generated (and inserted) after the context
         generated = 0
         inserted = 0
         sampled = 0
+        primed = splitter.reasoning_chunks  # the old reply's, when it goes on
+        reasoning_base = primed  # budgets count new thinking tokens
         finish: FinishReason = "length"
         ended_by: ReasonEnded | None = None
         error: str | None = None
@@ -528,14 +613,23 @@ class LocalGeneration:
                 presence_penalty=sampling.presence_penalty,
             )
 
-        def emit(deltas: list[Delta], by: Literal["app"] | None = None) -> Iterator[ChatEvent]:
+        owed = resume.owed if resume is not None else 0  # stored already: not streamed again
+        owed_kind = "answer" if resume and resume.continuation.mode == "answer" else "reasoning"
+
+        def emit(deltas: list[Delta], by: Inserter | None = None) -> Iterator[ChatEvent]:
+            nonlocal owed
             for d in deltas:
+                text = d.text
+                if owed and d.kind == owed_kind:
+                    text, owed = text[owed:], max(0, owed - len(text))
+                    if not text:
+                        continue
                 if d.kind == "reasoning":
-                    reasoning.append(d.text)
-                    yield ReasoningDelta(d.text, inserted=by)
+                    reasoning.append(text)
+                    yield ReasoningDelta(text, inserted=by)
                 else:
-                    answer.append(d.text)
-                    yield AnswerDelta(d.text)
+                    answer.append(text)
+                    yield AnswerDelta(text)
 
         def why_force(now: float) -> ReasonEnded | None:
             """Whether the open trace must close now, and why."""
@@ -543,16 +637,25 @@ class LocalGeneration:
             if asked is not None:
                 return asked
             budget = thinking.budget_tokens
-            if budget is not None and splitter.reasoning_chunks >= budget:
+            if budget is not None and splitter.reasoning_chunks - reasoning_base >= budget:
                 return "budget"
             if thinking.budget_seconds is not None and now - t_first >= thinking.budget_seconds:
                 return "time"
             return None
 
-        stream = start(tokens)
+        steer_extra = 0  # the hint's tokens beyond the one chunk it is fed as
+        if steer is not None:
+            # Steer: the hint goes into the trace as the user's, then is evaluated with
+            # the context; thinking goes on after it.
+            yield from emit(splitter.feed(steer.text), "user")
+            output.extend(steer.tokens)
+            generated = inserted = len(steer.tokens)
+            steer_extra = len(steer.tokens) - (splitter.reasoning_chunks - primed)
+            reasoning_base = splitter.reasoning_chunks
+        stream = start(tokens + output)
         try:
             try:
-                if limit <= 0:
+                if limit <= generated:
                     finish = "length"
                 else:
                     engine._watch_abort_in_llama(True)
@@ -580,7 +683,11 @@ class LocalGeneration:
                             was_thinking = splitter.in_reasoning
                             if text:
                                 yield from emit(splitter.feed(text))
-                            if splitter.reasoning_finished and ended_by is None:
+                            if (
+                                splitter.reasoning_finished
+                                and ended_by is None
+                                and not closed_before
+                            ):
                                 t_thought, ended_by = now, "model"
                             if guard is not None:
                                 if was_thinking and not splitter.in_reasoning:
@@ -623,6 +730,8 @@ class LocalGeneration:
                                 yield from emit(splitter.feed(text), "app")
                         t_thought = time.perf_counter()
                         ended_by = force if splitter.reasoning_finished else None
+                        at = len(kept) + len(output)
+                        app_spans.append((at, at + len(wrap)))
                         output.extend(wrap)
                         generated += len(wrap)
                         inserted += len(wrap)
@@ -653,11 +762,12 @@ class LocalGeneration:
             else:
                 thinking_s = 0.0
             decode_time = t_last - t_first
+            new_reasoning = splitter.reasoning_chunks - primed + steer_extra
             stats = GenerationStats(
                 prompt_tokens=len(tokens),
                 prompt_tokens_cached=cached,
                 generated_tokens=generated,
-                reasoning_tokens=min(splitter.reasoning_chunks, generated),
+                reasoning_tokens=min(new_reasoning, generated),
                 time_to_first_token_s=(t_first - t_start) if t_first else 0.0,
                 prompt_seconds=(t_first - t_start) if t_first else time.perf_counter() - t_start,
                 thinking_seconds=thinking_s,
@@ -666,15 +776,22 @@ class LocalGeneration:
                 history_messages_dropped=self.dropped_messages,
                 inserted_tokens=inserted,
             )
+            old_reasoning = old_answer = ""
+            if resume is not None:  # the whole reply: what was kept, then what is new
+                old_reasoning = resume.continuation.reasoning
+                if resume.continuation.mode == "answer":
+                    old_answer = resume.continuation.answer
             yield GenerationDone(
                 finish_reason=finish,
                 stats=stats,
-                reasoning="".join(reasoning),
-                answer="".join(answer),
+                reasoning=old_reasoning + "".join(reasoning),
+                answer=old_answer + "".join(answer),
                 reasoning_finished=splitter.reasoning_finished,
                 error=error,
                 reasoning_ended_by=ended_by if splitter.reasoning_finished else None,
             )
         finally:
+            # The tokens behind the reply, so that Continue can find them in the cache.
+            engine._last = LastReply(self._rendered_tokens, kept + output, app_spans)
             self._closed = True
             engine._busy.release()

@@ -155,7 +155,14 @@ from app.core.messages import ChatMessage
 from app.core.reasoning import CLOSE_TAG, OPEN_TAG, Delta, ReasoningSplitter
 from app.core.redact import StreamRedactor, redact
 from app.core.sampling import SamplingSettings
-from app.core.thinking import WRAP_UP, Continuation, ReasonEnded, ThinkingControl
+from app.core.thinking import (
+    WRAP_UP,
+    Continuation,
+    ReasonEnded,
+    ThinkingControl,
+    check_hint,
+    steer_text,
+)
 from app.engine.model_info import ModelInfo
 from app.engine.remote_presets import CANNOT_CONTINUE
 
@@ -173,11 +180,6 @@ MAX_ERROR_BODY = 64 * 1024  # enough for any error message; the rest is not read
 MAX_COMPLETION = 16 * 1024**2  # a whole non-streamed reply
 MAX_LINE = 1024**2  # one server-sent-events line (a chunk is a few hundred bytes)
 _LINE_END = re.compile(rb"\r\n|\r|\n")
-MAX_HINT = 20_000  # characters of a Steer hint: a paragraph, not a document
-# Steer: the hint goes into the trace as a paragraph of its own, in the trace's voice,
-# with the local engine's words (STEER_FORMAT of app/core/thinking.py on the engine's
-# branch of issue 12): "Wait," is how QwQ turns to a new consideration.
-STEER_FORMAT = "\n\nWait, the user adds a hint: {hint}\n\n"
 # The wrap-up as the trace shows it: up to the close tag, trailing whitespace trimmed.
 WRAP_UP_SHOWN = WRAP_UP[: WRAP_UP.index(CLOSE_TAG)].rstrip()
 
@@ -250,11 +252,6 @@ def closed_trace_prefix(
     if style == "prefill":
         return trace + close + answer
     return answer
-
-
-def steer_text(hint: str) -> str:
-    """The text inserted into the trace for a Steer hint (what the endpoint is sent)."""
-    return STEER_FORMAT.format(hint=hint.strip())
 
 
 def continuation_body(
@@ -419,15 +416,7 @@ class RemoteEngine:
         if continuation is not None:
             if self.continue_style is None:
                 raise InvalidRequestError(self._cannot_continue)
-            hint = continuation.hint
-            if hint and not hint.strip():
-                raise InvalidRequestError("The hint is empty.")
-            if len(hint) > MAX_HINT:
-                raise InvalidRequestError(
-                    f"The hint is {len(hint):,} characters; at most {MAX_HINT:,} fit."
-                )
-            if OPEN_TAG in hint or CLOSE_TAG in hint:  # it would close (or cut) the trace
-                raise InvalidRequestError(f"A hint cannot contain {OPEN_TAG} or {CLOSE_TAG}.")
+            check_hint(continuation.hint)  # a tag in it would close (or cut) the trace
         body = request_body(
             self.model,
             messages,

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from app.core.events import AnswerDelta
 from app.core.sampling import SamplingSettings
 from app.core.thinking import InsertedSpan, ThinkingControl
 from app.engine.local_engine import LoadSettings, LocalEngine
@@ -311,3 +312,26 @@ def test_spans_are_kept_within_the_trace(store: ConversationStore) -> None:
     )
     back = store.message(m.id)
     assert back.inserted == (InsertedSpan(2, 6, "app"),) and back.reasoning_ended_by == "user"
+
+
+def test_continue_answer_keeps_the_record_of_who_closed_the_trace(
+    store: ConversationStore, long_thinker: LocalEngine
+) -> None:
+    session = ChatSession(store, long_thinker)
+    c = store.create()
+    g = session.reply(c.id, "1+4?", SamplingSettings(seed=1), ThinkingControl(budget_tokens=30))
+    for event in g:
+        if isinstance(event, AnswerDelta):
+            g.cancel()  # Stop, right after the answer began
+    cut = store.branch(c.id)[-1]
+    assert (cut.finish_reason, cut.reasoning_ended_by, cut.content) == (
+        "cancelled",
+        "budget",
+        "The sum ",
+    )
+    assert continue_modes(cut) == ("thinking", "answer")
+    list(session.continue_reply(cut.id, "answer"))
+    after = store.message(cut.id)
+    assert (after.content, after.finish_reason) == ("The sum is **5**.", "stop")
+    assert after.reasoning_ended_by == "budget" and after.inserted == cut.inserted
+    assert [m.id for m in store.branch(c.id)] == [cut.parent_id, cut.id]  # in place
