@@ -30,6 +30,10 @@ class AppSettings:
     kv_cache_type: str = "f16"  # or "q8_0" (with flash attention)
     api_port: int = 8080  # the local OpenAI-compatible server, on 127.0.0.1
     loop_guard: LoopAction = "answer"  # a trace that repeats itself: answer, stop, or off
+    # How long QwQ may think in a new conversation (each conversation keeps its own):
+    # thinking tokens before the answer is forced, and seconds; None: no limit.
+    thinking_budget_tokens: int | None = None
+    thinking_budget_seconds: float | None = None
     # The last remote endpoint: preset id, base_url, model. Never its key (see core/keys).
     remote: dict[str, str] = field(default_factory=dict)
 
@@ -60,6 +64,8 @@ class AppSettings:
             settings.theme = "system"
         if settings.loop_guard not in LOOP_ACTIONS:
             settings.loop_guard = "answer"
+        settings.thinking_budget_tokens = budget_tokens(settings.thinking_budget_tokens)
+        settings.thinking_budget_seconds = budget_seconds(settings.thinking_budget_seconds)
         settings.sampling = settings.sampling_settings().to_dict()
         return settings
 
@@ -70,3 +76,21 @@ class AppSettings:
         tmp = path.with_name(path.name + ".tmp")
         tmp.write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")
         os.replace(tmp, path)
+
+
+def budget_tokens(value: object) -> int | None:
+    """A thinking budget in tokens as read from a file: a positive whole number, or None."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+        return None
+    return int(value) if 1 <= value <= MAX_BUDGET_TOKENS else None
+
+
+def budget_seconds(value: object) -> float | None:
+    """A thinking time limit as read from a file: a positive number of seconds, or None."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if 0 < value <= MAX_BUDGET_SECONDS else None
+
+
+MAX_BUDGET_TOKENS = 131_072  # the longest context QwQ has
+MAX_BUDGET_SECONDS = 86_400.0  # a day

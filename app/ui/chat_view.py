@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
@@ -16,10 +17,13 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.events import GenerationDone
+from app.core.thinking import ContinueMode
 from app.store.conversations import StoredMessage
 from app.ui.answer_view import AnswerView
 from app.ui.long_text import LongPlainText
 from app.ui.reasoning_block import ReasoningBlock
+
+LOOP_REMEDY_PRESENCE_PENALTY = 1.5  # the model card: between 0 and 2; Qwen3's suggests 1.5
 
 LONG_USER_MESSAGE = 10_000  # characters; longer messages go into a scrolling view
 LONG_USER_MESSAGE_HEIGHT = 240  # pixels
@@ -121,12 +125,58 @@ class AssistantMessage(QWidget):
         self.copy_button = _action("Copy", self)
         self.copy_all_button = _action("Copy with reasoning", self)
         self.regenerate_button = _action("Regenerate", self)
+        # A reply that went round in circles: what happened, and the model card's remedy.
+        self.loop_note = QLabel(self)
+        self.loop_note.setObjectName("loopNote")
+        self.loop_note.setTextFormat(Qt.TextFormat.PlainText)
+        self.loop_note.setWordWrap(True)
+        self.remedy_button = _action(
+            f"Regenerate with presence penalty {LOOP_REMEDY_PRESENCE_PENALTY:g}", self
+        )
+        self.remedy_button.setObjectName("loopRemedy")
+        self.remedy_button.setAccessibleName(self.remedy_button.text())
+        self.remedy_button.setToolTip(
+            "The QwQ-32B model card: a presence penalty between 0 and 2 reduces endless"
+            " repetitions. For every reply: Settings → Presence penalty."
+        )
+        self.loop_row = QWidget(self)
+        loop_layout = QHBoxLayout(self.loop_row)
+        loop_layout.setContentsMargins(0, 0, 0, 0)
+        loop_layout.addWidget(self.loop_note, 1)
+        loop_layout.addWidget(self.remedy_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.loop_row.hide()
+        # A reply that stopped early (Stop, length, a budget, the loop guard, Answer now)
+        # goes on in place: its trace (with a hint from the user: Steer) or its answer.
+        self.continue_thinking_button = _action("Continue thinking", self)
+        self.continue_thinking_button.setObjectName("continueThinking")
+        self.continue_answer_button = _action("Continue answer", self)
+        self.continue_answer_button.setObjectName("continueAnswer")
+        self.steer_button = _action("Steer…", self)
+        self.steer_button.setObjectName("steer")
+        self.steer_button.setAccessibleName("Steer")
+        for button, tip in (
+            (self.continue_thinking_button, "Let QwQ think on from where its trace stopped"),
+            (self.continue_answer_button, "Let QwQ write on from where its answer stopped"),
+            (self.steer_button, "Add a hint to the trace, then let QwQ think on with it"),
+        ):
+            button.setToolTip(tip)
+            button.setProperty("tip", tip)
+            if not button.accessibleName():
+                button.setAccessibleName(button.text())
+            button.hide()
         self.action_row = QWidget(self)
         row = QHBoxLayout(self.action_row)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.siblings)
         row.addStretch(1)
-        for w in (self.copy_button, self.copy_all_button, self.regenerate_button):
+        for w in (
+            self.continue_thinking_button,
+            self.steer_button,
+            self.continue_answer_button,
+            self.copy_button,
+            self.copy_all_button,
+            self.regenerate_button,
+        ):
             row.addWidget(w)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -134,6 +184,7 @@ class AssistantMessage(QWidget):
         layout.addWidget(self.reasoning)
         layout.addWidget(self.answer)
         layout.addWidget(self.footer)
+        layout.addWidget(self.loop_row)
         layout.addWidget(self.action_row)
         self.reasoning.hide()
         self.footer.hide()
@@ -156,6 +207,8 @@ class AssistantMessage(QWidget):
                 tokens=int(m.stats.get("reasoning_tokens", 0)),
                 seconds=m.thinking_seconds,
                 finished=m.reasoning_finished,
+                ended_by=m.reasoning_ended_by,
+                inserted=m.inserted,
             )
         self.answer.set_markdown(m.content)
         footer = ""
@@ -166,6 +219,7 @@ class AssistantMessage(QWidget):
         if m.damaged:
             footer = " · ".join(p for p in (damaged_text(m.damaged), footer) if p)
         self.set_footer(footer)
+        self.show_loop(loop_text(m.reasoning_ended_by, m.finish_reason))
 
     def set_footer(self, text: str) -> None:
         self.footer.setText(text)
@@ -178,9 +232,52 @@ class AssistantMessage(QWidget):
                 tokens=s.reasoning_tokens,
                 seconds=s.thinking_seconds,
                 finished=done.reasoning_finished,
+                ended_by=done.reasoning_ended_by,
             )
         self.answer.set_markdown(done.answer)
         self.set_footer(footer_text(done.finish_reason, s.to_dict(), done.error, model))
+
+    def show_continue(self, modes: Sequence[ContinueMode], why_not: str | None) -> None:
+        """Offer the ways this reply can go on (none: hidden); disabled, saying why,
+        where the engine cannot continue a reply."""
+        for button, shown in (
+            (self.continue_thinking_button, "thinking" in modes),
+            (self.steer_button, "thinking" in modes),
+            (self.continue_answer_button, "answer" in modes),
+        ):
+            button.setVisible(shown)
+            button.setEnabled(why_not is None)
+            button.setToolTip(why_not or str(button.property("tip")))
+
+    def begin_continue(self, mode: ContinueMode) -> None:
+        """The reply goes on in this bubble: its actions go until it ends again."""
+        self.action_row.hide()
+        self.loop_row.hide()
+        self.set_footer("")
+        if mode == "thinking":
+            self.answer.set_markdown("")  # the answer is written again after the trace
+            self.reasoning.show()
+            self.reasoning.start()
+
+    def show_loop(self, note: str) -> None:
+        """Say that the reply looped, with the remedy (or nothing, for ``""``)."""
+        self.loop_note.setText(note)
+        self.loop_row.setVisible(bool(note))
+
+
+def loop_text(ended_by: str | None, finish_reason: str | None) -> str:
+    """What the loop guard did to a reply, in plain words ("" when it did nothing)."""
+    if finish_reason == "repetition":
+        return (
+            "QwQ kept writing the same passage over and over, so the reply was stopped."
+            " A presence penalty makes that rarer."
+        )
+    if ended_by == "loop":
+        return (
+            "QwQ's thinking went round in circles, so the app closed it and asked for the"
+            " answer. A presence penalty makes that rarer."
+        )
+    return ""
 
 
 def damaged_text(damaged: str) -> str:

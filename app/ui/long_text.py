@@ -12,11 +12,14 @@ from __future__ import annotations
 from collections import deque
 
 from PySide6.QtCore import QTimer
-from PySide6.QtGui import QTextCursor
+from PySide6.QtGui import QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
 DISPLAY_LINE = 1_000  # characters per displayed line, at most
 SLICE = 64_000  # characters put into the view per turn of the event loop
+
+
+_PLAIN = QTextCharFormat()  # the view's own font and colour
 
 
 class LongPlainText(QPlainTextEdit):
@@ -26,7 +29,8 @@ class LongPlainText(QPlainTextEdit):
         super().__init__(parent)
         self.setReadOnly(True)
         self._parts: list[str] = []
-        self._waiting: deque[str] = deque()  # not in the view yet
+        # Not in the view yet: slices, each with its look (None: the view's own).
+        self._waiting: deque[tuple[str, QTextCharFormat | None]] = deque()
         self._column = 0  # characters on the view's last line
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -50,12 +54,21 @@ class LongPlainText(QPlainTextEdit):
         self.clear()
         self.append_text(text)
 
-    def append_text(self, text: str) -> None:
+    def append_text(self, text: str, look: QTextCharFormat | None = None) -> None:
+        """Add ``text`` (in ``look``, e.g. the muted italics of an inserted part)."""
         if not text:
             return
         self._parts.append(text)
+        self._queue(text, look)
+
+    def append_label(self, label: str, look: QTextCharFormat) -> None:
+        """Show ``label`` (a note such as "inserted by QwQ Desktop"): on screen only,
+        never in ``text``."""
+        self._queue(label, look)
+
+    def _queue(self, text: str, look: QTextCharFormat | None) -> None:
         for i in range(0, len(text), SLICE):
-            self._waiting.append(text[i : i + SLICE])
+            self._waiting.append((text[i : i + SLICE], look))
         if len(text) <= SLICE and len(self._waiting) == 1:
             self._feed()  # a token or a short text: at once
         elif not self._timer.isActive():
@@ -64,12 +77,14 @@ class LongPlainText(QPlainTextEdit):
     def _feed(self) -> None:
         if not self._waiting:
             return
-        piece = self._display_lines(self._waiting.popleft())
+        text, look = self._waiting.popleft()
+        piece = self._display_lines(text)
         bar = self.verticalScrollBar()
         at_end = bar.value() >= bar.maximum() - 4
         cursor = QTextCursor(self.document())
         cursor.movePosition(QTextCursor.MoveOperation.End)
-        cursor.insertText(piece)
+        # Always an explicit look: text after an inserted part must not inherit its own.
+        cursor.insertText(piece, look if look is not None else _PLAIN)
         if at_end:
             bar.setValue(bar.maximum())
         if self._waiting:

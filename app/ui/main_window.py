@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -48,13 +49,14 @@ from app.api.server import ApiServer
 from app.core import keys
 from app.core.events import AnswerDelta, ChatEvent, GenerationDone, ReasoningDelta
 from app.core.paths import AppPaths
+from app.core.sampling import SamplingSettings
 from app.core.settings import AppSettings
-from app.core.thinking import ThinkingControl
+from app.core.thinking import ContinueMode, Inserter, ThinkingControl
 from app.engine.base import ChatEngine
 from app.engine.local_engine import LoadSettings, LocalEngine
 from app.models import library
 from app.models.download import Progress
-from app.session import ChatSession, StoredGeneration
+from app.session import ChatSession, StoredGeneration, continue_modes
 from app.store import backup
 from app.store.conversations import (
     HIGHLIGHT_END,
@@ -63,8 +65,14 @@ from app.store.conversations import (
     SearchHit,
     StoredMessage,
 )
+from app.store.database import StoreError
 from app.store.export import conversation_to_dict
-from app.ui.chat_view import AssistantMessage, ChatView, UserMessage
+from app.ui.chat_view import (
+    LOOP_REMEDY_PRESENCE_PENALTY,
+    AssistantMessage,
+    ChatView,
+    UserMessage,
+)
 from app.ui.long_text import LongPlainText
 from app.ui.model_library import ModelLibrary
 from app.ui.model_setup import DownloadRunner, ModelSetup, progress_text
@@ -73,6 +81,7 @@ from app.ui.remote_dialog import RemoteDialog
 from app.ui.settings_dialog import LOCAL_API_KEY, SettingsDialog, SystemPromptDialog
 from app.ui.sidebar import damaged_notice, group_label, item_text
 from app.ui.theme import apply_theme
+from app.ui.thinking_budget import BudgetPicker
 from app.ui.worker import Job, wait_for_all
 
 
@@ -90,6 +99,8 @@ OPEN_AT_ONCE = 12  # messages built at once when a conversation opens
 OPEN_PER_FRAME = 3  # older messages built per turn of the event loop after that
 BACKUP_FIRST_MS = 30_000  # the first backup check, once the start's work is done
 BACKUP_CHECK_MS = 3_600_000  # then every hour (a backup is made once a day)
+ANSWER_NOW_KEYS = "Ctrl+Shift+A"  # "Answer now" (Esc stays Stop)
+ANSWER_NOW_TIP = f"Stop thinking and answer from the thinking so far ({ANSWER_NOW_KEYS})"
 
 
 class Composer(QPlainTextEdit):
@@ -125,6 +136,15 @@ class LiveReply:
     thinking_started: float | None = None
     answer_started: bool = False
     seen_events: bool = False
+    answer_asked: bool = False  # "Answer now" was pressed
+    done: bool = False  # GenerationDone arrived
+    continued: int | None = None  # the stored reply going on in place (Continue, Steer)
+    mode: ContinueMode | None = None  # how it goes on
+
+    @property
+    def thinking(self) -> bool:
+        """The reply is in its trace (Answer now can close it)."""
+        return self.thinking_started is not None and not self.answer_started and not self.done
 
     def cancel(self) -> None:
         self.cancelled = True
@@ -143,6 +163,9 @@ class MainWindow(QMainWindow):
         self.live: dict[int, LiveReply] = {}
         self.editing: int | None = None  # a user message being edited
         self._filling = False  # the sidebar is being refilled: ignore its item changes
+        self._budget_picked = False  # chosen on this screen (a new chat keeps it once sent)
+        self.steer_dialog: QInputDialog | None = None  # open while a hint is asked for
+        self._closed = False
         self._older: list[tuple[StoredMessage, list[int]]] = []  # messages still to build
         self._build_token = 0
         self.resize(1100, 760)
@@ -207,12 +230,28 @@ class MainWindow(QMainWindow):
         self.send_button = QPushButton("Send")
         self.send_button.clicked.connect(self.send)
         self.stop_button = QPushButton("Stop")
+        self.stop_button.setObjectName("stop")
+        self.stop_button.setAccessibleName("Stop")
+        self.stop_button.setToolTip("Stop the reply (Esc)")
         self.stop_button.clicked.connect(self.stop)
         self.stop_button.hide()
+        self.answer_button = QPushButton("Answer now")
+        self.answer_button.setObjectName("answerNow")
+        self.answer_button.setAccessibleName("Answer now")
+        self.answer_button.setToolTip(ANSWER_NOW_TIP)
+        self.answer_button.clicked.connect(self.answer_now)
+        self.answer_button.hide()
+        # How long QwQ may think: this conversation's choice, for its next messages.
+        self.budget = BudgetPicker(self)
+        self.budget.changed.connect(self._on_budget_picked)
+        budget_row = QHBoxLayout()
+        budget_row.addWidget(self.budget)
+        budget_row.addStretch(1)
         row = QHBoxLayout()
         row.addWidget(self.composer, 1)
         buttons = QVBoxLayout()
         buttons.addWidget(self.send_button)
+        buttons.addWidget(self.answer_button)
         buttons.addWidget(self.stop_button)
         buttons.addStretch(1)
         row.addLayout(buttons)
@@ -246,6 +285,7 @@ class MainWindow(QMainWindow):
         self.damaged_banner.hide()
         right_layout.addWidget(self.damaged_banner)
         right_layout.addWidget(self.pages, 1)
+        right_layout.addLayout(budget_row)
         right_layout.addLayout(row)
 
         splitter = QSplitter()
@@ -307,6 +347,7 @@ class MainWindow(QMainWindow):
 
         QShortcut(QKeySequence("Ctrl+N"), self, self.new_chat)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.stop)
+        QShortcut(QKeySequence(ANSWER_NOW_KEYS), self, self.answer_now)
         QShortcut(QKeySequence("Ctrl+O"), self, self.choose_model)
         QShortcut(QKeySequence("Ctrl+Shift+C"), self, self.copy_last_answer)
         QShortcut(QKeySequence("Ctrl+K"), self, self.focus_search)
@@ -468,6 +509,9 @@ class MainWindow(QMainWindow):
         job.start()
 
     def _on_model_loaded(self, engine: ChatEngine) -> None:
+        if self._closed:  # loaded after the window closed (its store may be closed too)
+            engine.close()
+            return
         self.engine = engine
         if self.api_button.isChecked() and self.api_server is None:
             self.set_api_server(True)
@@ -494,6 +538,8 @@ class MainWindow(QMainWindow):
         self.context_meter.setFormat("context %v / %m tokens")
         self.context_meter.setValue(0)
         self._show_page()
+        self._update_buttons()
+        self._offer_continue()  # a reply on screen can go on now (or says why not)
 
     def _on_model_failed(self, error: BaseException) -> None:
         self.context_meter.hide()
@@ -633,8 +679,10 @@ class MainWindow(QMainWindow):
         self._detach_live()
         self.conversation_id = None
         self.chat.clear()
+        self._show_budget()
         self._update_title()
         self._show_page()
+        self._update_buttons()
         self.composer.setFocus()
 
     def open_conversation(self, conversation_id: int, *, reveal: int | None = None) -> None:
@@ -646,9 +694,12 @@ class MainWindow(QMainWindow):
         self._detach_live()
         self.conversation_id = conversation_id
         self.chat.clear()
+        self._show_budget()
         self._build_token += 1
         live = self.live.get(conversation_id)
-        live_id = live.stored.message.id if live is not None and live.stored is not None else None
+        live_id = None
+        if live is not None:
+            live_id = live.stored.message.id if live.stored is not None else live.continued
         entries = [
             e for e in self.store.branch_with_siblings(conversation_id) if e[0].id != live_id
         ]
@@ -666,6 +717,7 @@ class MainWindow(QMainWindow):
         self._update_title()
         self._show_page()
         self._update_buttons()
+        self._offer_continue()
         self.composer.setFocus()
 
     def _build_older(self, token: int) -> None:
@@ -699,6 +751,12 @@ class MainWindow(QMainWindow):
         widget.show_stored(m)
         self._wire_siblings(widget, m.id, siblings)
         widget.regenerate_button.clicked.connect(lambda: self.regenerate(m.id))
+        widget.remedy_button.clicked.connect(lambda: self.regenerate_without_loops(m.id))
+        widget.continue_thinking_button.clicked.connect(
+            lambda: self.continue_reply(m.id, "thinking")
+        )
+        widget.continue_answer_button.clicked.connect(lambda: self.continue_reply(m.id, "answer"))
+        widget.steer_button.clicked.connect(lambda: self.steer(m.id))
         widget.reasoning.beside_requested.connect(lambda: self.read_beside(widget.reasoning))
         widget.copy_button.clicked.connect(lambda: self.copy(widget, with_reasoning=False))
         widget.copy_all_button.clicked.connect(lambda: self.copy(widget, with_reasoning=True))
@@ -765,10 +823,26 @@ class MainWindow(QMainWindow):
         empty = self.engine is None and self.conversation_id is None
         self.pages.setCurrentWidget(self.first_run if empty else self.chat)
 
+    def _current_live(self) -> LiveReply | None:
+        return self.live.get(self.conversation_id) if self.conversation_id is not None else None
+
     def _update_buttons(self) -> None:
-        busy = self.conversation_id in self.live
+        live = self._current_live()
+        busy = live is not None
         self.stop_button.setVisible(busy)
+        self.answer_button.setVisible(busy)
         self.send_button.setVisible(not busy)
+        why_not = self._cannot_continue()
+        self.answer_button.setEnabled(
+            live is not None and live.thinking and not live.answer_asked and why_not is None
+        )
+        self.answer_button.setToolTip(why_not or ANSWER_NOW_TIP)
+        # The budget needs the same power: with no model yet it can still be chosen.
+        self.budget.set_unavailable(why_not if self.engine is not None else None)
+
+    def _cannot_continue(self) -> str | None:
+        """Why the engine cannot close a trace early or continue a reply (None: it can)."""
+        return self.engine.cannot_continue if self.engine is not None else "No model is loaded."
 
     # -- replies -----------------------------------------------------------------------
 
@@ -783,6 +857,8 @@ class MainWindow(QMainWindow):
             return
         if self.conversation_id is None:
             self.conversation_id = self.store.create().id
+            if self._budget_picked:  # chosen before the conversation existed
+                self._save_budget(self.conversation_id)
         cid = self.conversation_id
         editing, self.editing = self.editing, None
         self.send_button.setText("Send")
@@ -796,9 +872,53 @@ class MainWindow(QMainWindow):
             self._start_reply(cid, text, lambda s: s.reply(cid, text, sampling, thinking))
 
     def _thinking(self) -> ThinkingControl:
-        return ThinkingControl(loop_guard=self.settings.loop_guard)
+        """This conversation's budget (as the selector shows it) and the loop guard."""
+        tokens, seconds = self.budget.value()
+        return ThinkingControl(
+            budget_tokens=tokens, budget_seconds=seconds, loop_guard=self.settings.loop_guard
+        )
 
-    def regenerate(self, assistant_id: int) -> None:
+    def _default_budget(self) -> tuple[int | None, float | None]:
+        return self.settings.thinking_budget_tokens, self.settings.thinking_budget_seconds
+
+    def _on_budget_picked(self) -> None:
+        """The user chose a budget: it holds for this conversation from its next message."""
+        self._budget_picked = True
+        if self.conversation_id is not None:
+            self._save_budget(self.conversation_id)
+
+    def _save_budget(self, conversation_id: int) -> None:
+        tokens, seconds = self.budget.value()
+        try:
+            self.store.update_settings(
+                conversation_id, thinking={"budget_tokens": tokens, "budget_seconds": seconds}
+            )
+        except StoreError as e:  # the reply still uses it; only remembering it failed
+            self.model_label.setText(f"Could not save the thinking budget: {e}")
+
+    def _show_budget(self) -> None:
+        """The selector shows the conversation's budget, or the default where it has none."""
+        self._budget_picked = False
+        tokens, seconds = self._default_budget()
+        if self.conversation_id is not None:
+            chosen = self.store.get(self.conversation_id).thinking  # {}: the default
+            tokens = chosen.get("budget_tokens", tokens)
+            seconds = chosen.get("budget_seconds", seconds)
+        self.budget.set_value(tokens, seconds)
+
+    def answer_now(self) -> None:
+        """Close the trace of the reply on screen and have QwQ answer from it."""
+        live = self._current_live()
+        if live is None or live.stored is None or not live.thinking or live.answer_asked:
+            return
+        if self._cannot_continue() is not None:
+            return
+        live.answer_asked = True
+        live.stored.force_answer("user")  # safe from any thread: read at the next token
+        live.widget.reasoning.ask_answer()
+        self._update_buttons()
+
+    def regenerate(self, assistant_id: int, sampling: SamplingSettings | None = None) -> None:
         if self.session is None or self.conversation_id in self.live:
             return
         self._trim_view_after(assistant_id)
@@ -806,8 +926,80 @@ class MainWindow(QMainWindow):
         self._start_reply(
             self.store.message(assistant_id).conversation_id,
             None,
-            lambda s: s.regenerate(assistant_id, thinking=thinking),
+            lambda s: s.regenerate(assistant_id, sampling, thinking=thinking),
         )
+
+    def regenerate_without_loops(self, assistant_id: int) -> None:
+        """The model card's remedy for a reply that looped: the reply is written again with
+        a presence penalty (kept in the conversation's sampling)."""
+        cid = self.store.message(assistant_id).conversation_id
+        current = SamplingSettings.from_dict(self.store.get(cid).sampling)
+        sampling = replace(current, presence_penalty=LOOP_REMEDY_PRESENCE_PENALTY)
+        self.regenerate(assistant_id, sampling)
+
+    def continue_reply(self, assistant_id: int, mode: ContinueMode, hint: str = "") -> None:
+        """Let a reply that stopped go on, in its own bubble (stored in place)."""
+        if self.session is None or self.conversation_id in self.live:
+            return
+        if self._cannot_continue() is not None:
+            return
+        message = self.store.message(assistant_id)
+        widget = self._shown_answer(assistant_id)
+        if widget is None or mode not in continue_modes(message):
+            return
+        thinking = self._thinking()
+        live = LiveReply(message.conversation_id, widget, continued=assistant_id, mode=mode)
+        live.reasoning_tokens = int(message.stats.get("reasoning_tokens", 0))
+        if mode == "thinking":
+            live.thinking_started = time.monotonic() - message.thinking_seconds
+        else:
+            live.answer_parts = [message.content]
+            live.answer_started = True
+        widget.begin_continue(mode)
+        self._start_reply(
+            message.conversation_id,
+            None,
+            lambda s: s.continue_reply(assistant_id, mode, hint=hint, thinking=thinking),
+            live,
+        )
+
+    def steer(self, assistant_id: int) -> None:
+        """Ask for a hint; QwQ then thinks on with it in its trace (marked as yours)."""
+        dialog = QInputDialog(self)
+        dialog.setObjectName("steerDialog")
+        dialog.setWindowTitle("Steer")
+        dialog.setLabelText("A hint for QwQ's thinking (it goes into the trace, marked as yours):")
+        dialog.setInputMode(QInputDialog.InputMode.TextInput)
+        dialog.setOption(QInputDialog.InputDialogOption.UsePlainTextEditForTextInput)
+        dialog.setOkButtonText("Continue thinking")
+
+        def accepted() -> None:
+            hint = dialog.textValue().strip()
+            if hint:
+                self.continue_reply(assistant_id, "thinking", hint)
+
+        dialog.accepted.connect(accepted)
+        dialog.finished.connect(lambda _: dialog.deleteLater())
+        self.steer_dialog = dialog
+        dialog.open()
+
+    def _shown_answer(self, message_id: int) -> AssistantMessage | None:
+        for widget in self.chat.messages():
+            if isinstance(widget, AssistantMessage) and widget.message_id == message_id:
+                return widget
+        return None
+
+    def _offer_continue(self) -> None:
+        """The last reply on screen offers to go on if it stopped early (only the last:
+        the turns after a reply were written from it as it is)."""
+        messages = self.chat.messages()
+        last = messages[-1] if messages else None
+        if not isinstance(last, AssistantMessage) or last.message_id is None:
+            return
+        if self._current_live() is not None:
+            return
+        modes = continue_modes(self.store.message(last.message_id))
+        last.show_continue(modes, self._cannot_continue())
 
     def _trim_view_after(self, message_id: int) -> None:
         """Drop from the screen the message being replaced and what follows it."""
@@ -821,16 +1013,22 @@ class MainWindow(QMainWindow):
             widget.deleteLater()
 
     def _start_reply(
-        self, cid: int, user_text: str | None, start: Callable[[ChatSession], StoredGeneration]
+        self,
+        cid: int,
+        user_text: str | None,
+        start: Callable[[ChatSession], StoredGeneration],
+        live: LiveReply | None = None,
     ) -> None:
+        """Generate a reply: into a new bubble, or into ``live``'s (a reply going on)."""
         session = self.session
         assert session is not None
         if user_text is not None:
             self.chat.add(UserMessage(user_text))
-        widget = AssistantMessage()
-        widget.reasoning.beside_requested.connect(lambda: self.read_beside(widget.reasoning))
-        self.chat.add(widget)
-        live = LiveReply(cid, widget)
+        if live is None:
+            widget = AssistantMessage()
+            widget.reasoning.beside_requested.connect(lambda: self.read_beside(widget.reasoning))
+            self.chat.add(widget)
+            live = LiveReply(cid, widget)
         self.live[cid] = live
 
         def work() -> object:
@@ -856,16 +1054,25 @@ class MainWindow(QMainWindow):
             live.cancel()
 
     def _on_events(self, live: LiveReply, batch: list[ChatEvent]) -> None:
+        stored = live.stored
+        if not live.seen_events and live.mode == "thinking" and stored is not None:
+            # The trace goes on from what the session kept (without the app's wrap-up).
+            kept = stored.continued
+            if kept is not None:
+                live.widget.reasoning.restart(kept.kept.reasoning, kept.inserted)
         if not live.seen_events:  # the user message is stored now: show its title
             live.seen_events = True
             self.refresh_sidebar()
             if live.conversation_id == self.conversation_id:
                 self._update_title()
-        reasoning: list[str] = []
+        reasoning: list[tuple[str, Inserter | None]] = []  # runs by the same writer
         done: GenerationDone | None = None
         for event in batch:
             if isinstance(event, ReasoningDelta):
-                reasoning.append(event.text)
+                if reasoning and reasoning[-1][1] == event.inserted:
+                    reasoning[-1] = (reasoning[-1][0] + event.text, event.inserted)
+                else:
+                    reasoning.append((event.text, event.inserted))
                 live.reasoning_tokens += 1
             elif isinstance(event, AnswerDelta):
                 live.answer_parts.append(event.text)
@@ -873,20 +1080,24 @@ class MainWindow(QMainWindow):
                 done = event
         block = live.widget.reasoning
         now = time.monotonic()
+        was_thinking = live.thinking
         if reasoning:
             if live.thinking_started is None:
                 live.thinking_started = now
                 live.widget.reasoning.show()
                 block.start()
-            new_text = "".join(reasoning)
-            block.append(new_text, live.reasoning_tokens, now - live.thinking_started)
-            if self._beside is block and self.trace_dock.isVisible():
-                self.trace_view.append_text(new_text)
+            for new_text, by in reasoning:
+                block.append(new_text, live.reasoning_tokens, now - live.thinking_started, by)
+                if self._beside is block and self.trace_dock.isVisible():
+                    self.trace_view.append_text(new_text)
         if live.answer_parts and not live.answer_started:
             live.answer_started = True
             if live.thinking_started is not None:
                 block.conclude(
-                    tokens=live.reasoning_tokens, seconds=now - live.thinking_started, finished=True
+                    tokens=live.reasoning_tokens,
+                    seconds=now - live.thinking_started,
+                    finished=True,
+                    ended_by="user" if live.answer_asked else None,
                 )
         if live.answer_parts and done is None:
             # Only the block being written is re-rendered (see AnswerView).
@@ -896,6 +1107,7 @@ class MainWindow(QMainWindow):
             produced = live.reasoning_tokens + len(live.answer_parts)
             self.speed_label.setText(f"{produced / elapsed:.1f} tok/s")
         if done is not None:
+            live.done = True
             model = live.stored.message.model if live.stored is not None else ""
             live.widget.show_done(done, model)
             if live.conversation_id == self.conversation_id:
@@ -904,19 +1116,30 @@ class MainWindow(QMainWindow):
                 self.context_meter.setValue(min(used, self.context_meter.maximum()))
             if live.stored is not None and live.stored.save_error is not None:
                 live.widget.set_footer(f"Not saved: {live.stored.save_error}")
+        if live.thinking != was_thinking and live.conversation_id == self.conversation_id:
+            self._update_buttons()  # Answer now: only while it thinks
 
     def _on_finished(self, live: LiveReply) -> None:
         self.live.pop(live.conversation_id, None)
         self.refresh_sidebar()
-        if live.conversation_id == self.conversation_id and live.stored is not None:
+        stored = live.stored is not None or live.continued is not None
+        if live.conversation_id == self.conversation_id and stored:
             # Show it as stored: with its actions, and the user message's edits to flip.
             self.open_conversation(live.conversation_id)
         self._update_title()
         self._update_buttons()
 
     def _on_failed(self, live: LiveReply, error: BaseException) -> None:
-        live.widget.set_footer(f"Could not answer: {error}")
+        if live.continued is None:
+            live.widget.set_footer(f"Could not answer: {error}")
+            self._on_finished(live)
+            return
+        # The reply is stored as it was: show it so again, and say why it did not go on.
         self._on_finished(live)
+        widget = self._shown_answer(live.continued)
+        if widget is not None:
+            said = (f"Could not continue: {error}", widget.footer.text())
+            widget.set_footer(" · ".join(p for p in said if p))
 
     # -- settings ----------------------------------------------------------------------
 
@@ -962,6 +1185,8 @@ class MainWindow(QMainWindow):
     def apply_settings(self, settings: AppSettings) -> None:
         self.settings = settings
         self._save_settings()
+        if not self._budget_picked:  # a new default shows where no choice was made
+            self._show_budget()
         app = QApplication.instance()
         if isinstance(app, QApplication):
             apply_theme(app, settings.theme)
@@ -988,6 +1213,7 @@ class MainWindow(QMainWindow):
     # -- shutdown ----------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self._closed = True
         if self.api_server is not None:
             self.api_server.stop()
             self.api_server = None

@@ -5,16 +5,52 @@ When the answer begins it folds to "Thought for 42 s · 3,412 tokens"; a click (
 Space/Enter on the header) opens it again. A stored trace is put into the text view
 only the first time it is opened, a slice per turn of the event loop (a 5 MB trace on
 one line froze the window for seconds; see long_text).
+
+The header says how the thinking ended when the model did not close it itself
+("Thought for 2 min · 1,024 tokens · budget reached"). Parts of the trace the model
+did not write (the app's wrap-up that forced the answer, the user's Steer hint) are
+shown upright and muted, after a label ("inserted by QwQ Desktop", "your hint").
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QPalette, QTextCharFormat
 from PySide6.QtWidgets import QHBoxLayout, QPlainTextEdit, QToolButton, QVBoxLayout, QWidget
 
 from app.core.format import duration
+from app.core.thinking import InsertedSpan, Inserter, ReasonEnded
 from app.ui.long_text import LongPlainText
+
+# How the header ends when the model did not close its trace itself.
+ENDINGS: dict[ReasonEnded, str] = {
+    "budget": "budget reached",
+    "time": "time limit reached",
+    "loop": "loop caught",
+    "user": "you asked for the answer",
+}
+INSERTED_LABELS: dict[Inserter, str] = {"app": "inserted by QwQ Desktop", "user": "your hint"}
+
+
+def split_inserted(text: str, spans: Sequence[InsertedSpan]) -> list[tuple[str, Inserter | None]]:
+    """A stored trace cut into the model's parts and the inserted ones, in order.
+
+    Spans that do not fit the text (overlapping, out of range) are left unmarked."""
+    parts: list[tuple[str, Inserter | None]] = []
+    at = 0
+    for span in sorted(spans, key=lambda s: s.start):
+        start, end = max(span.start, at), min(span.end, len(text))
+        if start >= end:
+            continue
+        if start > at:
+            parts.append((text[at:start], None))
+        parts.append((text[start:end], span.by))
+        at = end
+    if at < len(text) or not parts:
+        parts.append((text[at:], None))
+    return parts
 
 
 class ReasoningBlock(QWidget):
@@ -49,11 +85,16 @@ class ReasoningBlock(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.body)
         self._text_parts: list[str] = []
+        self._part_by: list[Inserter | None] = []  # who inserted each part (None: the model)
         self._shown_parts = 0  # how many of the parts the view holds
+        self._view_by: Inserter | None = None  # who wrote the view's last part
+        self._label_due = False  # an inserted part began: its label goes before its first word
         self.tokens = 0
         self.seconds = 0.0
         self.thinking = False
         self.finished = True
+        self.ended_by: ReasonEnded | None = None  # who closed the trace (None: not closed)
+        self.answer_asked = False  # the user asked for the answer; the trace is closing
         self._set_open(False)
 
     # -- content -----------------------------------------------------------------------
@@ -62,33 +103,86 @@ class ReasoningBlock(QWidget):
     def text(self) -> str:
         return "".join(self._text_parts)
 
+    @property
+    def inserted(self) -> list[tuple[str, Inserter]]:
+        """The parts the model did not write, in order, each with who inserted it."""
+        out: list[tuple[str, Inserter]] = []
+        for text, by in zip(self._text_parts, self._part_by, strict=True):
+            if by is None:
+                continue
+            if out and out[-1][1] == by:
+                out[-1] = (out[-1][0] + text, by)
+            else:
+                out.append((text, by))
+        return out
+
     def start(self) -> None:
-        """A new trace begins streaming: open, empty, "Thinking…"."""
+        """A trace begins (or goes on, after Continue) streaming: open, "Thinking…"."""
         self.thinking = True
         self.finished = False
+        self.ended_by = None
+        self.answer_asked = False
         self.header.setChecked(True)
         self._update_label()
 
-    def append(self, text: str, tokens: int, seconds: float) -> None:
+    def append(
+        self, text: str, tokens: int, seconds: float, inserted: Inserter | None = None
+    ) -> None:
         self._text_parts.append(text)
+        self._part_by.append(inserted)
         self.tokens, self.seconds = tokens, seconds
         if self.is_open:
             self._sync_view()
         self._update_label()
 
-    def conclude(self, *, tokens: int, seconds: float, finished: bool) -> None:
+    def restart(self, text: str, inserted: Sequence[InsertedSpan] = ()) -> None:
+        """Show ``text`` as the trace so far (a continued one) and stream on after it."""
+        self._set_trace(text, inserted)
+        if self.is_open:
+            self._sync_view()
+        self._update_label()
+
+    def _set_trace(self, text: str, inserted: Sequence[InsertedSpan]) -> None:
+        parts = split_inserted(text, inserted) if inserted else [(text, None)]
+        self._text_parts = [p for p, _ in parts]
+        self._part_by = [by for _, by in parts]
+        self._shown_parts = 0
+        self._view_by, self._label_due = None, False
+        self.body.set_text("")
+
+    def ask_answer(self) -> None:
+        """The user asked for the answer: say so until the trace closes."""
+        self.answer_asked = True
+        self._update_label()
+
+    def conclude(
+        self,
+        *,
+        tokens: int,
+        seconds: float,
+        finished: bool,
+        ended_by: ReasonEnded | None = None,
+    ) -> None:
         """The answer began or the reply ended: fold, with the final figures."""
         self.thinking = False
         self.tokens, self.seconds, self.finished = tokens, seconds, finished
+        self.ended_by = ended_by if finished else None
         self.header.setChecked(False)
         self._update_label()
 
-    def set_stored(self, text: str, *, tokens: int, seconds: float, finished: bool) -> None:
+    def set_stored(
+        self,
+        text: str,
+        *,
+        tokens: int,
+        seconds: float,
+        finished: bool,
+        ended_by: ReasonEnded | None = None,
+        inserted: Sequence[InsertedSpan] = (),
+    ) -> None:
         """A trace from the store: folded, and rendered only when opened."""
-        self._text_parts = [text]
-        self._shown_parts = 0
-        self.body.set_text("")
-        self.conclude(tokens=tokens, seconds=seconds, finished=finished)
+        self._set_trace(text, inserted)
+        self.conclude(tokens=tokens, seconds=seconds, finished=finished, ended_by=ended_by)
 
     # -- view --------------------------------------------------------------------------
 
@@ -104,18 +198,58 @@ class ReasoningBlock(QWidget):
 
     def _sync_view(self) -> None:
         """Append only what the view does not hold yet (cost per token stays flat)."""
-        if self._shown_parts == len(self._text_parts):
+        end = len(self._text_parts)
+        # The view follows the stream only while the reader is at the end. One append
+        # per run of parts by the same writer (a frame's tokens are one run, mostly).
+        i = self._shown_parts
+        while i < end:
+            by = self._part_by[i]
+            j = i + 1
+            while j < end and self._part_by[j] == by:
+                j += 1
+            self._show_run("".join(self._text_parts[i:j]), by)
+            i = j
+        self._shown_parts = end
+
+    def _show_run(self, text: str, by: Inserter | None) -> None:
+        if by is None:
+            self._view_by, self._label_due = None, False
+            self.body.append_text(text)
             return
-        # The view follows the stream only while the reader is at the end.
-        self.body.append_text("".join(self._text_parts[self._shown_parts :]))
-        self._shown_parts = len(self._text_parts)
+        look = self._inserted_look()
+        if by != self._view_by:
+            self._view_by, self._label_due = by, True
+        if self._label_due:
+            # The label goes before the part's first word (the wrap-up opens a paragraph).
+            words = text.lstrip()
+            if words:
+                self.body.append_text(text[: len(text) - len(words)], look)
+                self.body.append_label(f"[{INSERTED_LABELS[by]}] ", self._label_look())
+                self._label_due = False
+                text = words
+        self.body.append_text(text, look)
+
+    def _inserted_look(self) -> QTextCharFormat:
+        look = QTextCharFormat()
+        look.setFontItalic(False)
+        look.setForeground(self.palette().color(QPalette.ColorRole.PlaceholderText))
+        return look
+
+    def _label_look(self) -> QTextCharFormat:
+        look = self._inserted_look()
+        look.setFontWeight(QFont.Weight.DemiBold)
+        return look
 
     def _update_label(self) -> None:
         figures = f"{duration(self.seconds)} · {self.tokens:,} tokens"
         if self.thinking:
             label = f"Thinking… {figures}"
+            if self.answer_asked:
+                label += " · answering now"
         elif self.finished:
             label = f"Thought for {figures}"
+            if self.ended_by in ENDINGS:
+                label += f" · {ENDINGS[self.ended_by]}"
         else:
             label = f"Thinking stopped after {figures} (unfinished)"
         self.header.setText(label)

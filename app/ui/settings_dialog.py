@@ -29,6 +29,7 @@ from app.core.sampling import SamplingSettings
 from app.core.settings import AppSettings
 from app.store.conversations import ConversationStore
 from app.ui.backups_box import BackupsBox
+from app.ui.thinking_budget import BudgetPicker
 
 MATH_PROMPT = "Please reason step by step, and put your final answer within \\boxed{}."
 
@@ -108,6 +109,13 @@ class SettingsDialog(QDialog):
         ):
             self.loop_guard.addItem(label, action)
         form.addRow("Loop guard", self.loop_guard)
+        # New conversations start from this; each conversation keeps its own choice.
+        self.thinking_budget = BudgetPicker(self)
+        self.thinking_budget.setObjectName("defaultThinkingBudget")
+        self.thinking_budget.setToolTip(
+            "How long QwQ may think in a new conversation before it answers from its thinking"
+        )
+        form.addRow("Thinking budget", self.thinking_budget)
         reset = QPushButton("Reset to the model card's defaults")
         reset.clicked.connect(lambda: self._show_sampling(SamplingSettings()))
         form.addRow(reset)
@@ -177,6 +185,9 @@ class SettingsDialog(QDialog):
         self.theme.setCurrentIndex(max(0, self.theme.findData(settings.theme)))
         self.kv_cache.setCurrentIndex(max(0, self.kv_cache.findData(settings.kv_cache_type)))
         self.loop_guard.setCurrentIndex(max(0, self.loop_guard.findData(settings.loop_guard)))
+        self.thinking_budget.set_value(
+            settings.thinking_budget_tokens, settings.thinking_budget_seconds
+        )
 
     def _show_sampling(self, s: SamplingSettings) -> None:
         self.temperature.setValue(s.temperature)
@@ -221,6 +232,8 @@ class SettingsDialog(QDialog):
             kv_cache_type=self.kv_cache.currentData(),
             api_port=self.api_port.value(),
             loop_guard=self.loop_guard.currentData(),
+            thinking_budget_tokens=self.thinking_budget.value()[0],
+            thinking_budget_seconds=self.thinking_budget.value()[1],
             remote=dict(self.settings.remote),
         )
 
