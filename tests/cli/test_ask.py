@@ -16,6 +16,7 @@ import pytest
 from app.core.settings import AppSettings
 from tests.fixtures.cli import ROOT, cli, one_clear_line
 from tests.fixtures.models import QWQ_ANSWER, QWQ_REASONING, ScriptFactory
+from tests.fixtures.reasoning_traces import long_thoughts
 from tests.fixtures.scripted_model import ScriptedModel
 
 
@@ -206,6 +207,19 @@ def test_thinking_budget_flag(scripted: ScriptFactory) -> None:
     assert timed.returncode == 0, timed.stderr
     assert timed.stdout == "So it is 4.\n"
     assert "time limit reached" in timed.stderr
+
+
+def test_a_new_user_with_a_1k_budget_gets_the_answer_after_1k_thinking_tokens(
+    scripted: ScriptFactory,
+) -> None:
+    """The issue's promise, in the terminal, with every other setting as it comes."""
+    thoughts = long_thoughts(1_100)  # it would think 1,100 tokens, then stop unanswered
+    model = scripted(thoughts, after_blank_line=["So it is", " 4."])
+    result = cli("ask", "-m", str(model.path), "--thinking-budget", "1024", "What is 2+2?")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "So it is 4.\n"
+    assert thoughts[1023].strip() in result.stderr and thoughts[1024].strip() not in result.stderr
+    assert "Considering the limited time" in result.stderr and "budget reached" in result.stderr
 
 
 def test_json_says_the_model_closed_its_trace(qwq_model: ScriptedModel) -> None:

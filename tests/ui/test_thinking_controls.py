@@ -5,7 +5,6 @@ guard's note with the model card's remedy."""
 
 from __future__ import annotations
 
-import random
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,7 +25,7 @@ from app.ui.settings_dialog import SettingsDialog
 from app.ui.thinking_budget import BudgetPicker
 from tests.fixtures.fake_upstream import FakeUpstream
 from tests.fixtures.models import QWQ_SCRIPT, ScriptFactory
-from tests.fixtures.reasoning_traces import _sentence
+from tests.fixtures.reasoning_traces import long_thoughts
 from tests.ui.test_main_window import ask, assistant_widgets, open_window
 from tests.ui.test_remote import connect
 
@@ -38,15 +37,6 @@ WRAP_UP_END = "based on the thinking directly now."
 def store(tmp_path: Path) -> Iterator[ConversationStore]:
     with ConversationStore(tmp_path / "data") as s:
         yield s
-
-
-def long_thoughts(count: int) -> list[str]:
-    """``count`` varied sentences of reasoning (no loop the guard could catch), one token each."""
-    rng = random.Random(12)
-    seen: dict[str, None] = {}
-    while len(seen) < count:
-        seen[" " + _sentence(rng)] = None
-    return list(seen)
 
 
 def choose(combo: object, data: object) -> None:
