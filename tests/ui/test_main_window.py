@@ -453,30 +453,6 @@ def test_the_api_key_set_in_settings_is_required_and_kept_in_the_keyring(
     window.api_button.click()
 
 
-def test_the_loop_guard_turns_a_repeating_trace_into_an_answer(
-    qtbot: QtBot, store: ConversationStore, scripted: ScriptFactory
-) -> None:
-    model = scripted(
-        ["Wait, let me recompute the sum of the two numbers once more from the start."],
-        loop=True,
-        after_blank_line=["The sum is **5**."],
-    )
-    window = open_window(qtbot, store, model.path)  # the default: answer from the thinking
-    ask(qtbot, window, "What is 2+3?")
-    qtbot.waitUntil(lambda: not window.live, timeout=60_000)
-    (c,) = store.conversations()
-    saved = store.branch(c.id)[1]
-    assert saved.finish_reason == "stop" and saved.content == "The sum is **5**."
-    assert saved.reasoning.endswith("based on the thinking directly now.")
-    assert assistant_widgets(window)[-1].answer.markdown == "The sum is **5**."
-
-    AppSettings(loop_guard="stop").save()  # Settings → Loop guard: Stop
-    window.settings = AppSettings.load()
-    ask(qtbot, window, "Again?")
-    qtbot.waitUntil(lambda: not window.live, timeout=60_000)
-    assert store.branch(c.id)[3].finish_reason == "repetition"
-
-
 def test_settings_choose_the_loop_guard(qtbot: QtBot) -> None:
     from app.ui.settings_dialog import SettingsDialog
 

@@ -200,11 +200,15 @@ def test_a_loop_caught_says_so_and_offers_the_model_cards_remedy(
     qtbot.waitUntil(lambda: not window.live, timeout=60_000)
     reply = last_reply(window)
     assert reply.reasoning.header.text().endswith(" · loop caught")
+    assert reply.answer.markdown == "The sum is **5**."
+    (c,) = store.conversations()
+    saved = store.branch(c.id)[1]
+    assert (saved.finish_reason, saved.reasoning_ended_by) == ("stop", "loop")
+    assert saved.reasoning.endswith("based on the thinking directly now.")
     assert reply.loop_row.isVisible() and "went round in circles" in reply.loop_note.text()
     assert reply.remedy_button.text() == "Regenerate with presence penalty 1.5"
     reply.remedy_button.click()  # one click: the remedy, and the reply written again
     qtbot.waitUntil(lambda: not window.live, timeout=60_000)
-    (c,) = store.conversations()
     assert store.get(c.id).sampling["presence_penalty"] == 1.5
     answers = [m for m in store.messages(c.id) if m.role == "assistant"]
     assert len(answers) == 2  # a new answer beside the old one
@@ -223,6 +227,8 @@ def test_an_answer_stopped_for_repeating_itself_says_so(
     ask(qtbot, window, "What is 2+3?")
     qtbot.waitUntil(lambda: not window.live, timeout=60_000)
     reply = last_reply(window)
+    (c,) = store.conversations()
+    assert store.branch(c.id)[1].finish_reason == "repetition"
     assert "Stopped: it repeated itself." in reply.footer.text()
     assert reply.loop_row.isVisible() and "over and over" in reply.loop_note.text()
     assert reply.remedy_button.isVisible()
