@@ -108,43 +108,43 @@ def test_exports_carry_how_the_trace_ended_and_import_it_back(
     assert "> *[inserted by QwQ Desktop]* Considering the limited time" in md
 
 
-def test_a_version_1_export_still_imports(store: ConversationStore) -> None:
-    v1 = {
-        "format": "qwq-desktop-conversations",
-        "version": 1,
-        "conversations": [
-            {
-                "title": "old",
-                "title_is_custom": False,
-                "created_at": 1.0,
-                "updated_at": 1.0,
-                "pinned": False,
-                "model": "",
-                "system_prompt": "",
-                "sampling": {},
-                "current_leaf": 0,
-                "messages": [
-                    {
-                        "parent": None,
-                        "role": "user",
-                        "content": "hi",
-                        "reasoning": "",
-                        "created_at": 1.0,
-                        "status": "done",
-                        "finish_reason": None,
-                        "reasoning_finished": False,
-                        "thinking_seconds": 0,
-                        "stats": {},
-                        "error": None,
-                        "model": "",
-                    }
-                ],
-            }
-        ],
+def _export(version: int, **message_fields: object) -> str:
+    """An export of one conversation holding one reply, as ``version`` wrote it."""
+    message: dict[str, object] = {
+        "parent": None,
+        "role": "assistant",
+        "content": "a",
+        "reasoning": "four.",
+        "created_at": 1.0,
+        "status": "done",
+        "finish_reason": "stop",
+        "reasoning_finished": True,
+        "thinking_seconds": 0,
+        "stats": {},
+        "error": None,
+        "model": "",
+        **message_fields,
     }
-    (cid,) = import_json(store, json.dumps(v1))
+    conversation = {
+        "title": "t",
+        "title_is_custom": False,
+        "created_at": 1.0,
+        "updated_at": 1.0,
+        "pinned": False,
+        "model": "",
+        "system_prompt": "",
+        "sampling": {},
+        "current_leaf": 0,
+        "messages": [message],
+    }
+    export = {"format": "qwq-desktop-conversations", "version": version}
+    return json.dumps({**export, "conversations": [conversation]})
+
+
+def test_a_version_1_export_still_imports(store: ConversationStore) -> None:
+    (cid,) = import_json(store, _export(1))  # written before traces had a record
     (m,) = store.branch(cid)
-    assert (m.content, m.reasoning_ended_by, m.inserted) == ("hi", None, ())
+    assert (m.content, m.reasoning_ended_by, m.inserted) == ("a", None, ())
     assert store.get(cid).thinking == {}
 
 
@@ -161,36 +161,8 @@ def test_a_version_1_export_still_imports(store: ConversationStore) -> None:
 def test_a_bad_record_in_an_import_is_refused_naming_it(
     store: ConversationStore, field: str, value: object, says: str
 ) -> None:
-    message = {
-        "parent": None,
-        "role": "assistant",
-        "content": "a",
-        "reasoning": "four.",
-        "created_at": 1.0,
-        "status": "done",
-        "finish_reason": "stop",
-        "reasoning_finished": True,
-        "thinking_seconds": 0,
-        "stats": {},
-        "error": None,
-        "model": "",
-        field: value,
-    }
-    conversation = {
-        "title": "t",
-        "title_is_custom": False,
-        "created_at": 1.0,
-        "updated_at": 1.0,
-        "pinned": False,
-        "model": "",
-        "system_prompt": "",
-        "sampling": {},
-        "current_leaf": 0,
-        "messages": [message],
-    }
-    data = {"format": "qwq-desktop-conversations", "version": 2, "conversations": [conversation]}
     with pytest.raises(StoreError, match=says):
-        import_json(store, json.dumps(data))
+        import_json(store, _export(2, **{field: value}))
     assert store.conversations() == []
 
 
