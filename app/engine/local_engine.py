@@ -79,6 +79,13 @@ REPLY_RESERVE_MAX = 4096
 
 
 @dataclass(frozen=True, slots=True)
+class PrewarmResult:
+    kept: int  # tokens of the cache that were already right
+    evaluated: int  # tokens evaluated now
+    cancelled: bool  # a chat() (or cancel) cut it short
+
+
+@dataclass(frozen=True, slots=True)
 class LoadSettings:
     context_length: int | None = None  # None: 32,768 (see context_plan)
     gpu_layers: int | None = None  # None: all layers on a GPU build, else 0
@@ -458,6 +465,38 @@ class LocalEngine:
                 "longer context."
             )
         return resume, steer
+
+    # -- keeping conversations warm (issue 13) ---------------------------------------------
+
+    def prewarm(self, messages: Sequence[ChatMessage]) -> PrewarmResult:
+        """Make the KV cache hold exactly the start of the prompt that will follow
+        ``messages`` (a history ending with an assistant answer, answers only): the
+        trace's tokens are dropped from the cache and the answer-only turn, as the
+        template renders it into history, is evaluated. The next follow-up then
+        processes only the new user message and the template's few tokens.
+
+        Blocking (run it off the GUI thread, in idle time). A ``chat()`` started
+        meanwhile cancels it at once and waits for it to let go; what was evaluated
+        stays usable. Never changes what the model sees."""
+        raise NotImplementedError  # issue 13: the engine helper builds it
+
+    def save_state(self, path: Path) -> int:
+        """Write the cache (its tokens and their KV state) to ``path`` as llama.cpp
+        streams it (no second copy in memory); returns the tokens saved. Not atomic by
+        itself: the snapshot cache writes to a temporary name and renames."""
+        raise NotImplementedError  # issue 13
+
+    def load_state(self, path: Path) -> int:
+        """Replace the cache with the state in ``path``; returns the tokens restored, or 0
+        when llama.cpp refuses the file (damaged, truncated, another shape): the cache
+        is then empty and the next chat simply processes its prompt."""
+        raise NotImplementedError  # issue 13
+
+    @property
+    def state_key(self) -> dict[str, str | int]:
+        """What a saved state is only valid for: the model file (path, size, modified
+        time), the context size, the KV-cache type and the llama.cpp build."""
+        raise NotImplementedError  # issue 13
 
     def cancel(self) -> None:
         """Cancel the running generation, if any (safe from any thread)."""
