@@ -8,16 +8,46 @@ Rules (issue 13):
   detected and ignored;
 - a disk budget with least-recently-used eviction; saving that would exceed the budget
   or the free space is skipped and logged, never fails a reply.
+
+On disk, per conversation: ``<id>.kvstate`` (what llama.cpp writes: the tokens and their
+KV state) and ``<id>.json`` (the sidecar: the engine's state key, tokens, bytes, a CRC-32
+of the state file, when it was last used). The state file is renamed into place before
+its sidecar, so a crash between the two leaves a sidecar whose checksum does not match:
+that snapshot is then ignored and removed, never loaded. Checksums are computed in
+chunks, never with the whole state in memory.
 """
 
 from __future__ import annotations
 
+import json
+import logging
+import os
+import secrets
+import shutil
+import threading
+import time
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from app.engine.local_engine import LocalEngine
+from app.core.paths import AppPaths
+from app.core.settings import AppSettings
+
+if TYPE_CHECKING:  # deleting a snapshot needs no llama.cpp
+    from app.engine.local_engine import LocalEngine
+
+log = logging.getLogger(__name__)
 
 DEFAULT_BUDGET_BYTES = 16 * 2**30
+DEFAULT_KEEP_FREE_BYTES = 2**30  # never fill the disk: leave this much free
+STATE_SUFFIX = ".kvstate"
+META_SUFFIX = ".json"
+TMP_SUFFIX = ".tmp"
+STALE_TMP_S = 600.0  # a temporary file this old is a crashed save's leftover
+HALF_GRACE_S = 60.0  # a state without its sidecar (or the reverse) younger than this is spared
+CHUNK = 2**20
+FORMAT = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,27 +58,403 @@ class SnapshotSaved:
     why_not: str = ""  # when not saved: over the budget, the disk is full, ...
 
 
-class SnapshotCache:
-    """Snapshots keyed by conversation id, in ``folder`` (AppPaths.cache / "kv")."""
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    conversation_id: int
+    tokens: int
+    size: int
+    crc32: int
+    last_used: float
+    state_key: dict[str, Any]
 
-    def __init__(self, folder: Path, budget_bytes: int = DEFAULT_BUDGET_BYTES) -> None:
+
+def budget_of(settings: AppSettings) -> int:
+    """The disk budget in bytes from the settings' ``snapshot_budget_gb`` (GiB; 0: off);
+    the default where the setting is missing or not a number."""
+    value = getattr(settings, "snapshot_budget_gb", None)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+        return DEFAULT_BUDGET_BYTES
+    return max(0, int(value * 2**30))
+
+
+def default_cache(paths: AppPaths | None = None) -> SnapshotCache:
+    """The app's snapshots: in the cache folder's ``kv``, with the budget the settings give."""
+    paths = paths or AppPaths.current()
+    return SnapshotCache(paths.cache / "kv", budget_of(AppSettings.load(paths)))
+
+
+def _crc32_of(path: Path, *, sync: bool = False) -> int:
+    """The file's CRC-32, read in chunks; ``sync``: also flush it to the disk."""
+    crc = 0
+    with open(path, "r+b" if sync else "rb") as f:
+        while chunk := f.read(CHUNK):
+            crc = zlib.crc32(chunk, crc)
+        if sync:
+            f.flush()
+            os.fsync(f.fileno())
+    return crc
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the renames in ``folder`` durable (POSIX; Windows has no directory fsync)."""
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _unlink(path: Path) -> None:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass
+    except OSError as e:
+        log.warning("cannot remove %s: %s", path, e)
+
+
+def _llama_state_size(engine: LocalEngine) -> int:
+    """What llama.cpp would write for the cache now (it counts, it copies nothing); 0
+    when it cannot tell."""
+    try:
+        import llama_cpp
+
+        ctx = engine._llm._ctx.ctx
+        return int(llama_cpp.llama_state_seq_get_size(ctx, 0))
+    except Exception:  # an estimate only: the size is checked again after writing
+        return 0
+
+
+class SnapshotCache:
+    """Snapshots keyed by conversation id, in ``folder`` (AppPaths.cache / "kv").
+
+    ``budget_bytes`` 0 turns snapshots off. Thread-safe: every call holds one lock."""
+
+    def __init__(
+        self,
+        folder: Path,
+        budget_bytes: int = DEFAULT_BUDGET_BYTES,
+        keep_free_bytes: int = DEFAULT_KEEP_FREE_BYTES,
+    ) -> None:
         self.folder = folder
         self.budget_bytes = budget_bytes
+        self.keep_free_bytes = keep_free_bytes
+        self._lock = threading.RLock()
+
+    # -- files -------------------------------------------------------------------------
+
+    def state_path(self, conversation_id: int) -> Path:
+        return self.folder / f"{conversation_id}{STATE_SUFFIX}"
+
+    def _meta_path(self, conversation_id: int) -> Path:
+        return self.folder / f"{conversation_id}{META_SUFFIX}"
+
+    def _read_meta(self, conversation_id: int) -> _Entry | None:
+        try:
+            data = json.loads(self._meta_path(conversation_id).read_text(encoding="utf-8"))
+            if data.get("format") != FORMAT:
+                return None
+            key = data["state_key"]
+            if not isinstance(key, dict):
+                return None
+            return _Entry(
+                conversation_id=conversation_id,
+                tokens=int(data["tokens"]),
+                size=int(data["size"]),
+                crc32=int(data["crc32"]),
+                last_used=float(data["last_used"]),
+                state_key=key,
+            )
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None
+
+    def _write_meta(self, entry: _Entry) -> None:
+        """The sidecar, atomically (temporary name, fsync, rename)."""
+        path = self._meta_path(entry.conversation_id)
+        tmp = self._tmp_name(path)
+        data = {
+            "format": FORMAT,
+            "state_key": entry.state_key,
+            "tokens": entry.tokens,
+            "size": entry.size,
+            "crc32": entry.crc32,
+            "last_used": entry.last_used,
+        }
+        try:
+            with open(tmp, "w", encoding="utf-8") as f:
+                json.dump(data, f)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        finally:
+            _unlink(tmp)
+
+    @staticmethod
+    def _tmp_name(path: Path) -> Path:
+        return path.with_name(f"{path.name}.{os.getpid()}-{secrets.token_hex(4)}{TMP_SUFFIX}")
+
+    def _ids(self) -> list[int]:
+        try:
+            names = [p.name for p in self.folder.iterdir()]
+        except OSError:
+            return []
+        ids = set()
+        for name in names:
+            for suffix in (STATE_SUFFIX, META_SUFFIX):
+                stem = name.removesuffix(suffix)
+                if stem != name and stem.isdigit():
+                    ids.add(int(stem))
+        return sorted(ids)
+
+    def _entries(self) -> list[_Entry]:
+        """The complete snapshots; a half one (a state without its sidecar or the other
+        way round) is removed, and so is a crashed save's old temporary file."""
+        entries = []
+        for cid in self._ids():
+            entry = self._read_meta(cid)
+            state = self.state_path(cid)
+            if entry is None or not state.exists():
+                if not self._young(cid):  # else another process may be saving it now
+                    self._remove(cid)
+                continue
+            entries.append(entry)
+        self._clean_temporary()
+        return entries
+
+    def _clean_temporary(self) -> None:
+        now = time.time()
+        try:
+            leftovers = [p for p in self.folder.iterdir() if p.name.endswith(TMP_SUFFIX)]
+        except OSError:
+            return
+        for p in leftovers:
+            try:
+                if now - p.stat().st_mtime > STALE_TMP_S:
+                    log.info("removing a crashed save's leftover %s", p.name)
+                    _unlink(p)
+            except OSError:
+                continue
+
+    def _young(self, conversation_id: int) -> bool:
+        now = time.time()
+        for p in (self.state_path(conversation_id), self._meta_path(conversation_id)):
+            try:
+                if now - p.stat().st_mtime < HALF_GRACE_S:
+                    return True
+            except OSError:
+                continue
+        return False
+
+    def _remove(self, conversation_id: int) -> None:
+        _unlink(self._meta_path(conversation_id))  # the sidecar first: never a loadable half
+        _unlink(self.state_path(conversation_id))
+
+    # -- the API -------------------------------------------------------------------------
 
     def save(self, engine: LocalEngine, conversation_id: int) -> SnapshotSaved:
-        raise NotImplementedError  # issue 13: the snapshot helper builds it
+        """Write the engine's cache as the conversation's snapshot, replacing the old
+        one atomically. Never raises: a snapshot that cannot be saved is skipped, and
+        ``why_not`` (also logged) says why."""
+        with self._lock:
+            try:
+                result = self._save(engine, conversation_id)
+            except Exception as e:  # a snapshot must never fail a reply
+                result = SnapshotSaved(False, why_not=f"it could not be written: {e}")
+            if result.saved:
+                log.info(
+                    "snapshot of conversation %d saved: %d tokens, %d bytes",
+                    conversation_id,
+                    result.tokens,
+                    result.size,
+                )
+            else:
+                log.warning(
+                    "snapshot of conversation %d not saved: %s", conversation_id, result.why_not
+                )
+            return result
+
+    def _save(self, engine: LocalEngine, conversation_id: int) -> SnapshotSaved:
+        if self.budget_bytes <= 0:
+            return SnapshotSaved(False, why_not="snapshots are off (a budget of 0)")
+        tokens = engine.cached_tokens
+        if tokens <= 0:
+            return SnapshotSaved(False, why_not="the cache is empty")
+        key = engine.state_key
+        self.folder.mkdir(parents=True, exist_ok=True)
+        entries = self._entries()
+        others = [e for e in entries if e.conversation_id != conversation_id]
+        estimate = self._estimate(engine, key, tokens, entries)
+        why = self._make_room(others, estimate, replacing=conversation_id)
+        if why:
+            return SnapshotSaved(False, tokens, estimate, why)
+
+        final = self.state_path(conversation_id)
+        tmp = self._tmp_name(final)
+        try:
+            saved = engine.save_state(tmp)
+            if saved <= 0:
+                return SnapshotSaved(False, why_not="llama.cpp wrote no state")
+            size = tmp.stat().st_size
+            crc = _crc32_of(tmp, sync=True)  # after llama.cpp wrote it; flushed to disk
+            others = [e for e in self._entries() if e.conversation_id != conversation_id]
+            if size > self.budget_bytes:
+                return SnapshotSaved(
+                    False, saved, size, f"it is larger ({size:,} bytes) than the disk budget"
+                )
+            # The estimate was short: evict what the real size needs (the file is written).
+            why = self._make_room(others, size, replacing=conversation_id, written=True)
+            if why:
+                return SnapshotSaved(False, saved, size, why)
+            entry = _Entry(conversation_id, saved, size, crc, time.time(), dict(key))
+            _unlink(self._meta_path(conversation_id))  # the old sidecar must not describe it
+            os.replace(tmp, final)
+            self._write_meta(entry)
+            _sync_folder(self.folder)
+            return SnapshotSaved(True, saved, size)
+        finally:
+            _unlink(tmp)
+
+    def _estimate(
+        self, engine: LocalEngine, key: dict[str, Any], tokens: int, entries: list[_Entry]
+    ) -> int:
+        """The bytes the snapshot will take: from an earlier one of the same engine (bytes
+        per token), else from llama.cpp's own count."""
+        ratios = [e.size / e.tokens for e in entries if e.state_key == key and e.tokens > 0]
+        if ratios:
+            return int(max(ratios) * tokens)
+        return _llama_state_size(engine)
+
+    def _make_room(
+        self, others: list[_Entry], needed: int, *, replacing: int, written: bool = False
+    ) -> str:
+        """Evict the least recently used of ``others`` until ``needed`` bytes fit in the
+        budget and on the disk; "" when they fit, else why not."""
+        if needed > self.budget_bytes:
+            return (
+                f"it would take about {needed:,} bytes, more than the disk budget "
+                f"({self.budget_bytes:,} bytes)"
+            )
+        others = sorted(others, key=lambda e: e.last_used)
+        old = self._read_meta(replacing)
+        replaced = old.size if old is not None else 0
+
+        def fits() -> str:
+            used = sum(e.size for e in others)
+            if used + needed > self.budget_bytes:
+                return "over the disk budget"
+            try:
+                free = shutil.disk_usage(self.folder).free
+            except OSError as e:
+                return f"the free space is unknown: {e}"
+            # Written already: it takes its room now, and the old one it replaces goes.
+            room = free + replaced if written else free
+            if room - (0 if written else needed) < self.keep_free_bytes:
+                return (
+                    f"the disk is nearly full ({free:,} bytes free, "
+                    f"{self.keep_free_bytes:,} kept free)"
+                )
+            return ""
+
+        why = fits()
+        while why and others:
+            victim = others.pop(0)
+            log.info(
+                "evicting the snapshot of conversation %d (least recently used)",
+                victim.conversation_id,
+            )
+            self._remove(victim.conversation_id)
+            why = fits()
+        return why
 
     def restore(self, engine: LocalEngine, conversation_id: int) -> int:
         """Load the conversation's snapshot into ``engine``; the tokens restored (0: none
         usable, and a mismatched or damaged one is removed)."""
-        raise NotImplementedError
+        with self._lock:
+            try:
+                return self._restore(engine, conversation_id)
+            except Exception as e:  # a snapshot must never fail a reply
+                log.warning("snapshot of conversation %d not restored: %s", conversation_id, e)
+                return 0
+
+    def _restore(self, engine: LocalEngine, conversation_id: int) -> int:
+        if self.budget_bytes <= 0:
+            return 0
+        state = self.state_path(conversation_id)
+        entry = self._read_meta(conversation_id)
+        if entry is None or not state.exists():
+            if entry is not None or state.exists():
+                log.warning("snapshot of conversation %d is incomplete: removed", conversation_id)
+                self._remove(conversation_id)
+            return 0
+        if entry.state_key != engine.state_key:
+            log.info(
+                "snapshot of conversation %d is for another model, context or build: removed",
+                conversation_id,
+            )
+            self._remove(conversation_id)
+            return 0
+        size = state.stat().st_size
+        if size != entry.size or _crc32_of(state) != entry.crc32:
+            log.warning("snapshot of conversation %d is damaged: removed", conversation_id)
+            self._remove(conversation_id)
+            return 0
+        restored = engine.load_state(state)
+        if restored <= 0:
+            log.warning(
+                "llama.cpp refused the snapshot of conversation %d: removed", conversation_id
+            )
+            self._remove(conversation_id)
+            return 0
+        self._write_meta(
+            _Entry(
+                conversation_id, entry.tokens, entry.size, entry.crc32, time.time(), entry.state_key
+            )
+        )
+        log.info("snapshot of conversation %d restored: %d tokens", conversation_id, restored)
+        return restored
 
     def delete(self, conversation_id: int) -> None:
-        raise NotImplementedError
+        with self._lock:
+            self._remove(conversation_id)
 
     def clear(self) -> None:
-        raise NotImplementedError
+        """Remove every snapshot (and any temporary file) in the folder."""
+        with self._lock:
+            try:
+                files = list(self.folder.iterdir())
+            except OSError:
+                return
+            for p in files:
+                if p.name.endswith((STATE_SUFFIX, META_SUFFIX, TMP_SUFFIX)):
+                    _unlink(p)
 
     def usage(self) -> int:
         """Bytes on disk."""
-        raise NotImplementedError
+        with self._lock:
+            total = 0
+            try:
+                files = list(self.folder.iterdir())
+            except OSError:
+                return 0
+            for p in files:
+                if p.name.endswith((STATE_SUFFIX, META_SUFFIX, TMP_SUFFIX)):
+                    try:
+                        total += p.stat().st_size
+                    except OSError:
+                        continue
+            return total
+
+    def has(self, conversation_id: int) -> bool:
+        """Whether the conversation has a complete snapshot (not checked against an engine)."""
+        with self._lock:
+            return (
+                self._read_meta(conversation_id) is not None
+                and self.state_path(conversation_id).exists()
+            )
