@@ -9,12 +9,15 @@ Rules (issue 13):
 - a disk budget with least-recently-used eviction; saving that would exceed the budget
   or the free space is skipped and logged, never fails a reply.
 
-On disk, per conversation: ``<id>.kvstate`` (what llama.cpp writes: the tokens and their
-KV state) and ``<id>.json`` (the sidecar: the engine's state key, tokens, bytes, a CRC-32
-of the state file, when it was last used). The state file is renamed into place before
-its sidecar, so a crash between the two leaves a sidecar whose checksum does not match:
-that snapshot is then ignored and removed, never loaded. Checksums are computed in
-chunks, never with the whole state in memory.
+On disk, per conversation: ``<id>.kvstate`` (what ``LocalEngine.save_state`` writes: the
+tokens and their KV state as llama.cpp streams them, sealed with their size and CRC-32,
+see :mod:`app.engine.kv_state`) and ``<id>.json`` (the sidecar: the engine's state key,
+tokens, bytes, when it was last used). The old sidecar is removed before the new state
+file is renamed into place, and the new sidecar written after, so a crash in between
+leaves a state without a sidecar, or a sidecar whose size does not match: that snapshot
+is ignored and removed, never loaded. The content's checksum is checked by
+``load_state`` before llama.cpp reads the file (checking it here too would read a
+multi-GB file once more); a file it refuses is removed.
 """
 
 from __future__ import annotations
@@ -26,8 +29,7 @@ import secrets
 import shutil
 import threading
 import time
-import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,7 +48,6 @@ META_SUFFIX = ".json"
 TMP_SUFFIX = ".tmp"
 STALE_TMP_S = 600.0  # a temporary file this old is a crashed save's leftover
 HALF_GRACE_S = 60.0  # a state without its sidecar (or the reverse) younger than this is spared
-CHUNK = 2**20
 FORMAT = 1
 
 
@@ -63,7 +64,6 @@ class _Entry:
     conversation_id: int
     tokens: int
     size: int
-    crc32: int
     last_used: float
     state_key: dict[str, Any]
 
@@ -83,16 +83,10 @@ def default_cache(paths: AppPaths | None = None) -> SnapshotCache:
     return SnapshotCache(paths.cache / "kv", budget_of(AppSettings.load(paths)))
 
 
-def _crc32_of(path: Path, *, sync: bool = False) -> int:
-    """The file's CRC-32, read in chunks; ``sync``: also flush it to the disk."""
-    crc = 0
-    with open(path, "r+b" if sync else "rb") as f:
-        while chunk := f.read(CHUNK):
-            crc = zlib.crc32(chunk, crc)
-        if sync:
-            f.flush()
-            os.fsync(f.fileno())
-    return crc
+def _sync_file(path: Path) -> None:
+    """Flush what llama.cpp wrote to the disk before the rename makes it the snapshot."""
+    with open(path, "r+b") as f:
+        os.fsync(f.fileno())
 
 
 def _sync_folder(folder: Path) -> None:
@@ -168,7 +162,6 @@ class SnapshotCache:
                 conversation_id=conversation_id,
                 tokens=int(data["tokens"]),
                 size=int(data["size"]),
-                crc32=int(data["crc32"]),
                 last_used=float(data["last_used"]),
                 state_key=key,
             )
@@ -184,7 +177,6 @@ class SnapshotCache:
             "state_key": entry.state_key,
             "tokens": entry.tokens,
             "size": entry.size,
-            "crc32": entry.crc32,
             "last_used": entry.last_used,
         }
         try:
@@ -302,7 +294,7 @@ class SnapshotCache:
             if saved <= 0:
                 return SnapshotSaved(False, why_not="llama.cpp wrote no state")
             size = tmp.stat().st_size
-            crc = _crc32_of(tmp, sync=True)  # after llama.cpp wrote it; flushed to disk
+            _sync_file(tmp)
             others = [e for e in self._entries() if e.conversation_id != conversation_id]
             if size > self.budget_bytes:
                 return SnapshotSaved(
@@ -312,7 +304,7 @@ class SnapshotCache:
             why = self._make_room(others, size, replacing=conversation_id, written=True)
             if why:
                 return SnapshotSaved(False, saved, size, why)
-            entry = _Entry(conversation_id, saved, size, crc, time.time(), dict(key))
+            entry = _Entry(conversation_id, saved, size, time.time(), dict(key))
             _unlink(self._meta_path(conversation_id))  # the old sidecar must not describe it
             os.replace(tmp, final)
             self._write_meta(entry)
@@ -400,23 +392,19 @@ class SnapshotCache:
             )
             self._remove(conversation_id)
             return 0
-        size = state.stat().st_size
-        if size != entry.size or _crc32_of(state) != entry.crc32:
+        if state.stat().st_size != entry.size:
             log.warning("snapshot of conversation %d is damaged: removed", conversation_id)
             self._remove(conversation_id)
             return 0
         restored = engine.load_state(state)
         if restored <= 0:
             log.warning(
-                "llama.cpp refused the snapshot of conversation %d: removed", conversation_id
+                "snapshot of conversation %d refused (damaged, or not this engine's): removed",
+                conversation_id,
             )
             self._remove(conversation_id)
             return 0
-        self._write_meta(
-            _Entry(
-                conversation_id, entry.tokens, entry.size, entry.crc32, time.time(), entry.state_key
-            )
-        )
+        self._write_meta(replace(entry, last_used=time.time()))
         log.info("snapshot of conversation %d restored: %d tokens", conversation_id, restored)
         return restored
 

@@ -3,6 +3,7 @@ restored (issue 13). Real llama.cpp on scripted models, a real store, real files
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -104,7 +105,10 @@ def test_an_edited_message_still_uses_the_snapshots_common_prefix(
 
 
 def test_a_re_warm_cut_short_by_a_new_reply_is_not_saved(
-    gemma_path: Path, store: ConversationStore, cache: SnapshotCache
+    gemma_path: Path,
+    store: ConversationStore,
+    cache: SnapshotCache,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A long answer takes seconds to re-warm on gemma3 270M; a reply sent meanwhile
     cancels it and goes ahead, and the half-done state is never saved as the
@@ -115,6 +119,7 @@ def test_a_re_warm_cut_short_by_a_new_reply_is_not_saved(
     answer = " ".join(f"Lighthouse {i} stands on a rocky cape." for i in range(60))
     store.add_message(cid, "assistant", answer, parent_id=user.id)
     keep = KeepWarm(store, engine, cache)
+    caplog.set_level(logging.INFO, logger="app.keep_warm")
     worker = threading.Thread(target=keep.after_reply, args=(cid,))
     worker.start()
     deadline = time.monotonic() + 30
@@ -126,5 +131,6 @@ def test_a_re_warm_cut_short_by_a_new_reply_is_not_saved(
     assert isinstance(done, GenerationDone) and done.finish_reason in ("stop", "length")
     worker.join(timeout=60)
     assert not worker.is_alive()
+    assert "cancelled by a new reply" in caplog.text
     assert keep.last_saved is None and not cache.has(cid)
     engine.close()

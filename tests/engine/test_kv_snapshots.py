@@ -12,7 +12,6 @@ import json
 import os
 import shutil
 import time
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -198,11 +197,11 @@ def test_a_damaged_snapshot_is_ignored_and_the_reply_still_works(
     fresh.close()
 
 
-def test_a_file_llama_cpp_refuses_is_removed_and_the_reply_still_works(
+def test_a_file_the_engine_refuses_is_removed_and_the_reply_still_works(
     qwq_model: ScriptedModel, store: ConversationStore, cache: SnapshotCache
 ) -> None:
-    """Damage the checksum does not see (the sidecar made to match a cut file): llama.cpp
-    refuses it, the cache is left empty and consistent, the snapshot goes."""
+    """Damage the sidecar does not see (it is made to match a cut file): the engine
+    refuses the file (its seal), the cache is left empty, the snapshot goes."""
     engine = load(qwq_model)
     cid = conversation(store, engine, turns=2)
     assert cache.save(engine, cid).saved
@@ -211,9 +210,9 @@ def test_a_file_llama_cpp_refuses_is_removed_and_the_reply_still_works(
     meta = state.with_suffix(".json")
     data = json.loads(meta.read_text())
     data["size"] = state.stat().st_size
-    data["crc32"] = zlib.crc32(state.read_bytes())
     meta.write_text(json.dumps(data))
     assert cache.restore(engine, cid) == 0
+    assert engine.cached_tokens == 0
     assert not cache.has(cid)
     done = ask(store, engine, cid, FOLLOW_UP)
     assert done.answer == QWQ_ANSWER
