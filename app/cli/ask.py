@@ -431,9 +431,12 @@ def _keep_warm(store: ConversationStore, engine: ChatEngine) -> KeepWarm | None:
 def _save_warm(keep: KeepWarm, conversation_id: int, interrupted: bool) -> dict[str, Any]:
     """After the reply: re-warm the cache to the answer and save the snapshot, so the
     next ``ask -c`` starts warm. Any problem is a log line: the reply stands."""
-    if not interrupted:  # a reply stopped with Ctrl+C is not re-warmed, only kept
-        keep.after_reply(conversation_id)
-    keep.leave(conversation_id)  # saves what the cache holds if not saved yet
+    try:
+        if not interrupted:  # a reply stopped with Ctrl+C is not re-warmed, only kept
+            keep.after_reply(conversation_id)
+        keep.leave(conversation_id)  # saves what the cache holds if not saved yet
+    except KeyboardInterrupt:  # Ctrl+C while saving: the reply stands, unsaved
+        return {"saved": False, "saved_tokens": 0, "why_not": "interrupted"}
     saved = keep.last_saved
     if saved is None:
         return {}
