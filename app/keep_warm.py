@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import Any
 
 from app.engine.base import ChatEngine
 from app.engine.kv_snapshots import SnapshotCache, SnapshotSaved
@@ -19,6 +20,8 @@ from app.session import CUT_SHORT, history_of
 from app.store.conversations import ConversationStore
 
 log = logging.getLogger(__name__)
+
+MIN_PROMPT_SAMPLE = 256  # prompt tokens processed for a reply to measure the speed
 
 
 class KeepWarm:
@@ -56,6 +59,7 @@ class KeepWarm:
             if not branch or branch[-1].role != "assistant" or not branch[-1].content:
                 return
             last = branch[-1]
+            self._note_prompt_speed(engine, last.stats)
             if last.status != "done" or last.finish_reason in CUT_SHORT:
                 return
             try:
@@ -105,6 +109,20 @@ class KeepWarm:
                 self.snapshots.delete(conversation_id)
             if self.holding == conversation_id:
                 self.holding, self._dirty = None, False
+
+    def _note_prompt_speed(self, engine: LocalEngine, stats: dict[str, Any]) -> None:
+        """A reply that processed a long prompt measures how fast this machine reads one:
+        the snapshots weigh it against restoring (the faster path is taken)."""
+        processed = stats.get("prompt_tokens_processed")
+        seconds = stats.get("prompt_seconds")
+        if (
+            self.snapshots is not None
+            and isinstance(processed, int)
+            and processed >= MIN_PROMPT_SAMPLE
+            and isinstance(seconds, int | float)
+            and seconds > 0
+        ):
+            self.snapshots.remember_speeds(engine, prompt_tokens_per_s=processed / seconds)
 
     def _save(self, engine: LocalEngine, conversation_id: int) -> None:
         if self.snapshots is None:

@@ -22,6 +22,7 @@ multi-GB file once more); a file it refuses is removed.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -47,6 +48,7 @@ STATE_SUFFIX = ".kvstate"
 META_SUFFIX = ".json"
 TMP_SUFFIX = ".tmp"
 STALE_TMP_S = 600.0  # a temporary file this old is a crashed save's leftover
+SPEEDS = "speeds.json"  # restore and prompt speeds measured on this machine
 HALF_GRACE_S = 60.0  # a state without its sidecar (or the reverse) younger than this is spared
 FORMAT = 1
 
@@ -81,6 +83,34 @@ def default_cache(paths: AppPaths | None = None) -> SnapshotCache:
     """The app's snapshots: in the cache folder's ``kv``, with the budget the settings give."""
     paths = paths or AppPaths.current()
     return SnapshotCache(paths.cache / "kv", budget_of(AppSettings.load(paths)))
+
+
+def _tmp_name(path: Path) -> Path:
+    return path.with_name(f"{path.name}.{os.getpid()}-{secrets.token_hex(4)}{TMP_SUFFIX}")
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    """Atomically: a temporary name, fsync, rename."""
+    tmp = _tmp_name(path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(data, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        _unlink(tmp)
+
+
+def _digest(key: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _average(old: object, new: float) -> float:
+    """A running average that follows the machine but not one odd measurement."""
+    if isinstance(old, int | float) and not isinstance(old, bool) and old > 0:
+        return 0.5 * float(old) + 0.5 * new
+    return new
 
 
 def _sync_file(path: Path) -> None:
@@ -170,8 +200,6 @@ class SnapshotCache:
 
     def _write_meta(self, entry: _Entry) -> None:
         """The sidecar, atomically (temporary name, fsync, rename)."""
-        path = self._meta_path(entry.conversation_id)
-        tmp = self._tmp_name(path)
         data = {
             "format": FORMAT,
             "state_key": entry.state_key,
@@ -179,18 +207,11 @@ class SnapshotCache:
             "size": entry.size,
             "last_used": entry.last_used,
         }
-        try:
-            with open(tmp, "w", encoding="utf-8") as f:
-                json.dump(data, f)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        finally:
-            _unlink(tmp)
+        _write_json(self._meta_path(entry.conversation_id), data)
 
     @staticmethod
     def _tmp_name(path: Path) -> Path:
-        return path.with_name(f"{path.name}.{os.getpid()}-{secrets.token_hex(4)}{TMP_SUFFIX}")
+        return _tmp_name(path)
 
     def _ids(self) -> list[int]:
         try:
@@ -396,7 +417,13 @@ class SnapshotCache:
             log.warning("snapshot of conversation %d is damaged: removed", conversation_id)
             self._remove(conversation_id)
             return 0
+        slower = self._slower_than_reading(engine, entry)
+        if slower:
+            log.info("snapshot of conversation %d not restored: %s", conversation_id, slower)
+            return 0
+        started = time.perf_counter()
         restored = engine.load_state(state)
+        elapsed = time.perf_counter() - started
         if restored <= 0:
             log.warning(
                 "snapshot of conversation %d refused (damaged, or not this engine's): removed",
@@ -405,22 +432,93 @@ class SnapshotCache:
             self._remove(conversation_id)
             return 0
         self._write_meta(replace(entry, last_used=time.time()))
-        log.info("snapshot of conversation %d restored: %d tokens", conversation_id, restored)
+        if elapsed > 0:
+            self.remember_speeds(restore_bytes_per_s=entry.size / elapsed)
+        log.info(
+            "snapshot of conversation %d restored: %d tokens in %.2f s",
+            conversation_id,
+            restored,
+            elapsed,
+        )
         return restored
+
+    # -- which is faster here: restoring, or reading the conversation again ----------------
+
+    def speeds(self, engine: LocalEngine) -> tuple[float | None, float | None]:
+        """What this machine was measured at: restoring (bytes a second, from this
+        folder's disk) and processing a prompt (tokens a second, with this engine)."""
+        with self._lock:
+            data = self._read_speeds()
+            restore = data.get("restore_bytes_per_s")
+            prompt = data.get("prompt_tokens_per_s", {})
+            prompt = prompt.get(_digest(engine.state_key)) if isinstance(prompt, dict) else None
+            return (
+                float(restore) if isinstance(restore, int | float) and restore > 0 else None,
+                float(prompt) if isinstance(prompt, int | float) and prompt > 0 else None,
+            )
+
+    def remember_speeds(
+        self,
+        engine: LocalEngine | None = None,
+        *,
+        prompt_tokens_per_s: float | None = None,
+        restore_bytes_per_s: float | None = None,
+    ) -> None:
+        """Keep a measured speed (a running average) in ``speeds.json``; never raises."""
+        with self._lock:
+            try:
+                data = self._read_speeds()
+                if restore_bytes_per_s is not None and restore_bytes_per_s > 0:
+                    data["restore_bytes_per_s"] = _average(
+                        data.get("restore_bytes_per_s"), restore_bytes_per_s
+                    )
+                if engine is not None and prompt_tokens_per_s is not None:
+                    prompt = data.get("prompt_tokens_per_s")
+                    prompt = prompt if isinstance(prompt, dict) else {}
+                    key = _digest(engine.state_key)
+                    prompt[key] = _average(prompt.get(key), prompt_tokens_per_s)
+                    data["prompt_tokens_per_s"] = prompt
+                self.folder.mkdir(parents=True, exist_ok=True)
+                _write_json(self.folder / SPEEDS, data)
+            except Exception as e:  # a speed not kept is measured again
+                log.warning("cannot keep the measured speeds: %s", e)
+
+    def _read_speeds(self) -> dict[str, Any]:
+        try:
+            data = json.loads((self.folder / SPEEDS).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def _slower_than_reading(self, engine: LocalEngine, entry: _Entry) -> str:
+        """Why reading the conversation again is faster here than restoring it ("" when
+        restoring is faster, or when either speed is not known yet)."""
+        restore_speed, prompt_speed = self.speeds(engine)
+        if restore_speed is None or prompt_speed is None:
+            return ""
+        restoring = entry.size / restore_speed
+        reading = entry.tokens / prompt_speed
+        if restoring <= reading:
+            return ""
+        return (
+            f"reading its {entry.tokens:,} tokens again (about {reading:.1f} s) is faster "
+            f"on this machine than restoring {entry.size:,} bytes (about {restoring:.1f} s)"
+        )
 
     def delete(self, conversation_id: int) -> None:
         with self._lock:
             self._remove(conversation_id)
 
     def clear(self) -> None:
-        """Remove every snapshot (and any temporary file) in the folder."""
+        """Remove every snapshot (and any temporary file) in the folder; the speeds
+        measured stay."""
         with self._lock:
             try:
                 files = list(self.folder.iterdir())
             except OSError:
                 return
             for p in files:
-                if p.name.endswith((STATE_SUFFIX, META_SUFFIX, TMP_SUFFIX)):
+                if p.name != SPEEDS and p.name.endswith((STATE_SUFFIX, META_SUFFIX, TMP_SUFFIX)):
                     _unlink(p)
 
     def usage(self) -> int:

@@ -305,3 +305,37 @@ def test_a_crashed_save_leaves_the_old_snapshot_and_its_leftover_is_cleaned(
     assert not cache.state_path(cid).exists()
     engine.close()
     fresh.close()
+
+
+def test_the_faster_path_is_measured_remembered_and_taken(
+    qwq_model: ScriptedModel, store: ConversationStore, cache: SnapshotCache
+) -> None:
+    """Restoring is measured on each restore and reading a prompt on each reply that
+    read a long one; where reading the conversation again is faster (a fast GPU, a slow
+    disk), the snapshot is left on disk and the follow-up reads it all."""
+    engine = load(qwq_model)
+    cid = store.create().id
+    ask(store, engine, cid, "A long question. " * 30)  # 510 characters: a long prompt
+    keep = KeepWarm(store, engine, cache)
+    keep.after_reply(cid)
+    restore_speed, prompt_speed = cache.speeds(engine)
+    assert restore_speed is None and prompt_speed is not None and prompt_speed > 0
+    fresh = load(qwq_model)
+    engine.close()
+    assert cache.restore(fresh, cid) > 0
+    restore_speed, _ = cache.speeds(fresh)
+    assert restore_speed is not None and restore_speed > 0
+
+    slow_disk = SnapshotCache(cache.folder / "slow", keep_free_bytes=0)
+    assert slow_disk.save(fresh, cid).saved
+    slow_disk.remember_speeds(fresh, prompt_tokens_per_s=1e9, restore_bytes_per_s=1.0)
+    other = load(qwq_model)
+    assert slow_disk.restore(other, cid) == 0
+    assert slow_disk.has(cid)  # kept: the speeds may change
+    done = ask(store, other, cid, FOLLOW_UP)
+    assert done.stats.prompt_tokens_processed == done.stats.prompt_tokens
+    for _ in range(10):  # the machine changed (a faster disk): the averages follow
+        slow_disk.remember_speeds(fresh, prompt_tokens_per_s=1.0, restore_bytes_per_s=1e12)
+    assert slow_disk.restore(other, cid) > 0
+    fresh.close()
+    other.close()
