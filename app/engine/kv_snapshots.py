@@ -48,6 +48,7 @@ STATE_SUFFIX = ".kvstate"
 META_SUFFIX = ".json"
 TMP_SUFFIX = ".tmp"
 STALE_TMP_S = 600.0  # a temporary file this old is a crashed save's leftover
+FILE_OVERHEAD = 4096  # a state file's headers and seal, beyond llama.cpp's count
 SPEEDS = "speeds.json"  # restore and prompt speeds measured on this machine
 HALF_GRACE_S = 60.0  # a state without its sidecar (or the reverse) younger than this is spared
 FORMAT = 1
@@ -337,12 +338,14 @@ class SnapshotCache:
     def _estimate(
         self, engine: LocalEngine, key: dict[str, Any], tokens: int, entries: list[_Entry]
     ) -> int:
-        """The bytes the snapshot will take: from an earlier one of the same engine (bytes
-        per token), else from llama.cpp's own count."""
+        """The bytes the snapshot will take: llama.cpp's own count (exact: a sliding-window
+        cache does not grow with the tokens), else from an earlier snapshot of the same
+        engine (bytes per token)."""
+        counted = _llama_state_size(engine)
+        if counted > 0:
+            return counted + 4 * tokens + FILE_OVERHEAD  # the tokens, headers, the seal
         ratios = [e.size / e.tokens for e in entries if e.state_key == key and e.tokens > 0]
-        if ratios:
-            return int(max(ratios) * tokens)
-        return _llama_state_size(engine)
+        return int(max(ratios) * tokens) if ratios else 0
 
     def _make_room(
         self, others: list[_Entry], needed: int, *, replacing: int, written: bool = False
