@@ -330,8 +330,9 @@ class LocalEngine:
         self._piece_buf = ctypes.create_string_buffer(256)
         self._busy = threading.Lock()
         self._abort = threading.Event()
-        self._job_lock = threading.Lock()  # guards _in_background
+        self._job_lock = threading.Lock()  # guards the two below
         self._in_background = False  # a prewarm, save or load holds _busy
+        self._chats_waiting = 0  # chat() calls waiting for a background job to let go
         self._flash_attn = settings.flash_attention or kv_type is not None
         self._last: LastReply | None = None  # the reply generated last, for Continue
         # Checked by llama.cpp between graph nodes, so a cancel interrupts a long prompt.
@@ -512,14 +513,20 @@ class LocalEngine:
         While it runs, a ``chat()`` does not fail as busy: it cancels the job (through
         the abort flag, which llama.cpp also checks between graph nodes) and waits for
         it to let go. The flag is cleared before the job is marked as background, so a
-        chat's cancel is never lost."""
+        chat's cancel is never lost. A chat waiting for the engine goes first: a job
+        that gets it meanwhile lets go at once (yields False)."""
         if not self._busy.acquire(timeout=wait):
             yield False
             return
         try:
-            self._abort.clear()
             with self._job_lock:
-                self._in_background = True
+                chat_first = self._chats_waiting > 0
+                if not chat_first:
+                    self._abort.clear()
+                    self._in_background = True
+            if chat_first:
+                yield False
+                return
             try:
                 yield True
             finally:
@@ -537,11 +544,17 @@ class LocalEngine:
             background = self._in_background
             if background:
                 self._abort.set()
+                self._chats_waiting += 1
+        if not background:
+            raise EngineBusyError("The model is busy with another reply; stop it or wait.")
         # A cancelled prewarm lets go within one graph node; a save or load in progress
         # cannot be cut short and finishes first (seconds for a multi-GB state).
-        if background and self._busy.acquire(timeout=BACKGROUND_WAIT_S):
-            return
-        raise EngineBusyError("The model is busy with another reply; stop it or wait.")
+        try:
+            if not self._busy.acquire(timeout=BACKGROUND_WAIT_S):
+                raise EngineBusyError("The model is busy with another reply; stop it or wait.")
+        finally:
+            with self._job_lock:
+                self._chats_waiting -= 1
 
     def next_prompt_start(self, messages: Sequence[ChatMessage]) -> list[int]:
         """The tokens that the prompt following ``messages`` (a history ending with an
