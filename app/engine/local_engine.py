@@ -472,6 +472,12 @@ class LocalEngine:
             resume = steer = None
             if continuation is not None:
                 resume, steer = self._resume(prompt, tokens, continuation)
+            context = resume.context if resume is not None else tokens
+            common = _common_prefix(self._llm._input_ids.tolist(), context)
+            if self._usable_prefix(common) < common:
+                # llama-cpp-python would go on from a prefix whose sliding-window cells
+                # are gone (a restored state, then an earlier message edited): start over.
+                self._truncate(0)
         except BaseException:
             self._busy.release()
             raise
@@ -622,9 +628,10 @@ class LocalEngine:
             return PrewarmResult(kept, evaluated, cancelled)
 
     def _usable_prefix(self, kept: int) -> int:
-        """How much of a ``kept``-token prefix the cache can really go on from: with a
-        sliding-window cache (gemma3), positions older than the window behind the end
-        of the cache are gone, so going back further means starting over."""
+        """How much of a ``kept``-token prefix the cache can really go on from. With a
+        sliding-window cache (gemma3) the window's layers may lack the old positions (a
+        restored state holds only the last window; a long context overwrites them):
+        going on from a point whose window is missing means starting over."""
         n_swa = llama_cpp.llama_model_n_swa(self._llm._model.model)
         if kept == 0 or n_swa <= 0:
             return kept
