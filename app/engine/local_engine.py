@@ -18,6 +18,13 @@
   and the one token sampled last but not yet evaluated when the reply stopped counts as
   cached (evaluating it is decoding), so a reply continued from the cache reports
   ``prompt_tokens_processed == 0``.
+- Keeping conversations warm (issue 13): after a reply, ``prewarm`` rewrites the cache to
+  the start of the next prompt (the trace dropped, the answer-only turn evaluated), and
+  ``save_state``/``load_state`` move the cache to and from disk (llama.cpp's sequence
+  state, sealed by :mod:`app.engine.kv_state`). These background jobs hold the engine
+  like a reply, but a ``chat()`` cancels a prewarm and waits for the job instead of
+  failing as busy. With a sliding-window model (gemma3) the cache is never reused from
+  a point whose window is gone: it starts over.
 """
 
 from __future__ import annotations
@@ -353,7 +360,8 @@ class LocalEngine:
 
     @property
     def cached_tokens(self) -> int:
-        """Tokens held in the KV cache now (the last prompt and reply)."""
+        """Tokens held in the KV cache now (the last prompt and reply, or what a prewarm
+        or a restored state left)."""
         return int(self._llm.n_tokens)
 
     def _token_text(self, token: int) -> str:
