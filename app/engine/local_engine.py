@@ -672,6 +672,7 @@ class LocalEngine:
                 raise EngineBusyError("The model is busy with a reply; the state was not saved.")
             llm = self._llm
             n = int(llm.n_tokens)
+            self._truncate(n)  # cells a cancelled batch may have left go first
             ids = (llama_cpp.llama_token * max(n, 1))(*llm.input_ids[:n].tolist())
             written = llama_cpp.llama_state_seq_save_file(
                 llm._ctx.ctx, os.fsencode(path), 0, ids, n
