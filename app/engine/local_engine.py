@@ -18,6 +18,13 @@
   and the one token sampled last but not yet evaluated when the reply stopped counts as
   cached (evaluating it is decoding), so a reply continued from the cache reports
   ``prompt_tokens_processed == 0``.
+- Keeping conversations warm (issue 13): after a reply, ``prewarm`` rewrites the cache to
+  the start of the next prompt (the trace dropped, the answer-only turn evaluated), and
+  ``save_state``/``load_state`` move the cache to and from disk (llama.cpp's sequence
+  state, sealed by :mod:`app.engine.kv_state`). These background jobs hold the engine
+  like a reply, but a ``chat()`` cancels a prewarm and waits for the job instead of
+  failing as busy. With a sliding-window model (gemma3) the cache is never reused from
+  a point whose window is gone: it starts over.
 """
 
 from __future__ import annotations
@@ -330,8 +337,9 @@ class LocalEngine:
         self._piece_buf = ctypes.create_string_buffer(256)
         self._busy = threading.Lock()
         self._abort = threading.Event()
-        self._job_lock = threading.Lock()  # guards _in_background
+        self._job_lock = threading.Lock()  # guards the two below
         self._in_background = False  # a prewarm, save or load holds _busy
+        self._chats_waiting = 0  # chat() calls waiting for a background job to let go
         self._flash_attn = settings.flash_attention or kv_type is not None
         self._last: LastReply | None = None  # the reply generated last, for Continue
         # Checked by llama.cpp between graph nodes, so a cancel interrupts a long prompt.
@@ -352,7 +360,8 @@ class LocalEngine:
 
     @property
     def cached_tokens(self) -> int:
-        """Tokens held in the KV cache now (the last prompt and reply)."""
+        """Tokens held in the KV cache now (the last prompt and reply, or what a prewarm
+        or a restored state left)."""
         return int(self._llm.n_tokens)
 
     def _token_text(self, token: int) -> str:
@@ -471,6 +480,12 @@ class LocalEngine:
             resume = steer = None
             if continuation is not None:
                 resume, steer = self._resume(prompt, tokens, continuation)
+            context = resume.context if resume is not None else tokens
+            common = _common_prefix(self._llm._input_ids.tolist(), context)
+            if self._usable_prefix(common) < common:
+                # llama-cpp-python would go on from a prefix whose sliding-window cells
+                # are gone (a restored state, then an earlier message edited): start over.
+                self._truncate(0)
         except BaseException:
             self._busy.release()
             raise
@@ -512,14 +527,20 @@ class LocalEngine:
         While it runs, a ``chat()`` does not fail as busy: it cancels the job (through
         the abort flag, which llama.cpp also checks between graph nodes) and waits for
         it to let go. The flag is cleared before the job is marked as background, so a
-        chat's cancel is never lost."""
+        chat's cancel is never lost. A chat waiting for the engine goes first: a job
+        that gets it meanwhile lets go at once (yields False)."""
         if not self._busy.acquire(timeout=wait):
             yield False
             return
         try:
-            self._abort.clear()
             with self._job_lock:
-                self._in_background = True
+                chat_first = self._chats_waiting > 0
+                if not chat_first:
+                    self._abort.clear()
+                    self._in_background = True
+            if chat_first:
+                yield False
+                return
             try:
                 yield True
             finally:
@@ -537,11 +558,17 @@ class LocalEngine:
             background = self._in_background
             if background:
                 self._abort.set()
+                self._chats_waiting += 1
+        if not background:
+            raise EngineBusyError("The model is busy with another reply; stop it or wait.")
         # A cancelled prewarm lets go within one graph node; a save or load in progress
         # cannot be cut short and finishes first (seconds for a multi-GB state).
-        if background and self._busy.acquire(timeout=BACKGROUND_WAIT_S):
-            return
-        raise EngineBusyError("The model is busy with another reply; stop it or wait.")
+        try:
+            if not self._busy.acquire(timeout=BACKGROUND_WAIT_S):
+                raise EngineBusyError("The model is busy with another reply; stop it or wait.")
+        finally:
+            with self._job_lock:
+                self._chats_waiting -= 1
 
     def next_prompt_start(self, messages: Sequence[ChatMessage]) -> list[int]:
         """The tokens that the prompt following ``messages`` (a history ending with an
@@ -609,9 +636,10 @@ class LocalEngine:
             return PrewarmResult(kept, evaluated, cancelled)
 
     def _usable_prefix(self, kept: int) -> int:
-        """How much of a ``kept``-token prefix the cache can really go on from: with a
-        sliding-window cache (gemma3), positions older than the window behind the end
-        of the cache are gone, so going back further means starting over."""
+        """How much of a ``kept``-token prefix the cache can really go on from. With a
+        sliding-window cache (gemma3) the window's layers may lack the old positions (a
+        restored state holds only the last window; a long context overwrites them):
+        going on from a point whose window is missing means starting over."""
         n_swa = llama_cpp.llama_model_n_swa(self._llm._model.model)
         if kept == 0 or n_swa <= 0:
             return kept
@@ -644,6 +672,7 @@ class LocalEngine:
                 raise EngineBusyError("The model is busy with a reply; the state was not saved.")
             llm = self._llm
             n = int(llm.n_tokens)
+            self._truncate(n)  # cells a cancelled batch may have left go first
             ids = (llama_cpp.llama_token * max(n, 1))(*llm.input_ids[:n].tolist())
             written = llama_cpp.llama_state_seq_save_file(
                 llm._ctx.ctx, os.fsencode(path), 0, ids, n

@@ -183,6 +183,34 @@ def test_a_state_from_a_longer_context_is_refused(
     refused(engine, path)
 
 
+def test_an_earlier_message_edited_after_a_restore_on_a_sliding_window_model(
+    gemma_path: Path, tmp_path: Path
+) -> None:
+    """gemma3's sliding-window layers keep only the last 512 positions in a saved state.
+    Going on from an earlier point (the first answer edited) would attend to missing
+    cells: the engine starts over, and the reply is the one an empty cache gives."""
+    question = ChatMessage.user("Tell me about lighthouses.")
+    long_history = [
+        question,
+        ChatMessage.assistant("Lighthouses are tall towers by the sea. " * 50),
+    ]
+    edited = [question, ChatMessage.assistant("Short answer."), ChatMessage.user("Say more.")]
+    path = tmp_path / "gemma.bin"
+    sampling = SamplingSettings(seed=2, max_tokens=12)
+    e = LocalEngine(gemma_path, LoadSettings(context_length=2048))
+    try:
+        assert e.prewarm(long_history).evaluated > 520  # past the 512-token window
+        e.save_state(path)
+        assert e.load_state(path) > 520
+        restored = list(e.chat(edited, sampling))[-1]
+        e._truncate(0)
+        fresh = list(e.chat(edited, sampling))[-1]
+    finally:
+        e.close()
+    assert isinstance(restored, GenerationDone) and isinstance(fresh, GenerationDone)
+    assert restored.reasoning + restored.answer == fresh.reasoning + fresh.answer
+
+
 def test_the_state_key_names_what_a_state_is_valid_for(
     qwq_model: ScriptedModel, engine: LocalEngine
 ) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -116,29 +117,25 @@ def test_prewarm_to_an_edited_branch_keeps_the_common_prefix(qwq: LocalEngine) -
     assert done.stats.prompt_tokens_processed == FOLLOW_UP_TOKENS
 
 
-def test_prewarm_changes_nothing_the_model_sees(gemma_path: object) -> None:
+def test_prewarm_changes_nothing_the_model_sees(gemma_path: Path) -> None:
     """A real model with temperature sampling and a fixed seed: the same follow-up, with
-    and without prewarm, generates the same text."""
-    settings = LoadSettings(context_length=2048)
+    and without prewarm, generates the same text (the cache emptied in between)."""
+    engine = LocalEngine(gemma_path, LoadSettings(context_length=2048))
     texts = []
-    for warm in (False, True):
-        engine = LocalEngine(gemma_path, settings)  # type: ignore[arg-type]
-        try:
+    try:
+        for warm in (False, True):
+            engine._truncate(0)
             first = done_of(list(engine.chat(FIRST, SamplingSettings(seed=3, max_tokens=24))))
             history = [*FIRST, ChatMessage.assistant(first.answer or first.reasoning)]
             if warm:
                 assert engine.prewarm(history).evaluated > 0
             follow = [*history, ChatMessage.user(FOLLOW_UP)]
             done = done_of(list(engine.chat(follow, SamplingSettings(seed=5, max_tokens=24))))
-            texts.append(
-                (
-                    first.reasoning + first.answer,
-                    done.reasoning + done.answer,
-                    done.stats.prompt_tokens,
-                )
-            )
-        finally:
-            engine.close()
+            processed = done.stats.prompt_tokens_processed
+            texts.append((first.reasoning + first.answer, done.reasoning + done.answer))
+        assert processed < done.stats.prompt_tokens // 2  # the warm one was warm
+    finally:
+        engine.close()
     assert texts[0] == texts[1]
     assert texts[0][1]  # it did generate
 
@@ -148,33 +145,61 @@ def long_answer() -> list[ChatMessage]:
     return [ChatMessage.user("q"), ChatMessage.assistant("ab " * 2000)]  # ~6,000 tokens
 
 
-def test_a_chat_cancels_a_long_prewarm_at_once(
-    qwq_model: ScriptedModel, long_answer: list[ChatMessage]
-) -> None:
-    """One batch of ~6,000 tokens takes seconds here (about 3 s on a 2-core machine):
-    the chat cuts into it through llama.cpp's abort callback, has the engine well
-    within a second, and reuses what was done."""
-    engine = LocalEngine(qwq_model.path, LoadSettings(context_length=8192, batch_size=8192))
+def inside(engine: LocalEngine, worker: threading.Thread) -> None:
+    """Wait until the prewarm on ``worker`` holds the engine, and a little more."""
+    deadline = time.monotonic() + 10
+    while not engine._in_background and worker.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.005)
+    time.sleep(0.05)
+
+
+def test_a_chat_cancels_a_long_prewarm_at_once(gemma_path: Path) -> None:
+    """A real model with the app's batch size: re-warming a ~2,000-token answer takes
+    about 20 s on a 2-core machine. A chat sent meanwhile (here in another conversation)
+    cancels it and has the engine well within a second."""
+    engine = LocalEngine(gemma_path, LoadSettings(context_length=4096))
+    hi = [ChatMessage.user("Hi")]
     try:
+        history = [ChatMessage.user("q"), ChatMessage.assistant("Lighthouses guide ships. " * 400)]
         results: list[PrewarmResult] = []
-        worker = threading.Thread(target=lambda: results.append(engine.prewarm(long_answer)))
+        worker = threading.Thread(target=lambda: results.append(engine.prewarm(history)))
         worker.start()
-        time.sleep(0.3)  # well into the batch
+        inside(engine, worker)
+        time.sleep(0.3)
         started = time.perf_counter()
-        # chat() returns once it holds the engine: prewarm has let go by then.
-        generation = engine.chat([*long_answer, ChatMessage.user(FOLLOW_UP)])
+        generation = engine.chat(hi, SamplingSettings(max_tokens=2))
         waited = time.perf_counter() - started
         events = list(generation)
         worker.join(10)
-        assert not worker.is_alive()
+        assert results[0].cancelled
+        assert results[0].evaluated < 1500  # far from done
+        assert waited < 1.0
+        assert done_of(events).error is None
+    finally:
+        engine.close()
+
+
+def test_a_chat_cut_into_a_prewarm_batch_reuses_what_was_kept(
+    qwq_model: ScriptedModel, long_answer: list[ChatMessage]
+) -> None:
+    """One batch of ~6,000 tokens: the chat cuts into it through llama.cpp's abort
+    callback; the cache stays consistent and the chat reuses exactly what was kept."""
+    engine = LocalEngine(qwq_model.path, LoadSettings(context_length=8192, batch_size=8192))
+    try:
+        reply(engine, [ChatMessage.user("q")])  # the question is in the cache already
+        results: list[PrewarmResult] = []
+        worker = threading.Thread(target=lambda: results.append(engine.prewarm(long_answer)))
+        worker.start()
+        inside(engine, worker)
+        events = list(engine.chat([*long_answer, ChatMessage.user(FOLLOW_UP)]))
+        worker.join(10)
         result = results[0]
         assert result.cancelled
         assert result.evaluated == 0  # its one batch was cut inside
-        assert waited < 1.0
+        assert result.kept > 0
         done = done_of(events)
         assert done.answer == QWQ_ANSWER
-        # The cache stayed consistent: the chat reused exactly what prewarm had kept.
-        assert done.stats.prompt_tokens_cached == result.kept + result.evaluated
+        assert done.stats.prompt_tokens_cached == result.kept
     finally:
         engine.close()
 
@@ -195,12 +220,12 @@ def test_prewarm_leaves_a_reply_in_progress_alone(qwq: LocalEngine) -> None:
 def test_cancel_stops_a_prewarm_between_batches(
     qwq_model: ScriptedModel, long_answer: list[ChatMessage]
 ) -> None:
-    engine = LocalEngine(qwq_model.path, LoadSettings(context_length=8192, batch_size=64))
+    engine = LocalEngine(qwq_model.path, LoadSettings(context_length=8192))
     try:
         results: list[PrewarmResult] = []
         worker = threading.Thread(target=lambda: results.append(engine.prewarm(long_answer)))
         worker.start()
-        time.sleep(0.2)
+        inside(engine, worker)
         engine.cancel()
         worker.join(10)
         result = results[0]
