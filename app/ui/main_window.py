@@ -806,14 +806,10 @@ class MainWindow(QMainWindow):
         """A reply ended: re-warm its conversation in idle time (answers only) and save it."""
         if self.warm is None:
             return
-        try:
-            branch = self.store.branch(conversation_id)
-        except StoreError:
-            branch = []
-        if branch and branch[-1].role == "assistant" and not self._closed:
-            self.warm.after_reply(conversation_id)
-        else:  # nothing to re-warm (the reply failed before it was stored)
+        if self._closed:
             self.warm.reply_ended()
+        else:  # (a reply cut short is not re-warmed: Continue uses its trace in the cache)
+            self.warm.after_reply(conversation_id)
 
     def _on_warm_task(self, task: WarmTask) -> None:
         if task.error is not None:
@@ -825,7 +821,8 @@ class MainWindow(QMainWindow):
         if self.warm is not None and self.warm.pending("open"):
             return  # another conversation is being restored
         restored = task.result if isinstance(task.result, int) else 0
-        self.warm_label.setText("Warm" if restored else "")
+        held = self.warm is not None and self.warm.keep_warm.holding == task.conversation_id
+        self.warm_label.setText("Warm" if restored or held else "")
         self.warm_label.setToolTip(
             f"{restored:,} tokens of this conversation restored from its snapshot"
             if restored
