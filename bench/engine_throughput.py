@@ -7,6 +7,10 @@ by +-15% from minute to minute, and lockstep makes both sides live through the
 same swings. Only decoding is timed (from the first token on), not the prompt.
 
     python bench/engine_throughput.py [--tokens 256] [--rounds 5] [--threads 2]
+        [--model PATH] [--gpu-layers N] [--flash-attention] [--context 2048]
+
+By default gemma3 270M on the CPU. ``--model`` and ``--gpu-layers`` (-1: all) measure
+another GGUF on a GPU build, the same way: per-token Python work weighs most at GPU speeds.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import llama_cpp
 from _common import gemma_path, machine, median
@@ -81,19 +86,32 @@ def main() -> None:
         default="answer",
         help="our engine's loop guard (on by default, as in the app)",
     )
+    parser.add_argument("--model", type=Path, help="a GGUF file (default: gemma3 270M)")
+    parser.add_argument("--gpu-layers", type=int, default=0, help="-1: all (default: 0)")
+    parser.add_argument("--flash-attention", action="store_true", help="on both sides")
+    parser.add_argument("--context", type=int, default=2048)
     args = parser.parse_args()
 
-    path = gemma_path()
-    n_ctx = 2048
-    engine = LocalEngine(path, LoadSettings(context_length=n_ctx, threads=args.threads))
+    path = args.model or gemma_path()
+    n_ctx = args.context
+    engine = LocalEngine(
+        path,
+        LoadSettings(
+            context_length=n_ctx,
+            threads=args.threads,
+            gpu_layers=args.gpu_layers,
+            flash_attention=args.flash_attention,
+        ),
+    )
     bare = llama_cpp.Llama(
         model_path=str(path),
         n_ctx=n_ctx,
         n_batch=512,
         n_ubatch=512,
-        n_gpu_layers=0,
+        n_gpu_layers=args.gpu_layers,
         n_threads=args.threads,
         n_threads_batch=args.threads,
+        flash_attn=args.flash_attention,
         verbose=False,
     )
     messages = [ChatMessage.user(PROMPT)]
@@ -138,7 +156,10 @@ def main() -> None:
             f"ours {te:6.2f} tok/s ({done.stats.generated_tokens} tokens)  ratio {te / tb:.3f}"
         )
     print(f"\nmachine: {machine()}")
-    print(f"model: {path.name}, {args.threads} threads, {args.tokens} tokens, {args.rounds} rounds")
+    print(
+        f"model: {path.name}, {args.gpu_layers} GPU layers ({engine.info.backend}), "
+        f"{args.threads} threads, {args.tokens} tokens, {args.rounds} rounds"
+    )
     print(f"median bare llama-cpp-python: {median(theirs):.2f} tok/s")
     print(f"median QwQ Desktop engine:    {median(ours):.2f} tok/s")
     print(f"median ratio (ours / bare):   {median(ratios):.3f}  (min {min(ratios):.3f})")

@@ -24,7 +24,10 @@ from __future__ import annotations
 
 import codecs
 import ctypes
+import functools
+import hashlib
 import logging
+import os
 import random
 import threading
 import time
@@ -63,7 +66,7 @@ from app.core.thinking import (
     check_hint,
     steer_text,
 )
-from app.engine import llama_log
+from app.engine import kv_state, llama_log
 from app.engine.chat_template import check_templates, render_prompt
 from app.engine.context_plan import plan_context
 from app.engine.gguf_file import GGUFInfo, read_gguf
@@ -76,6 +79,37 @@ log = logging.getLogger(__name__)
 
 # Room kept free for the reply when old turns must be dropped to fit the context.
 REPLY_RESERVE_MAX = 4096
+# How long a chat() waits for a background job (prewarm, state save or load) to let go.
+# A prewarm lets go within a graph node once cancelled; a state write cannot be cut
+# short (a multi-GB state takes seconds on a slow disk).
+BACKGROUND_WAIT_S = 120.0
+# User messages that start with different characters: the tokens their renderings share
+# are the template's, whatever the next message says.
+_PLACEHOLDERS = ("x", "1", "?", " ")
+
+
+def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+@functools.cache
+def llama_build() -> str:
+    """Which llama.cpp this process runs: llama-cpp-python's version and a digest of the
+    compiled library (its path, size and modified time) and of its system info."""
+    lib = Path(getattr(llama_cpp.llama_cpp._lib, "_name", "") or "")
+    try:
+        st = lib.stat()
+        identity = f"{lib.resolve()}|{st.st_size}|{st.st_mtime_ns}"
+    except OSError:
+        identity = str(lib)
+    info = llama_cpp.llama_print_system_info().decode("utf-8", errors="replace")
+    digest = hashlib.sha256(f"{identity}|{info}".encode()).hexdigest()[:16]
+    return f"{llama_cpp.__version__}+{digest}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,6 +330,9 @@ class LocalEngine:
         self._piece_buf = ctypes.create_string_buffer(256)
         self._busy = threading.Lock()
         self._abort = threading.Event()
+        self._job_lock = threading.Lock()  # guards _in_background
+        self._in_background = False  # a prewarm, save or load holds _busy
+        self._flash_attn = settings.flash_attention or kv_type is not None
         self._last: LastReply | None = None  # the reply generated last, for Continue
         # Checked by llama.cpp between graph nodes, so a cancel interrupts a long prompt.
         # It is a Python call per node (hundreds per token), so it is only installed
@@ -428,8 +465,7 @@ class LocalEngine:
             raise InvalidRequestError("The prompt is empty.")
         if continuation is not None:
             check_hint(continuation.hint)
-        if not self._busy.acquire(blocking=False):
-            raise EngineBusyError("The model is busy with another reply; stop it or wait.")
+        self._acquire_for_chat()
         try:
             prompt, tokens, dropped = self._fit(messages)
             resume = steer = None
@@ -468,7 +504,62 @@ class LocalEngine:
 
     # -- keeping conversations warm (issue 13) ---------------------------------------------
 
-    def prewarm(self, messages: Sequence[ChatMessage]) -> PrewarmResult:
+    @contextmanager
+    def _background(self, wait: float) -> Iterator[bool]:
+        """Hold the engine for a background job (prewarm, save, load): yields False when
+        the engine stayed busy for ``wait`` seconds (a reply is being generated).
+
+        While it runs, a ``chat()`` does not fail as busy: it cancels the job (through
+        the abort flag, which llama.cpp also checks between graph nodes) and waits for
+        it to let go. The flag is cleared before the job is marked as background, so a
+        chat's cancel is never lost."""
+        if not self._busy.acquire(timeout=wait):
+            yield False
+            return
+        try:
+            self._abort.clear()
+            with self._job_lock:
+                self._in_background = True
+            try:
+                yield True
+            finally:
+                with self._job_lock:
+                    self._in_background = False
+        finally:
+            self._busy.release()
+
+    def _acquire_for_chat(self) -> None:
+        """Take the engine for a reply: a background job is cancelled and waited for,
+        a reply being generated is an :class:`EngineBusyError`."""
+        if self._busy.acquire(blocking=False):
+            return
+        with self._job_lock:
+            background = self._in_background
+            if background:
+                self._abort.set()
+        # A cancelled prewarm lets go within one graph node; a save or load in progress
+        # cannot be cut short and finishes first (seconds for a multi-GB state).
+        if background and self._busy.acquire(timeout=BACKGROUND_WAIT_S):
+            return
+        raise EngineBusyError("The model is busy with another reply; stop it or wait.")
+
+    def next_prompt_start(self, messages: Sequence[ChatMessage]) -> list[int]:
+        """The tokens that the prompt following ``messages`` (a history ending with an
+        answer) starts with, whatever the next user message says.
+
+        The history is rendered with a few different placeholder user messages and the
+        common token prefix is kept: it stops before the first token that depends on the
+        message (with QwQ's template, right after ``<|im_start|>user\\n``), so a merge of
+        the template's last characters with the message's first ones never gets in."""
+        system = [m for m in messages if m.role == "system"]
+        turns = [m for m in messages if m.role != "system"]
+        common: list[int] | None = None
+        for placeholder in _PLACEHOLDERS:
+            tokens = self.tokenize(self.render([*system, *turns, ChatMessage.user(placeholder)]))
+            common = tokens if common is None else common[: _common_prefix(common, tokens)]
+        return common or []
+
+    def prewarm(self, messages: Sequence[ChatMessage], wait: float = 2.0) -> PrewarmResult:
         """Make the KV cache hold exactly the start of the prompt that will follow
         ``messages`` (a history ending with an assistant answer, answers only): the
         trace's tokens are dropped from the cache and the answer-only turn, as the
@@ -477,26 +568,153 @@ class LocalEngine:
 
         Blocking (run it off the GUI thread, in idle time). A ``chat()`` started
         meanwhile cancels it at once and waits for it to let go; what was evaluated
-        stays usable. Never changes what the model sees."""
-        raise NotImplementedError  # issue 13: the engine helper builds it
+        stays usable. Never changes what the model sees.
 
-    def save_state(self, path: Path) -> int:
+        ``wait``: how long to wait for a reply still finishing (its last event is out
+        before it lets go of the engine); a reply still running after that is left
+        alone and the result says ``cancelled``. A history too long for the next turn
+        to keep whole (the next chat will drop old turns) is left as it is."""
+        try:
+            target = self.next_prompt_start(messages)
+        except Exception as e:  # a template that refuses the history: nothing to warm
+            log.info("prewarm skipped: the history does not render (%s)", e)
+            return PrewarmResult(0, 0, False)
+        n_ctx = self._info.context_length
+        if not target or len(target) > n_ctx - min(REPLY_RESERVE_MAX, n_ctx // 8):
+            return PrewarmResult(0, 0, False)
+        with self._background(wait) as held:
+            if not held:
+                return PrewarmResult(0, 0, True)
+            llm = self._llm
+            kept = _common_prefix(llm._input_ids.tolist(), target)
+            kept = self._usable_prefix(kept)
+            self._truncate(kept)
+            evaluated = 0
+            cancelled = False
+            self._watch_abort_in_llama(True)
+            try:
+                for i in range(kept, len(target), llm.n_batch):
+                    if self._abort.is_set():
+                        cancelled = True
+                        break
+                    llm.eval(target[i : i + llm.n_batch])
+                    evaluated = llm.n_tokens - kept
+            except RuntimeError as e:  # aborted inside a batch, or a failed decode
+                cancelled = self._abort.is_set()
+                if not cancelled:
+                    log.warning("prewarm failed: %s", e)
+                self._truncate(llm.n_tokens)  # what that batch left behind goes
+            finally:
+                self._watch_abort_in_llama(False)
+            return PrewarmResult(kept, evaluated, cancelled)
+
+    def _usable_prefix(self, kept: int) -> int:
+        """How much of a ``kept``-token prefix the cache can really go on from: with a
+        sliding-window cache (gemma3), positions older than the window behind the end
+        of the cache are gone, so going back further means starting over."""
+        n_swa = llama_cpp.llama_model_n_swa(self._llm._model.model)
+        if kept == 0 or n_swa <= 0:
+            return kept
+        mem = llama_cpp.llama_get_memory(self._llm._ctx.ctx)
+        pos_min = llama_cpp.llama_memory_seq_pos_min(mem, 0)
+        return kept if pos_min <= max(0, kept - n_swa) else 0
+
+    def _truncate(self, n: int) -> None:
+        """Keep the first ``n`` tokens of the cache; ``n_tokens`` and ``input_ids`` then
+        describe exactly what the KV cache holds."""
+        llm = self._llm
+        mem = llama_cpp.llama_get_memory(llm._ctx.ctx)
+        if n == 0:
+            llama_cpp.llama_memory_clear(mem, True)
+        elif not llama_cpp.llama_memory_seq_rm(mem, -1, n, -1):
+            llama_cpp.llama_memory_clear(mem, True)
+            n = 0
+        llm.n_tokens = n
+        llm._requires_eval = True  # no live logits for the last token kept
+
+    def save_state(self, path: Path, wait: float = 2.0) -> int:
         """Write the cache (its tokens and their KV state) to ``path`` as llama.cpp
-        streams it (no second copy in memory); returns the tokens saved. Not atomic by
-        itself: the snapshot cache writes to a temporary name and renames."""
-        raise NotImplementedError  # issue 13
+        streams it (tensor by tensor, no second copy in memory); returns the tokens
+        saved. Not atomic by itself: the snapshot cache writes to a temporary name and
+        renames. :class:`OSError` when llama.cpp cannot write it (disk full, no such
+        folder), :class:`EngineBusyError` when a reply still runs after ``wait``
+        seconds. A chat() started meanwhile waits for the write to end."""
+        with self._background(wait) as held:
+            if not held:
+                raise EngineBusyError("The model is busy with a reply; the state was not saved.")
+            llm = self._llm
+            n = int(llm.n_tokens)
+            ids = (llama_cpp.llama_token * max(n, 1))(*llm.input_ids[:n].tolist())
+            written = llama_cpp.llama_state_seq_save_file(
+                llm._ctx.ctx, os.fsencode(path), 0, ids, n
+            )
+            if not written:
+                raise OSError(f"llama.cpp could not write the model's state to {path}")
+            kv_state.seal(path)
+            return n
 
-    def load_state(self, path: Path) -> int:
+    def load_state(self, path: Path, wait: float = 2.0) -> int:
         """Replace the cache with the state in ``path``; returns the tokens restored, or 0
-        when llama.cpp refuses the file (damaged, truncated, another shape): the cache
-        is then empty and the next chat simply processes its prompt."""
-        raise NotImplementedError  # issue 13
+        when the file is refused (damaged, truncated, another shape, not one this engine
+        wrote): the cache is then empty and the next chat simply processes its prompt.
+
+        Checked before llama.cpp reads it: the seal :meth:`save_state` appends (size and
+        CRC-32, see :mod:`app.engine.kv_state`), since llama.cpp ends the process on a
+        truncated file. After: every token is in this model's vocabulary and the KV
+        cache holds exactly the positions of the tokens. :class:`EngineBusyError`
+        when a reply still runs after ``wait`` seconds (the cache is then untouched)."""
+        with self._background(wait) as held:
+            if not held:
+                raise EngineBusyError("The model is busy with a reply; the state was not loaded.")
+            llm = self._llm
+            capacity = self._info.context_length
+            ids = (llama_cpp.llama_token * capacity)()
+            count = ctypes.c_size_t(0)
+            self._truncate(0)
+            read = 0
+            if kv_state.is_sealed(path):
+                read = llama_cpp.llama_state_seq_load_file(
+                    llm._ctx.ctx, os.fsencode(path), 0, ids, capacity, ctypes.byref(count)
+                )
+            n = int(count.value)
+            tokens = ids[:n] if read and 0 < n <= capacity else []
+            mem = llama_cpp.llama_get_memory(llm._ctx.ctx)
+            n_vocab = llm.n_vocab()
+            if (
+                not tokens
+                or llama_cpp.llama_memory_seq_pos_max(mem, 0) != n - 1
+                or min(tokens) < 0
+                or max(tokens) >= n_vocab
+            ):
+                if read:
+                    log.warning("state %s does not match this model: ignored", path)
+                else:
+                    log.info("state %s could not be loaded: ignored", path)
+                self._truncate(0)
+                return 0
+            llm.input_ids[:n] = tokens
+            llm.n_tokens = n
+            llm._requires_eval = True  # the file has no logits: the next prompt evaluates one
+            return n
 
     @property
     def state_key(self) -> dict[str, str | int]:
-        """What a saved state is only valid for: the model file (path, size, modified
-        time), the context size, the KV-cache type and the llama.cpp build."""
-        raise NotImplementedError  # issue 13
+        """What a saved state is only valid for: the model file (resolved path, size,
+        modified time), the context size, the KV-cache type, flash attention (it decides
+        the V cache's layout) and the llama.cpp build: llama-cpp-python's version and a
+        digest of the compiled library's identity (its path, size and modified time) and
+        of its system info (backends and CPU features)."""
+        path = Path(self._info.path).resolve()
+        st = path.stat()
+        return {
+            "model": str(path),
+            "size": st.st_size,
+            "mtime_ns": st.st_mtime_ns,
+            "n_ctx": self._info.context_length,
+            "kv": self._info.kv_cache_type,
+            "flash_attn": int(self._flash_attn),
+            "build": llama_build(),
+        }
 
     def cancel(self) -> None:
         """Cancel the running generation, if any (safe from any thread)."""
