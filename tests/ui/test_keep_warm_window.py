@@ -28,6 +28,7 @@ from tests.fixtures.scripted_model import ScriptedModel
 # scripted model's tokens are bytes), a warm follow-up only its own few.
 FIRST = "Here is a long question about sums of odd numbers. " * 8
 FOLLOW_UP = "And then?"
+THINKS_ON = [f" step {i}." for i in range(40)]
 # What a warm follow-up processes besides its own text (a byte a token): the template's
 # "<|im_end|>", "\n", "<|im_start|>", "assistant\n" (10), "<think>", "\n".
 TEMPLATE_TOKENS = 15
@@ -81,6 +82,16 @@ def send(qtbot: QtBot, window: MainWindow, text: str) -> StoredMessage:
     return reply
 
 
+def stopped_reply(qtbot: QtBot, window: MainWindow, text: str) -> StoredMessage:
+    """Send ``text`` to a model that thinks on, and stop it; the reply as stored."""
+    window.composer.setPlainText(text)
+    window.send()
+    qtbot.waitUntil(lambda: any(live.reasoning_tokens > 20 for live in window.live.values()))
+    window.stop()
+    settle(qtbot, window)
+    return window.store.branch(window.conversation_id or 0)[-1]
+
+
 def processed(reply: StoredMessage) -> int:
     return int(reply.stats["prompt_tokens_processed"])
 
@@ -118,6 +129,23 @@ def test_after_a_restart_the_follow_up_is_warm(
     settle(qtbot, again)
     follow_up = send(qtbot, again, FOLLOW_UP)
     assert processed(follow_up) == len(FOLLOW_UP) + TEMPLATE_TOKENS
+
+
+def test_quitting_right_after_a_stopped_reply_keeps_the_conversation_warm(
+    qtbot: QtBot, store: ConversationStore, scripted: ScriptFactory
+) -> None:
+    model = scripted(THINKS_ON, loop=True)
+    window = open_window(qtbot, store, model)
+    stopped_reply(qtbot, window, FIRST)  # cut short: not re-warmed, not saved yet
+    a = window.conversation_id
+    assert a is not None
+    window.close()  # the quit saves it
+    assert snapshot_bytes() > 0
+    again = open_window(qtbot, store, model)
+    again.open_conversation(a)
+    settle(qtbot, again)
+    follow_up = stopped_reply(qtbot, again, FOLLOW_UP)
+    assert processed(follow_up) == CUT_SHORT_TURN_TOKENS + len(FOLLOW_UP) + TEMPLATE_TOKENS
 
 
 def test_a_follow_up_right_after_a_reply_is_not_held_up_by_the_re_warm(
@@ -242,23 +270,14 @@ def test_clear_is_refused_while_a_reply_runs(
 def test_loading_a_model_again_keeps_the_conversation_on_screen_warm(
     qtbot: QtBot, store: ConversationStore, scripted: ScriptFactory
 ) -> None:
-    model = scripted([f" step {i}." for i in range(40)], loop=True)  # thinks until stopped
+    model = scripted(THINKS_ON, loop=True)  # thinks until stopped
     window = open_window(qtbot, store, model)
-
-    def stopped_reply(text: str) -> StoredMessage:
-        window.composer.setPlainText(text)
-        window.send()
-        qtbot.waitUntil(lambda: any(live.reasoning_tokens > 20 for live in window.live.values()))
-        window.stop()
-        settle(qtbot, window)
-        return window.store.branch(window.conversation_id or 0)[-1]
-
-    stopped_reply(FIRST)  # cut short: kept in the cache as it is (Continue uses it)
+    stopped_reply(qtbot, window, FIRST)  # cut short: kept in the cache as it is (Continue uses it)
     old = window.engine
     window.load_model(str(model.path))  # the old engine's conversation is saved first
     qtbot.waitUntil(lambda: window.engine is not old and window.warm is not None, timeout=30_000)
     settle(qtbot, window)
     assert snapshot_bytes() > 0
     assert window.warm_label.text() == "Warm"  # restored into the new engine
-    follow_up = stopped_reply(FOLLOW_UP)
+    follow_up = stopped_reply(qtbot, window, FOLLOW_UP)
     assert processed(follow_up) == CUT_SHORT_TURN_TOKENS + len(FOLLOW_UP) + TEMPLATE_TOKENS
