@@ -547,6 +547,7 @@ class MainWindow(QMainWindow):
         self.warm = None
         if warm is not None:
             warm.drop_queued()
+            warm.cut_rewarm_short()
             if self.conversation_id is not None and self.conversation_id not in self.live:
                 warm.leave(self.conversation_id)
 
@@ -1360,6 +1361,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Saving the conversation…")
             self.hide()
             warm.drop_queued(keep_saves=True)
+            warm.cut_rewarm_short()
         wait_for_all()  # replies, a model load, a search: none outlives the window
         if warm is not None:
             warm.reply_ended()  # the replies are over: the queue may run

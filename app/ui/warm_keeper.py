@@ -123,6 +123,14 @@ class WarmKeeper(QObject):
             kept = [t for t in self._queue if keep_saves and t.kind in ("leave", "forget")]
             self._queue = deque(kept)
 
+    def cut_rewarm_short(self) -> None:
+        """A re-warm running now stops at once (the engine is going, or the window
+        closing): its conversation is then saved as the cache holds it, by a ``leave``."""
+        with self._lock:
+            rewarming = self._current is not None and self._current.kind == "after_reply"
+        if rewarming:
+            self.keep_warm.engine.cancel()  # read by the prewarm between batches and nodes
+
     @property
     def busy(self) -> bool:
         with self._lock:

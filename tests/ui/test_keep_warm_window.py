@@ -281,3 +281,19 @@ def test_loading_a_model_again_keeps_the_conversation_on_screen_warm(
     assert window.warm_label.text() == "Warm"  # restored into the new engine
     follow_up = stopped_reply(qtbot, window, FOLLOW_UP)
     assert processed(follow_up) == CUT_SHORT_TURN_TOKENS + len(FOLLOW_UP) + TEMPLATE_TOKENS
+
+
+def test_a_quit_during_a_long_re_warm_is_quick_and_keeps_a_snapshot(
+    qtbot: QtBot, store: ConversationStore, scripted: ScriptFactory
+) -> None:
+    long_answer = "".join(f"part {i} of a very long answer; " for i in range(400))
+    model = scripted([*QWQ_SCRIPT[:4], long_answer])  # re-warming it takes seconds here
+    window = open_window(qtbot, store, model)
+    window.composer.setPlainText("Go.")
+    window.send()
+    qtbot.waitUntil(lambda: not window.live, timeout=30_000)
+    assert window.warm is not None and window.warm.pending("after_reply")
+    started = time.monotonic()
+    window.close()  # the re-warm is cut short, and the cache saved as it is
+    assert time.monotonic() - started < 3
+    assert snapshot_bytes() > 0
