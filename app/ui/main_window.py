@@ -814,13 +814,12 @@ class MainWindow(QMainWindow):
 
     def _on_warm_task(self, task: WarmTask) -> None:
         if task.error is not None:
-            self.warm_label.setText("")
             self.warm_label.setToolTip(f"Could not keep the conversation warm: {task.error}")
+        if task.kind != "open" or (self.warm is not None and self.warm.pending("open")):
+            return  # (another conversation is being restored)
+        if task.error or task.dropped or task.conversation_id != self.conversation_id:
+            self.warm_label.setText("")
             return
-        if task.kind != "open" or task.conversation_id != self.conversation_id:
-            return
-        if self.warm is not None and self.warm.pending("open"):
-            return  # another conversation is being restored
         restored = task.result if isinstance(task.result, int) else 0
         held = self.warm is not None and self.warm.keep_warm.holding == task.conversation_id
         self.warm_label.setText("Warm" if restored or held else "")

@@ -22,6 +22,7 @@ from typing import Literal
 
 from PySide6.QtCore import QObject, Signal
 
+from app.engine.local_engine import LocalEngine
 from app.keep_warm import KeepWarm
 from app.ui.worker import Job
 
@@ -38,6 +39,7 @@ class WarmTask:
     result: object = None
     error: BaseException | None = None
     before_reply: bool = False  # a reply waits for it (runs although the queue is paused)
+    dropped: bool = False  # never run: a reply or a newer task made it pointless
 
 
 class WarmKeeper(QObject):
@@ -54,6 +56,7 @@ class WarmKeeper(QObject):
         self._job: Job | None = None  # the worker draining the queue, while there is one
         self._paused = False  # a reply is running: the engine is its alone
         self._handing: set[Job] = set()  # workers whose results the GUI has not had yet
+        self._dropped: list[WarmTask] = []  # told as finished once the lock is let go
 
     # -- asked by the window (GUI thread) --------------------------------------------
 
@@ -62,7 +65,7 @@ class WarmKeeper(QObject):
         task = WarmTask("after_reply", conversation_id)
         with self._lock:
             self._paused = False
-            self._queue = deque(t for t in self._queue if t.kind != "after_reply")
+            self._keep_only(lambda t: t.kind != "after_reply")
             self._queue.appendleft(task)
         self._kick()
         return task
@@ -72,12 +75,12 @@ class WarmKeeper(QObject):
 
     def open(self, conversation_id: int) -> WarmTask:
         with self._lock:  # only the conversation opened last needs restoring
-            self._queue = deque(t for t in self._queue if t.kind != "open")
+            self._keep_only(lambda t: t.kind != "open")
         return self._add(WarmTask("open", conversation_id))
 
     def forget(self, conversation_id: int) -> WarmTask:
         with self._lock:  # nothing more to do for it, but removing its snapshot
-            self._queue = deque(t for t in self._queue if t.conversation_id != conversation_id)
+            self._keep_only(lambda t: t.conversation_id != conversation_id)
         return self._add(WarmTask("forget", conversation_id))
 
     def before_reply(self, conversation_id: int) -> Callable[[], None]:
@@ -87,17 +90,17 @@ class WarmKeeper(QObject):
         worker calls before it starts: it waits (bounded) for those. The queue then waits
         for the reply's end (``after_reply`` or ``reply_ended``)."""
         with self._lock:
-            keep = [
-                t
-                for t in self._queue
-                if t.kind in ("leave", "forget")
-                or (t.kind == "open" and t.conversation_id == conversation_id)
-            ]
+            keep = self._keep_only(
+                lambda t: (
+                    t.kind in ("leave", "forget")
+                    or (t.kind == "open" and t.conversation_id == conversation_id)
+                )
+            )
             for task in keep:
                 task.before_reply = True
-            self._queue = deque(keep)
             current = self._current
             self._paused = True
+        self._kick()  # (tells the dropped ones)
         waits = list(keep)
         if current is not None and current.kind != "after_reply":
             waits.insert(0, current)  # a running prewarm is cancelled by the reply itself
@@ -120,16 +123,17 @@ class WarmKeeper(QObject):
         """Forget what has not started (the engine is going, or the window closing); with
         ``keep_saves``, saves and deletions stay."""
         with self._lock:
-            kept = [t for t in self._queue if keep_saves and t.kind in ("leave", "forget")]
-            self._queue = deque(kept)
+            self._keep_only(lambda t: keep_saves and t.kind in ("leave", "forget"))
+        self._kick()
 
     def cut_rewarm_short(self) -> None:
         """A re-warm running now stops at once (the engine is going, or the window
         closing): its conversation is then saved as the cache holds it, by a ``leave``."""
         with self._lock:
             rewarming = self._current is not None and self._current.kind == "after_reply"
-        if rewarming:
-            self.keep_warm.engine.cancel()  # read by the prewarm between batches and nodes
+        engine = self.keep_warm.engine
+        if rewarming and isinstance(engine, LocalEngine):
+            engine.cancel()  # read by the prewarm between batches and graph nodes
 
     @property
     def busy(self) -> bool:
@@ -155,6 +159,18 @@ class WarmKeeper(QObject):
 
     # -- the worker ----------------------------------------------------------------
 
+    def _keep_only(self, keep: Callable[[WarmTask], bool]) -> list[WarmTask]:
+        """(Under the lock, on the GUI thread.) Drop the queued tasks ``keep`` refuses:
+        they end as ``dropped`` (``finished`` says so); the tasks kept."""
+        kept = [t for t in self._queue if keep(t)]
+        for task in self._queue:
+            if not keep(task):
+                task.dropped = True
+                task.finished.set()
+                self._dropped.append(task)
+        self._queue = deque(kept)
+        return kept
+
     def _add(self, task: WarmTask) -> WarmTask:
         with self._lock:
             self._queue.append(task)
@@ -162,6 +178,10 @@ class WarmKeeper(QObject):
         return task
 
     def _kick(self) -> None:
+        with self._lock:
+            dropped, self._dropped = self._dropped, []
+        for task in dropped:
+            self.finished.emit(task)
         with self._lock:
             if self._job is not None or not self._runnable():
                 return

@@ -107,6 +107,7 @@ def test_a_follow_up_after_switching_away_and_back_processes_only_the_new_messag
     window.new_chat()  # leaving A saves it; B's reply then fills the cache with B
     send(qtbot, window, "Something else entirely, and long enough to matter. " * 4)
     window.open_conversation(a)  # A's snapshot is restored while the user reads
+    assert window.warm_label.text() == "Restoring conversation…"
     settle(qtbot, window)
     assert window.warm_label.text() == "Warm"
     follow_up = send(qtbot, window, FOLLOW_UP)
