@@ -116,6 +116,20 @@ def test_a_follow_up_after_switching_away_and_back_processes_only_the_new_messag
     assert int(follow_up.stats["prompt_tokens_cached"]) > len(FIRST)
 
 
+def test_a_send_while_the_conversation_is_being_restored_waits_for_it(
+    qtbot: QtBot, store: ConversationStore, model: ScriptedModel
+) -> None:
+    window = open_window(qtbot, store, model)
+    send(qtbot, window, FIRST)
+    a = window.conversation_id
+    assert a is not None
+    window.new_chat()
+    send(qtbot, window, "Another conversation fills the cache. " * 4)
+    window.open_conversation(a)
+    follow_up = send(qtbot, window, FOLLOW_UP)  # at once, while A is restored
+    assert processed(follow_up) == len(FOLLOW_UP) + TEMPLATE_TOKENS
+
+
 def test_after_a_restart_the_follow_up_is_warm(
     qtbot: QtBot, store: ConversationStore, model: ScriptedModel
 ) -> None:
