@@ -13,7 +13,7 @@ import os
 import queue
 import sys
 import threading
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from app.cli.conversations import open_store
 from app.core.errors import InvalidRequestError
@@ -26,6 +26,9 @@ from app.core.thinking import LOOP_ACTIONS, ThinkingControl
 from app.engine.base import ChatEngine, Generation
 from app.session import ChatSession, StoredGeneration
 from app.store.conversations import ConversationStore
+
+if TYPE_CHECKING:  # loading llama.cpp waits until a local model is asked
+    from app.keep_warm import KeepWarm
 
 DIM, RESET = "\x1b[2m", "\x1b[0m"
 ANSWER_NOW_HINT = "Ctrl+C: answer now · twice: stop"
@@ -352,6 +355,8 @@ def run_ask(args: argparse.Namespace) -> int:
             )
         conversation_id: int | None = None
         stored: StoredGeneration | None = None
+        keep: KeepWarm | None = None
+        snapshot: dict[str, Any] = {}
         try:
             if store is None:
                 messages = [ChatMessage.system(args.system)] if args.system else []
@@ -361,6 +366,9 @@ def run_ask(args: argparse.Namespace) -> int:
                 )
             else:
                 conversation_id = _conversation(store, args)
+                keep = _keep_warm(store, engine)
+                if keep is not None:  # the conversation's snapshot, before the prompt
+                    snapshot["restored_tokens"] = keep.open(conversation_id)
                 base = SamplingSettings.from_dict(store.get(conversation_id).sampling)
                 stored = ChatSession(store, engine).reply(
                     conversation_id, prompt, _settings(base, overrides), thinking
@@ -369,6 +377,8 @@ def run_ask(args: argparse.Namespace) -> int:
             done, interrupted = _stream(
                 generation, printer, answer_now=engine.cannot_continue is None
             )
+            if keep is not None and conversation_id is not None:
+                snapshot.update(_save_warm(keep, conversation_id, interrupted))
         finally:
             engine.close()
     finally:
@@ -389,6 +399,8 @@ def run_ask(args: argparse.Namespace) -> int:
         result = done_to_json(done, model)
         if conversation_id is not None:
             result["conversation_id"] = conversation_id
+        if snapshot:
+            result["snapshot"] = snapshot
         json.dump(result, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     elif conversation_id is not None:
@@ -402,6 +414,33 @@ def run_ask(args: argparse.Namespace) -> int:
     if done.finish_reason == "cancelled" or interrupted:
         return EXIT_INTERRUPTED
     return EXIT_OK
+
+
+def _keep_warm(store: ConversationStore, engine: ChatEngine) -> KeepWarm | None:
+    """Snapshots for a local engine (none for a remote one, or with a budget of 0)."""
+    from app.engine.kv_snapshots import default_cache
+    from app.engine.local_engine import LocalEngine
+    from app.keep_warm import KeepWarm
+
+    if not isinstance(engine, LocalEngine):
+        return None
+    cache = default_cache()
+    return KeepWarm(store, engine, cache if cache.budget_bytes > 0 else None)
+
+
+def _save_warm(keep: KeepWarm, conversation_id: int, interrupted: bool) -> dict[str, Any]:
+    """After the reply: re-warm the cache to the answer and save the snapshot, so the
+    next ``ask -c`` starts warm. Any problem is a log line: the reply stands."""
+    try:
+        if not interrupted:  # a reply stopped with Ctrl+C is not re-warmed, only kept
+            keep.after_reply(conversation_id)
+        keep.leave(conversation_id)  # saves what the cache holds if not saved yet
+    except KeyboardInterrupt:  # Ctrl+C while saving: the reply stands, unsaved
+        return {"saved": False, "saved_tokens": 0, "why_not": "interrupted"}
+    saved = keep.last_saved
+    if saved is None:
+        return {}
+    return {"saved": saved.saved, "saved_tokens": saved.tokens, "why_not": saved.why_not or None}
 
 
 def _conversation(store: ConversationStore, args: argparse.Namespace) -> int:

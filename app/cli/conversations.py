@@ -12,6 +12,7 @@ from typing import Any
 from app.core.errors import InvalidRequestError
 from app.core.format import size
 from app.core.paths import AppPaths
+from app.engine.kv_snapshots import SnapshotCache
 from app.store import backup
 from app.store.conversations import ConversationStore
 from app.store.database import StoreError
@@ -43,6 +44,16 @@ def add_parsers(commands: Any) -> None:
     )
     p.add_argument("ids", nargs="+", type=int, metavar="ID", help="a conversation id")
     p.set_defaults(handler=run_delete)
+
+    p = commands.add_parser(
+        "snapshots",
+        help="the space the conversation snapshots take, or clear them",
+        description="A conversation's snapshot keeps what the model has read of it, so a "
+        "follow-up starts at once. They can be rebuilt: clearing them loses nothing but time.",
+    )
+    p.add_argument("--clear", action="store_true", help="remove every snapshot")
+    p.add_argument("--json", action="store_true", help="one JSON object")
+    p.set_defaults(handler=run_snapshots)
 
     p = commands.add_parser(
         "backups",
@@ -134,12 +145,33 @@ def run_import(args: argparse.Namespace) -> int:
 def run_delete(args: argparse.Namespace) -> int:
     with open_store() as store:
         conversations = [store.get(cid) for cid in args.ids]  # all exist, or nothing is deleted
+        snapshots = _snapshots()
         for c in conversations:
             store.delete(c.id)
+            snapshots.delete(c.id)  # its KV snapshot, if any, goes with it
             print(
                 f"Deleted conversation {c.id}: {c.title or 'Untitled conversation'}",
                 file=sys.stderr,
             )
+    return 0
+
+
+def _snapshots() -> SnapshotCache:
+    return SnapshotCache(AppPaths.current().cache / "kv")
+
+
+def run_snapshots(args: argparse.Namespace) -> int:
+    cache = _snapshots()
+    used = cache.usage()
+    if args.clear:
+        cache.clear()
+        print(f"Cleared the conversation snapshots ({size(used)}).", file=sys.stderr)
+        return 0
+    if args.json:
+        json.dump({"folder": str(cache.folder), "bytes": used}, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    print(f"{size(used)} of conversation snapshots in {cache.folder}")
     return 0
 
 
