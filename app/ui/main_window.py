@@ -547,12 +547,12 @@ class MainWindow(QMainWindow):
         self.warm = None
         if warm is not None:
             warm.drop_queued()
-            warm.cut_rewarm_short()
             if self.conversation_id is not None and self.conversation_id not in self.live:
                 warm.leave(self.conversation_id)
 
         def close() -> None:
             if warm is not None:
+                warm.cut_rewarm_short()
                 warm.wait(SAVE_ON_CLOSE_MS)
             if old is not None:
                 old.close()
@@ -1359,7 +1359,7 @@ class MainWindow(QMainWindow):
         if warm is not None:  # a quit keeps the conversation's snapshot
             self.statusBar().showMessage("Saving the conversation…")
             self.hide()
-            warm.drop_queued(keep_saves=True)
+            warm.drop_queued()
             warm.cut_rewarm_short()
         wait_for_all()  # replies, a model load, a search: none outlives the window
         if warm is not None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from app.ui.worker import Job
 
 log = logging.getLogger(__name__)
 TaskKind = Literal["after_reply", "leave", "open", "forget"]
+CUT_SHORT_WAIT_S = 10.0  # the longest a quit waits for a re-warm to stop
 REPLY_WAITS_S = 300.0  # the longest a send waits for a save or restore before it goes on
 
 
@@ -119,21 +121,29 @@ class WarmKeeper(QObject):
             self._paused = False
         self._kick()
 
-    def drop_queued(self, *, keep_saves: bool = False) -> None:
-        """Forget what has not started (the engine is going, or the window closing); with
-        ``keep_saves``, saves and deletions stay."""
+    def drop_queued(self) -> None:
+        """Forget the re-warms and restores that have not started (the engine is going,
+        or the window closing); saves and deletions stay."""
         with self._lock:
-            self._keep_only(lambda t: keep_saves and t.kind in ("leave", "forget"))
+            self._keep_only(lambda t: t.kind in ("leave", "forget"))
         self._kick()
 
-    def cut_rewarm_short(self) -> None:
-        """A re-warm running now stops at once (the engine is going, or the window
-        closing): its conversation is then saved as the cache holds it, by a ``leave``."""
-        with self._lock:
-            rewarming = self._current is not None and self._current.kind == "after_reply"
+    def cut_rewarm_short(self, timeout_s: float = CUT_SHORT_WAIT_S) -> None:
+        """A re-warm running now stops (the engine is going, or the window closing): its
+        conversation is then saved as the cache holds it, by a ``leave``. Blocks until
+        it has stopped (bounded; safe from any thread): a cancel that lands before the
+        prewarm holds the engine is lost, so it is asked again until it stops."""
         engine = self.keep_warm.engine
-        if rewarming and isinstance(engine, LocalEngine):
+        if not isinstance(engine, LocalEngine):
+            return
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            with self._lock:
+                current = self._current
+            if current is None or current.kind != "after_reply":
+                return
             engine.cancel()  # read by the prewarm between batches and graph nodes
+            current.finished.wait(0.05)
 
     @property
     def busy(self) -> bool:
