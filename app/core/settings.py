@@ -15,6 +15,8 @@ from app.core.thinking import LOOP_ACTIONS, LoopAction
 
 log = logging.getLogger(__name__)
 FILE_NAME = "settings.json"
+DEFAULT_SNAPSHOT_BUDGET_GB = 16.0  # a few long QwQ-32B conversations (f16 KV: ~0.25 MB a token)
+MAX_SNAPSHOT_BUDGET_GB = 100_000.0
 Theme = Literal["system", "light", "dark"]
 
 
@@ -36,6 +38,9 @@ class AppSettings:
     thinking_budget_seconds: float | None = None
     # The last remote endpoint: preset id, base_url, model. Never its key (see core/keys).
     remote: dict[str, str] = field(default_factory=dict)
+    # Conversation snapshots (their KV cache on disk, so a follow-up starts warm):
+    # the most disk space they may take, in GiB; 0 turns them off.
+    snapshot_budget_gb: float = DEFAULT_SNAPSHOT_BUDGET_GB
 
     def sampling_settings(self) -> SamplingSettings:
         return SamplingSettings.from_dict(self.sampling)
@@ -66,6 +71,7 @@ class AppSettings:
             settings.loop_guard = "answer"
         settings.thinking_budget_tokens = budget_tokens(settings.thinking_budget_tokens)
         settings.thinking_budget_seconds = budget_seconds(settings.thinking_budget_seconds)
+        settings.snapshot_budget_gb = snapshot_budget_gb(settings.snapshot_budget_gb)
         settings.sampling = settings.sampling_settings().to_dict()
         return settings
 
@@ -90,6 +96,13 @@ def budget_seconds(value: object) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return float(value) if 0 < value <= MAX_BUDGET_SECONDS else None
+
+
+def snapshot_budget_gb(value: object) -> float:
+    """The snapshots' disk budget as read from a file: 0 (off) or more GiB, else the default."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+        return DEFAULT_SNAPSHOT_BUDGET_GB
+    return float(value) if 0 <= value <= MAX_SNAPSHOT_BUDGET_GB else DEFAULT_SNAPSHOT_BUDGET_GB
 
 
 MAX_BUDGET_TOKENS = 131_072  # the longest context QwQ has

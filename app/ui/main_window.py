@@ -7,6 +7,7 @@ the user switches to another conversation and is shown again, live, on return.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -53,7 +54,9 @@ from app.core.sampling import SamplingSettings
 from app.core.settings import AppSettings
 from app.core.thinking import ContinueMode, Inserter, ThinkingControl
 from app.engine.base import ChatEngine
+from app.engine.kv_snapshots import SnapshotCache
 from app.engine.local_engine import LoadSettings, LocalEngine
+from app.keep_warm import KeepWarm
 from app.models import library
 from app.models.download import Progress
 from app.session import ChatSession, StoredGeneration, continue_modes
@@ -82,7 +85,10 @@ from app.ui.settings_dialog import LOCAL_API_KEY, SettingsDialog, SystemPromptDi
 from app.ui.sidebar import damaged_notice, group_label, item_text
 from app.ui.theme import apply_theme
 from app.ui.thinking_budget import BudgetPicker
+from app.ui.warm_keeper import WarmKeeper, WarmTask
 from app.ui.worker import Job, wait_for_all
+
+log = logging.getLogger(__name__)
 
 
 def _dropped_gguf(data: QMimeData) -> str:
@@ -101,6 +107,18 @@ BACKUP_FIRST_MS = 30_000  # the first backup check, once the start's work is don
 BACKUP_CHECK_MS = 3_600_000  # then every hour (a backup is made once a day)
 ANSWER_NOW_KEYS = "Ctrl+Shift+A"  # "Answer now" (Esc stays Stop)
 ANSWER_NOW_TIP = f"Stop thinking and answer from the thinking so far ({ANSWER_NOW_KEYS})"
+SAVE_ON_CLOSE_MS = 60_000  # the longest a quit waits for the conversation's snapshot
+WARM_NOTE_MS = 3_000  # how long "Warm" stays in the status bar
+
+
+def snapshot_cache(settings: AppSettings) -> SnapshotCache | None:
+    """The conversations' snapshots on disk, with the budget set (None: turned off)."""
+    budget = snapshot_budget_bytes(settings)
+    return SnapshotCache(AppPaths.current().cache / "kv", budget) if budget else None
+
+
+def snapshot_budget_bytes(settings: AppSettings) -> int:
+    return int(settings.snapshot_budget_gb * 2**30)
 
 
 class Composer(QPlainTextEdit):
@@ -159,6 +177,8 @@ class MainWindow(QMainWindow):
         self.settings = AppSettings.load()
         self.engine: ChatEngine | None = None
         self.session: ChatSession | None = None
+        # Keeps the local engine's conversations warm (re-warm, snapshots); None: remote.
+        self.warm: WarmKeeper | None = None
         self.conversation_id: int | None = None
         self.live: dict[int, LiveReply] = {}
         self.editing: int | None = None  # a user message being edited
@@ -322,8 +342,15 @@ class MainWindow(QMainWindow):
         self._undo_timer.timeout.connect(self.undo_button.hide)
         self.download_label = QLabel("")
         self.download_label.setObjectName("downloadLabel")
+        self.warm_label = QLabel("")  # "Restoring conversation…", then "Warm" for a moment
+        self.warm_label.setObjectName("warmLabel")
+        self._warm_note_timer = QTimer(self)
+        self._warm_note_timer.setSingleShot(True)
+        self._warm_note_timer.setInterval(WARM_NOTE_MS)
+        self._warm_note_timer.timeout.connect(lambda: self.warm_label.setText(""))
         self.statusBar().addWidget(self.model_label, 1)
         self.statusBar().addPermanentWidget(self.download_label)
+        self.statusBar().addPermanentWidget(self.warm_label)
         self.statusBar().addPermanentWidget(self.undo_button)
         self.statusBar().addPermanentWidget(self.speed_label)
         self.statusBar().addPermanentWidget(self.context_meter)
@@ -388,7 +415,7 @@ class MainWindow(QMainWindow):
             self.settings.remote = dialog.choice
             self._save_settings()
             if self.engine is not None and not self.live:
-                self.engine.close()
+                Job(self._let_go_of_engine(), self).start()
             self._on_model_loaded(dialog.engine)
             if dialog.note:
                 self.model_label.setText(f"{self.model_label.text()} — {dialog.note}")
@@ -482,9 +509,7 @@ class MainWindow(QMainWindow):
             self.api_server.stop()
             self.api_server = None
             self.api_button.setText("API: restarting after the load…")
-        old = self.engine
-        if old is not None and not self.live:
-            old.close()
+        let_go = self._let_go_of_engine() if self.engine is not None and not self.live else None
         settings = self.settings
         load = LoadSettings(
             context_length=settings.context_length,
@@ -501,18 +526,51 @@ class MainWindow(QMainWindow):
         poll.setInterval(100)
         poll.timeout.connect(lambda: self.context_meter.setValue(int(progress[0] * 100)))
         poll.start()
-        job = Job(lambda: LocalEngine(path, load, on_progress=set_progress), self)
+
+        def work() -> LocalEngine:
+            if let_go is not None:  # the old model's warm state is saved, then it goes
+                let_go()
+            return LocalEngine(path, load, on_progress=set_progress)
+
+        job = Job(work, self)
         job.done.connect(self._on_model_loaded)
         job.failed.connect(self._on_model_failed)
         job.done.connect(lambda _: poll.stop())
         job.failed.connect(lambda _: poll.stop())
         job.start()
 
+    def _let_go_of_engine(self) -> Callable[[], None]:
+        """The engine is being replaced: its conversation on screen is saved (a leave: a
+        snapshot only if the cache changed since the last one) and nothing else queued runs.
+        Returns what closes it, to call on a worker (it waits, bounded, for that save)."""
+        old, warm = self.engine, self.warm
+        self.warm = None
+        if warm is not None:
+            warm.drop_queued()
+            if self.conversation_id is not None and self.conversation_id not in self.live:
+                warm.leave(self.conversation_id)
+
+        def close() -> None:
+            if warm is not None:
+                warm.cut_rewarm_short()
+                warm.wait(SAVE_ON_CLOSE_MS)
+            if old is not None:
+                old.close()
+
+        return close
+
     def _on_model_loaded(self, engine: ChatEngine) -> None:
         if self._closed:  # loaded after the window closed (its store may be closed too)
             engine.close()
             return
         self.engine = engine
+        self.warm = None
+        if isinstance(engine, LocalEngine):  # a remote engine has no cache to keep warm
+            keep_warm = KeepWarm(self.store, engine, snapshot_cache(self.settings))
+            self.warm = WarmKeeper(keep_warm, self)
+            self.warm.finished.connect(self._on_warm_task)
+            if self.conversation_id is not None and self.conversation_id not in self.live:
+                self._restore(self.conversation_id)
         if self.api_button.isChecked() and self.api_server is None:
             self.set_api_server(True)
         if isinstance(engine, LocalEngine):  # a remote endpoint is chosen again each run
@@ -612,6 +670,8 @@ class MainWindow(QMainWindow):
         self.store.delete(conversation_id)
         if self.conversation_id == conversation_id:
             self.new_chat()
+        if self.warm is not None:  # its snapshot goes with it
+            self.warm.forget(conversation_id)
         self.refresh_sidebar()
         title = conversation.title or "New chat"
         self.undo_button.setText(f"Undo delete of “{title[:40]}”")
@@ -677,6 +737,7 @@ class MainWindow(QMainWindow):
 
     def new_chat(self) -> None:
         self._detach_live()
+        self._leave_for(None)
         self.conversation_id = None
         self.chat.clear()
         self._show_budget()
@@ -692,6 +753,7 @@ class MainWindow(QMainWindow):
         needs its end, and the rest arrives without blocking the GUI for long.
         """
         self._detach_live()
+        self._leave_for(conversation_id)
         self.conversation_id = conversation_id
         self.chat.clear()
         self._show_budget()
@@ -719,6 +781,54 @@ class MainWindow(QMainWindow):
         self._update_buttons()
         self._offer_continue()
         self.composer.setFocus()
+
+    # -- keeping conversations warm (issue 13) ------------------------------------------
+
+    def _leave_for(self, conversation_id: int | None) -> None:
+        """The screen goes from the conversation shown to ``conversation_id``: the one
+        left is saved and the one opened restored, both on the keeper's worker."""
+        left = self.conversation_id
+        if self.warm is None or left == conversation_id:
+            return
+        if left is not None and left not in self.live:
+            self.warm.leave(left)
+        if conversation_id is not None:
+            self._restore(conversation_id)
+
+    def _restore(self, conversation_id: int) -> None:
+        assert self.warm is not None
+        if conversation_id in self.live:
+            return  # its reply holds the cache
+        self.warm.open(conversation_id)
+        self._warm_note_timer.stop()
+        self.warm_label.setText("Restoring conversation…")
+
+    def _rewarm(self, conversation_id: int) -> None:
+        """A reply ended: re-warm its conversation in idle time (answers only) and save it."""
+        if self.warm is None:
+            return
+        if self._closed:
+            self.warm.reply_ended()
+        else:  # (a reply cut short is not re-warmed: Continue uses its trace in the cache)
+            self.warm.after_reply(conversation_id)
+
+    def _on_warm_task(self, task: WarmTask) -> None:
+        if task.error is not None:
+            self.warm_label.setToolTip(f"Could not keep the conversation warm: {task.error}")
+        if task.kind != "open" or (self.warm is not None and self.warm.pending("open")):
+            return  # (another conversation is being restored)
+        if task.error or task.dropped or task.conversation_id != self.conversation_id:
+            self.warm_label.setText("")
+            return
+        restored = task.result if isinstance(task.result, int) else 0
+        held = self.warm is not None and self.warm.keep_warm.holding == task.conversation_id
+        self.warm_label.setText("Warm" if restored or held else "")
+        self.warm_label.setToolTip(
+            f"{restored:,} tokens of this conversation restored from its snapshot"
+            if restored
+            else ""
+        )
+        self._warm_note_timer.start()
 
     def _build_older(self, token: int) -> None:
         if token != self._build_token:
@@ -1030,8 +1140,13 @@ class MainWindow(QMainWindow):
             self.chat.add(widget)
             live = LiveReply(cid, widget)
         self.live[cid] = live
+        # A save or this conversation's restore still running goes first (a running
+        # re-warm is cancelled by the engine itself): waited for on the reply's worker.
+        warm_first = self.warm.before_reply(cid) if self.warm is not None else None
 
         def work() -> object:
+            if warm_first is not None:
+                warm_first()
             stored = start(session)
             live.stored = stored
             if live.cancelled:
@@ -1121,6 +1236,7 @@ class MainWindow(QMainWindow):
 
     def _on_finished(self, live: LiveReply) -> None:
         self.live.pop(live.conversation_id, None)
+        self._rewarm(live.conversation_id)
         self.refresh_sidebar()
         stored = live.stored is not None or live.continued is not None
         if live.conversation_id == self.conversation_id and stored:
@@ -1169,7 +1285,13 @@ class MainWindow(QMainWindow):
         self.refresh_sidebar()
 
     def open_settings(self) -> None:
-        dialog = SettingsDialog(self.settings, self, store=self.store, busy=lambda: bool(self.live))
+        dialog = SettingsDialog(
+            self.settings,
+            self,
+            store=self.store,
+            busy=lambda: bool(self.live) or (self.warm is not None and self.warm.busy),
+            snapshots=self._snapshots(),
+        )
         if dialog.backups is not None:
             dialog.backups.restored.connect(self._after_restore)
         if dialog.exec() == SettingsDialog.DialogCode.Accepted:
@@ -1182,9 +1304,22 @@ class MainWindow(QMainWindow):
                 self.api_server = None
                 self.set_api_server(True)
 
+    def _snapshots(self) -> SnapshotCache:
+        """The snapshots in use, or (none loaded, or turned off) those on disk."""
+        if self.warm is not None and self.warm.keep_warm.snapshots is not None:
+            return self.warm.keep_warm.snapshots
+        return SnapshotCache(AppPaths.current().cache / "kv", snapshot_budget_bytes(self.settings))
+
     def apply_settings(self, settings: AppSettings) -> None:
+        budget_changed = settings.snapshot_budget_gb != self.settings.snapshot_budget_gb
         self.settings = settings
         self._save_settings()
+        if budget_changed and self.warm is not None:
+            keep_warm = self.warm.keep_warm
+            if keep_warm.snapshots is not None and snapshot_budget_bytes(settings):
+                keep_warm.snapshots.budget_bytes = snapshot_budget_bytes(settings)
+            else:  # turned on or off
+                keep_warm.snapshots = snapshot_cache(settings)
         if not self._budget_picked:  # a new default shows where no choice was made
             self._show_budget()
         app = QApplication.instance()
@@ -1220,7 +1355,20 @@ class MainWindow(QMainWindow):
         for live in list(self.live.values()):
             live.cancel()
         self.downloads.pause()  # the part stays; the next start offers to resume it
+        warm = self.warm
+        if warm is not None:  # a quit keeps the conversation's snapshot
+            self.statusBar().showMessage("Saving the conversation…")
+            self.hide()
+            warm.drop_queued()
+            warm.cut_rewarm_short()
         wait_for_all()  # replies, a model load, a search: none outlives the window
+        if warm is not None:
+            warm.reply_ended()  # the replies are over: the queue may run
+            if self.conversation_id is not None:
+                warm.leave(self.conversation_id)
+            if not warm.wait(SAVE_ON_CLOSE_MS):
+                log.warning("closing: the conversation's snapshot took too long; not kept")
+            wait_for_all()
         if self.engine is not None:
             self.engine.close()
             self.engine = None

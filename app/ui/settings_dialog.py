@@ -26,7 +26,8 @@ from PySide6.QtWidgets import (
 from app.core import keys
 from app.core.paths import AppPaths
 from app.core.sampling import SamplingSettings
-from app.core.settings import AppSettings
+from app.core.settings import MAX_SNAPSHOT_BUDGET_GB, AppSettings
+from app.engine.kv_snapshots import SnapshotCache
 from app.store.conversations import ConversationStore
 from app.ui.backups_box import BackupsBox
 from app.ui.thinking_budget import BudgetPicker
@@ -73,10 +74,13 @@ class SettingsDialog(QDialog):
         *,
         store: ConversationStore | None = None,
         busy: Callable[[], bool] = lambda: False,
+        snapshots: SnapshotCache | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.settings = settings
+        self._busy = busy
+        self.snapshots = snapshots
         # The conversations' backups, with Restore (only with a store to restore into).
         self.backups = BackupsBox(store, busy) if store is not None else None
 
@@ -134,6 +138,26 @@ class SettingsDialog(QDialog):
         form2.addRow("GPU layers", self.gpu_layers)
         form2.addRow("KV cache", self.kv_cache)
         form2.addRow("Threads", self.threads)
+        # Conversation snapshots: each conversation's KV cache on disk, so its follow-up
+        # starts at once after a switch or a restart.
+        self.snapshot_budget = _double(0.0, MAX_SNAPSHOT_BUDGET_GB, 1.0, decimals=1)
+        self.snapshot_budget.setObjectName("snapshotBudget")
+        self.snapshot_budget.setSuffix(" GB")
+        self.snapshot_budget.setSpecialValueText("Off")
+        self.snapshot_budget.setToolTip(
+            "The most disk space conversation snapshots may take (the least recently used go "
+            "first); Off: every conversation is read again after a switch or a restart"
+        )
+        self.snapshot_used = QLabel()
+        self.snapshot_used.setObjectName("snapshotUsed")
+        self.snapshot_clear = QPushButton("Clear")
+        self.snapshot_clear.setObjectName("snapshotClear")
+        self.snapshot_clear.clicked.connect(self.clear_snapshots)
+        snapshot_row = QHBoxLayout()
+        snapshot_row.addWidget(self.snapshot_budget)
+        snapshot_row.addWidget(self.snapshot_used, 1)
+        snapshot_row.addWidget(self.snapshot_clear)
+        form2.addRow("Conversation snapshots", snapshot_row)
 
         api = QGroupBox("Local API (the status bar's API button; serves on 127.0.0.1)")
         form4 = QFormLayout(api)
@@ -188,6 +212,33 @@ class SettingsDialog(QDialog):
         self.thinking_budget.set_value(
             settings.thinking_budget_tokens, settings.thinking_budget_seconds
         )
+        self.snapshot_budget.setValue(settings.snapshot_budget_gb)
+        self._show_snapshot_usage()
+
+    def _show_snapshot_usage(self, note: str = "") -> None:
+        used = self.snapshots.usage() if self.snapshots is not None else 0
+        self.snapshot_used.setText(note or f"{size_text(used)} used")
+        busy = self._busy()
+        self.snapshot_clear.setEnabled(self.snapshots is not None and used > 0 and not busy)
+        self.snapshot_clear.setToolTip(
+            "Wait until the reply is done: it is using the model's memory"
+            if busy
+            else "Delete every conversation snapshot (conversations are kept)"
+        )
+
+    def clear_snapshots(self) -> None:
+        """Delete the snapshots (refused while a reply runs: its conversation is saving)."""
+        if self.snapshots is None:
+            return
+        if self._busy():
+            self._show_snapshot_usage("Not cleared: a reply is running")
+            return
+        try:
+            self.snapshots.clear()
+        except OSError as e:
+            self._show_snapshot_usage(f"Could not clear them: {e}")
+            return
+        self._show_snapshot_usage()
 
     def _show_sampling(self, s: SamplingSettings) -> None:
         self.temperature.setValue(s.temperature)
@@ -235,10 +286,21 @@ class SettingsDialog(QDialog):
             thinking_budget_tokens=self.thinking_budget.value()[0],
             thinking_budget_seconds=self.thinking_budget.value()[1],
             remote=dict(self.settings.remote),
+            snapshot_budget_gb=self.snapshot_budget.value(),
         )
 
 
 LOCAL_API_KEY = "qwq-desktop local API"  # the keyring entry of the local server's key
+
+
+def size_text(size: int) -> str:
+    """Bytes for people: "0 B", "512 KB", "3.4 GB"."""
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit in ("B", "KB") else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GB"
 
 
 def engine_description() -> str:

@@ -92,6 +92,8 @@ def _chat(
         if i % 2:
             window.stop()
         qtbot.waitUntil(lambda: not window.live, timeout=30_000)
+    # The last reply's re-warm (idle work on its own worker) ends too.
+    qtbot.waitUntil(lambda: window.warm is None or window.warm.idle, timeout=30_000)
     return window
 
 
