@@ -533,7 +533,7 @@ class SnapshotCache:
             except OSError:
                 return 0
             for p in files:
-                if p.name.endswith((STATE_SUFFIX, META_SUFFIX, TMP_SUFFIX)):
+                if p.name != SPEEDS and p.name.endswith((STATE_SUFFIX, META_SUFFIX, TMP_SUFFIX)):
                     try:
                         total += p.stat().st_size
                     except OSError:

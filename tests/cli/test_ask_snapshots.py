@@ -11,6 +11,7 @@ from typing import Any
 
 from app.core.messages import ChatMessage
 from app.core.paths import AppPaths
+from app.core.settings import AppSettings
 from app.engine.local_engine import LoadSettings, LocalEngine
 from app.session import history_of
 from app.store.conversations import ConversationStore
@@ -105,3 +106,12 @@ def test_deleting_a_conversation_deletes_its_snapshot(qwq_model: ScriptedModel) 
     shown = cli("snapshots", "--json")
     assert shown.returncode == 0, shown.stderr
     assert json.loads(shown.stdout)["bytes"] > 0
+
+
+def test_a_budget_of_zero_turns_snapshots_off(qwq_model: ScriptedModel) -> None:
+    settings = AppSettings()
+    settings.snapshot_budget_gb = 0
+    settings.save()
+    data = ask(qwq_model, "new", "No snapshots, please.")
+    assert "snapshot" not in data or data["snapshot"].get("saved") is not True
+    assert not kv_folder().exists() or not list(kv_folder().glob("*.kvstate"))

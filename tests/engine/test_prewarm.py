@@ -173,7 +173,7 @@ def test_a_chat_cancels_a_long_prewarm_at_once(gemma_path: Path) -> None:
         worker.join(10)
         assert results[0].cancelled
         assert results[0].evaluated < 1500  # far from done
-        assert waited < 1.0
+        assert waited < 3.0  # the whole re-warm takes about 20 s here
         assert done_of(events).error is None
     finally:
         engine.close()

@@ -21,7 +21,7 @@ from app.core.settings import DEFAULT_SNAPSHOT_BUDGET_GB, AppSettings
 from app.engine.kv_snapshots import SPEEDS
 from app.store.conversations import ConversationStore, StoredMessage
 from app.ui.main_window import MainWindow
-from app.ui.settings_dialog import SettingsDialog, size_text
+from app.ui.settings_dialog import SettingsDialog
 from tests.fixtures.models import QWQ_SCRIPT, ScriptFactory
 from tests.fixtures.scripted_model import ScriptedModel
 
@@ -259,9 +259,9 @@ def test_settings_show_the_space_used_and_clear_it(
     assert dialog.snapshot_clear.isEnabled()
     dialog.snapshot_clear.click()
     assert snapshot_bytes() == 0
-    # (What SnapshotCache.usage() counts: the snapshots, and today the speeds file too.)
-    assert window._snapshots().usage() < 1024
-    assert dialog.snapshot_used.text() == f"{size_text(window._snapshots().usage())} used"
+    assert window._snapshots().usage() == 0  # the speeds measured are kept, and not counted
+    assert dialog.snapshot_used.text() == "0 B used"
+    assert not dialog.snapshot_clear.isEnabled()  # nothing left to clear
     dialog.snapshot_budget.setValue(2.5)
     window.apply_settings(dialog.result_settings())
     assert AppSettings.load().snapshot_budget_gb == 2.5
