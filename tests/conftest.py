@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from app.store.conversations import ConversationStore
 from tests.fixtures.fake_hub import fake_hub, hf_online  # noqa: F401  (fixtures)
 from tests.fixtures.fake_upstream import fake_upstream  # noqa: F401  (fixture)
 from tests.fixtures.memory_keyring import memory_keyring  # noqa: F401  (fixture)
@@ -21,6 +22,13 @@ def app_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     home = tmp_path / "qwq-home"
     monkeypatch.setenv("QWQ_DESKTOP_HOME", str(home))
     yield home
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[ConversationStore]:
+    """A real conversation store in the test's own folder."""
+    with ConversationStore(tmp_path / "data") as s:
+        yield s
 
 
 @pytest.fixture(autouse=True)

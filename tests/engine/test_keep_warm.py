@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,12 +23,6 @@ from tests.fixtures.models import QWQ_ANSWER
 from tests.fixtures.scripted_model import ScriptedModel
 
 SEEDED = SamplingSettings(seed=5)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[ConversationStore]:
-    with ConversationStore(tmp_path / "data") as s:
-        yield s
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -32,12 +31,6 @@ SEEDED = SamplingSettings(seed=7)
 FOLLOW_UP = "And what is 3+3, then?"
 CTX = 2048
 TAIL = "<|im_end|>\n<|im_start|>assistant\n<think>\n"  # QwQ's template after a user message
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[ConversationStore]:
-    with ConversationStore(tmp_path / "data") as s:
-        yield s
 
 
 @pytest.fixture

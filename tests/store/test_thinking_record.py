@@ -27,12 +27,6 @@ from tests.fixtures.models import QWQ_SCRIPT, ScriptFactory
 ANSWER = ["The sum ", "is **5**."]
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[ConversationStore]:
-    with ConversationStore(tmp_path / "data") as s:
-        yield s
-
-
 @pytest.fixture(scope="module")
 def long_thinker(scripted: ScriptFactory) -> Iterator[LocalEngine]:
     """Thinks without end (varied sentences, no loop), answers once the trace is closed."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,12 +17,6 @@ from app.ui.chat_view import AssistantMessage
 from app.ui.crash_report import HEADLINE, CrashReporter
 from app.ui.main_window import APP_TITLE, MainWindow
 from tests.fixtures.models import ScriptFactory
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[ConversationStore]:
-    with ConversationStore(tmp_path / "data") as s:
-        yield s
 
 
 def visible_message_boxes() -> list[QMessageBox]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import itertools
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -36,12 +35,6 @@ TEMPLATE_TOKENS = 15
 # After a reply cut short, the cache holds its trace; the history has the turn without it:
 # that turn's end and the next one's start ("<|im_end|>", "\n", "<|im_start|>", "user\n").
 CUT_SHORT_TURN_TOKENS = 8
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[ConversationStore]:
-    with ConversationStore(tmp_path / "data") as s:
-        yield s
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,12 +25,6 @@ ANSWER_SCRIPT = [
     "The sum is **100**.\n\n",
     "| n | sum |\n|---|---|\n| 10 | 100 |\n",
 ]
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[ConversationStore]:
-    with ConversationStore(tmp_path / "data") as s:
-        yield s
 
 
 def open_window(qtbot: QtBot, store: ConversationStore, model: Path | None) -> MainWindow:

@@ -5,7 +5,7 @@ drop, and the model library."""
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -26,12 +26,6 @@ from tests.ui.test_main_window import ask, assistant_widgets, open_window
 
 OFFICIAL, Q4 = "Qwen/QwQ-32B-GGUF", "qwq-32b-q4_k_m.gguf"
 pytestmark = pytest.mark.usefixtures("hf_online")
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[ConversationStore]:
-    with ConversationStore(tmp_path / "data") as s:
-        yield s
 
 
 @pytest.fixture

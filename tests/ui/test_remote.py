@@ -5,11 +5,8 @@ the system keyring."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import keyring
-import pytest
 from pytestqt.qtbot import QtBot
 
 from app.core.paths import AppPaths
@@ -21,12 +18,6 @@ from app.ui.remote_dialog import RemoteDialog
 from tests.fixtures.fake_upstream import ANSWER, REASONING, FakeUpstream, fake_upstream  # noqa: F401
 from tests.fixtures.memory_keyring import MemoryKeyring
 from tests.ui.test_main_window import ask, assistant_widgets, open_window
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[ConversationStore]:
-    with ConversationStore(tmp_path / "data") as s:
-        yield s
 
 
 def connect(qtbot: QtBot, window: MainWindow, upstream: FakeUpstream, key: str) -> RemoteDialog:

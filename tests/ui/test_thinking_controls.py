@@ -5,7 +5,6 @@ guard's note with the model card's remedy."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,12 +30,6 @@ from tests.ui.test_remote import connect
 
 ANSWER = "The answer is **42**."
 WRAP_UP_END = "based on the thinking directly now."
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[ConversationStore]:
-    with ConversationStore(tmp_path / "data") as s:
-        yield s
 
 
 def choose(combo: object, data: object) -> None:

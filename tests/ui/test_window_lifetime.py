@@ -6,10 +6,7 @@ from __future__ import annotations
 
 import gc
 import weakref
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
@@ -20,12 +17,6 @@ from app.ui.chat_view import AssistantMessage, UserMessage
 from app.ui.main_window import LiveReply, MainWindow
 from app.ui.worker import Job
 from tests.fixtures.models import QWQ_SCRIPT, ScriptFactory
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[ConversationStore]:
-    with ConversationStore(tmp_path / "data") as s:
-        yield s
 
 
 def _alive(kind: type) -> int:
