@@ -159,18 +159,28 @@ def test_quitting_right_after_a_stopped_reply_keeps_the_conversation_warm(
     assert processed(follow_up) == CUT_SHORT_TURN_TOKENS + len(FOLLOW_UP) + TEMPLATE_TOKENS
 
 
-def test_a_follow_up_right_after_a_reply_is_not_held_up_by_the_re_warm(
-    qtbot: QtBot, store: ConversationStore, scripted: ScriptFactory
-) -> None:
-    # A long answer: re-warming re-reads it, seconds here (the scripted model writes it as
-    # one token, its history holds it as thousands).
-    long_answer = "".join(f"step {i} of a long answer; " for i in range(150))
-    model = scripted([*QWQ_SCRIPT[:4], long_answer])
+def long_answer(parts: int) -> str:
+    return "".join(f"part {i} of a long answer; " for i in range(parts))
+
+
+def re_warming_a_long_answer(
+    qtbot: QtBot, store: ConversationStore, scripted: ScriptFactory, parts: int
+) -> MainWindow:
+    """A window whose reply just ended with a long answer, now being re-warmed: seconds
+    here (the scripted model writes the answer as one token, its history holds thousands)."""
+    model = scripted([*QWQ_SCRIPT[:4], long_answer(parts)])
     window = open_window(qtbot, store, model)
     window.composer.setPlainText("Go.")
     window.send()
     qtbot.waitUntil(lambda: not window.live, timeout=30_000)
     assert window.warm is not None and window.warm.pending("after_reply")  # re-warming now
+    return window
+
+
+def test_a_follow_up_right_after_a_reply_is_not_held_up_by_the_re_warm(
+    qtbot: QtBot, store: ConversationStore, scripted: ScriptFactory
+) -> None:
+    window = re_warming_a_long_answer(qtbot, store, scripted, 150)
     ticks: list[float] = []
     timer = QTimer(window)
     timer.setInterval(20)
@@ -187,7 +197,7 @@ def test_a_follow_up_right_after_a_reply_is_not_held_up_by_the_re_warm(
     assert max(gaps) < 1.0  # the window kept drawing while the reply waited for the engine
     branch = window.store.branch(window.conversation_id or 0)
     assert [m.role for m in branch] == ["user", "assistant"] * 2  # it answered
-    assert branch[-1].content == long_answer
+    assert branch[-1].content == long_answer(150)
     stats = branch[-1].stats
     assert (
         stats["prompt_tokens_cached"] + stats["prompt_tokens_processed"] == stats["prompt_tokens"]
@@ -298,13 +308,7 @@ def test_loading_a_model_again_keeps_the_conversation_on_screen_warm(
 def test_a_quit_during_a_long_re_warm_is_quick_and_keeps_a_snapshot(
     qtbot: QtBot, store: ConversationStore, scripted: ScriptFactory
 ) -> None:
-    long_answer = "".join(f"part {i} of a very long answer; " for i in range(400))
-    model = scripted([*QWQ_SCRIPT[:4], long_answer])  # re-warming it takes seconds here
-    window = open_window(qtbot, store, model)
-    window.composer.setPlainText("Go.")
-    window.send()
-    qtbot.waitUntil(lambda: not window.live, timeout=30_000)
-    assert window.warm is not None and window.warm.pending("after_reply")
+    window = re_warming_a_long_answer(qtbot, store, scripted, 400)
     started = time.monotonic()
     window.close()  # the re-warm is cut short, and the cache saved as it is
     assert time.monotonic() - started < 3
