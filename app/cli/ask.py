@@ -22,6 +22,7 @@ from app.core.logging_setup import setup_logging
 from app.core.messages import ChatMessage
 from app.core.paths import AppPaths
 from app.core.sampling import SamplingSettings
+from app.core.settings import AppSettings
 from app.core.thinking import LOOP_ACTIONS, ThinkingControl
 from app.engine.base import ChatEngine, Generation
 from app.session import ChatSession, StoredGeneration
@@ -92,9 +93,14 @@ def add_parser(commands: Any) -> None:
         help="when the thinking repeats itself: answer (default), stop, or off",
     )
     m = p.add_argument_group("model loading")
-    m.add_argument("--context", type=int, metavar="N", help="context length (default 32768)")
+    m.add_argument(
+        "--context",
+        type=int,
+        metavar="N",
+        help="context length (default: as in Settings, else 32768)",
+    )
     m.add_argument("--gpu-layers", type=int, metavar="N", help="layers on the GPU (-1: all)")
-    m.add_argument("--threads", type=int, metavar="N")
+    m.add_argument("--threads", type=int, metavar="N", help="CPU threads (default: as in Settings)")
     p.set_defaults(handler=run_ask)
 
 
@@ -308,7 +314,7 @@ def _remote_engine(args: argparse.Namespace) -> ChatEngine:
 
 def run_ask(args: argparse.Namespace) -> int:
     from app.cli.main import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
-    from app.engine.local_engine import LoadSettings, LocalEngine
+    from app.engine.local_engine import LocalEngine, load_settings_from
 
     paths = AppPaths.current()
     setup_logging(paths)
@@ -326,8 +332,11 @@ def run_ask(args: argparse.Namespace) -> int:
         elif args.model:
             engine = LocalEngine(
                 args.model,
-                LoadSettings(
-                    context_length=args.context, gpu_layers=args.gpu_layers, threads=args.threads
+                load_settings_from(
+                    AppSettings.load(paths),
+                    context_length=args.context,
+                    gpu_layers=args.gpu_layers,
+                    threads=args.threads,
                 ),
             )
         else:
@@ -394,6 +403,7 @@ def run_ask(args: argparse.Namespace) -> int:
             "parameters": info.parameter_count,
             "quantization": info.quantization,
             "context_length": info.context_length,
+            "kv_cache_type": info.kv_cache_type,
             "rope_scaling": info.rope_scaling,
         }
         result = done_to_json(done, model)

@@ -14,8 +14,9 @@ from typing import Any
 
 from app.api.server import DASHSCOPE_NAME, ApiServer, is_loopback, model_id
 from app.core.errors import QwQError
+from app.core.settings import AppSettings
 from app.core.thinking import LOOP_ACTIONS
-from app.engine.local_engine import LoadSettings, LocalEngine
+from app.engine.local_engine import LocalEngine, load_settings_from
 
 KEY_ENV = "QWQ_DESKTOP_API_KEY"
 
@@ -60,7 +61,12 @@ def add_parser(commands: Any) -> None:
         default="answer",
         help="when a trace repeats itself: answer from it (default), stop, or off",
     )
-    p.add_argument("--context", type=int, metavar="N", help="context length (default 32768)")
+    p.add_argument(
+        "--context",
+        type=int,
+        metavar="N",
+        help="context length (default: as in Settings, else 32768)",
+    )
     p.add_argument("--gpu-layers", type=int, metavar="N", help="layers on the GPU (-1: all)")
     p.set_defaults(handler=run_serve)
 
@@ -104,7 +110,10 @@ def run_serve(args: argparse.Namespace) -> int:
         )
     check_can_listen(args.host, args.port)
     engine = LocalEngine(
-        args.model, LoadSettings(context_length=args.context, gpu_layers=args.gpu_layers)
+        args.model,
+        load_settings_from(
+            AppSettings.load(), context_length=args.context, gpu_layers=args.gpu_layers
+        ),
     )
     try:
         server = ApiServer(

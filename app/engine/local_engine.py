@@ -64,6 +64,7 @@ from app.core.loop_guard import LoopGuard
 from app.core.messages import ChatMessage
 from app.core.reasoning import Delta, ReasoningSplitter, prompt_opens_reasoning
 from app.core.sampling import SamplingSettings
+from app.core.settings import AppSettings
 from app.core.thinking import (
     WRAP_UP,
     Continuation,
@@ -134,6 +135,23 @@ class LoadSettings:
     batch_size: int = 512
     flash_attention: bool = False
     kv_cache_type: KvCacheType = "f16"  # q8_0 halves the cache; it needs flash attention
+
+
+def load_settings_from(
+    settings: AppSettings,
+    *,
+    context_length: int | None = None,
+    gpu_layers: int | None = None,
+    threads: int | None = None,
+) -> LoadSettings:
+    """How every face loads a model: what it was told (a CLI flag; None when not given)
+    wins, and the settings file fills the rest."""
+    return LoadSettings(
+        context_length=context_length if context_length is not None else settings.context_length,
+        gpu_layers=gpu_layers if gpu_layers is not None else settings.gpu_layers,
+        threads=threads if threads is not None else settings.threads,
+        kv_cache_type="q8_0" if settings.kv_cache_type == "q8_0" else "f16",
+    )
 
 
 def fewer_layers(tried: int, layer_count: int) -> int | None:

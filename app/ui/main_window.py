@@ -55,7 +55,7 @@ from app.core.settings import AppSettings
 from app.core.thinking import ContinueMode, Inserter, ThinkingControl
 from app.engine.base import ChatEngine
 from app.engine.kv_snapshots import SnapshotCache
-from app.engine.local_engine import LoadSettings, LocalEngine
+from app.engine.local_engine import LocalEngine, load_settings_from
 from app.keep_warm import KeepWarm
 from app.models import library
 from app.models.download import Progress
@@ -510,13 +510,7 @@ class MainWindow(QMainWindow):
             self.api_server = None
             self.api_button.setText("API: restarting after the load…")
         let_go = self._let_go_of_engine() if self.engine is not None and not self.live else None
-        settings = self.settings
-        load = LoadSettings(
-            context_length=settings.context_length,
-            gpu_layers=settings.gpu_layers,
-            threads=settings.threads,
-            kv_cache_type="q8_0" if settings.kv_cache_type == "q8_0" else "f16",
-        )
+        load = load_settings_from(self.settings)
         progress = [0.0]  # written by the loading thread, read by the timer below
 
         def set_progress(value: float) -> None:

@@ -296,3 +296,20 @@ def test_a_gguf_argument_opens_the_window_with_it_loaded(
     finally:
         proc.terminate()
         proc.wait(30)
+
+
+def test_the_settings_file_fills_what_no_flag_gives(qwq_model: ScriptedModel) -> None:
+    """The window's Settings (context, KV cache type, threads) load the model in `ask`
+    too; a flag given on the command line wins over them."""
+    AppSettings(context_length=2048, kv_cache_type="q8_0", threads=2).save()
+    result = cli("ask", "-m", str(qwq_model.path), "--json", "q")
+    assert result.returncode == 0, result.stderr
+    model = json.loads(result.stdout)["model"]
+    assert model["context_length"] == 2048
+    assert model["kv_cache_type"] == "q8_0"
+
+    result = cli("ask", "-m", str(qwq_model.path), "--context", "4096", "--json", "q")
+    assert result.returncode == 0, result.stderr
+    model = json.loads(result.stdout)["model"]
+    assert model["context_length"] == 4096
+    assert model["kv_cache_type"] == "q8_0"
