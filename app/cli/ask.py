@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import queue
 import sys
 import threading
 from typing import TYPE_CHECKING, Any, TextIO
 
 from app.cli.conversations import open_store
+from app.core import keys
 from app.core.errors import InvalidRequestError
 from app.core.events import AnswerDelta, ChatEvent, GenerationDone, ReasoningDelta
 from app.core.logging_setup import setup_logging
@@ -25,6 +25,7 @@ from app.core.sampling import SamplingSettings
 from app.core.settings import AppSettings
 from app.core.thinking import LOOP_ACTIONS, ThinkingControl
 from app.engine.base import ChatEngine, Generation
+from app.engine.remote_presets import PRESETS
 from app.session import ChatSession, StoredGeneration
 from app.store.conversations import ConversationStore
 
@@ -49,8 +50,7 @@ def add_parser(commands: Any) -> None:
     r.add_argument(
         "--remote",
         metavar="PRESET",
-        help="dashscope, vllm, llama-server or custom (with --base-url); the key comes from "
-        "the preset's variable (DASHSCOPE_API_KEY), QWQ_REMOTE_API_KEY, or the keyring",
+        help=_remote_help(),
     )
     r.add_argument("--base-url", metavar="URL", help="the endpoint's /v1 URL")
     r.add_argument("--remote-model", metavar="NAME", help="the model name the endpoint serves")
@@ -284,10 +284,19 @@ def _stream(
             generation.cancel()  # the stream still ends with its Done event
 
 
+def _remote_help() -> str:
+    """--remote's help, from the presets, so a new preset shows up here by itself."""
+    names = [p.id if p.base_url else f"{p.id} (with --base-url)" for p in PRESETS]
+    variables = ", ".join(p.api_key_env for p in PRESETS if p.api_key_env)
+    return (
+        f"{', '.join(names[:-1])} or {names[-1]}; the key comes from the preset's variable "
+        f"({variables}), {keys.REMOTE_KEY_ENV}, or the keyring"
+    )
+
+
 def _remote_engine(args: argparse.Namespace) -> ChatEngine:
-    from app.core import keys
     from app.engine.remote_engine import RemoteEngine, normalize_base_url
-    from app.engine.remote_presets import PRESETS, preset
+    from app.engine.remote_presets import preset
 
     known = {p.id for p in PRESETS}
     if args.remote not in known:
@@ -299,13 +308,9 @@ def _remote_engine(args: argparse.Namespace) -> ChatEngine:
     model = args.remote_model or chosen.model
     if not model:
         raise InvalidRequestError("Name the model the endpoint serves: --remote-model NAME.")
-    key = (
-        (os.environ.get(chosen.api_key_env) if chosen.api_key_env else None)
-        or os.environ.get("QWQ_REMOTE_API_KEY")
-        or keys.load_key(url)
-    )
+    key = keys.remote_key(url, chosen.api_key_env)
     if chosen.needs_api_key and not key:
-        variable = chosen.api_key_env or "QWQ_REMOTE_API_KEY"
+        variable = chosen.api_key_env or keys.REMOTE_KEY_ENV
         raise InvalidRequestError(f"{chosen.label} needs an API key: set {variable}.")
     return RemoteEngine.from_preset(
         chosen, key, base_url=url, model=model, name=f"{model} · {chosen.backend}"

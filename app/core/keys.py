@@ -9,6 +9,7 @@ and the user is told so; an environment variable (``DASHSCOPE_API_KEY``...) also
 from __future__ import annotations
 
 import logging
+import os
 
 from app.core.errors import QwQError
 from app.core.redact import redact
@@ -16,6 +17,7 @@ from app.core.redact import redact
 log = logging.getLogger(__name__)
 SERVICE = "qwq-desktop"
 _session: dict[str, str] = {}  # keys kept only for this run, when no keyring exists
+REMOTE_KEY_ENV = "QWQ_REMOTE_API_KEY"  # a key for any remote endpoint
 
 
 class NoKeyringError(QwQError):
@@ -50,6 +52,18 @@ def load_key(endpoint: str) -> str | None:
     except Exception as e:
         log.info("no keyring to read the API key of %s: %s", redact(endpoint), e)
         return None
+
+
+def remote_key(endpoint: str, preset_env: str | None) -> str | None:
+    """The key for a remote endpoint, the same for the window and the CLI: the preset's own
+    variable (``DASHSCOPE_API_KEY``...), then ``QWQ_REMOTE_API_KEY``, then the key kept for
+    this base URL. A variable someone set for this run wins over a key kept from before."""
+    return (
+        (os.environ.get(preset_env) if preset_env else None)
+        or os.environ.get(REMOTE_KEY_ENV)
+        or (load_key(endpoint) if endpoint else None)
+        or None
+    )
 
 
 def forget_key(endpoint: str) -> None:

@@ -4,8 +4,6 @@ keyring (core/keys), never to a file of ours."""
 
 from __future__ import annotations
 
-import os
-
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -73,10 +71,9 @@ class RemoteDialog(QDialog):
         self.base_url.setText(last.get("base_url", p.base_url))
         self.model.setText(last.get("model", p.model))
         url = self.base_url.text().strip()
-        stored = keys.load_key(url) if url else None
-        env = os.environ.get(p.api_key_env) if p.api_key_env else None
-        self.key.setText(stored or env or "")
-        hint = f" The key may also come from {p.api_key_env}." if p.api_key_env else ""
+        self.key.setText(keys.remote_key(url, p.api_key_env) or "")
+        variables = " or ".join(v for v in (p.api_key_env, keys.REMOTE_KEY_ENV) if v)
+        hint = f" The key may also come from {variables}."
         self.notes.setText(p.notes + hint)
 
     def accept(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from app.engine.remote_presets import PRESETS
 from tests.fixtures.cli import cli, one_clear_line
 from tests.fixtures.fake_upstream import ANSWER, REASONING, FakeUpstream
 
@@ -34,3 +35,12 @@ def test_remote_errors_are_one_clear_line(fake_upstream: FakeUpstream) -> None:
         "hi", env={"QWQ_REMOTE_API_KEY": "sk-bad"},
     )  # fmt: skip
     assert wrong.returncode == 1 and "401" in wrong.stderr and "Traceback" not in wrong.stderr
+
+
+def test_the_help_names_every_preset_and_where_its_key_comes_from() -> None:
+    result = cli("ask", "--help", env={"COLUMNS": "200"})
+    assert result.returncode == 0, result.stderr
+    for preset in PRESETS:
+        assert preset.id in result.stdout
+        if preset.api_key_env:
+            assert preset.api_key_env in result.stdout

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 
 import keyring
+import pytest
 from pytestqt.qtbot import QtBot
 
 from app.core.paths import AppPaths
@@ -124,3 +125,23 @@ def test_stop_a_remote_reply_keeps_what_arrived(
     [stored] = [m for m in store.messages(window.conversation_id or 0) if m.role == "assistant"]
     assert stored.reasoning.startswith("Let me think. Still thinking.")
     assert stored.finish_reason == "cancelled"
+
+
+def test_the_dialog_offers_the_same_key_as_the_command_line(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, memory_keyring: MemoryKeyring
+) -> None:
+    """One lookup order (core/keys.remote_key): a variable set for this run wins over a key
+    kept from before, and QWQ_REMOTE_API_KEY works in the window as on the command line."""
+    url = "http://127.0.0.1:9/v1"
+    keyring.set_password("qwq-desktop", url, "sk-kept")
+    monkeypatch.delenv("VLLM_API_KEY", raising=False)
+    monkeypatch.setenv("QWQ_REMOTE_API_KEY", "sk-general")
+    dialog = RemoteDialog({"preset": "vllm", "base_url": url, "model": "qwq"})
+    qtbot.addWidget(dialog)
+    assert dialog.key.text() == "sk-general"
+    assert "QWQ_REMOTE_API_KEY" in dialog.notes.text()
+
+    monkeypatch.setenv("VLLM_API_KEY", "sk-vllm")
+    dialog = RemoteDialog({"preset": "vllm", "base_url": url, "model": "qwq"})
+    qtbot.addWidget(dialog)
+    assert dialog.key.text() == "sk-vllm"
