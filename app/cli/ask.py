@@ -18,6 +18,7 @@ from app.cli.conversations import open_store
 from app.core import keys
 from app.core.errors import InvalidRequestError
 from app.core.events import AnswerDelta, ChatEvent, GenerationDone, ReasoningDelta
+from app.core.format import finish_words
 from app.core.logging_setup import setup_logging
 from app.core.messages import ChatMessage
 from app.core.paths import AppPaths
@@ -211,13 +212,7 @@ def summary(done: GenerationDone) -> str:
             parts.append(ended)
     parts.append(f"{s.generated_tokens:,} tokens at {s.tokens_per_second:.1f} tok/s")
     parts.append(f"prompt {s.prompt_tokens:,} tokens ({s.prompt_tokens_cached:,} cached)")
-    reason = {
-        "stop": "",
-        "length": "stopped: out of tokens",
-        "cancelled": "stopped by you",
-        "repetition": "stopped: it repeated itself",
-        "error": f"failed: {done.error}",
-    }[done.finish_reason]
+    reason = finish_words(done.finish_reason, done.error)
     if reason:
         parts.append(reason)
     return "[" + " · ".join(parts) + "]"

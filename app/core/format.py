@@ -19,3 +19,21 @@ def size(n: float) -> str:
         if n >= scale:
             return f"{n / scale:.1f} {unit}"
     return f"{n / 1e3:.0f} KB"
+
+
+# How a reply ended, said the same way in the window's footer and the CLI's summary line
+# (the window makes a sentence of it). The Markdown export words it for a reader who was
+# not there ("stopped", not "stopped by you"), so it keeps its own.
+FINISH_WORDS: dict[str, str] = {
+    "stop": "",
+    "length": "stopped: out of tokens",
+    "cancelled": "stopped by you",
+    "repetition": "stopped: it repeated itself",
+}
+
+
+def finish_words(reason: str, error: str | None = None) -> str:
+    """ "stopped: out of tokens", "failed: <error>"; "" for a reply that ended by itself."""
+    if reason == "error":
+        return f"failed: {error}"
+    return FINISH_WORDS.get(reason, "")

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.events import GenerationDone
+from app.core.format import finish_words
 from app.core.thinking import ContinueMode
 from app.store.conversations import StoredMessage
 from app.ui.answer_view import AnswerView
@@ -291,13 +292,8 @@ def footer_text(
     tokens = int(stats.get("generated_tokens", 0))
     speed = float(stats.get("tokens_per_second", 0.0))
     figures = f"{tokens:,} tokens · {speed:.1f} tok/s" if tokens else ""
-    ending = {
-        "stop": "",
-        "length": "Stopped: out of tokens.",
-        "cancelled": "Stopped by you.",
-        "repetition": "Stopped: it repeated itself.",
-        "error": f"Failed: {error}",
-    }.get(finish_reason, "")
+    words = finish_words(finish_reason, error)
+    ending = words[:1].upper() + words[1:] + ("." if words and finish_reason != "error" else "")
     return " · ".join(p for p in (ending, figures, model) if p)
 
 
