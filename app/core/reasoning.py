@@ -160,4 +160,3 @@ class ReasoningSplitter:
         # ANSWER: everything passes through, tags included.
         out.append(Delta("answer", buf))
         self._buf = ""
-
