@@ -1,4 +1,6 @@
-"""Qt stays out of the layers below the UI: checked on the source and at import time."""
+"""The layers of app/: Qt stays below the UI (checked on the source and at import time),
+and each package imports only the packages under it (checked on the source, lazy imports
+inside functions included, since that is how a wrong-way import hides)."""
 
 from __future__ import annotations
 
@@ -52,3 +54,91 @@ def test_importing_every_core_module_loads_no_qt() -> None:
     )
     assert out.stdout.strip() == "", f"Qt loaded by core modules: {out.stdout}"
     assert len(modules) > 10
+
+
+# Who may import whom, bottom up. A face (cli, ui, __main__) sits on top; api is the local
+# server, which both faces start. models (the model files: catalog, downloads, library)
+# builds on engine (GGUF reading, the offload plan, the machine's hardware), never the other
+# way: the engine loads whatever file it is given.
+ALLOWED: dict[str, set[str]] = {
+    "core": set(),
+    "engine": {"core"},
+    "store": {"core"},
+    "models": {"core", "engine"},
+    "api": {"core", "engine"},
+    "session": {"core", "engine", "store"},
+    "keep_warm": {"core", "engine", "session", "store"},
+    "cli": {"core", "engine", "store", "models", "api", "session", "keep_warm"},
+    "ui": {"core", "engine", "store", "models", "api", "session", "keep_warm"},
+    "__main__": {"core", "cli", "ui"},
+}
+_PARTS = {
+    p.stem if p.is_file() else p.name
+    for p in APP.iterdir()
+    if p.suffix == ".py" or (p.is_dir() and (p / "__init__.py").exists())
+} - {"__init__"}
+
+
+def _part_of(path: Path) -> str:
+    return path.relative_to(APP).parts[0].removesuffix(".py")
+
+
+def _app_imports(tree: ast.AST) -> list[tuple[int, str]]:
+    """(line, part of app/) for every import of app code anywhere in the module."""
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Import | ast.ImportFrom):
+            continue
+        modules: list[str] = []
+        if isinstance(node, ast.Import):
+            modules = [a.name for a in node.names]
+        elif node.module and node.level == 0:
+            if node.module == "app":  # from app import engine / __version__
+                modules = [f"app.{a.name}" for a in node.names]
+            else:
+                modules = [node.module]
+        for module in modules:
+            parts = module.split(".")
+            if parts[0] == "app" and len(parts) > 1 and parts[1] in _PARTS:
+                found.append((node.lineno, parts[1]))
+    return found
+
+
+def _wrong_way(source: str, part: str) -> list[str]:
+    return [
+        f"line {line}: {part} imports {target}"
+        for line, target in _app_imports(ast.parse(source))
+        if target != part and target not in ALLOWED[part]
+    ]
+
+
+def test_every_part_of_app_has_a_place_in_the_layers() -> None:
+    assert set(ALLOWED) == _PARTS
+
+
+def test_the_layers_have_no_cycle() -> None:
+    order: list[str] = []
+    while len(order) < len(ALLOWED):
+        ready = [p for p in ALLOWED if p not in order and ALLOWED[p] <= set(order)]
+        assert ready, f"a cycle among {set(ALLOWED) - set(order)}"
+        order += sorted(ready)
+
+
+def test_each_part_imports_only_the_parts_under_it() -> None:
+    offenders = []
+    for path in APP.rglob("*.py"):
+        if path == APP / "__init__.py":
+            continue
+        for problem in _wrong_way(path.read_text(encoding="utf-8"), _part_of(path)):
+            offenders.append(f"{path.relative_to(APP.parent)} {problem}")
+    assert not offenders, "imports against the layers:\n" + "\n".join(offenders)
+
+
+def test_a_lazy_wrong_way_import_is_caught() -> None:
+    """The engine once reached up into models from inside a function, out of sight of a
+    module-level import check."""
+    lazy = "def load():\n    if True:\n        from app.models.hardware import detect\n"
+    assert _wrong_way(lazy, "engine") == ["line 3: engine imports models"]
+    assert _wrong_way("import app.ui.app\n", "core") == ["line 1: core imports ui"]
+    assert _wrong_way("from app import session\n", "store") == ["line 1: store imports session"]
+    assert _wrong_way("from app.engine.gguf_file import read_gguf\n", "models") == []

@@ -160,12 +160,3 @@ class ReasoningSplitter:
         # ANSWER: everything passes through, tags included.
         out.append(Delta("answer", buf))
         self._buf = ""
-
-
-def split_text(text: str, *, starts_in_reasoning: bool) -> tuple[str, str, bool]:
-    """Split a whole output at once: (reasoning, answer, reasoning_finished)."""
-    splitter = ReasoningSplitter(starts_in_reasoning=starts_in_reasoning)
-    deltas = splitter.feed(text) + splitter.finish()
-    reasoning = "".join(d.text for d in deltas if d.kind == "reasoning")
-    answer = "".join(d.text for d in deltas if d.kind == "answer")
-    return reasoning, answer, splitter.reasoning_finished

@@ -1,4 +1,4 @@
-"""The engine interface: a local llama.cpp model or, later, a remote endpoint.
+"""The engine interface: a local llama.cpp model or a remote OpenAI-compatible endpoint.
 
 The chat session does not care which one it has. ``chat`` checks the request
 up front (raising a :class:`~app.core.errors.QwQError` the faces show as one line)

@@ -260,7 +260,7 @@ class LocalEngine:
         if not llama_cpp.llama_supports_gpu_offload():
             gpu_layers = 0
         elif gpu_layers is None:  # automatic: as many layers as the memory plan allows
-            from app.models.hardware import detect
+            from app.engine.hardware import detect
 
             hw = hardware or detect(True)
             fit = plan_fit(self._gguf, hw, plan.n_ctx, settings.kv_cache_type)

@@ -75,7 +75,6 @@ class RemotePreset:
     # it) with no reasoning parser; None: find out from the stream (see RemoteEngine).
     starts_in_reasoning: bool | None
     extra_body: tuple[tuple[str, Any], ...] = ()  # request fields this server needs
-    streaming_only: bool = False  # the endpoint refuses non-streaming requests
     notes: str = ""  # how to set the server up, and its caveats, for the settings page
     # How it continues a stopped reply (Answer now, budgets, Continue, Steer); None: it
     # cannot, and ``cannot_continue`` says why in the window.
@@ -94,7 +93,7 @@ DASHSCOPE = RemotePreset(
     # QwQ-32B's full context (its model card); DashScope's own input cap may be lower.
     context_length=131_072,
     starts_in_reasoning=None,  # the reasoning comes in reasoning_content
-    streaming_only=True,
+    # It refuses non-streaming requests for QwQ; RemoteEngine always streams.
     notes=(
         "Uses a Model Studio API key of the same region as the URL: Beijing "
         "(dashscope.aliyuncs.com), Singapore (dashscope-intl.aliyuncs.com) or Virginia "

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import IO, Literal
 
 from app.core.file_lock import FileLock
-from app.models.hardware import free_disk
+from app.engine.hardware import free_disk
 from app.models.sources import (
     READ_TIMEOUT,
     DownloadError,

@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from app.core.format import size
+from app.engine.hardware import detect, free_disk
 from app.engine.offload_plan import Hardware
 from app.models import library
 from app.models.catalog import Catalog, Fit, fits, recommend, why
 from app.models.download import PART, part_size, target_folder
-from app.models.hardware import detect, free_disk
 from app.models.library import LocalModel
 
 DEFAULT_CONTEXT = 32768

@@ -606,15 +606,6 @@ class ConversationStore:
         path = _path_to(everything, self.get(conversation_id).current_leaf)
         return [(m, by_parent[m.parent_id]) for m in path]
 
-    def siblings(self, message_id: int) -> list[StoredMessage]:
-        """The alternatives of a message (itself included): regenerations or edits."""
-        m = self.message(message_id)
-        rows = self._read(
-            "SELECT * FROM messages WHERE conversation_id = ? AND parent_id IS ? ORDER BY id",
-            (m.conversation_id, m.parent_id),
-        )
-        return [_message(r) for r in rows]
-
     def switch_to(self, message_id: int) -> None:
         """Show the branch through ``message_id``, down to its most recent reply."""
         leaf = message_id

@@ -54,9 +54,9 @@ from app.core.messages import ChatMessage
 from app.core.sampling import SamplingSettings
 from app.engine import llama_log
 from app.engine.gguf_file import read_gguf
+from app.engine.hardware import detect
 from app.engine.local_engine import LoadSettings, LocalEngine, backend_name
 from app.engine.offload_plan import FitPlan, Hardware, plan_fit
-from app.models.hardware import detect
 from tests.fixtures.scripted_model import write_scripted_model
 
 GIB = 1024**3

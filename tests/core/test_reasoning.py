@@ -8,8 +8,8 @@ from app.core.reasoning import (
     Delta,
     ReasoningSplitter,
     prompt_opens_reasoning,
-    split_text,
 )
+from tests.fixtures.split_whole import split_text
 
 QWQ_OUTPUT = "Okay, the user asks for 2+2.\nThat is 4.\n</think>\n\nThe answer is $\\boxed{4}$."
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import llama_cpp
 
-from app.models.hardware import detect, free_disk, nvidia_gpus
+from app.engine.hardware import detect, free_disk, nvidia_gpus
 
 
 def test_this_machine() -> None:

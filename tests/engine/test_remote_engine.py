@@ -588,7 +588,7 @@ def test_model_info_of_a_remote_engine(engines: list[RemoteEngine]) -> None:
 
 def test_presets() -> None:
     assert [p.id for p in PRESETS] == ["dashscope", "vllm", "llama-server", "custom"]
-    assert DASHSCOPE.streaming_only and DASHSCOPE.needs_api_key
+    assert DASHSCOPE.needs_api_key
     assert DASHSCOPE.api_key_env == "DASHSCOPE_API_KEY"
     assert VLLM.base_url == "http://localhost:8000/v1"
     assert LLAMA_SERVER.base_url == "http://localhost:8080/v1"

@@ -18,7 +18,6 @@ from hypothesis import strategies as st
 from app.core.errors import InvalidRequestError
 from app.core.events import AnswerDelta, ChatEvent, GenerationDone, ReasoningDelta
 from app.core.messages import ChatMessage
-from app.core.reasoning import split_text
 from app.core.sampling import SamplingSettings
 from app.core.thinking import WRAP_UP, Continuation, ThinkingControl
 from app.engine.remote_engine import RemoteEngine, RemoteGeneration, _ReasoningRouter
@@ -32,6 +31,7 @@ from tests.fixtures.fake_upstream import (
     USAGE,
     FakeUpstream,
 )
+from tests.fixtures.split_whole import split_text
 
 KEY = "sk-good"
 QUESTION = "What is 2+2?"

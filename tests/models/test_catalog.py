@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from app.engine.hardware import apple_bandwidth
 from app.engine.offload_plan import GIB, Gpu, Hardware, expected_tokens_per_second
 from app.models.catalog import Catalog, fits, recommend, why
-from app.models.hardware import apple_bandwidth
 from app.models.overview import overview
 from app.models.sources import RemoteFile, split_parts
 

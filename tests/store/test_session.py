@@ -74,9 +74,9 @@ def test_regenerate_keeps_the_old_answer_and_edit_branches(
     list(session.reply(c.id, "q1"))
     first_answer = store.branch(c.id)[-1]
     list(session.regenerate(first_answer.id))
-    siblings = store.siblings(first_answer.id)
-    assert len(siblings) == 2 and siblings[0].id == first_answer.id
-    assert store.branch(c.id)[-1].id == siblings[1].id
+    siblings = store.branch_with_siblings(c.id)[-1][1]
+    assert len(siblings) == 2 and siblings[0] == first_answer.id
+    assert store.branch(c.id)[-1].id == siblings[1]
     store.switch_to(first_answer.id)
     assert store.branch(c.id)[-1].id == first_answer.id
 
