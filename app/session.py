@@ -209,42 +209,39 @@ class StoredGeneration:
             return self.save_error is None
         d = self.done
         before = self.continued.before if self.continued is not None else None
+        if before is not None and not self._new_text and d.finish_reason != "stop":
+            # A continuation stopped or failed before it wrote anything: the reply stays
+            # exactly as it was (a reopened trace keeps its old answer).
+            content, reasoning, finished = (
+                before.content,
+                before.reasoning,
+                before.reasoning_finished,
+            )
+            finish, error = before.finish_reason or d.finish_reason, before.error
+            stats, thinking_seconds = before.stats, before.thinking_seconds
+            ended_by, inserted = before.reasoning_ended_by, list(before.inserted)
+        else:
+            content, reasoning, finished = d.answer, d.reasoning, d.reasoning_finished
+            finish, error = d.finish_reason, d.error
+            stats, thinking_seconds = d.stats.to_dict(), d.stats.thinking_seconds
+            ended_by, inserted = d.reasoning_ended_by, self.inserted
+            if before is not None:
+                stats, thinking_seconds = _merged_stats(before, stats, finished)
+                if self.continued is not None and self.continued.kept.mode == "answer":
+                    ended_by = before.reasoning_ended_by  # the trace closed back then
         try:
-            if before is not None and not self._new_text and d.finish_reason != "stop":
-                # A continuation stopped or failed before it wrote anything: the reply
-                # stays exactly as it was (a reopened trace keeps its old answer).
-                self._store.finish_message(
-                    before.id,
-                    content=before.content,
-                    reasoning=before.reasoning,
-                    finish_reason=before.finish_reason or d.finish_reason,
-                    reasoning_finished=before.reasoning_finished,
-                    thinking_seconds=before.thinking_seconds,
-                    stats=before.stats,
-                    error=before.error,
-                    reasoning_ended_by=before.reasoning_ended_by,
-                    inserted=before.inserted,
-                )
-            else:
-                stats = d.stats.to_dict()
-                thinking_seconds = d.stats.thinking_seconds
-                ended_by = d.reasoning_ended_by
-                if before is not None:
-                    stats, thinking_seconds = _merged_stats(before, stats, d.reasoning_finished)
-                    if self.continued is not None and self.continued.kept.mode == "answer":
-                        ended_by = before.reasoning_ended_by  # the trace closed back then
-                self._store.finish_message(
-                    self.message.id,
-                    content=d.answer,
-                    reasoning=d.reasoning,
-                    finish_reason=d.finish_reason,
-                    reasoning_finished=d.reasoning_finished,
-                    thinking_seconds=thinking_seconds,
-                    stats=stats,
-                    error=d.error,
-                    reasoning_ended_by=ended_by,
-                    inserted=self.inserted,
-                )
+            self._store.finish_message(
+                self.message.id,
+                content=content,
+                reasoning=reasoning,
+                finish_reason=finish,
+                reasoning_finished=finished,
+                thinking_seconds=thinking_seconds,
+                stats=stats,
+                error=error,
+                reasoning_ended_by=ended_by,
+                inserted=inserted,
+            )
         except StoreError as e:
             self.save_error = e
             return False
