@@ -92,6 +92,7 @@ def main() -> None:
     cid = store.create(title="bench").id
     window.open_conversation(cid)
     widget = AssistantMessage()
+    widget.begin_reply()
     window.chat.add(widget)
     live = LiveReply(cid, widget)
     window.live[cid] = live

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,13 +17,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.events import GenerationDone
+from app.core.events import ChatEvent, GenerationDone
 from app.core.format import finish_words
 from app.core.thinking import ContinueMode
 from app.store.conversations import StoredMessage
 from app.ui.answer_view import AnswerView
 from app.ui.long_text import LongPlainText
 from app.ui.reasoning_block import ReasoningBlock
+from app.ui.reply_stream import ReplyStream, Taken, read_batch
 
 LOOP_REMEDY_PRESENCE_PENALTY = 1.5  # the model card: between 0 and 2; Qwen3's suggests 1.5
 
@@ -110,7 +112,12 @@ def _action(text: str, parent: QWidget) -> QToolButton:
 
 
 class AssistantMessage(QWidget):
-    """An answer with its reasoning block and a footer (stats, how it ended)."""
+    """An answer with its reasoning block and a footer (stats, how it ended).
+
+    A reply being generated streams into it batch by batch (:meth:`take`): the widget
+    keeps the reply's counters (:attr:`stream`) and folds its trace when the answer
+    begins, so whoever feeds it keeps none.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -191,6 +198,7 @@ class AssistantMessage(QWidget):
         self.footer.hide()
         self.action_row.hide()
         self.message_id: int | None = None
+        self.stream: ReplyStream | None = None  # set while a reply streams into it
 
     def copy_text(self, *, with_reasoning: bool) -> str:
         answer = self.answer.markdown
@@ -250,8 +258,20 @@ class AssistantMessage(QWidget):
             button.setEnabled(why_not is None)
             button.setToolTip(why_not or str(button.property("tip")))
 
-    def begin_continue(self, mode: ContinueMode) -> None:
-        """The reply goes on in this bubble: its actions go until it ends again."""
+    def begin_reply(self) -> None:
+        """A new reply streams into this (empty) bubble."""
+        self.stream = ReplyStream()
+
+    def begin_continue(self, mode: ContinueMode, message: StoredMessage) -> None:
+        """The stored reply ``message`` goes on in this bubble: its actions go until it
+        ends again, and its counts go on from where they were."""
+        stream = ReplyStream(reasoning_tokens=int(message.stats.get("reasoning_tokens", 0)))
+        if mode == "thinking":
+            stream.thinking_started = time.monotonic() - message.thinking_seconds
+        else:
+            stream.answer_parts = [message.content]
+            stream.answer_started = True
+        self.stream = stream
         self.action_row.hide()
         self.loop_row.hide()
         self.set_footer("")
@@ -259,6 +279,54 @@ class AssistantMessage(QWidget):
             self.answer.set_markdown("")  # the answer is written again after the trace
             self.reasoning.show()
             self.reasoning.start()
+
+    @property
+    def thinking(self) -> bool:
+        """A reply streams into its trace (Answer now can close it)."""
+        return self.stream is not None and self.stream.thinking
+
+    def ask_answer(self) -> None:
+        """The user asked for the answer: the trace says so, and folds as theirs."""
+        assert self.stream is not None, "only a reply being generated can be asked"
+        self.stream.answer_asked = True
+        self.reasoning.ask_answer()
+
+    def take(self, events: Sequence[ChatEvent], model: str = "") -> Taken:
+        """Show a batch of the reply's events: the trace with its clock and token count,
+        the fold when the answer begins, the answer (only its last block is re-rendered
+        while it streams), and the footer once it is done (``model`` answered)."""
+        stream = self.stream
+        assert stream is not None, "begin_reply or begin_continue first"
+        batch = read_batch(events)
+        stream.reasoning_tokens += batch.reasoning_tokens
+        stream.answer_parts.extend(batch.answer)
+        block = self.reasoning
+        now = time.monotonic()
+        if batch.reasoning:
+            if stream.thinking_started is None:
+                stream.thinking_started = now
+                block.show()
+                block.start()
+            for text, by in batch.reasoning:
+                block.append(text, stream.reasoning_tokens, now - stream.thinking_started, by)
+        if stream.answer_parts and not stream.answer_started:
+            stream.answer_started = True
+            if stream.thinking_started is not None:
+                block.conclude(
+                    tokens=stream.reasoning_tokens,
+                    seconds=now - stream.thinking_started,
+                    finished=True,
+                    ended_by="user" if stream.answer_asked else None,
+                )
+        if stream.answer_parts and batch.done is None:
+            self.answer.set_markdown("".join(stream.answer_parts), streaming=True)
+        elapsed = now - stream.started
+        speed = stream.produced / elapsed if elapsed > 0 else None
+        if batch.done is not None:
+            stream.done = True
+            self.show_done(batch.done, model)
+            speed = batch.done.stats.tokens_per_second
+        return Taken([text for text, _ in batch.reasoning], batch.done, speed)
 
     def show_loop(self, note: str) -> None:
         """Say that the reply looped, with the remedy (or nothing, for ``""``)."""

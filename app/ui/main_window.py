@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -48,11 +48,11 @@ from PySide6.QtWidgets import (
 
 from app.api.server import ApiServer
 from app.core import keys
-from app.core.events import AnswerDelta, ChatEvent, GenerationDone, ReasoningDelta
+from app.core.events import ChatEvent
 from app.core.paths import AppPaths
 from app.core.sampling import SamplingSettings
 from app.core.settings import AppSettings
-from app.core.thinking import ContinueMode, Inserter, ThinkingControl
+from app.core.thinking import ContinueMode, ThinkingControl
 from app.engine.base import ChatEngine
 from app.engine.kv_snapshots import SnapshotCache
 from app.engine.local_engine import LocalEngine, load_settings_from
@@ -142,27 +142,24 @@ class Composer(QPlainTextEdit):
 
 @dataclass
 class LiveReply:
-    """A reply being generated, on screen or not."""
+    """A reply being generated, on screen or not (its counters live in its widget)."""
 
     conversation_id: int
     widget: AssistantMessage
     stored: StoredGeneration | None = None
     cancelled: bool = False
-    reasoning_tokens: int = 0
-    answer_parts: list[str] = field(default_factory=list)
-    started: float = field(default_factory=time.monotonic)
-    thinking_started: float | None = None
-    answer_started: bool = False
     seen_events: bool = False
-    answer_asked: bool = False  # "Answer now" was pressed
-    done: bool = False  # GenerationDone arrived
     continued: int | None = None  # the stored reply going on in place (Continue, Steer)
     mode: ContinueMode | None = None  # how it goes on
 
     @property
     def thinking(self) -> bool:
         """The reply is in its trace (Answer now can close it)."""
-        return self.thinking_started is not None and not self.answer_started and not self.done
+        return self.widget.thinking
+
+    @property
+    def answer_asked(self) -> bool:
+        return self.widget.stream is not None and self.widget.stream.answer_asked
 
     def cancel(self) -> None:
         self.cancelled = True
@@ -1017,9 +1014,8 @@ class MainWindow(QMainWindow):
             return
         if self._cannot_continue() is not None:
             return
-        live.answer_asked = True
         live.stored.force_answer("user")  # safe from any thread: read at the next token
-        live.widget.reasoning.ask_answer()
+        live.widget.ask_answer()
         self._update_buttons()
 
     def regenerate(self, assistant_id: int, sampling: SamplingSettings | None = None) -> None:
@@ -1053,13 +1049,7 @@ class MainWindow(QMainWindow):
             return
         thinking = self._thinking()
         live = LiveReply(message.conversation_id, widget, continued=assistant_id, mode=mode)
-        live.reasoning_tokens = int(message.stats.get("reasoning_tokens", 0))
-        if mode == "thinking":
-            live.thinking_started = time.monotonic() - message.thinking_seconds
-        else:
-            live.answer_parts = [message.content]
-            live.answer_started = True
-        widget.begin_continue(mode)
+        widget.begin_continue(mode, message)
         self._start_reply(
             message.conversation_id,
             None,
@@ -1130,6 +1120,7 @@ class MainWindow(QMainWindow):
             self.chat.add(UserMessage(user_text))
         if live is None:
             widget = AssistantMessage()
+            widget.begin_reply()
             widget.reasoning.beside_requested.connect(lambda: self.read_beside(widget.reasoning))
             self.chat.add(widget)
             live = LiveReply(cid, widget)
@@ -1174,58 +1165,23 @@ class MainWindow(QMainWindow):
             self.refresh_sidebar()
             if live.conversation_id == self.conversation_id:
                 self._update_title()
-        reasoning: list[tuple[str, Inserter | None]] = []  # runs by the same writer
-        done: GenerationDone | None = None
-        for event in batch:
-            if isinstance(event, ReasoningDelta):
-                if reasoning and reasoning[-1][1] == event.inserted:
-                    reasoning[-1] = (reasoning[-1][0] + event.text, event.inserted)
-                else:
-                    reasoning.append((event.text, event.inserted))
-                live.reasoning_tokens += 1
-            elif isinstance(event, AnswerDelta):
-                live.answer_parts.append(event.text)
-            elif isinstance(event, GenerationDone):
-                done = event
-        block = live.widget.reasoning
-        now = time.monotonic()
         was_thinking = live.thinking
-        if reasoning:
-            if live.thinking_started is None:
-                live.thinking_started = now
-                live.widget.reasoning.show()
-                block.start()
-            for new_text, by in reasoning:
-                block.append(new_text, live.reasoning_tokens, now - live.thinking_started, by)
-                if self._beside is block and self.trace_dock.isVisible():
-                    self.trace_view.append_text(new_text)
-        if live.answer_parts and not live.answer_started:
-            live.answer_started = True
-            if live.thinking_started is not None:
-                block.conclude(
-                    tokens=live.reasoning_tokens,
-                    seconds=now - live.thinking_started,
-                    finished=True,
-                    ended_by="user" if live.answer_asked else None,
-                )
-        if live.answer_parts and done is None:
-            # Only the block being written is re-rendered (see AnswerView).
-            live.widget.answer.set_markdown("".join(live.answer_parts), streaming=True)
-        elapsed = now - live.started
-        if elapsed > 0 and live.conversation_id == self.conversation_id:
-            produced = live.reasoning_tokens + len(live.answer_parts)
-            self.speed_label.setText(f"{produced / elapsed:.1f} tok/s")
+        model = stored.message.model if stored is not None else ""
+        taken = live.widget.take(batch, model)
+        if self._beside is live.widget.reasoning and self.trace_dock.isVisible():
+            for text in taken.trace:
+                self.trace_view.append_text(text)
+        shown = live.conversation_id == self.conversation_id
+        if taken.tokens_per_second is not None and shown:
+            self.speed_label.setText(f"{taken.tokens_per_second:.1f} tok/s")
+        done = taken.done
         if done is not None:
-            live.done = True
-            model = live.stored.message.model if live.stored is not None else ""
-            live.widget.show_done(done, model)
-            if live.conversation_id == self.conversation_id:
-                self.speed_label.setText(f"{done.stats.tokens_per_second:.1f} tok/s")
+            if shown:
                 used = done.stats.prompt_tokens + done.stats.generated_tokens
                 self.context_meter.setValue(min(used, self.context_meter.maximum()))
-            if live.stored is not None and live.stored.save_error is not None:
-                live.widget.set_footer(f"Not saved: {live.stored.save_error}")
-        if live.thinking != was_thinking and live.conversation_id == self.conversation_id:
+            if stored is not None and stored.save_error is not None:
+                live.widget.set_footer(f"Not saved: {stored.save_error}")
+        if live.thinking != was_thinking and shown:
             self._update_buttons()  # Answer now: only while it thinks
 
     def _on_finished(self, live: LiveReply) -> None:

@@ -82,7 +82,7 @@ def stopped_reply(qtbot: QtBot, window: MainWindow, text: str) -> StoredMessage:
     """Send ``text`` to a model that thinks on, and stop it; the reply as stored."""
     window.composer.setPlainText(text)
     window.send()
-    qtbot.waitUntil(lambda: any(live.reasoning_tokens > 20 for live in window.live.values()))
+    qtbot.waitUntil(lambda: any(live.widget.reasoning.tokens > 20 for live in window.live.values()))
     window.stop()
     settle(qtbot, window)
     return window.store.branch(window.conversation_id or 0)[-1]
