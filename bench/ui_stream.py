@@ -26,9 +26,10 @@ from PySide6.QtCore import QElapsedTimer, QTimer
 from PySide6.QtWidgets import QApplication
 
 from app.core.events import AnswerDelta, ChatEvent, GenerationDone, GenerationStats, ReasoningDelta
+from app.session import StoredGeneration
 from app.store.conversations import ConversationStore
-from app.ui.chat_view import AssistantMessage
-from app.ui.main_window import LiveReply, MainWindow
+from app.ui.main_window import MainWindow
+from app.ui.reply_controller import ReplyController
 from app.ui.worker import Job
 
 WORDS = [
@@ -91,11 +92,17 @@ def main() -> None:
     window.show()
     cid = store.create(title="bench").id
     window.open_conversation(cid)
-    widget = AssistantMessage()
-    widget.begin_reply()
+
+    # A reply as the window starts one, but fed by this script's own job (its own
+    # start is never run): the window's part of each batch is the controller's take.
+    def never_started() -> StoredGeneration:
+        raise AssertionError("the script's job feeds this reply")
+
+    reply = ReplyController(cid, never_started, parent=window)
+    widget = reply.widget
     window.chat.add(widget)
-    live = LiveReply(cid, widget)
-    window.live[cid] = live
+    window.live[cid] = reply
+    window._connect_reply(reply)
 
     # Wrap the window's handler to time it per thousand tokens.
     handled = {"tokens": 0, "seconds": 0.0}
@@ -104,7 +111,7 @@ def main() -> None:
 
     def on_items(batch: list[ChatEvent]) -> None:
         t = time.perf_counter()
-        window._on_events(live, batch)
+        reply.take(batch)
         spent = time.perf_counter() - t
         handled["seconds"] += spent
         bucket["seconds"] += spent

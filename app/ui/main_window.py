@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +48,6 @@ from PySide6.QtWidgets import (
 
 from app.api.server import ApiServer
 from app.core import keys
-from app.core.events import ChatEvent
 from app.core.paths import AppPaths
 from app.core.sampling import SamplingSettings
 from app.core.settings import AppSettings
@@ -81,6 +80,7 @@ from app.ui.model_library import ModelLibrary
 from app.ui.model_setup import DownloadRunner, ModelSetup, progress_text
 from app.ui.reasoning_block import ReasoningBlock
 from app.ui.remote_dialog import RemoteDialog
+from app.ui.reply_controller import Continuing, ReplyController
 from app.ui.settings_dialog import LOCAL_API_KEY, SettingsDialog, SystemPromptDialog
 from app.ui.sidebar import damaged_notice, group_label, item_text
 from app.ui.theme import apply_theme
@@ -140,33 +140,6 @@ class Composer(QPlainTextEdit):
         super().keyPressEvent(event)
 
 
-@dataclass
-class LiveReply:
-    """A reply being generated, on screen or not (its counters live in its widget)."""
-
-    conversation_id: int
-    widget: AssistantMessage
-    stored: StoredGeneration | None = None
-    cancelled: bool = False
-    seen_events: bool = False
-    continued: int | None = None  # the stored reply going on in place (Continue, Steer)
-    mode: ContinueMode | None = None  # how it goes on
-
-    @property
-    def thinking(self) -> bool:
-        """The reply is in its trace (Answer now can close it)."""
-        return self.widget.thinking
-
-    @property
-    def answer_asked(self) -> bool:
-        return self.widget.stream is not None and self.widget.stream.answer_asked
-
-    def cancel(self) -> None:
-        self.cancelled = True
-        if self.stored is not None:
-            self.stored.cancel()
-
-
 class MainWindow(QMainWindow):
     def __init__(self, store: ConversationStore, model_path: str | None = None) -> None:
         super().__init__()
@@ -177,7 +150,7 @@ class MainWindow(QMainWindow):
         # Keeps the local engine's conversations warm (re-warm, snapshots); None: remote.
         self.warm: WarmKeeper | None = None
         self.conversation_id: int | None = None
-        self.live: dict[int, LiveReply] = {}
+        self.live: dict[int, ReplyController] = {}  # the replies being generated, by conversation
         self.editing: int | None = None  # a user message being edited
         self._filling = False  # the sidebar is being refilled: ignore its item changes
         self._budget_picked = False  # chosen on this screen (a new chat keeps it once sent)
@@ -752,7 +725,7 @@ class MainWindow(QMainWindow):
         live = self.live.get(conversation_id)
         live_id = None
         if live is not None:
-            live_id = live.stored.message.id if live.stored is not None else live.continued
+            live_id = live.message_id
         entries = [
             e for e in self.store.branch_with_siblings(conversation_id) if e[0].id != live_id
         ]
@@ -924,7 +897,7 @@ class MainWindow(QMainWindow):
         empty = self.engine is None and self.conversation_id is None
         self.pages.setCurrentWidget(self.first_run if empty else self.chat)
 
-    def _current_live(self) -> LiveReply | None:
+    def _current_live(self) -> ReplyController | None:
         return self.live.get(self.conversation_id) if self.conversation_id is not None else None
 
     def _update_buttons(self) -> None:
@@ -1009,14 +982,11 @@ class MainWindow(QMainWindow):
 
     def answer_now(self) -> None:
         """Close the trace of the reply on screen and have QwQ answer from it."""
-        live = self._current_live()
-        if live is None or live.stored is None or not live.thinking or live.answer_asked:
+        reply = self._current_live()
+        if reply is None or self._cannot_continue() is not None:
             return
-        if self._cannot_continue() is not None:
-            return
-        live.stored.force_answer("user")  # safe from any thread: read at the next token
-        live.widget.ask_answer()
-        self._update_buttons()
+        if reply.answer_now():
+            self._update_buttons()
 
     def regenerate(self, assistant_id: int, sampling: SamplingSettings | None = None) -> None:
         if self.session is None or self.conversation_id in self.live:
@@ -1048,13 +1018,11 @@ class MainWindow(QMainWindow):
         if widget is None or mode not in continue_modes(message):
             return
         thinking = self._thinking()
-        live = LiveReply(message.conversation_id, widget, continued=assistant_id, mode=mode)
-        widget.begin_continue(mode, message)
         self._start_reply(
             message.conversation_id,
             None,
             lambda s: s.continue_reply(assistant_id, mode, hint=hint, thinking=thinking),
-            live,
+            Continuing(message, mode, widget),
         )
 
     def steer(self, assistant_id: int) -> None:
@@ -1111,101 +1079,87 @@ class MainWindow(QMainWindow):
         cid: int,
         user_text: str | None,
         start: Callable[[ChatSession], StoredGeneration],
-        live: LiveReply | None = None,
+        continuing: Continuing | None = None,
     ) -> None:
-        """Generate a reply: into a new bubble, or into ``live``'s (a reply going on)."""
+        """Generate a reply: into a new bubble, or into ``continuing``'s (a reply going on)."""
         session = self.session
         assert session is not None
         if user_text is not None:
             self.chat.add(UserMessage(user_text))
-        if live is None:
-            widget = AssistantMessage()
-            widget.begin_reply()
-            widget.reasoning.beside_requested.connect(lambda: self.read_beside(widget.reasoning))
-            self.chat.add(widget)
-            live = LiveReply(cid, widget)
-        self.live[cid] = live
         # A save or this conversation's restore still running goes first (a running
         # re-warm is cancelled by the engine itself): waited for on the reply's worker.
         warm_first = self.warm.before_reply(cid) if self.warm is not None else None
-
-        def work() -> object:
-            if warm_first is not None:
-                warm_first()
-            stored = start(session)
-            live.stored = stored
-            if live.cancelled:
-                stored.cancel()
-            return iter(stored)
-
-        job = Job(work, self)
-        job.items.connect(lambda batch: self._on_events(live, batch))
-        job.done.connect(lambda _: self._on_finished(live))
-        job.failed.connect(lambda error: self._on_failed(live, error))
-        job.start()
+        reply = ReplyController(
+            cid, lambda: start(session), before=warm_first, continuing=continuing, parent=self
+        )
+        if continuing is None:
+            widget = reply.widget
+            widget.reasoning.beside_requested.connect(lambda: self.read_beside(widget.reasoning))
+            self.chat.add(widget)
+        self.live[cid] = reply
+        self._connect_reply(reply)
+        reply.start()
         self._update_title()
         self.refresh_sidebar()
         self._update_buttons()
         self._show_page()
 
-    def stop(self) -> None:
-        live = self.live.get(self.conversation_id) if self.conversation_id is not None else None
-        if live is not None:
-            live.cancel()
+    def _connect_reply(self, reply: ReplyController) -> None:
+        """What a reply tells the window; the status bar shows only the reply on screen."""
+        reply.stored_started.connect(lambda: self._on_reply_stored(reply))
+        reply.trace_grew.connect(lambda text: self._follow_beside(reply, text))
+        reply.speed.connect(lambda value: self._show_speed(reply, value))
+        reply.context_used.connect(lambda used: self._show_context_used(reply, used))
+        reply.thinking_changed.connect(lambda _: self._on_reply_thinking(reply))
+        reply.finished.connect(lambda: self._on_finished(reply))
 
-    def _on_events(self, live: LiveReply, batch: list[ChatEvent]) -> None:
-        stored = live.stored
-        if not live.seen_events and live.mode == "thinking" and stored is not None:
-            # The trace goes on from what the session kept (without the app's wrap-up).
-            kept = stored.continued
-            if kept is not None:
-                live.widget.reasoning.restart(kept.kept.reasoning, kept.inserted)
-        if not live.seen_events:  # the user message is stored now: show its title
-            live.seen_events = True
-            self.refresh_sidebar()
-            if live.conversation_id == self.conversation_id:
-                self._update_title()
-        was_thinking = live.thinking
-        model = stored.message.model if stored is not None else ""
-        taken = live.widget.take(batch, model)
-        if self._beside is live.widget.reasoning and self.trace_dock.isVisible():
-            for text in taken.trace:
-                self.trace_view.append_text(text)
-        shown = live.conversation_id == self.conversation_id
-        if taken.tokens_per_second is not None and shown:
-            self.speed_label.setText(f"{taken.tokens_per_second:.1f} tok/s")
-        done = taken.done
-        if done is not None:
-            if shown:
-                used = done.stats.prompt_tokens + done.stats.generated_tokens
-                self.context_meter.setValue(min(used, self.context_meter.maximum()))
-            if stored is not None and stored.save_error is not None:
-                live.widget.set_footer(f"Not saved: {stored.save_error}")
-        if live.thinking != was_thinking and shown:
+    def stop(self) -> None:
+        reply = self._current_live()
+        if reply is not None:
+            reply.cancel()
+
+    def _shown(self, reply: ReplyController) -> bool:
+        return reply.conversation_id == self.conversation_id
+
+    def _on_reply_stored(self, reply: ReplyController) -> None:
+        """The user message is stored now: show its title."""
+        self.refresh_sidebar()
+        if self._shown(reply):
+            self._update_title()
+
+    def _follow_beside(self, reply: ReplyController, text: str) -> None:
+        if self._beside is reply.widget.reasoning and self.trace_dock.isVisible():
+            self.trace_view.append_text(text)
+
+    def _show_speed(self, reply: ReplyController, tokens_per_second: float) -> None:
+        if self._shown(reply):
+            self.speed_label.setText(f"{tokens_per_second:.1f} tok/s")
+
+    def _show_context_used(self, reply: ReplyController, used: int) -> None:
+        if self._shown(reply):
+            self.context_meter.setValue(min(used, self.context_meter.maximum()))
+
+    def _on_reply_thinking(self, reply: ReplyController) -> None:
+        if self._shown(reply):
             self._update_buttons()  # Answer now: only while it thinks
 
-    def _on_finished(self, live: LiveReply) -> None:
-        self.live.pop(live.conversation_id, None)
-        self._rewarm(live.conversation_id)
+    def _on_finished(self, reply: ReplyController) -> None:
+        cid = reply.conversation_id
+        self.live.pop(cid, None)
+        self._rewarm(cid)
         self.refresh_sidebar()
-        stored = live.stored is not None or live.continued is not None
-        if live.conversation_id == self.conversation_id and stored:
+        stored = reply.stored is not None or reply.continued is not None
+        if cid == self.conversation_id and stored:
             # Show it as stored: with its actions, and the user message's edits to flip.
-            self.open_conversation(live.conversation_id)
+            self.open_conversation(cid)
         self._update_title()
         self._update_buttons()
-
-    def _on_failed(self, live: LiveReply, error: BaseException) -> None:
-        if live.continued is None:
-            live.widget.set_footer(f"Could not answer: {error}")
-            self._on_finished(live)
-            return
-        # The reply is stored as it was: show it so again, and say why it did not go on.
-        self._on_finished(live)
-        widget = self._shown_answer(live.continued)
-        if widget is not None:
-            said = (f"Could not continue: {error}", widget.footer.text())
-            widget.set_footer(" · ".join(p for p in said if p))
+        if reply.continued is not None and reply.error is not None:
+            # The reply is stored as it was: shown so again, saying why it did not go on.
+            widget = self._shown_answer(reply.continued)
+            if widget is not None:
+                said = (f"Could not continue: {reply.error}", widget.footer.text())
+                widget.set_footer(" · ".join(p for p in said if p))
 
     # -- settings ----------------------------------------------------------------------
 

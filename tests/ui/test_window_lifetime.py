@@ -14,7 +14,8 @@ from pytestqt.qtbot import QtBot
 from app.session import StoredGeneration
 from app.store.conversations import ConversationStore
 from app.ui.chat_view import AssistantMessage, UserMessage
-from app.ui.main_window import LiveReply, MainWindow
+from app.ui.main_window import MainWindow
+from app.ui.reply_controller import ReplyController
 from app.ui.worker import Job
 from tests.fixtures.models import QWQ_SCRIPT, ScriptFactory
 
@@ -92,10 +93,10 @@ def test_replies_that_ended_are_not_kept_alive(
     qtbot: QtBot, store: ConversationStore, scripted: ScriptFactory
 ) -> None:
     window = _chat(qtbot, store, scripted, 8)
-    # Before: 8 replies' LiveReply (its answer's pieces, its widget's Python objects) and
+    # Before: 8 replies' live state (its answer's pieces, its widget's Python objects) and
     # StoredGeneration (the generation, its prompt's tokens, the full text) stayed alive,
     # each held by the reply's Job, a child of the window for good.
-    assert _alive(LiveReply) == 0
+    assert _alive(ReplyController) == 0
     assert _alive(StoredGeneration) == 0
     assert window.findChildren(Job) == []
 
