@@ -609,7 +609,7 @@ def soak_with_window(args: argparse.Namespace, path: Path) -> int:
             window_replies["stopped"] += 1
             return
         window.new_chat()
-        window.composer.setPlainText("Think about this for a while.")
+        window.composer.editor.setPlainText("Think about this for a while.")
         window.send()
         window_replies["started"] += 1
 

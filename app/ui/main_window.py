@@ -14,13 +14,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QMimeData, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QMimeData, QPoint, Qt, QTimer
 from PySide6.QtGui import (
     QCloseEvent,
     QDragEnterEvent,
     QDropEvent,
     QGuiApplication,
-    QKeyEvent,
     QKeySequence,
     QShortcut,
 )
@@ -36,7 +35,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMainWindow,
     QMenu,
-    QPlainTextEdit,
     QProgressBar,
     QPushButton,
     QSplitter,
@@ -75,6 +73,7 @@ from app.ui.chat_view import (
     ChatView,
     UserMessage,
 )
+from app.ui.composer import ANSWER_NOW_KEYS, Composer
 from app.ui.long_text import LongPlainText
 from app.ui.model_library import ModelLibrary
 from app.ui.model_setup import DownloadRunner, ModelSetup, progress_text
@@ -84,7 +83,6 @@ from app.ui.reply_controller import Continuing, ReplyController
 from app.ui.settings_dialog import LOCAL_API_KEY, SettingsDialog, SystemPromptDialog
 from app.ui.sidebar import damaged_notice, group_label, item_text
 from app.ui.theme import apply_theme
-from app.ui.thinking_budget import BudgetPicker
 from app.ui.warm_keeper import WarmKeeper, WarmTask
 from app.ui.worker import Job, wait_for_all
 
@@ -105,8 +103,6 @@ OPEN_AT_ONCE = 12  # messages built at once when a conversation opens
 OPEN_PER_FRAME = 3  # older messages built per turn of the event loop after that
 BACKUP_FIRST_MS = 30_000  # the first backup check, once the start's work is done
 BACKUP_CHECK_MS = 3_600_000  # then every hour (a backup is made once a day)
-ANSWER_NOW_KEYS = "Ctrl+Shift+A"  # "Answer now" (Esc stays Stop)
-ANSWER_NOW_TIP = f"Stop thinking and answer from the thinking so far ({ANSWER_NOW_KEYS})"
 SAVE_ON_CLOSE_MS = 60_000  # the longest a quit waits for the conversation's snapshot
 WARM_NOTE_MS = 3_000  # how long "Warm" stays in the status bar
 
@@ -119,25 +115,6 @@ def snapshot_cache(settings: AppSettings) -> SnapshotCache | None:
 
 def snapshot_budget_bytes(settings: AppSettings) -> int:
     return int(settings.snapshot_budget_gb * 2**30)
-
-
-class Composer(QPlainTextEdit):
-    """Enter sends, Shift+Enter makes a new line."""
-
-    send = Signal()
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("composer")
-        self.setPlaceholderText("Ask QwQ…  (Enter to send, Shift+Enter for a new line)")
-        self.setFixedHeight(84)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-        if enter and not event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
-            self.send.emit()
-            return
-        super().keyPressEvent(event)
 
 
 class MainWindow(QMainWindow):
@@ -215,36 +192,12 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self.first_run)
         self.pages.addWidget(self.chat)
 
+        # The message box, Send/Stop/Answer now, and the thinking budget for the next message.
         self.composer = Composer()
-        self.composer.send.connect(self.send)
-        self.send_button = QPushButton("Send")
-        self.send_button.clicked.connect(self.send)
-        self.stop_button = QPushButton("Stop")
-        self.stop_button.setObjectName("stop")
-        self.stop_button.setAccessibleName("Stop")
-        self.stop_button.setToolTip("Stop the reply (Esc)")
-        self.stop_button.clicked.connect(self.stop)
-        self.stop_button.hide()
-        self.answer_button = QPushButton("Answer now")
-        self.answer_button.setObjectName("answerNow")
-        self.answer_button.setAccessibleName("Answer now")
-        self.answer_button.setToolTip(ANSWER_NOW_TIP)
-        self.answer_button.clicked.connect(self.answer_now)
-        self.answer_button.hide()
-        # How long QwQ may think: this conversation's choice, for its next messages.
-        self.budget = BudgetPicker(self)
-        self.budget.changed.connect(self._on_budget_picked)
-        budget_row = QHBoxLayout()
-        budget_row.addWidget(self.budget)
-        budget_row.addStretch(1)
-        row = QHBoxLayout()
-        row.addWidget(self.composer, 1)
-        buttons = QVBoxLayout()
-        buttons.addWidget(self.send_button)
-        buttons.addWidget(self.answer_button)
-        buttons.addWidget(self.stop_button)
-        buttons.addStretch(1)
-        row.addLayout(buttons)
+        self.composer.send_requested.connect(self._send)
+        self.composer.stop_requested.connect(self.stop)
+        self.composer.answer_now_requested.connect(self.answer_now)
+        self.composer.budget.changed.connect(self._on_budget_picked)
 
         right = QWidget()
         right_layout = QVBoxLayout(right)
@@ -275,8 +228,7 @@ class MainWindow(QMainWindow):
         self.damaged_banner.hide()
         right_layout.addWidget(self.damaged_banner)
         right_layout.addWidget(self.pages, 1)
-        right_layout.addLayout(budget_row)
-        right_layout.addLayout(row)
+        right_layout.addWidget(self.composer)
 
         splitter = QSplitter()
         splitter.addWidget(left)
@@ -869,9 +821,7 @@ class MainWindow(QMainWindow):
     def start_edit(self, message_id: int, text: str) -> None:
         """Put a sent message back in the composer; sending it starts a new branch."""
         self.editing = message_id
-        self.composer.setPlainText(text)
-        self.composer.setFocus()
-        self.send_button.setText("Resend")
+        self.composer.start_edit(text)
 
     def _detach_live(self) -> None:
         """Keep live replies' widgets alive when their conversation leaves the screen."""
@@ -901,18 +851,15 @@ class MainWindow(QMainWindow):
         return self.live.get(self.conversation_id) if self.conversation_id is not None else None
 
     def _update_buttons(self) -> None:
-        live = self._current_live()
-        busy = live is not None
-        self.stop_button.setVisible(busy)
-        self.answer_button.setVisible(busy)
-        self.send_button.setVisible(not busy)
+        reply = self._current_live()
         why_not = self._cannot_continue()
-        self.answer_button.setEnabled(
-            live is not None and live.thinking and not live.answer_asked and why_not is None
+        self.composer.set_busy(
+            reply is not None,
+            can_answer_now=reply is not None and reply.thinking and not reply.answer_asked,
+            why_not=why_not,
         )
-        self.answer_button.setToolTip(why_not or ANSWER_NOW_TIP)
         # The budget needs the same power: with no model yet it can still be chosen.
-        self.budget.set_unavailable(why_not if self.engine is not None else None)
+        self.composer.budget.set_unavailable(why_not if self.engine is not None else None)
 
     def _cannot_continue(self) -> str | None:
         """Why the engine cannot close a trace early or continue a reply (None: it can)."""
@@ -921,9 +868,10 @@ class MainWindow(QMainWindow):
     # -- replies -----------------------------------------------------------------------
 
     def send(self) -> None:
-        text = self.composer.toPlainText()
-        if not text.strip():
-            return
+        """Send what is in the message box (as Enter does)."""
+        self.composer.submit()
+
+    def _send(self, text: str) -> None:
         if self.session is None:
             self.model_label.setText("Load a model first: Ctrl+O opens a GGUF file.")
             return
@@ -935,8 +883,7 @@ class MainWindow(QMainWindow):
                 self._save_budget(self.conversation_id)
         cid = self.conversation_id
         editing, self.editing = self.editing, None
-        self.send_button.setText("Send")
-        self.composer.clear()
+        self.composer.sent()
         sampling = self.settings.sampling_settings()
         thinking = self._thinking()
         if editing is not None:
@@ -947,7 +894,7 @@ class MainWindow(QMainWindow):
 
     def _thinking(self) -> ThinkingControl:
         """This conversation's budget (as the selector shows it) and the loop guard."""
-        tokens, seconds = self.budget.value()
+        tokens, seconds = self.composer.budget.value()
         return ThinkingControl(
             budget_tokens=tokens, budget_seconds=seconds, loop_guard=self.settings.loop_guard
         )
@@ -962,7 +909,7 @@ class MainWindow(QMainWindow):
             self._save_budget(self.conversation_id)
 
     def _save_budget(self, conversation_id: int) -> None:
-        tokens, seconds = self.budget.value()
+        tokens, seconds = self.composer.budget.value()
         try:
             self.store.update_settings(
                 conversation_id, thinking={"budget_tokens": tokens, "budget_seconds": seconds}
@@ -978,7 +925,7 @@ class MainWindow(QMainWindow):
             chosen = self.store.get(self.conversation_id).thinking  # {}: the default
             tokens = chosen.get("budget_tokens", tokens)
             seconds = chosen.get("budget_seconds", seconds)
-        self.budget.set_value(tokens, seconds)
+        self.composer.budget.set_value(tokens, seconds)
 
     def answer_now(self) -> None:
         """Close the trace of the reply on screen and have QwQ answer from it."""

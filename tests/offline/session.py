@@ -51,7 +51,7 @@ def window_session(model: str) -> bool:
                 window.open_gguf(model)  # checked by llama.cpp, remembered, loaded
             QTimer.singleShot(50, drive)
             return
-        window.composer.setPlainText("What is 2+2?")
+        window.composer.editor.setPlainText("What is 2+2?")
         window.send()
         QTimer.singleShot(50, lambda: wait_answer(window))
 

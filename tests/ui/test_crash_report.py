@@ -49,12 +49,12 @@ def test_an_uncaught_exception_shows_one_dialog_and_loses_nothing(
     qtbot.waitUntil(lambda: window.session is not None, timeout=30_000)
     reporter = CrashReporter(window, tmp_path / "logs" / "qwq-desktop.log", APP_TITLE).install()
     try:
-        qtbot.keyClicks(window.composer, "think forever")
-        qtbot.keyClick(window.composer, Qt.Key.Key_Return)
+        qtbot.keyClicks(window.composer.editor, "think forever")
+        qtbot.keyClick(window.composer.editor, Qt.Key.Key_Return)
         qtbot.waitUntil(lambda: bool(window.live), timeout=30_000)
         (reply,) = [w for w in window.chat.messages() if isinstance(w, AssistantMessage)]
         qtbot.waitUntil(lambda: reply.reasoning.tokens > 20, timeout=30_000)
-        qtbot.keyClicks(window.composer, "my next question")  # a draft, while it thinks
+        qtbot.keyClicks(window.composer.editor, "my next question")  # a draft, while it thinks
 
         broken = QPushButton("a button with a bug", window)
         broken.clicked.connect(a_bug)
@@ -85,9 +85,9 @@ def test_an_uncaught_exception_shows_one_dialog_and_loses_nothing(
         box.button(QMessageBox.StandardButton.Ok).click()
         qtbot.waitUntil(lambda: not visible_message_boxes())
         # Nothing lost: the draft, the reply still being written, the window itself.
-        assert window.composer.toPlainText() == "my next question"
-        qtbot.keyClicks(window.composer, "?")
-        assert window.composer.toPlainText() == "my next question?"
+        assert window.composer.editor.toPlainText() == "my next question"
+        qtbot.keyClicks(window.composer.editor, "?")
+        assert window.composer.editor.toPlainText() == "my next question?"
         tokens = reply.reasoning.tokens
         qtbot.waitUntil(lambda: reply.reasoning.tokens > tokens + 10, timeout=30_000)
         window.stop()

@@ -167,7 +167,7 @@ def test_the_window_opens_a_hostile_conversation_again_and_again(
         qtbot.addWidget(window)
         window.show()
         qtbot.waitExposed(window)
-        window.composer.setPlainText("a draft")
+        window.composer.editor.setPlainText("a draft")
         with StallMeter() as meter:
             for _ in range(2):
                 QTimer.singleShot(0, lambda: window.open_conversation(hostile.id))
@@ -192,7 +192,7 @@ def test_the_window_opens_a_hostile_conversation_again_and_again(
                 QTimer.singleShot(0, lambda: window.open_conversation(other.id))
                 qtbot.wait(100)
         assert meter.longest < STALL_LIMIT, f"the window froze {meter.longest:.2f} s"
-        assert window.composer.toPlainText() == "a draft"
+        assert window.composer.editor.toPlainText() == "a draft"
         window.close()
 
 

@@ -69,7 +69,7 @@ def settle(qtbot: QtBot, window: MainWindow) -> None:
 
 def send(qtbot: QtBot, window: MainWindow, text: str) -> StoredMessage:
     """Send ``text`` in the conversation on screen; the reply as stored."""
-    window.composer.setPlainText(text)
+    window.composer.editor.setPlainText(text)
     window.send()
     settle(qtbot, window)
     assert window.conversation_id is not None
@@ -80,7 +80,7 @@ def send(qtbot: QtBot, window: MainWindow, text: str) -> StoredMessage:
 
 def stopped_reply(qtbot: QtBot, window: MainWindow, text: str) -> StoredMessage:
     """Send ``text`` to a model that thinks on, and stop it; the reply as stored."""
-    window.composer.setPlainText(text)
+    window.composer.editor.setPlainText(text)
     window.send()
     qtbot.waitUntil(lambda: any(live.widget.reasoning.tokens > 20 for live in window.live.values()))
     window.stop()
@@ -170,7 +170,7 @@ def re_warming_a_long_answer(
     here (the scripted model writes the answer as one token, its history holds thousands)."""
     model = scripted([*QWQ_SCRIPT[:4], long_answer(parts)])
     window = open_window(qtbot, store, model)
-    window.composer.setPlainText("Go.")
+    window.composer.editor.setPlainText("Go.")
     window.send()
     qtbot.waitUntil(lambda: not window.live, timeout=30_000)
     assert window.warm is not None and window.warm.pending("after_reply")  # re-warming now
@@ -186,7 +186,7 @@ def test_a_follow_up_right_after_a_reply_is_not_held_up_by_the_re_warm(
     timer.setInterval(20)
     timer.timeout.connect(lambda: ticks.append(time.monotonic()))
     timer.start()
-    window.composer.setPlainText(FOLLOW_UP)
+    window.composer.editor.setPlainText(FOLLOW_UP)
     sent = time.monotonic()
     window.send()  # the reply's worker starts it: the engine cancels the re-warm
     assert time.monotonic() - sent < 0.5  # the window never waits for the engine's lock

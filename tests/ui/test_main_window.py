@@ -41,8 +41,8 @@ def open_window(qtbot: QtBot, store: ConversationStore, model: Path | None) -> M
 
 def ask(qtbot: QtBot, window: MainWindow, text: str) -> None:
     window.composer.setFocus()
-    qtbot.keyClicks(window.composer, text)
-    qtbot.keyClick(window.composer, Qt.Key.Key_Return)
+    qtbot.keyClicks(window.composer.editor, text)
+    qtbot.keyClick(window.composer.editor, Qt.Key.Key_Return)
 
 
 def press_shortcut(window: MainWindow, keys: str) -> None:
@@ -64,7 +64,7 @@ def test_first_run_without_a_model(qtbot: QtBot, store: ConversationStore) -> No
     assert window.pages.currentWidget() is window.first_run
     ask(qtbot, window, "hello")
     assert "Load a model first" in window.model_label.text()
-    assert window.composer.toPlainText() == "hello"  # nothing typed is lost
+    assert window.composer.editor.toPlainText() == "hello"  # nothing typed is lost
 
 
 def test_loading_shows_llama_cpps_progress(
@@ -99,7 +99,7 @@ def test_send_then_reasoning_folds_and_the_answer_renders(
     window = open_window(qtbot, store, model.path)
     assert "Scripted QwQ" in window.model_label.text() and "CPU" in window.model_label.text()
     ask(qtbot, window, "What is the sum of the first 10 odd numbers?")
-    assert window.composer.toPlainText() == ""
+    assert window.composer.editor.toPlainText() == ""
     qtbot.waitUntil(lambda: not window.live, timeout=30_000)
     (reply,) = assistant_widgets(window)
     block = reply.reasoning
@@ -137,7 +137,7 @@ def test_thinking_streams_live_and_stop_keeps_it(
     block.beside_button.click()  # the side panel follows the live trace
     shown = len(window.trace_view.toPlainText())
     qtbot.waitUntil(lambda: len(window.trace_view.toPlainText()) > shown + 200)
-    assert window.stop_button.isVisible() and not window.send_button.isVisible()
+    assert window.composer.stop_button.isVisible() and not window.composer.send_button.isVisible()
     press_shortcut(window, "Esc")  # Esc stops
     qtbot.waitUntil(lambda: not window.live, timeout=30_000)
     reply = assistant_widgets(window)[0]
@@ -222,9 +222,9 @@ def test_regenerate_flip_edit_and_copy(
 
     user = next(w for w in window.chat.messages() if isinstance(w, UserMessage))
     user.edit_button.click()
-    assert window.composer.toPlainText() == "Sum of odd numbers?"
-    window.composer.setPlainText("Sum of the first ten odd numbers?")
-    qtbot.keyClick(window.composer, Qt.Key.Key_Return)
+    assert window.composer.editor.toPlainText() == "Sum of odd numbers?"
+    window.composer.editor.setPlainText("Sum of the first ten odd numbers?")
+    qtbot.keyClick(window.composer.editor, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: not window.live, timeout=30_000)
     users = [w for w in window.chat.messages() if isinstance(w, UserMessage)]
     assert [u.text() for u in users] == ["Sum of the first ten odd numbers?"]

@@ -78,7 +78,7 @@ def test_a_refused_key_is_said_and_nothing_is_lost(
     qtbot.waitUntil(lambda: not window.live, timeout=30_000)
     footer = assistant_widgets(window)[-1].footer.text()
     assert footer.startswith("Failed: ") and "401" in footer
-    assert window.composer.toPlainText() == ""  # the question was sent and is stored
+    assert window.composer.editor.toPlainText() == ""  # the question was sent and is stored
     assert next(m.content for m in store.messages(window.conversation_id or 0)) == "What is 2+2?"
 
 

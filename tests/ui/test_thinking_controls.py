@@ -18,7 +18,8 @@ from app.core.settings import AppSettings
 from app.core.thinking import InsertedSpan, Inserter
 from app.store.conversations import ConversationStore
 from app.ui.chat_view import AssistantMessage
-from app.ui.main_window import ANSWER_NOW_KEYS, MainWindow
+from app.ui.composer import ANSWER_NOW_KEYS
+from app.ui.main_window import MainWindow
 from app.ui.reasoning_block import ReasoningBlock, split_inserted
 from app.ui.settings_dialog import SettingsDialog
 from app.ui.thinking_budget import BudgetPicker
@@ -52,8 +53,8 @@ def test_a_1k_budget_answers_after_about_1k_thinking_tokens(
     model = scripted(thoughts, after_blank_line=[ANSWER])
     AppSettings(context_length=4096).save()
     window = open_window(qtbot, store, model.path)
-    assert window.budget.tokens.currentText() == "Thinking: no limit"
-    choose(window.budget.tokens, 1024)
+    assert window.composer.budget.tokens.currentText() == "Thinking: no limit"
+    choose(window.composer.budget.tokens, 1024)
     ask(qtbot, window, "What is the answer?")
     qtbot.waitUntil(lambda: not window.live, timeout=60_000)
 
@@ -83,33 +84,33 @@ def test_the_budget_is_kept_per_conversation_and_new_chats_start_from_the_defaul
     model = scripted(QWQ_SCRIPT)
     with ConversationStore(tmp_path / "data") as store:
         window = open_window(qtbot, store, model.path)
-        assert window.budget.value() == (2048, None)
+        assert window.composer.budget.value() == (2048, None)
         ask(qtbot, window, "first")  # sent with the default
         qtbot.waitUntil(lambda: not window.live, timeout=30_000)
         first = window.conversation_id
         assert first is not None
         window.new_chat()
-        choose(window.budget.tokens, 4096)  # chosen before the chat exists
-        choose(window.budget.seconds, 120.0)
+        choose(window.composer.budget.tokens, 4096)  # chosen before the chat exists
+        choose(window.composer.budget.seconds, 120.0)
         ask(qtbot, window, "second")
         qtbot.waitUntil(lambda: not window.live, timeout=30_000)
         second = window.conversation_id
         window.new_chat()
-        assert window.budget.value() == (2048, None)  # a new chat: the default again
+        assert window.composer.budget.value() == (2048, None)  # a new chat: the default again
         window.open_conversation(first)
-        assert window.budget.value() == (2048, None)
-        choose(window.budget.tokens, None)  # this conversation: no limit from now on
+        assert window.composer.budget.value() == (2048, None)
+        choose(window.composer.budget.tokens, None)  # this conversation: no limit from now on
         assert second is not None
         window.open_conversation(second)
-        assert window.budget.value() == (4096, 120.0)
-        assert window.budget.seconds.currentText() == "Time: 2 min"
+        assert window.composer.budget.value() == (4096, 120.0)
+        assert window.composer.budget.seconds.currentText() == "Time: 2 min"
         window.close()
     with ConversationStore(tmp_path / "data") as store:  # and after a restart
         window = open_window(qtbot, store, None)
         window.open_conversation(second)
-        assert window.budget.value() == (4096, 120.0)
+        assert window.composer.budget.value() == (4096, 120.0)
         window.open_conversation(first)
-        assert window.budget.value() == (None, None)
+        assert window.composer.budget.value() == (None, None)
         window.close()
 
 
@@ -122,7 +123,7 @@ def test_a_time_limit_from_settings_closes_the_trace(
     # The script repeats itself: only the time limit may end its thinking.
     AppSettings(thinking_budget_seconds=1.0, loop_guard="off", context_length=131072).save()
     window = open_window(qtbot, store, model.path)
-    assert window.budget.seconds.currentText() == "Time: 1 s"
+    assert window.composer.budget.seconds.currentText() == "Time: 1 s"
     ask(qtbot, window, "q")
     qtbot.waitUntil(lambda: not window.live, timeout=60_000)
     reply = last_reply(window)
@@ -138,23 +139,23 @@ def test_answer_now_closes_the_trace_and_answers_from_it(
     )
     AppSettings(loop_guard="off").save()  # it would think forever: only the user ends it
     window = open_window(qtbot, store, model.path)
-    assert not window.answer_button.isVisible()
+    assert not window.composer.answer_button.isVisible()
     ask(qtbot, window, "think forever")
-    qtbot.waitUntil(lambda: bool(window.live) and window.answer_button.isEnabled())
-    button = window.answer_button
-    assert button.isVisible() and window.stop_button.isVisible()  # beside Stop
+    qtbot.waitUntil(lambda: bool(window.live) and window.composer.answer_button.isEnabled())
+    button = window.composer.answer_button
+    assert button.isVisible() and window.composer.stop_button.isVisible()  # beside Stop
     assert button.accessibleName() == "Answer now" and ANSWER_NOW_KEYS in button.toolTip()
     reply = last_reply(window)
     qtbot.waitUntil(lambda: reply.reasoning.tokens > 30)
     # The shortcut, from the composer (where the user's hands are).
     window.composer.setFocus()
     qtbot.keyClick(
-        window.composer,
+        window.composer.editor,
         Qt.Key.Key_A,
         Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
     )
     assert not button.isEnabled()  # asked once; the trace is closing
-    assert window.composer.toPlainText() == ""  # the keys typed nothing
+    assert window.composer.editor.toPlainText() == ""  # the keys typed nothing
     qtbot.waitUntil(lambda: not window.live, timeout=30_000)
     reply = last_reply(window)
     assert reply.answer.markdown == "So it is 4."
@@ -162,7 +163,7 @@ def test_answer_now_closes_the_trace_and_answers_from_it(
     (c,) = store.conversations()
     saved = store.branch(c.id)[1]
     assert saved.finish_reason == "stop" and saved.reasoning.endswith(WRAP_UP_END)
-    assert not window.answer_button.isVisible()
+    assert not window.composer.answer_button.isVisible()
 
 
 def test_answer_now_only_while_it_thinks(
@@ -174,7 +175,9 @@ def test_answer_now_only_while_it_thinks(
     window = open_window(qtbot, store, model.path)
     ask(qtbot, window, "talk")
     qtbot.waitUntil(lambda: bool(window.live) and last_reply(window).answer.markdown != "")
-    assert window.answer_button.isVisible() and not window.answer_button.isEnabled()
+    assert (
+        window.composer.answer_button.isVisible() and not window.composer.answer_button.isEnabled()
+    )
     window.answer_now()  # the shortcut does nothing either
     window.stop()
     qtbot.waitUntil(lambda: not window.live, timeout=30_000)
@@ -231,7 +234,7 @@ def test_a_reply_the_model_closed_itself_has_nothing_extra(
     qtbot: QtBot, store: ConversationStore, scripted: ScriptFactory
 ) -> None:
     window = open_window(qtbot, store, scripted(QWQ_SCRIPT).path)
-    choose(window.budget.tokens, 1024)  # a budget it never reaches
+    choose(window.composer.budget.tokens, 1024)  # a budget it never reaches
     ask(qtbot, window, "2+2?")
     qtbot.waitUntil(lambda: not window.live, timeout=30_000)
     reply = last_reply(window)
@@ -457,8 +460,8 @@ def test_continue_thinking_goes_on_in_the_same_bubble_and_message(
     )
     qtbot.waitUntil(lambda: len(reply.reasoning.text) > len(before.reasoning) + 100)
     assert reply.reasoning.text.startswith(before.reasoning)  # on from where it stopped
-    qtbot.waitUntil(window.answer_button.isEnabled)
-    window.answer_button.click()
+    qtbot.waitUntil(window.composer.answer_button.isEnabled)
+    window.composer.answer_button.click()
     qtbot.waitUntil(lambda: not window.live, timeout=30_000)
 
     assert [m.role for m in store.messages(cid)] == ["user", "assistant"]  # updated in place
@@ -553,9 +556,11 @@ def test_where_the_endpoint_cannot_continue_the_controls_say_why(
     ask(qtbot, window, "What is 2+2?")
     reply = last_reply(window)
     qtbot.waitUntil(lambda: "Still thinking." in reply.reasoning.text, timeout=10_000)
-    assert window.answer_button.isVisible() and not window.answer_button.isEnabled()
-    assert window.answer_button.toolTip() == why
-    assert not window.budget.isEnabled() and window.budget.tokens.toolTip() == why
+    assert (
+        window.composer.answer_button.isVisible() and not window.composer.answer_button.isEnabled()
+    )
+    assert window.composer.answer_button.toolTip() == why
+    assert not window.composer.budget.isEnabled() and window.composer.budget.tokens.toolTip() == why
     window.stop()
     qtbot.waitUntil(lambda: not window.live, timeout=10_000)
     reply = last_reply(window)
@@ -581,12 +586,12 @@ def test_on_llama_server_answer_now_and_continue_work_over_http(
     dialog.key.setText("sk-good")
     dialog.accept()
     assert window.engine is not None and window.engine.cannot_continue is None
-    assert window.budget.isEnabled()  # a budget is forced over HTTP there too
+    assert window.composer.budget.isEnabled()  # a budget is forced over HTTP there too
     ask(qtbot, window, "What is 2+2?")
     reply = last_reply(window)
     qtbot.waitUntil(lambda: "Still thinking." in reply.reasoning.text, timeout=10_000)
-    qtbot.waitUntil(window.answer_button.isEnabled)
-    window.answer_button.click()
+    qtbot.waitUntil(window.composer.answer_button.isEnabled)
+    window.composer.answer_button.click()
     qtbot.waitUntil(lambda: not window.live, timeout=20_000)
     (c,) = store.conversations()
     saved = store.branch(c.id)[1]

@@ -79,7 +79,7 @@ def _chat(
     qtbot.waitUntil(lambda: window.session is not None, timeout=30_000)
     for i in range(replies):
         window.new_chat()
-        window.composer.setPlainText(f"Question {i}")
+        window.composer.editor.setPlainText(f"Question {i}")
         window.send()
         if i % 2:
             window.stop()
