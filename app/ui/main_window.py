@@ -872,6 +872,7 @@ class MainWindow(QMainWindow):
         self.composer.submit()
 
     def _send(self, text: str) -> None:
+        """The composer asks to send ``text``: a new message, or an edited one resent."""
         if self.session is None:
             self.model_label.setText("Load a model first: Ctrl+O opens a GGUF file.")
             return
