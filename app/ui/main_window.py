@@ -559,7 +559,7 @@ class MainWindow(QMainWindow):
             return
         self.engine = engine
         self.warm = None
-        if isinstance(engine, LocalEngine):  # a remote engine has no cache to keep warm
+        if engine.kv_cache is not None:  # a remote engine has no cache to keep warm
             keep_warm = KeepWarm(self.store, engine, snapshot_cache(self.settings))
             self.warm = WarmKeeper(keep_warm, self)
             self.warm.finished.connect(self._on_warm_task)
@@ -567,22 +567,12 @@ class MainWindow(QMainWindow):
                 self._restore(self.conversation_id)
         if self.api_button.isChecked() and self.api_server is None:
             self.set_api_server(True)
-        if isinstance(engine, LocalEngine):  # a remote endpoint is chosen again each run
-            self.settings.last_model = str(engine.info.path)
+        if engine.model_file is not None:  # a remote endpoint is chosen again each run
+            self.settings.last_model = str(engine.model_file)
             self._save_settings()
         self.session = ChatSession(self.store, engine)
         info = engine.info
-        where = (
-            f"{info.backend}, {info.gpu_layers}/{info.layer_count} layers on the GPU"
-            if info.gpu_layers
-            else "CPU"
-        )
-        if isinstance(engine, LocalEngine):
-            self.model_label.setText(
-                f"{info.name} · {info.parameter_label} · {info.quantization} · {where}"
-            )
-        else:  # a remote endpoint: its model and where it runs say it all
-            self.model_label.setText(info.name)
+        self.model_label.setText(engine.description)
         self.model_label.setToolTip(info.load_note)
         if info.load_note:
             self.model_label.setText(f"{self.model_label.text()} — {info.load_note}")
