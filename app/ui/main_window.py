@@ -48,6 +48,7 @@ from PySide6.QtWidgets import (
 
 from app.api.server import ApiServer
 from app.core import keys
+from app.core.errors import QwQError
 from app.core.events import AnswerDelta, ChatEvent, GenerationDone, ReasoningDelta
 from app.core.paths import AppPaths
 from app.core.sampling import SamplingSettings
@@ -81,7 +82,7 @@ from app.ui.model_library import ModelLibrary
 from app.ui.model_setup import DownloadRunner, ModelSetup, progress_text
 from app.ui.reasoning_block import ReasoningBlock
 from app.ui.remote_dialog import RemoteDialog
-from app.ui.settings_dialog import LOCAL_API_KEY, SettingsDialog, SystemPromptDialog
+from app.ui.settings_dialog import SettingsDialog, SystemPromptDialog
 from app.ui.sidebar import damaged_notice, group_label, item_text
 from app.ui.theme import apply_theme
 from app.ui.thinking_budget import BudgetPicker
@@ -473,7 +474,12 @@ class MainWindow(QMainWindow):
             return
         if self.api_server is not None:
             return
-        key = keys.load_key(LOCAL_API_KEY) or None
+        try:
+            key = keys.local_api_key()  # QWQ_DESKTOP_API_KEY, else the one set in Settings
+        except QwQError as e:
+            self.api_button.setChecked(False)
+            self.model_label.setText(str(e))
+            return
         # Loopback only: the window never serves other machines (keyless or not).
         server = ApiServer(
             lambda: self.engine,
