@@ -54,6 +54,13 @@ class Changes:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._subscribers: list[Subscriber] = []
+        self.closed = False  # the store is closed: a change still on its way is stale
+
+    def close(self) -> None:
+        """The store closed: nobody is told anything more."""
+        with self._lock:
+            self.closed = True
+            self._subscribers.clear()
 
     def subscribe(self, subscriber: Subscriber) -> None:
         with self._lock:

@@ -283,6 +283,7 @@ class ConversationStore:
         return self._db.migrated_from
 
     def close(self) -> None:
+        self.changes.close()
         with self._lock:
             self._db.close()
 

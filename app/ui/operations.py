@@ -111,7 +111,8 @@ class ChangeBridge(QObject):
 
     Always queued, also for a write made on the GUI thread: a view refreshes after the
     call that wrote has returned, the same way whichever thread wrote. The bridge lets
-    go of the store's changes when it is closed or destroyed.
+    go of the store's changes when it is closed or destroyed, and a change still on its
+    way when the bridge or the store closes is dropped (a view would read a closed store).
     """
 
     changed = Signal(object)  # a Change
@@ -119,7 +120,8 @@ class ChangeBridge(QObject):
 
     def __init__(self, changes: Changes, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._arrived.connect(self.changed, Qt.ConnectionType.QueuedConnection)
+        self._arrived.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+        self._open = True
         arrived = self._arrived
 
         def tell(change: Change) -> None:  # on the writing thread
@@ -131,6 +133,11 @@ class ChangeBridge(QObject):
         changes.subscribe(tell)
         self.destroyed.connect(lambda: changes.unsubscribe(tell))
 
+    def _deliver(self, change: Change) -> None:  # on the GUI thread
+        if self._open and not self._changes.closed:
+            self.changed.emit(change)
+
     def close(self) -> None:
         """Stop listening (the window is closing; its store may live on)."""
+        self._open = False
         self._changes.unsubscribe(self._tell)

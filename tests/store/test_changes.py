@@ -142,3 +142,13 @@ def test_a_subscriber_may_unsubscribe_while_being_told() -> None:
     changes.publish(Change(1, "created"))
     changes.publish(Change(1, "renamed"))
     assert told == [Change(1, "created")]
+
+
+def test_a_closed_store_tells_nobody_anymore(tmp_path: Path) -> None:
+    store = ConversationStore(tmp_path / "data")
+    told: list[Change] = []
+    store.changes.subscribe(told.append)
+    store.close()
+    assert store.changes.closed
+    store.changes.publish(Change(1, "created"))
+    assert told == []

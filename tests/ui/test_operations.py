@@ -95,3 +95,14 @@ def test_a_destroyed_bridge_lets_go_of_the_store(qtbot: QtBot, store: Conversati
         bridge.deleteLater()
     store.create()  # nobody left to tell, and nothing breaks
     assert store.changes._subscribers == []
+
+
+def test_a_change_on_its_way_when_the_store_closes_is_dropped(qtbot: QtBot, tmp_path: Path) -> None:
+    store = ConversationStore(tmp_path / "other")
+    bridge = ChangeBridge(store.changes)
+    seen: list[Change] = []
+    bridge.changed.connect(seen.append)
+    store.create()  # queued to the GUI thread...
+    store.close()  # ...and the store closes before it arrives: a view would read a closed store
+    qtbot.wait(50)
+    assert seen == []
