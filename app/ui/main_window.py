@@ -57,7 +57,6 @@ from app.session import ChatSession, StoredGeneration, continue_modes
 from app.store import backup
 from app.store.changes import Change
 from app.store.conversations import ConversationStore, StoredMessage
-from app.store.database import StoreError
 from app.ui.chat_view import (
     LOOP_REMEDY_PRESENCE_PENALTY,
     AssistantMessage,
@@ -824,6 +823,9 @@ class MainWindow(QMainWindow):
         if self.conversation_id in self.live:
             return
         if self.conversation_id is None:
+            # Created here, not as an operation: the reply about to start (on its own
+            # worker) stores its messages in it, so it must exist first; the insert of
+            # one empty row is the only store write left on the GUI thread.
             self.conversation_id = self.store.create().id
             self.conversation_list.set_current(self.conversation_id)
             if self._budget_picked:  # chosen before the conversation existed
@@ -858,12 +860,12 @@ class MainWindow(QMainWindow):
 
     def _save_budget(self, conversation_id: int) -> None:
         tokens, seconds = self.budget.value()
-        try:
-            self.store.update_settings(
-                conversation_id, thinking={"budget_tokens": tokens, "budget_seconds": seconds}
-            )
-        except StoreError as e:  # the reply still uses it; only remembering it failed
-            self.model_label.setText(f"Could not save the thinking budget: {e}")
+        thinking = {"budget_tokens": tokens, "budget_seconds": seconds}
+        # A reply uses the budget the picker shows; only remembering it can fail.
+        self.operations.write(
+            "save the thinking budget",
+            lambda s: s.update_settings(conversation_id, thinking=thinking),
+        ).run()
 
     def _show_budget(self) -> None:
         """The selector shows the conversation's budget, or the default where it has none."""
@@ -1189,9 +1191,15 @@ class MainWindow(QMainWindow):
 
     def set_system_prompt(self, text: str) -> None:
         if self.conversation_id is None:
-            self.conversation_id = self.store.create().id
+            # On a new chat the conversation starts here, with the prompt, at once (as
+            # in send()): the message typed next must find it.
+            self.conversation_id = self.store.create(system_prompt=text).id
             self.conversation_list.set_current(self.conversation_id)
-        self.store.update_settings(self.conversation_id, system_prompt=text)
+        else:
+            cid = self.conversation_id
+            self.operations.write(
+                "save the system prompt", lambda s: s.update_settings(cid, system_prompt=text)
+            ).failure(self._update_system_button).run()  # (shows the prompt as stored)
         self.system_button.setText("System prompt ✓" if text else "System prompt…")
 
     # -- shutdown ----------------------------------------------------------------------

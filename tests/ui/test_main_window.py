@@ -298,6 +298,21 @@ def test_search_opens_the_message_it_found(
     qtbot.waitUntil(lambda: "Cooking" in sidebar_titles(window), timeout=10_000)
 
 
+def test_the_system_prompt_and_the_budget_are_saved_as_operations(
+    qtbot: QtBot, store: ConversationStore
+) -> None:
+    c = store.create(title="Prompted")
+    window = open_window(qtbot, store, None)
+    window.open_conversation(c.id)
+    window.set_system_prompt("Be brief.")
+    assert window.system_button.text() == "System prompt ✓"  # shown at once
+    qtbot.waitUntil(lambda: store.get(c.id).system_prompt == "Be brief.")  # saved on a worker
+    tokens = window.budget.tokens
+    tokens.setCurrentIndex(tokens.findData(1024))  # what a click on the entry does
+    qtbot.waitUntil(lambda: store.get(c.id).thinking.get("budget_tokens") == 1024)
+    assert window.model_label.text() == "No model loaded"  # nothing failed
+
+
 def test_settings_reach_replies_and_persist(
     qtbot: QtBot, store: ConversationStore, scripted: ScriptFactory
 ) -> None:
