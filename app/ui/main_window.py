@@ -742,8 +742,16 @@ class MainWindow(QMainWindow):
 
     def flip(self, message_id: int) -> None:
         """Show another answer to the same message (or another edit of a message)."""
-        self.store.switch_to(message_id)
-        self.open_conversation(self.store.message(message_id).conversation_id)
+
+        def switch(store: ConversationStore) -> int:
+            store.switch_to(message_id)
+            return store.message(message_id).conversation_id
+
+        self.operations.write("show that branch", switch).success(self._on_flipped).run()
+
+    def _on_flipped(self, conversation_id: int) -> None:
+        if conversation_id == self.conversation_id and not self._closed:
+            self.open_conversation(conversation_id)  # (unless another one was opened since)
 
     def read_beside(self, block: ReasoningBlock) -> None:
         """Show a trace in the side panel (it keeps following a live one)."""

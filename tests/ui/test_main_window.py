@@ -206,9 +206,9 @@ def test_regenerate_flip_edit_and_copy(
     qtbot.waitUntil(lambda: not window.live, timeout=30_000)
     (second,) = assistant_widgets(window)
     assert second.siblings.position.text() == "2/2" and second.siblings.previous_button.isEnabled()
-    second.siblings.previous_button.click()  # flip back
+    second.siblings.previous_button.click()  # flip back (the branch is switched on a worker)
+    qtbot.waitUntil(lambda: assistant_widgets(window)[0].siblings.position.text() == "1/2")
     (shown,) = assistant_widgets(window)
-    assert shown.siblings.position.text() == "1/2"
     (c,) = store.conversations()
     assert len(store.messages(c.id)) == 3
 
@@ -232,6 +232,7 @@ def test_regenerate_flip_edit_and_copy(
     assert len(store.messages(c.id)) == 5  # both branches are kept
     assert users[0].siblings.position.text() == "2/2"
     users[0].siblings.previous_button.click()  # back to the branch before the edit
+    qtbot.waitUntil(lambda: users[0] not in window.chat.messages())
     users = [w for w in window.chat.messages() if isinstance(w, UserMessage)]
     assert [u.text() for u in users] == ["Sum of odd numbers?"]
     assert assistant_widgets(window)[0].siblings.position.text() == "2/2"  # its newest answer
