@@ -832,8 +832,8 @@ class MainWindow(QMainWindow):
             return
         if self.conversation_id is None:
             # Created here, not as an operation: the reply about to start (on its own
-            # worker) stores its messages in it, so it must exist first; the insert of
-            # one empty row is the only store write left on the GUI thread.
+            # worker) stores its messages in it, so it must exist first. The insert of
+            # one empty row stays on the GUI thread (here and in set_system_prompt).
             self.conversation_id = self.store.create().id
             self.conversation_list.set_current(self.conversation_id)
             if self._budget_picked:  # chosen before the conversation existed
