@@ -12,9 +12,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
-from PySide6.QtCore import QMimeData, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QMimeData, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QCloseEvent,
     QDragEnterEvent,
@@ -31,17 +30,12 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
     QLabel,
-    QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QMainWindow,
-    QMenu,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
     QSplitter,
     QStackedWidget,
-    QStyle,
     QVBoxLayout,
     QWidget,
 )
@@ -62,28 +56,23 @@ from app.models import library
 from app.models.download import Progress
 from app.session import ChatSession, StoredGeneration, continue_modes
 from app.store import backup
-from app.store.conversations import (
-    HIGHLIGHT_END,
-    HIGHLIGHT_START,
-    ConversationStore,
-    SearchHit,
-    StoredMessage,
-)
-from app.store.database import StoreError
-from app.store.export import conversation_to_dict
+from app.store.changes import Change
+from app.store.conversations import ConversationStore, StoredMessage
 from app.ui.chat_view import (
     LOOP_REMEDY_PRESENCE_PENALTY,
     AssistantMessage,
     ChatView,
     UserMessage,
 )
+from app.ui.conversation_list import ConversationList
 from app.ui.long_text import LongPlainText
 from app.ui.model_library import ModelLibrary
 from app.ui.model_setup import DownloadRunner, ModelSetup, progress_text
+from app.ui.operations import ChangeBridge, Operations
 from app.ui.reasoning_block import ReasoningBlock
 from app.ui.remote_dialog import RemoteDialog
 from app.ui.settings_dialog import SettingsDialog, SystemPromptDialog
-from app.ui.sidebar import damaged_notice, group_label, item_text
+from app.ui.sidebar import damaged_notice
 from app.ui.theme import apply_theme
 from app.ui.thinking_budget import BudgetPicker
 from app.ui.warm_keeper import WarmKeeper, WarmTask
@@ -101,7 +90,6 @@ def _dropped_gguf(data: QMimeData) -> str:
 
 
 APP_TITLE = "QwQ Desktop"
-ROLE_MESSAGE = Qt.ItemDataRole.UserRole + 1  # a search hit's message id
 OPEN_AT_ONCE = 12  # messages built at once when a conversation opens
 OPEN_PER_FRAME = 3  # older messages built per turn of the event loop after that
 BACKUP_FIRST_MS = 30_000  # the first backup check, once the start's work is done
@@ -183,7 +171,6 @@ class MainWindow(QMainWindow):
         self.conversation_id: int | None = None
         self.live: dict[int, LiveReply] = {}
         self.editing: int | None = None  # a user message being edited
-        self._filling = False  # the sidebar is being refilled: ignore its item changes
         self._budget_picked = False  # chosen on this screen (a new chat keeps it once sent)
         self.steer_dialog: QInputDialog | None = None  # open while a hint is asked for
         self._closed = False
@@ -191,7 +178,6 @@ class MainWindow(QMainWindow):
         self._build_token = 0
         self.resize(1100, 760)
         self._build()
-        self.refresh_sidebar()
         self.new_chat()
         self.setAcceptDrops(True)
         self.library_dialog: ModelLibrary | None = None
@@ -206,31 +192,16 @@ class MainWindow(QMainWindow):
     # -- layout ------------------------------------------------------------------------
 
     def _build(self) -> None:
-        self.sidebar = QListWidget()
-        self.sidebar.setObjectName("sidebar")
-        self.sidebar.itemClicked.connect(self._on_sidebar_click)
-        self.sidebar.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.sidebar.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.sidebar.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.sidebar.customContextMenuRequested.connect(self._sidebar_menu)
-        self.sidebar.itemChanged.connect(self._on_item_renamed)
-        new_button = QPushButton("New chat")
-        new_button.clicked.connect(self.new_chat)
-        self.search_box = QLineEdit()
-        self.search_box.setObjectName("search")
-        self.search_box.setPlaceholderText("Search conversations  (Ctrl+K)")
-        self.search_box.setClearButtonEnabled(True)
-        self._search_timer = QTimer(self)
-        self._search_timer.setSingleShot(True)
-        self._search_timer.setInterval(150)
-        self._search_timer.timeout.connect(self._run_search)
-        self.search_box.textChanged.connect(lambda _: self._search_timer.start())
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(8, 8, 8, 8)
-        left_layout.addWidget(new_button)
-        left_layout.addWidget(self.search_box)
-        left_layout.addWidget(self.sidebar)
+        # Store writes run as operations; what they change comes back as the store's
+        # changes, on the GUI thread, for each part to refresh itself.
+        self.operations = Operations(self.store, self)
+        self.store_changes = ChangeBridge(self.store.changes, self)
+        self.conversation_list = ConversationList(self.store, self.operations, self.store_changes)
+        self.conversation_list.new_chat_requested.connect(self.new_chat)
+        self.conversation_list.open_requested.connect(self._on_open_requested)
+        self.conversation_list.delete_requested.connect(self.delete_conversation)
+        self.conversation_list.deleted.connect(self._on_deleted)
+        self.store_changes.changed.connect(self._on_store_changed)
 
         self.chat = ChatView()
         self.downloads = DownloadRunner(self)
@@ -310,7 +281,7 @@ class MainWindow(QMainWindow):
         right_layout.addLayout(row)
 
         splitter = QSplitter()
-        splitter.addWidget(left)
+        splitter.addWidget(self.conversation_list)
         splitter.addWidget(right)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([260, 840])
@@ -332,15 +303,6 @@ class MainWindow(QMainWindow):
         self.context_meter.setFixedWidth(230)
         self.context_meter.setFormat("context %v / %m tokens")
         self.context_meter.hide()
-        self.undo_button = QPushButton("Undo")
-        self.undo_button.setObjectName("undo")
-        self.undo_button.clicked.connect(self.undo_delete)
-        self.undo_button.hide()
-        self._deleted: dict[str, Any] | None = None
-        self._undo_timer = QTimer(self)
-        self._undo_timer.setSingleShot(True)
-        self._undo_timer.setInterval(10_000)
-        self._undo_timer.timeout.connect(self.undo_button.hide)
         self.download_label = QLabel("")
         self.download_label.setObjectName("downloadLabel")
         self.warm_label = QLabel("")  # "Restoring conversation…", then "Warm" for a moment
@@ -350,9 +312,11 @@ class MainWindow(QMainWindow):
         self._warm_note_timer.setInterval(WARM_NOTE_MS)
         self._warm_note_timer.timeout.connect(lambda: self.warm_label.setText(""))
         self.statusBar().addWidget(self.model_label, 1)
+        self.operations.failed.connect(self.model_label.setText)
+        self.conversation_list.notice.connect(self.model_label.setText)
         self.statusBar().addPermanentWidget(self.download_label)
         self.statusBar().addPermanentWidget(self.warm_label)
-        self.statusBar().addPermanentWidget(self.undo_button)
+        self.statusBar().addPermanentWidget(self.conversation_list.undo_button)
         self.statusBar().addPermanentWidget(self.speed_label)
         self.statusBar().addPermanentWidget(self.context_meter)
         self.api_button = QPushButton("API: off")
@@ -378,7 +342,7 @@ class MainWindow(QMainWindow):
         QShortcut(QKeySequence(ANSWER_NOW_KEYS), self, self.answer_now)
         QShortcut(QKeySequence("Ctrl+O"), self, self.choose_model)
         QShortcut(QKeySequence("Ctrl+Shift+C"), self, self.copy_last_answer)
-        QShortcut(QKeySequence("Ctrl+K"), self, self.focus_search)
+        QShortcut(QKeySequence("Ctrl+K"), self, self.conversation_list.focus_search)
         QShortcut(QKeySequence("Ctrl+,"), self, self.open_settings)
 
     # -- model -------------------------------------------------------------------------
@@ -595,140 +559,38 @@ class MainWindow(QMainWindow):
 
     # -- conversations -----------------------------------------------------------------
 
-    def refresh_sidebar(self) -> None:
-        if self.search_box.text().strip():
-            self._run_search()
-            return
-        self._filling = True
-        self.sidebar.clear()
-        now = time.time()
-        group = None
-        for c in self.store.conversations():
-            label = "Pinned" if c.pinned else group_label(c.updated_at, now)
-            if label != group:
-                header = QListWidgetItem(label)
-                header.setFlags(Qt.ItemFlag.NoItemFlags)
-                self.sidebar.addItem(header)
-                group = label
-            text, tooltip = item_text(c)
-            item = QListWidgetItem(text)
-            if c.damaged:
-                item.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning))
-                item.setToolTip(tooltip)
-            item.setData(Qt.ItemDataRole.UserRole, c.id)
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
-            self.sidebar.addItem(item)
-            if c.id == self.conversation_id:
-                item.setSelected(True)
-        self._filling = False
-
-    # -- rename, pin, delete with undo --------------------------------------------------
-
-    def _sidebar_menu(self, pos: QPoint) -> None:
-        item = self.sidebar.itemAt(pos)
-        cid = item.data(Qt.ItemDataRole.UserRole) if item else None
-        if item is None or cid is None or item.data(ROLE_MESSAGE) is not None:
-            return
-        pinned = self.store.get(int(cid)).pinned
-        menu = QMenu(self)
-        menu.addAction("Rename", lambda: self.sidebar.editItem(item))
-        menu.addAction("Unpin" if pinned else "Pin", lambda: self.set_pinned(int(cid), not pinned))
-        menu.addAction("Delete", lambda: self.delete_conversation(int(cid)))
-        menu.popup(self.sidebar.viewport().mapToGlobal(pos))
-
-    def _on_item_renamed(self, item: QListWidgetItem) -> None:
-        cid = item.data(Qt.ItemDataRole.UserRole)
-        if self._filling or cid is None:
-            return
-        title = item.text().strip()
-        if title and title != self.store.get(int(cid)).title:
-            self.store.rename(int(cid), title)
-            self._update_title()
-        self.refresh_sidebar()
-
-    def set_pinned(self, conversation_id: int, pinned: bool) -> None:
-        self.store.set_pinned(conversation_id, pinned)
-        self.refresh_sidebar()
-
     def delete_conversation(self, conversation_id: int) -> None:
-        """Delete now; Undo (in the status bar, for 10 s) brings it back whole."""
+        """Delete (the list offers Undo); a conversation still being answered is first
+        stopped, and deleted when asked again, once the reply has stopped."""
         if conversation_id in self.live:
             self.live[conversation_id].cancel()
-            return  # delete once the reply has stopped: the user can ask again
-        conversation = self.store.get(conversation_id)
-        self._deleted = conversation_to_dict(self.store, conversation)
-        self.store.delete(conversation_id)
+            return
+        self.conversation_list.delete(conversation_id)
+
+    def _on_open_requested(self, conversation_id: int, reveal: int | None) -> None:
+        if not self._closed:  # (an undo finishing as the window closes opens nothing)
+            self.open_conversation(conversation_id, reveal=reveal)
+
+    def _on_deleted(self, conversation_id: int) -> None:
+        if self._closed:
+            return
         if self.conversation_id == conversation_id:
             self.new_chat()
         if self.warm is not None:  # its snapshot goes with it
             self.warm.forget(conversation_id)
-        self.refresh_sidebar()
-        title = conversation.title or "New chat"
-        self.undo_button.setText(f"Undo delete of “{title[:40]}”")
-        self.undo_button.show()
-        self._undo_timer.start()
 
-    def undo_delete(self) -> None:
-        if self._deleted is None:
-            return
-        (cid,) = self.store.restore([self._deleted])
-        self._deleted = None
-        self.undo_button.hide()
-        self.refresh_sidebar()
-        self.open_conversation(cid)
-
-    # -- search ------------------------------------------------------------------------
-
-    def focus_search(self) -> None:
-        self.search_box.setFocus()
-        self.search_box.selectAll()
-
-    def _run_search(self) -> None:
-        text = self.search_box.text()
-        if not text.strip():
-            self.refresh_sidebar()
-            return
-        job = Job(lambda: self.store.search(text), self)
-        job.done.connect(lambda hits: self._show_hits(text, hits))
-        job.failed.connect(lambda e: self.model_label.setText(f"Search failed: {e}"))
-        job.start()
-
-    def _show_hits(self, text: str, hits: list[SearchHit]) -> None:
-        if text != self.search_box.text():
-            return  # a newer search is on its way
-        self._filling = True
-        self.sidebar.clear()
-        if not hits:
-            empty = QListWidgetItem("No matches")
-            empty.setFlags(Qt.ItemFlag.NoItemFlags)
-            self.sidebar.addItem(empty)
-        for hit in hits:
-            snippet = hit.snippet.replace(HIGHLIGHT_START, "«").replace(HIGHLIGHT_END, "»")
-            where = {
-                "title": "title",
-                "answer": "answer",
-                "reasoning": "reasoning",
-                "prompt": "you",
-            }
-            item = QListWidgetItem(f"{hit.title or 'New chat'}\n  {where[hit.field]}: {snippet}")
-            item.setData(Qt.ItemDataRole.UserRole, hit.conversation_id)
-            item.setData(ROLE_MESSAGE, hit.message_id)
-            self.sidebar.addItem(item)
-        self._filling = False
-
-    def _on_sidebar_click(self, item: QListWidgetItem) -> None:
-        cid = item.data(Qt.ItemDataRole.UserRole)
-        if cid is None:
-            return
-        message_id = item.data(ROLE_MESSAGE)
-        if message_id is not None:
-            self.store.switch_to(int(message_id))  # the branch holding the match
-        self.open_conversation(int(cid), reveal=int(message_id) if message_id is not None else None)
+    def _on_store_changed(self, change: Change) -> None:
+        """The title (and the system prompt's button) follow the stored conversation."""
+        if change.kind in ("streamed", "deleted", "replaced"):
+            return  # (a deletion or a restored backup leaves the screen by itself)
+        if change.conversation_id is not None and change.conversation_id == self.conversation_id:
+            self._update_title()
 
     def new_chat(self) -> None:
         self._detach_live()
         self._leave_for(None)
         self.conversation_id = None
+        self.conversation_list.set_current(None)
         self.chat.clear()
         self._show_budget()
         self._update_title()
@@ -745,6 +607,7 @@ class MainWindow(QMainWindow):
         self._detach_live()
         self._leave_for(conversation_id)
         self.conversation_id = conversation_id
+        self.conversation_list.set_current(conversation_id)
         self.chat.clear()
         self._show_budget()
         self._build_token += 1
@@ -875,8 +738,16 @@ class MainWindow(QMainWindow):
 
     def flip(self, message_id: int) -> None:
         """Show another answer to the same message (or another edit of a message)."""
-        self.store.switch_to(message_id)
-        self.open_conversation(self.store.message(message_id).conversation_id)
+
+        def switch(store: ConversationStore) -> int:
+            store.switch_to(message_id)
+            return store.message(message_id).conversation_id
+
+        self.operations.write("show that branch", switch).success(self._on_flipped).run()
+
+    def _on_flipped(self, conversation_id: int) -> None:
+        if conversation_id == self.conversation_id and not self._closed:
+            self.open_conversation(conversation_id)  # (unless another one was opened since)
 
     def read_beside(self, block: ReasoningBlock) -> None:
         """Show a trace in the side panel (it keeps following a live one)."""
@@ -956,7 +827,11 @@ class MainWindow(QMainWindow):
         if self.conversation_id in self.live:
             return
         if self.conversation_id is None:
+            # Created here, not as an operation: the reply about to start (on its own
+            # worker) stores its messages in it, so it must exist first. The insert of
+            # one empty row stays on the GUI thread (here and in set_system_prompt).
             self.conversation_id = self.store.create().id
+            self.conversation_list.set_current(self.conversation_id)
             if self._budget_picked:  # chosen before the conversation existed
                 self._save_budget(self.conversation_id)
         cid = self.conversation_id
@@ -989,12 +864,12 @@ class MainWindow(QMainWindow):
 
     def _save_budget(self, conversation_id: int) -> None:
         tokens, seconds = self.budget.value()
-        try:
-            self.store.update_settings(
-                conversation_id, thinking={"budget_tokens": tokens, "budget_seconds": seconds}
-            )
-        except StoreError as e:  # the reply still uses it; only remembering it failed
-            self.model_label.setText(f"Could not save the thinking budget: {e}")
+        thinking = {"budget_tokens": tokens, "budget_seconds": seconds}
+        # A reply uses the budget the picker shows; only remembering it can fail.
+        self.operations.write(
+            "save the thinking budget",
+            lambda s: s.update_settings(conversation_id, thinking=thinking),
+        ).run()
 
     def _show_budget(self) -> None:
         """The selector shows the conversation's budget, or the default where it has none."""
@@ -1148,8 +1023,6 @@ class MainWindow(QMainWindow):
         job.done.connect(lambda _: self._on_finished(live))
         job.failed.connect(lambda error: self._on_failed(live, error))
         job.start()
-        self._update_title()
-        self.refresh_sidebar()
         self._update_buttons()
         self._show_page()
 
@@ -1165,11 +1038,7 @@ class MainWindow(QMainWindow):
             kept = stored.continued
             if kept is not None:
                 live.widget.reasoning.restart(kept.kept.reasoning, kept.inserted)
-        if not live.seen_events:  # the user message is stored now: show its title
-            live.seen_events = True
-            self.refresh_sidebar()
-            if live.conversation_id == self.conversation_id:
-                self._update_title()
+        live.seen_events = True  # (the list and the title follow the stored messages)
         reasoning: list[tuple[str, Inserter | None]] = []  # runs by the same writer
         done: GenerationDone | None = None
         for event in batch:
@@ -1227,12 +1096,10 @@ class MainWindow(QMainWindow):
     def _on_finished(self, live: LiveReply) -> None:
         self.live.pop(live.conversation_id, None)
         self._rewarm(live.conversation_id)
-        self.refresh_sidebar()
         stored = live.stored is not None or live.continued is not None
         if live.conversation_id == self.conversation_id and stored:
             # Show it as stored: with its actions, and the user message's edits to flip.
             self.open_conversation(live.conversation_id)
-        self._update_title()
         self._update_buttons()
 
     def _on_failed(self, live: LiveReply, error: BaseException) -> None:
@@ -1268,11 +1135,9 @@ class MainWindow(QMainWindow):
         job.start()
 
     def _after_restore(self, _name: str) -> None:
-        """A backup replaced the conversations: show them."""
-        self._deleted = None
-        self.undo_button.hide()
+        """A backup replaced the conversations (the list shows them by itself)."""
+        self.conversation_list.forget_undo()
         self.new_chat()
-        self.refresh_sidebar()
 
     def open_settings(self) -> None:
         dialog = SettingsDialog(
@@ -1330,15 +1195,22 @@ class MainWindow(QMainWindow):
 
     def set_system_prompt(self, text: str) -> None:
         if self.conversation_id is None:
-            self.conversation_id = self.store.create().id
-            self.refresh_sidebar()
-        self.store.update_settings(self.conversation_id, system_prompt=text)
+            # On a new chat the conversation starts here, with the prompt, at once (as
+            # in send()): the message typed next must find it.
+            self.conversation_id = self.store.create(system_prompt=text).id
+            self.conversation_list.set_current(self.conversation_id)
+        else:
+            cid = self.conversation_id
+            self.operations.write(
+                "save the system prompt", lambda s: s.update_settings(cid, system_prompt=text)
+            ).failure(self._update_system_button).run()  # (shows the prompt as stored)
         self.system_button.setText("System prompt ✓" if text else "System prompt…")
 
     # -- shutdown ----------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._closed = True
+        self.store_changes.close()
         if self.api_server is not None:
             self.api_server.stop()
             self.api_server = None

@@ -215,7 +215,8 @@ def test_deleting_a_conversation_deletes_its_snapshot(
     window.new_chat()
     settle(qtbot, window)
     assert snapshot_bytes() > 0
-    window.delete_conversation(a)
+    with qtbot.waitSignal(window.conversation_list.deleted, timeout=10_000):
+        window.delete_conversation(a)  # (the delete runs on a worker)
     settle(qtbot, window)
     assert snapshot_bytes() == 0
 
