@@ -79,6 +79,7 @@ from app.ui.chat_view import (
 from app.ui.long_text import LongPlainText
 from app.ui.model_library import ModelLibrary
 from app.ui.model_setup import DownloadRunner, ModelSetup, progress_text
+from app.ui.notices import NoticeKind, Notices
 from app.ui.reasoning_block import ReasoningBlock
 from app.ui.remote_dialog import RemoteDialog
 from app.ui.settings_dialog import LOCAL_API_KEY, SettingsDialog, SystemPromptDialog
@@ -235,7 +236,9 @@ class MainWindow(QMainWindow):
         self.downloads = DownloadRunner(self)
         self.downloads.progress.connect(self._on_download_progress)
         self.downloads.finished.connect(self._on_download_finished)
-        self.downloads.failed.connect(lambda m: self._download_note(f"Download failed: {m}"))
+        self.downloads.failed.connect(
+            lambda m: self._download_note(f"Download failed: {m}", "error")
+        )
         self.downloads.stopped.connect(
             lambda c: self._download_note("" if c else "Download paused")
         )
@@ -325,7 +328,8 @@ class MainWindow(QMainWindow):
         self.trace_dock.hide()
         self._beside: ReasoningBlock | None = None
 
-        self.model_label = QLabel("No model loaded")
+        # Every message to the user goes through here (the model label shows the model).
+        self.notices = Notices(self.statusBar())
         self.speed_label = QLabel("")
         self.context_meter = QProgressBar()
         self.context_meter.setFixedWidth(230)
@@ -340,17 +344,6 @@ class MainWindow(QMainWindow):
         self._undo_timer.setSingleShot(True)
         self._undo_timer.setInterval(10_000)
         self._undo_timer.timeout.connect(self.undo_button.hide)
-        self.download_label = QLabel("")
-        self.download_label.setObjectName("downloadLabel")
-        self.warm_label = QLabel("")  # "Restoring conversation…", then "Warm" for a moment
-        self.warm_label.setObjectName("warmLabel")
-        self._warm_note_timer = QTimer(self)
-        self._warm_note_timer.setSingleShot(True)
-        self._warm_note_timer.setInterval(WARM_NOTE_MS)
-        self._warm_note_timer.timeout.connect(lambda: self.warm_label.setText(""))
-        self.statusBar().addWidget(self.model_label, 1)
-        self.statusBar().addPermanentWidget(self.download_label)
-        self.statusBar().addPermanentWidget(self.warm_label)
         self.statusBar().addPermanentWidget(self.undo_button)
         self.statusBar().addPermanentWidget(self.speed_label)
         self.statusBar().addPermanentWidget(self.context_meter)
@@ -390,7 +383,7 @@ class MainWindow(QMainWindow):
     def open_gguf(self, path: str) -> None:
         """A GGUF from anywhere: checked (header, parts, architecture) before it loads,
         then remembered in the library."""
-        self.model_label.setText(f"Checking {Path(path).name}…")
+        self.notices.show(f"Checking {Path(path).name}…", "progress", source="model")
         job = Job(lambda: library.validate(path), self)
         job.done.connect(lambda _: self._remember_and_load(path))
         job.failed.connect(self._on_model_failed)
@@ -418,7 +411,7 @@ class MainWindow(QMainWindow):
                 Job(self._let_go_of_engine(), self).start()
             self._on_model_loaded(dialog.engine)
             if dialog.note:
-                self.model_label.setText(f"{self.model_label.text()} — {dialog.note}")
+                self.notices.show(dialog.note, source="model")
 
         dialog.accepted.connect(chosen)
         dialog.open()
@@ -448,15 +441,19 @@ class MainWindow(QMainWindow):
 
     def _on_download_progress(self, p: Progress) -> None:
         if self.pages.currentWidget() is not self.first_run:
-            self.download_label.setText(f"↓ {self.downloads.label}: {p.fraction:.0%}")
-            self.download_label.setToolTip(progress_text(p))
+            self.notices.show(
+                f"↓ {self.downloads.label}: {p.fraction:.0%}",
+                "progress",
+                source="download",
+                tooltip=progress_text(p),
+            )
 
-    def _download_note(self, text: str) -> None:
-        self.download_label.setText(text)
+    def _download_note(self, text: str, kind: NoticeKind = "info") -> None:
+        self.notices.show(text, kind, source="download")
 
     def _on_download_finished(self, paths: list[Path]) -> None:
         path = str(paths[0])
-        self.download_label.setText(f"Downloaded {paths[0].name}")
+        self._download_note(f"Downloaded {paths[0].name}")
         if not self.settings.last_model:
             self.settings.last_model = path
             self._save_settings()
@@ -491,7 +488,7 @@ class MainWindow(QMainWindow):
         def failed(error: BaseException) -> None:
             self.api_button.setChecked(False)
             self.api_button.setText("API: off")
-            self.model_label.setText(str(error))
+            self.notices.show(str(error), "error", source="api")
 
         job = Job(server.start, self)
         job.done.connect(started)
@@ -500,7 +497,7 @@ class MainWindow(QMainWindow):
 
     def load_model(self, path: str) -> None:
         """Load on a worker; the status bar shows llama.cpp's own load progress."""
-        self.model_label.setText(f"Loading {Path(path).name}…")
+        self.notices.show(f"Loading {Path(path).name}…", "progress", source="model")
         self.context_meter.setRange(0, 100)
         self.context_meter.setFormat("loading %p%")
         self.context_meter.setValue(0)
@@ -572,10 +569,9 @@ class MainWindow(QMainWindow):
             self._save_settings()
         self.session = ChatSession(self.store, engine)
         info = engine.info
-        self.model_label.setText(engine.description)
-        self.model_label.setToolTip(info.load_note)
-        if info.load_note:
-            self.model_label.setText(f"{self.model_label.text()} — {info.load_note}")
+        note = f" — {info.load_note}" if info.load_note else ""
+        self.notices.set_model(engine.description + note, info.load_note)
+        self.notices.clear("model")
         self.context_meter.setRange(0, info.context_length)
         self.context_meter.setFormat("context %v / %m tokens")
         self.context_meter.setValue(0)
@@ -585,7 +581,7 @@ class MainWindow(QMainWindow):
 
     def _on_model_failed(self, error: BaseException) -> None:
         self.context_meter.hide()
-        self.model_label.setText(f"Could not load the model: {error}")
+        self.notices.show(f"Could not load the model: {error}", "error", source="model")
 
     # -- conversations -----------------------------------------------------------------
 
@@ -684,7 +680,9 @@ class MainWindow(QMainWindow):
             return
         job = Job(lambda: self.store.search(text), self)
         job.done.connect(lambda hits: self._show_hits(text, hits))
-        job.failed.connect(lambda e: self.model_label.setText(f"Search failed: {e}"))
+        job.failed.connect(
+            lambda e: self.notices.show(f"Search failed: {e}", "error", source="search")
+        )
         job.start()
 
     def _show_hits(self, text: str, hits: list[SearchHit]) -> None:
@@ -784,8 +782,7 @@ class MainWindow(QMainWindow):
         if conversation_id in self.live:
             return  # its reply holds the cache
         self.warm.open(conversation_id)
-        self._warm_note_timer.stop()
-        self.warm_label.setText("Restoring conversation…")
+        self.notices.show("Restoring conversation…", "progress", source="warm")
 
     def _rewarm(self, conversation_id: int) -> None:
         """A reply ended: re-warm its conversation in idle time (answers only) and save it."""
@@ -798,21 +795,27 @@ class MainWindow(QMainWindow):
 
     def _on_warm_task(self, task: WarmTask) -> None:
         if task.error is not None:
-            self.warm_label.setToolTip(f"Could not keep the conversation warm: {task.error}")
+            self.notices.show(
+                self.notices.text("warm"),
+                "error",
+                source="warm",
+                tooltip=f"Could not keep the conversation warm: {task.error}",
+            )
         if task.kind != "open" or (self.warm is not None and self.warm.pending("open")):
             return  # (another conversation is being restored)
         if task.error or task.dropped or task.conversation_id != self.conversation_id:
-            self.warm_label.setText("")
+            self.notices.clear("warm")
             return
         restored = task.result if isinstance(task.result, int) else 0
         held = self.warm is not None and self.warm.keep_warm.holding == task.conversation_id
-        self.warm_label.setText("Warm" if restored or held else "")
-        self.warm_label.setToolTip(
-            f"{restored:,} tokens of this conversation restored from its snapshot"
+        self.notices.show(
+            "Warm" if restored or held else "",
+            source="warm",
+            timeout_ms=WARM_NOTE_MS,
+            tooltip=f"{restored:,} tokens of this conversation restored from its snapshot"
             if restored
-            else ""
+            else "",
         )
-        self._warm_note_timer.start()
 
     def _build_older(self, token: int) -> None:
         if token != self._build_token:
@@ -945,7 +948,7 @@ class MainWindow(QMainWindow):
         if not text.strip():
             return
         if self.session is None:
-            self.model_label.setText("Load a model first: Ctrl+O opens a GGUF file.")
+            self.notices.show("Load a model first: Ctrl+O opens a GGUF file.", "error")
             return
         if self.conversation_id in self.live:
             return
@@ -988,7 +991,7 @@ class MainWindow(QMainWindow):
                 conversation_id, thinking={"budget_tokens": tokens, "budget_seconds": seconds}
             )
         except StoreError as e:  # the reply still uses it; only remembering it failed
-            self.model_label.setText(f"Could not save the thinking budget: {e}")
+            self.notices.show(f"Could not save the thinking budget: {e}", "error")
 
     def _show_budget(self) -> None:
         """The selector shows the conversation's budget, or the default where it has none."""
@@ -1255,7 +1258,7 @@ class MainWindow(QMainWindow):
         def finished(note: str) -> None:
             self._backup_job = None
             if note:
-                self.statusBar().showMessage(note, 15_000)
+                self.notices.show(note, "error", source="backup", timeout_ms=15_000)
 
         job.done.connect(lambda _: finished(""))
         job.failed.connect(lambda e: finished(f"Backup failed: {e}"))
@@ -1282,7 +1285,7 @@ class MainWindow(QMainWindow):
             note = dialog.save_api_key()
             self.apply_settings(dialog.result_settings())
             if note:
-                self.model_label.setText(note)
+                self.notices.show(note, source="api")
             if self.api_server is not None:  # a new port or key: serve again with them
                 self.api_server.stop()
                 self.api_server = None
@@ -1314,7 +1317,7 @@ class MainWindow(QMainWindow):
         try:
             self.settings.save()
         except OSError as e:
-            self.model_label.setText(f"Could not save the settings: {e}")
+            self.notices.show(f"Could not save the settings: {e}", "error", source="settings")
 
     def edit_system_prompt(self) -> None:
         current = self.store.get(self.conversation_id).system_prompt if self.conversation_id else ""
@@ -1341,7 +1344,7 @@ class MainWindow(QMainWindow):
         self.downloads.pause()  # the part stays; the next start offers to resume it
         warm = self.warm
         if warm is not None:  # a quit keeps the conversation's snapshot
-            self.statusBar().showMessage("Saving the conversation…")
+            self.notices.show("Saving the conversation…", "progress")
             self.hide()
             warm.drop_queued()
             warm.cut_rewarm_short()

@@ -103,9 +103,9 @@ def test_a_follow_up_after_switching_away_and_back_processes_only_the_new_messag
     window.new_chat()  # leaving A saves it; B's reply then fills the cache with B
     send(qtbot, window, "Something else entirely, and long enough to matter. " * 4)
     window.open_conversation(a)  # A's snapshot is restored while the user reads
-    assert window.warm_label.text() == "Restoring conversation…"
+    assert window.notices.text("warm") == "Restoring conversation…"
     settle(qtbot, window)
-    assert window.warm_label.text() == "Warm"
+    assert window.notices.text("warm") == "Warm"
     follow_up = send(qtbot, window, FOLLOW_UP)
     # Before: the whole conversation (its question and answer) was processed again.
     assert processed(follow_up) == len(FOLLOW_UP) + TEMPLATE_TOKENS
@@ -300,7 +300,7 @@ def test_loading_a_model_again_keeps_the_conversation_on_screen_warm(
     qtbot.waitUntil(lambda: window.engine is not old and window.warm is not None, timeout=30_000)
     settle(qtbot, window)
     assert snapshot_bytes() > 0
-    assert window.warm_label.text() == "Warm"  # restored into the new engine
+    assert window.notices.text("warm") == "Warm"  # restored into the new engine
     follow_up = stopped_reply(qtbot, window, FOLLOW_UP)
     assert processed(follow_up) == CUT_SHORT_TURN_TOKENS + len(FOLLOW_UP) + TEMPLATE_TOKENS
 

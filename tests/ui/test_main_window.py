@@ -63,7 +63,7 @@ def test_first_run_without_a_model(qtbot: QtBot, store: ConversationStore) -> No
     assert window.windowTitle() == "QwQ Desktop — New chat"
     assert window.pages.currentWidget() is window.first_run
     ask(qtbot, window, "hello")
-    assert "Load a model first" in window.model_label.text()
+    assert "Load a model first" in window.notices.text()
     assert window.composer.toPlainText() == "hello"  # nothing typed is lost
 
 
@@ -77,7 +77,10 @@ def test_loading_shows_llama_cpps_progress(
     window.context_meter.valueChanged.connect(seen.add)
     qtbot.waitUntil(lambda: window.session is not None, timeout=60_000)
     assert window.context_meter.format() == "context %v / %m tokens"
-    assert "gemma" in window.model_label.text().lower() and "Q4_K_M" in window.model_label.text()
+    assert (
+        "gemma" in window.notices.model_label.text().lower()
+        and "Q4_K_M" in window.notices.model_label.text()
+    )
     assert any(0 < v <= 100 for v in seen)  # it moved while loading
 
 
@@ -88,8 +91,8 @@ def test_a_bad_model_file_gets_the_engines_clear_error(
     bogus.write_text("not a model\n" * 20)
     window = MainWindow(store, str(bogus))
     qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: "Could not load" in window.model_label.text(), timeout=10_000)
-    assert "Not a GGUF model file" in window.model_label.text()
+    qtbot.waitUntil(lambda: "Could not load" in window.notices.text(), timeout=10_000)
+    assert "Not a GGUF model file" in window.notices.text()
 
 
 def test_send_then_reasoning_folds_and_the_answer_renders(
@@ -97,7 +100,10 @@ def test_send_then_reasoning_folds_and_the_answer_renders(
 ) -> None:
     model = scripted(ANSWER_SCRIPT)
     window = open_window(qtbot, store, model.path)
-    assert "Scripted QwQ" in window.model_label.text() and "CPU" in window.model_label.text()
+    assert (
+        "Scripted QwQ" in window.notices.model_label.text()
+        and "CPU" in window.notices.model_label.text()
+    )
     ask(qtbot, window, "What is the sum of the first 10 odd numbers?")
     assert window.composer.toPlainText() == ""
     qtbot.waitUntil(lambda: not window.live, timeout=30_000)

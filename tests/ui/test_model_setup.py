@@ -183,10 +183,10 @@ def test_a_download_goes_on_while_chatting_with_another_model(
     qtbot.waitUntil(lambda: not window.live, timeout=30_000)
     assert assistant_widgets(window)[-1].answer.markdown == QWQ_ANSWER
     assert window.downloads.active  # still downloading, shown in the status bar
-    qtbot.waitUntil(lambda: window.download_label.text().startswith("↓ Q4_K_M"), timeout=5_000)
+    qtbot.waitUntil(lambda: window.notices.text("download").startswith("↓ Q4_K_M"), timeout=5_000)
 
     qtbot.waitUntil(lambda: not window.downloads.active, timeout=60_000)
-    assert window.download_label.text() == f"Downloaded {Q4}"
+    assert window.notices.text("download") == f"Downloaded {Q4}"
     assert window.engine is not None and window.engine.info.path == mine.resolve()
 
 
@@ -210,7 +210,7 @@ def test_drop_a_gguf_it_is_checked_loaded_and_remembered(
     bad = tmp_path / "broken.gguf"
     bad.write_bytes(b"GGUF but not really")
     drop(window, bad)
-    qtbot.waitUntil(lambda: "Could not load" in window.model_label.text(), timeout=10_000)
+    qtbot.waitUntil(lambda: "Could not load" in window.notices.text(), timeout=10_000)
     assert window.session is None
 
     good = tmp_path / "dropped.gguf"

@@ -94,7 +94,7 @@ def test_without_a_keyring_the_key_is_kept_for_the_session_and_the_user_told(
     try:
         window = open_window(qtbot, store, None)
         connect(qtbot, window, fake_upstream, "sk-good")
-        assert "kept for this session only" in window.model_label.text()
+        assert "kept for this session only" in window.notices.text()
         assert "sk-good" not in AppSettings.path(AppPaths.current()).read_text()
         ask(qtbot, window, "What is 2+2?")
         qtbot.waitUntil(lambda: not window.live, timeout=30_000)
