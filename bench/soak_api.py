@@ -583,11 +583,11 @@ def soak_with_window(args: argparse.Namespace, path: Path) -> int:
     while window.session is None and time.monotonic() < deadline:
         app.processEvents()
         time.sleep(0.01)
-    window.api_button.click()
-    while window.api_server is None and time.monotonic() < deadline:
+    window.api.button.click()
+    while window.api.server is None and time.monotonic() < deadline:
         app.processEvents()
         time.sleep(0.01)
-    assert window.api_server is not None, window.api_button.text()
+    assert window.api.server is not None, window.api.button.text()
     # The first backup (due 30 s after the start, then daily) leaves one descriptor open:
     # SQLite keeps a closed connection's descriptor, for reuse by the next, while the
     # store's connection holds its lock on the file. Made now, it is in the start

@@ -7,14 +7,12 @@ the user switches to another conversation and is shown again, live, on return.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QMimeData, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QCloseEvent,
     QDragEnterEvent,
@@ -27,7 +25,6 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
-    QFileDialog,
     QHBoxLayout,
     QInputDialog,
     QLabel,
@@ -46,19 +43,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.api.server import ApiServer
-from app.core import keys
 from app.core.events import AnswerDelta, ChatEvent, GenerationDone, ReasoningDelta
-from app.core.paths import AppPaths
 from app.core.sampling import SamplingSettings
 from app.core.settings import AppSettings
 from app.core.thinking import ContinueMode, Inserter, ThinkingControl
 from app.engine.base import ChatEngine
-from app.engine.kv_snapshots import SnapshotCache
-from app.engine.local_engine import LocalEngine, load_settings_from
-from app.keep_warm import KeepWarm
-from app.models import library
-from app.models.download import Progress
 from app.session import ChatSession, StoredGeneration, continue_modes
 from app.store import backup
 from app.store.conversations import (
@@ -70,6 +59,7 @@ from app.store.conversations import (
 )
 from app.store.database import StoreError
 from app.store.export import conversation_to_dict
+from app.ui.api_server_control import ApiServerControl
 from app.ui.chat_view import (
     LOOP_REMEDY_PRESENCE_PENALTY,
     AssistantMessage,
@@ -77,28 +67,15 @@ from app.ui.chat_view import (
     UserMessage,
 )
 from app.ui.long_text import LongPlainText
-from app.ui.model_library import ModelLibrary
-from app.ui.model_setup import DownloadRunner, ModelSetup, progress_text
-from app.ui.notices import NoticeKind, Notices
+from app.ui.model_controller import ModelController
+from app.ui.notices import Notices
 from app.ui.reasoning_block import ReasoningBlock
-from app.ui.remote_dialog import RemoteDialog
-from app.ui.settings_dialog import LOCAL_API_KEY, SettingsDialog, SystemPromptDialog
+from app.ui.settings_dialog import SettingsDialog, SystemPromptDialog
 from app.ui.sidebar import damaged_notice, group_label, item_text
 from app.ui.theme import apply_theme
 from app.ui.thinking_budget import BudgetPicker
-from app.ui.warm_keeper import WarmKeeper, WarmTask
+from app.ui.warm_keeper import WarmKeeper
 from app.ui.worker import Job, wait_for_all
-
-log = logging.getLogger(__name__)
-
-
-def _dropped_gguf(data: QMimeData) -> str:
-    """The local .gguf file being dragged in, or ""."""
-    for url in data.urls():
-        if url.isLocalFile() and url.toLocalFile().lower().endswith(".gguf"):
-            return str(url.toLocalFile())
-    return ""
-
 
 APP_TITLE = "QwQ Desktop"
 ROLE_MESSAGE = Qt.ItemDataRole.UserRole + 1  # a search hit's message id
@@ -108,18 +85,6 @@ BACKUP_FIRST_MS = 30_000  # the first backup check, once the start's work is don
 BACKUP_CHECK_MS = 3_600_000  # then every hour (a backup is made once a day)
 ANSWER_NOW_KEYS = "Ctrl+Shift+A"  # "Answer now" (Esc stays Stop)
 ANSWER_NOW_TIP = f"Stop thinking and answer from the thinking so far ({ANSWER_NOW_KEYS})"
-SAVE_ON_CLOSE_MS = 60_000  # the longest a quit waits for the conversation's snapshot
-WARM_NOTE_MS = 3_000  # how long "Warm" stays in the status bar
-
-
-def snapshot_cache(settings: AppSettings) -> SnapshotCache | None:
-    """The conversations' snapshots on disk, with the budget set (None: turned off)."""
-    budget = snapshot_budget_bytes(settings)
-    return SnapshotCache(AppPaths.current().cache / "kv", budget) if budget else None
-
-
-def snapshot_budget_bytes(settings: AppSettings) -> int:
-    return int(settings.snapshot_budget_gb * 2**30)
 
 
 class Composer(QPlainTextEdit):
@@ -176,32 +141,21 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.store = store
         self.settings = AppSettings.load()
-        self.engine: ChatEngine | None = None
-        self.session: ChatSession | None = None
-        # Keeps the local engine's conversations warm (re-warm, snapshots); None: remote.
-        self.warm: WarmKeeper | None = None
         self.conversation_id: int | None = None
         self.live: dict[int, LiveReply] = {}
         self.editing: int | None = None  # a user message being edited
         self._filling = False  # the sidebar is being refilled: ignore its item changes
         self._budget_picked = False  # chosen on this screen (a new chat keeps it once sent)
         self.steer_dialog: QInputDialog | None = None  # open while a hint is asked for
-        self._closed = False
         self._older: list[tuple[StoredMessage, list[int]]] = []  # messages still to build
         self._build_token = 0
         self.resize(1100, 760)
         self._build()
         self.refresh_sidebar()
         self.new_chat()
-        self.setAcceptDrops(True)
-        self.library_dialog: ModelLibrary | None = None
-        default = self.settings.last_model
-        if model_path:
-            self.load_model(model_path)
-        elif default and Path(default).exists():
-            self.load_model(default)
-        else:
-            self.first_run.refresh(self.settings.models, self.settings.context_length)
+        self.setAcceptDrops(True)  # a .gguf dropped on the window: see ModelController
+        self._connect_model()
+        self.models.start(model_path)
 
     # -- layout ------------------------------------------------------------------------
 
@@ -233,17 +187,16 @@ class MainWindow(QMainWindow):
         left_layout.addWidget(self.sidebar)
 
         self.chat = ChatView()
-        self.downloads = DownloadRunner(self)
-        self.downloads.progress.connect(self._on_download_progress)
-        self.downloads.finished.connect(self._on_download_finished)
-        self.downloads.failed.connect(
-            lambda m: self._download_note(f"Download failed: {m}", "error")
+        # The model in use, its loading, downloads and warm keeping (its own file).
+        self.models = ModelController(
+            self,
+            self.store,
+            self.settings,
+            shown=lambda: self.conversation_id,
+            replying=lambda: self.live.keys(),
+            on_setup_page=lambda: self.pages.currentWidget() is self.first_run,
         )
-        self.downloads.stopped.connect(
-            lambda c: self._download_note("" if c else "Download paused")
-        )
-        self.first_run = ModelSetup(self.downloads)
-        self.first_run.open_file.connect(self.choose_model)
+        self.first_run = self.models.first_run
         self.pages = QStackedWidget()
         self.pages.addWidget(self.first_run)
         self.pages.addWidget(self.chat)
@@ -290,14 +243,14 @@ class MainWindow(QMainWindow):
         settings_button.clicked.connect(self.open_settings)
         models_button = QPushButton("Models")
         models_button.setObjectName("modelsButton")
-        models_button.clicked.connect(self.open_library)
+        models_button.clicked.connect(self.models.open_library)
         tools.addStretch(1)
         tools.addWidget(self.system_button)
         tools.addWidget(models_button)
         remote_button = QPushButton("Remote…")
         remote_button.setObjectName("remoteButton")
         remote_button.setToolTip("Run QwQ on DashScope, a vLLM or llama-server machine, or any URL")
-        remote_button.clicked.connect(self.use_remote)
+        remote_button.clicked.connect(self.models.use_remote)
         tools.addWidget(remote_button)
         tools.addWidget(settings_button)
         right_layout.addLayout(tools)
@@ -347,15 +300,9 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.undo_button)
         self.statusBar().addPermanentWidget(self.speed_label)
         self.statusBar().addPermanentWidget(self.context_meter)
-        self.api_button = QPushButton("API: off")
-        self.api_button.setObjectName("apiToggle")
-        self.api_button.setCheckable(True)
-        self.api_button.setToolTip(
-            "Serve the loaded model as an OpenAI-compatible API on this machine (127.0.0.1)"
-        )
-        self.api_button.toggled.connect(self.set_api_server)
-        self.statusBar().addPermanentWidget(self.api_button)
-        self.api_server: ApiServer | None = None
+        # The local API server's one owner, with its toggle.
+        self.api = ApiServerControl(lambda: self.engine, self.settings, self)
+        self.statusBar().addPermanentWidget(self.api.button)
 
         # Rolling backups of the conversations, off the GUI thread: the first a little
         # after the start (if the newest is a day old), then a check every hour.
@@ -368,220 +315,65 @@ class MainWindow(QMainWindow):
         QShortcut(QKeySequence("Ctrl+N"), self, self.new_chat)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.stop)
         QShortcut(QKeySequence(ANSWER_NOW_KEYS), self, self.answer_now)
-        QShortcut(QKeySequence("Ctrl+O"), self, self.choose_model)
+        QShortcut(QKeySequence("Ctrl+O"), self, self.models.choose_model)
         QShortcut(QKeySequence("Ctrl+Shift+C"), self, self.copy_last_answer)
         QShortcut(QKeySequence("Ctrl+K"), self, self.focus_search)
         QShortcut(QKeySequence("Ctrl+,"), self, self.open_settings)
 
-    # -- model -------------------------------------------------------------------------
+    # -- the model (owned by ModelController) ---------------------------------------
 
-    def choose_model(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open a GGUF model", "", "GGUF models (*.gguf)")
-        if path:
-            self.open_gguf(path)
+    def _connect_model(self) -> None:
+        """The model controller and the API server's owner, wired to the screen."""
+        models = self.models
+        models.noticed.connect(self.notices.post)
+        models.loading.connect(self._on_loading)
+        models.loading.connect(lambda _: self.api.engine_going())
+        models.load_progress.connect(lambda f: self.context_meter.setValue(int(f * 100)))
+        models.load_failed.connect(lambda _: self.context_meter.hide())
+        models.engine_changed.connect(self._on_engine_changed)
+        models.engine_changed.connect(lambda _: self.api.engine_ready())
+        models.setup_requested.connect(self.show_model_setup)
+        self.api.failed.connect(lambda m: self.notices.show(m, "error", source="api"))
 
-    def open_gguf(self, path: str) -> None:
-        """A GGUF from anywhere: checked (header, parts, architecture) before it loads,
-        then remembered in the library."""
-        self.notices.show(f"Checking {Path(path).name}…", "progress", source="model")
-        job = Job(lambda: library.validate(path), self)
-        job.done.connect(lambda _: self._remember_and_load(path))
-        job.failed.connect(self._on_model_failed)
-        job.start()
+    @property
+    def engine(self) -> ChatEngine | None:
+        return self.models.engine
 
-    def _remember_and_load(self, path: str) -> None:
-        resolved = str(Path(path).resolve())
-        models = AppPaths.current().models.resolve()
-        if not Path(resolved).is_relative_to(models) and resolved not in self.settings.models:
-            self.settings.models.append(resolved)
-            self._save_settings()
-        self.load_model(resolved)
+    @property
+    def session(self) -> ChatSession | None:
+        return self.models.session
 
-    def use_remote(self) -> None:
-        """Run the next replies on a remote endpoint (the local model is unloaded)."""
-        dialog = RemoteDialog(self.settings.remote, self)
-        self.remote_dialog = dialog
+    @property
+    def warm(self) -> WarmKeeper | None:
+        return self.models.warm
 
-        def chosen() -> None:
-            if dialog.engine is None:
-                return
-            self.settings.remote = dialog.choice
-            self._save_settings()
-            if self.engine is not None and not self.live:
-                Job(self._let_go_of_engine(), self).start()
-            self._on_model_loaded(dialog.engine)
-            if dialog.note:
-                self.notices.show(dialog.note, source="model")
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        self.models.drag_enter(event)
 
-        dialog.accepted.connect(chosen)
-        dialog.open()
-
-    def open_library(self) -> None:
-        dialog = ModelLibrary(self.settings, self)
-        dialog.load_requested.connect(self.load_model)
-        dialog.add_requested.connect(self.choose_model)
-        dialog.download_requested.connect(self.show_model_setup)
-        self.library_dialog = dialog
-        dialog.open()
+    def dropEvent(self, event: QDropEvent) -> None:
+        self.models.drop(event)
 
     def show_model_setup(self) -> None:
         """The first-run page, also reachable later to download another quant."""
         self.first_run.refresh(self.settings.models, self.settings.context_length)
         self.pages.setCurrentWidget(self.first_run)
 
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if _dropped_gguf(event.mimeData()):
-            event.acceptProposedAction()
-
-    def dropEvent(self, event: QDropEvent) -> None:
-        path = _dropped_gguf(event.mimeData())
-        if path:
-            event.acceptProposedAction()
-            self.open_gguf(path)
-
-    def _on_download_progress(self, p: Progress) -> None:
-        if self.pages.currentWidget() is not self.first_run:
-            self.notices.show(
-                f"↓ {self.downloads.label}: {p.fraction:.0%}",
-                "progress",
-                source="download",
-                tooltip=progress_text(p),
-            )
-
-    def _download_note(self, text: str, kind: NoticeKind = "info") -> None:
-        self.notices.show(text, kind, source="download")
-
-    def _on_download_finished(self, paths: list[Path]) -> None:
-        path = str(paths[0])
-        self._download_note(f"Downloaded {paths[0].name}")
-        if not self.settings.last_model:
-            self.settings.last_model = path
-            self._save_settings()
-        if self.engine is None or self.pages.currentWidget() is self.first_run:
-            self.load_model(path)
-
-    def set_api_server(self, on: bool) -> None:
-        """Start or stop the local API (on a worker: binding the port takes a moment)."""
-        if not on:
-            if self.api_server is not None:
-                server, self.api_server = self.api_server, None
-                Job(server.stop, self).start()
-            self.api_button.setText("API: off")
-            return
-        if self.api_server is not None:
-            return
-        key = keys.load_key(LOCAL_API_KEY) or None
-        # Loopback only: the window never serves other machines (keyless or not).
-        server = ApiServer(
-            lambda: self.engine,
-            host="127.0.0.1",
-            port=self.settings.api_port,
-            api_key=key,
-            loop_guard=self.settings.loop_guard,
-        )
-        self.api_button.setText("API: starting…")
-
-        def started(_: object) -> None:
-            self.api_server = server
-            self.api_button.setText(f"API: {server.url}")
-
-        def failed(error: BaseException) -> None:
-            self.api_button.setChecked(False)
-            self.api_button.setText("API: off")
-            self.notices.show(str(error), "error", source="api")
-
-        job = Job(server.start, self)
-        job.done.connect(started)
-        job.failed.connect(failed)
-        job.start()
-
-    def load_model(self, path: str) -> None:
-        """Load on a worker; the status bar shows llama.cpp's own load progress."""
-        self.notices.show(f"Loading {Path(path).name}…", "progress", source="model")
+    def _on_loading(self, _name: str) -> None:
         self.context_meter.setRange(0, 100)
         self.context_meter.setFormat("loading %p%")
         self.context_meter.setValue(0)
         self.context_meter.show()
-        if self.api_server is not None:  # no API request may run on the model being replaced
-            self.api_server.stop()
-            self.api_server = None
-            self.api_button.setText("API: restarting after the load…")
-        let_go = self._let_go_of_engine() if self.engine is not None and not self.live else None
-        load = load_settings_from(self.settings)
-        progress = [0.0]  # written by the loading thread, read by the timer below
 
-        def set_progress(value: float) -> None:
-            progress[0] = value
-
-        poll = QTimer(self)
-        poll.setInterval(100)
-        poll.timeout.connect(lambda: self.context_meter.setValue(int(progress[0] * 100)))
-        poll.start()
-
-        def work() -> LocalEngine:
-            if let_go is not None:  # the old model's warm state is saved, then it goes
-                let_go()
-            return LocalEngine(path, load, on_progress=set_progress)
-
-        job = Job(work, self)
-        job.done.connect(self._on_model_loaded)
-        job.failed.connect(self._on_model_failed)
-        job.done.connect(lambda _: poll.stop())
-        job.failed.connect(lambda _: poll.stop())
-        job.start()
-
-    def _let_go_of_engine(self) -> Callable[[], None]:
-        """The engine is being replaced: its conversation on screen is saved (a leave: a
-        snapshot only if the cache changed since the last one) and nothing else queued runs.
-        Returns what closes it, to call on a worker (it waits, bounded, for that save)."""
-        old, warm = self.engine, self.warm
-        self.warm = None
-        if warm is not None:
-            warm.drop_queued()
-            if self.conversation_id is not None and self.conversation_id not in self.live:
-                warm.leave(self.conversation_id)
-
-        def close() -> None:
-            if warm is not None:
-                warm.cut_rewarm_short()
-                warm.wait(SAVE_ON_CLOSE_MS)
-            if old is not None:
-                old.close()
-
-        return close
-
-    def _on_model_loaded(self, engine: ChatEngine) -> None:
-        if self._closed:  # loaded after the window closed (its store may be closed too)
-            engine.close()
-            return
-        self.engine = engine
-        self.warm = None
-        if engine.kv_cache is not None:  # a remote engine has no cache to keep warm
-            keep_warm = KeepWarm(self.store, engine, snapshot_cache(self.settings))
-            self.warm = WarmKeeper(keep_warm, self)
-            self.warm.finished.connect(self._on_warm_task)
-            if self.conversation_id is not None and self.conversation_id not in self.live:
-                self._restore(self.conversation_id)
-        if self.api_button.isChecked() and self.api_server is None:
-            self.set_api_server(True)
-        if engine.model_file is not None:  # a remote endpoint is chosen again each run
-            self.settings.last_model = str(engine.model_file)
-            self._save_settings()
-        self.session = ChatSession(self.store, engine)
+    def _on_engine_changed(self, engine: ChatEngine) -> None:
         info = engine.info
         note = f" — {info.load_note}" if info.load_note else ""
         self.notices.set_model(engine.description + note, info.load_note)
-        self.notices.clear("model")
         self.context_meter.setRange(0, info.context_length)
         self.context_meter.setFormat("context %v / %m tokens")
         self.context_meter.setValue(0)
         self._show_page()
         self._update_buttons()
         self._offer_continue()  # a reply on screen can go on now (or says why not)
-
-    def _on_model_failed(self, error: BaseException) -> None:
-        self.context_meter.hide()
-        self.notices.show(f"Could not load the model: {error}", "error", source="model")
 
     # -- conversations -----------------------------------------------------------------
 
@@ -719,7 +511,7 @@ class MainWindow(QMainWindow):
 
     def new_chat(self) -> None:
         self._detach_live()
-        self._leave_for(None)
+        self.models.leave_for(self.conversation_id, None)
         self.conversation_id = None
         self.chat.clear()
         self._show_budget()
@@ -735,7 +527,7 @@ class MainWindow(QMainWindow):
         needs its end, and the rest arrives without blocking the GUI for long.
         """
         self._detach_live()
-        self._leave_for(conversation_id)
+        self.models.leave_for(self.conversation_id, conversation_id)
         self.conversation_id = conversation_id
         self.chat.clear()
         self._show_budget()
@@ -763,59 +555,6 @@ class MainWindow(QMainWindow):
         self._update_buttons()
         self._offer_continue()
         self.composer.setFocus()
-
-    # -- keeping conversations warm (issue 13) ------------------------------------------
-
-    def _leave_for(self, conversation_id: int | None) -> None:
-        """The screen goes from the conversation shown to ``conversation_id``: the one
-        left is saved and the one opened restored, both on the keeper's worker."""
-        left = self.conversation_id
-        if self.warm is None or left == conversation_id:
-            return
-        if left is not None and left not in self.live:
-            self.warm.leave(left)
-        if conversation_id is not None:
-            self._restore(conversation_id)
-
-    def _restore(self, conversation_id: int) -> None:
-        assert self.warm is not None
-        if conversation_id in self.live:
-            return  # its reply holds the cache
-        self.warm.open(conversation_id)
-        self.notices.show("Restoring conversation…", "progress", source="warm")
-
-    def _rewarm(self, conversation_id: int) -> None:
-        """A reply ended: re-warm its conversation in idle time (answers only) and save it."""
-        if self.warm is None:
-            return
-        if self._closed:
-            self.warm.reply_ended()
-        else:  # (a reply cut short is not re-warmed: Continue uses its trace in the cache)
-            self.warm.after_reply(conversation_id)
-
-    def _on_warm_task(self, task: WarmTask) -> None:
-        if task.error is not None:
-            self.notices.show(
-                self.notices.text("warm"),
-                "error",
-                source="warm",
-                tooltip=f"Could not keep the conversation warm: {task.error}",
-            )
-        if task.kind != "open" or (self.warm is not None and self.warm.pending("open")):
-            return  # (another conversation is being restored)
-        if task.error or task.dropped or task.conversation_id != self.conversation_id:
-            self.notices.clear("warm")
-            return
-        restored = task.result if isinstance(task.result, int) else 0
-        held = self.warm is not None and self.warm.keep_warm.holding == task.conversation_id
-        self.notices.show(
-            "Warm" if restored or held else "",
-            source="warm",
-            timeout_ms=WARM_NOTE_MS,
-            tooltip=f"{restored:,} tokens of this conversation restored from its snapshot"
-            if restored
-            else "",
-        )
 
     def _build_older(self, token: int) -> None:
         if token != self._build_token:
@@ -1223,7 +962,7 @@ class MainWindow(QMainWindow):
 
     def _on_finished(self, live: LiveReply) -> None:
         self.live.pop(live.conversation_id, None)
-        self._rewarm(live.conversation_id)
+        self.models.rewarm(live.conversation_id)
         self.refresh_sidebar()
         stored = live.stored is not None or live.continued is not None
         if live.conversation_id == self.conversation_id and stored:
@@ -1277,7 +1016,7 @@ class MainWindow(QMainWindow):
             self,
             store=self.store,
             busy=lambda: bool(self.live) or (self.warm is not None and self.warm.busy),
-            snapshots=self._snapshots(),
+            snapshots=self.models.snapshots(),
         )
         if dialog.backups is not None:
             dialog.backups.restored.connect(self._after_restore)
@@ -1286,27 +1025,12 @@ class MainWindow(QMainWindow):
             self.apply_settings(dialog.result_settings())
             if note:
                 self.notices.show(note, source="api")
-            if self.api_server is not None:  # a new port or key: serve again with them
-                self.api_server.stop()
-                self.api_server = None
-                self.set_api_server(True)
-
-    def _snapshots(self) -> SnapshotCache:
-        """The snapshots in use, or (none loaded, or turned off) those on disk."""
-        if self.warm is not None and self.warm.keep_warm.snapshots is not None:
-            return self.warm.keep_warm.snapshots
-        return SnapshotCache(AppPaths.current().cache / "kv", snapshot_budget_bytes(self.settings))
 
     def apply_settings(self, settings: AppSettings) -> None:
-        budget_changed = settings.snapshot_budget_gb != self.settings.snapshot_budget_gb
         self.settings = settings
         self._save_settings()
-        if budget_changed and self.warm is not None:
-            keep_warm = self.warm.keep_warm
-            if keep_warm.snapshots is not None and snapshot_budget_bytes(settings):
-                keep_warm.snapshots.budget_bytes = snapshot_budget_bytes(settings)
-            else:  # turned on or off
-                keep_warm.snapshots = snapshot_cache(settings)
+        self.models.settings_changed(settings)  # a new snapshot budget holds at once
+        self.api.settings_changed(settings)  # a new port or key: served again with them
         if not self._budget_picked:  # a new default shows where no choice was made
             self._show_budget()
         app = QApplication.instance()
@@ -1335,28 +1059,12 @@ class MainWindow(QMainWindow):
     # -- shutdown ----------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self._closed = True
-        if self.api_server is not None:
-            self.api_server.stop()
-            self.api_server = None
+        self.api.shutdown()
         for live in list(self.live.values()):
             live.cancel()
-        self.downloads.pause()  # the part stays; the next start offers to resume it
-        warm = self.warm
-        if warm is not None:  # a quit keeps the conversation's snapshot
+        if self.models.begin_close():  # a quit keeps the conversation's snapshot
             self.notices.show("Saving the conversation…", "progress")
             self.hide()
-            warm.drop_queued()
-            warm.cut_rewarm_short()
         wait_for_all()  # replies, a model load, a search: none outlives the window
-        if warm is not None:
-            warm.reply_ended()  # the replies are over: the queue may run
-            if self.conversation_id is not None:
-                warm.leave(self.conversation_id)
-            if not warm.wait(SAVE_ON_CLOSE_MS):
-                log.warning("closing: the conversation's snapshot took too long; not kept")
-            wait_for_all()
-        if self.engine is not None:
-            self.engine.close()
-            self.engine = None
+        self.models.close(self.conversation_id)
         super().closeEvent(event)

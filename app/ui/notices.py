@@ -40,6 +40,7 @@ class Notice:
     source: str = "app"
     timeout_ms: int = 0  # 0: it stays until replaced or cleared
     tooltip: str = ""
+    tooltip_only: bool = False  # only say why (in the tooltip); the text stays as it is
 
 
 class Notices(QObject):
@@ -89,6 +90,11 @@ class Notices(QObject):
         """Show ``notice`` in its source's place (an empty text clears that place)."""
         place = self._place(notice.source)
         label = self._labels[place]
+        if notice.tooltip_only:
+            label.setToolTip(notice.tooltip)
+            label.setProperty("kind", notice.kind)
+            self.posted.emit(notice)
+            return
         label.setText(notice.text)
         label.setToolTip(notice.tooltip)
         label.setProperty("kind", notice.kind)

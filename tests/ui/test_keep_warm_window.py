@@ -252,7 +252,7 @@ def test_settings_show_the_space_used_and_clear_it(
     used = snapshot_bytes()
     assert used > 0
     dialog = SettingsDialog(
-        window.settings, window, busy=lambda: bool(window.live), snapshots=window._snapshots()
+        window.settings, window, busy=lambda: bool(window.live), snapshots=window.models.snapshots()
     )
     qtbot.addWidget(dialog)
     assert dialog.snapshot_budget.value() == DEFAULT_SNAPSHOT_BUDGET_GB
@@ -262,7 +262,7 @@ def test_settings_show_the_space_used_and_clear_it(
     assert dialog.snapshot_clear.isEnabled()
     dialog.snapshot_clear.click()
     assert snapshot_bytes() == 0
-    assert window._snapshots().usage() == 0  # the speeds measured are kept, and not counted
+    assert window.models.snapshots().usage() == 0  # the speeds measured are kept, and not counted
     assert dialog.snapshot_used.text() == "0 B used"
     assert not dialog.snapshot_clear.isEnabled()  # nothing left to clear
     dialog.snapshot_budget.setValue(2.5)
@@ -280,7 +280,7 @@ def test_clear_is_refused_while_a_reply_runs(
     window.new_chat()
     settle(qtbot, window)
     dialog = SettingsDialog(
-        window.settings, window, busy=lambda: True, snapshots=window._snapshots()
+        window.settings, window, busy=lambda: True, snapshots=window.models.snapshots()
     )
     qtbot.addWidget(dialog)
     assert not dialog.snapshot_clear.isEnabled()
@@ -296,7 +296,7 @@ def test_loading_a_model_again_keeps_the_conversation_on_screen_warm(
     window = open_window(qtbot, store, model)
     stopped_reply(qtbot, window, FIRST)  # cut short: kept in the cache as it is (Continue uses it)
     old = window.engine
-    window.load_model(str(model.path))  # the old engine's conversation is saved first
+    window.models.load_model(str(model.path))  # the old engine's conversation is saved first
     qtbot.waitUntil(lambda: window.engine is not old and window.warm is not None, timeout=30_000)
     settle(qtbot, window)
     assert snapshot_bytes() > 0

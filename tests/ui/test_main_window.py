@@ -372,9 +372,9 @@ def test_the_api_toggle_serves_the_loaded_model(
     AppSettings(api_port=port).save()
     model = scripted(ANSWER_SCRIPT)
     window = open_window(qtbot, store, model.path)
-    window.api_button.click()
-    qtbot.waitUntil(lambda: window.api_server is not None, timeout=10_000)
-    assert window.api_button.text() == f"API: http://127.0.0.1:{port}/v1"
+    window.api.button.click()
+    qtbot.waitUntil(lambda: window.api.server is not None, timeout=10_000)
+    assert window.api.button.text() == f"API: http://127.0.0.1:{port}/v1"
     with openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="x", max_retries=0) as c:
         reply = c.chat.completions.create(
             model="qwq-32b", messages=[{"role": "user", "content": "Sum the odd numbers."}]
@@ -383,8 +383,8 @@ def test_the_api_toggle_serves_the_loaded_model(
             reply.choices[0].message.content
             == "The sum is **100**.\n\n| n | sum |\n|---|---|\n| 10 | 100 |\n"
         )
-    window.api_button.click()
-    assert window.api_button.text() == "API: off" and window.api_server is None
+    window.api.button.click()
+    assert window.api.button.text() == "API: off" and window.api.server is None
     qtbot.waitUntil(lambda: _refused(port), timeout=10_000)
 
 
@@ -440,8 +440,8 @@ def test_the_api_key_set_in_settings_is_required_and_kept_in_the_keyring(
     dialog.api_key.setText("l0cal")
     assert dialog.save_api_key() == ""
     window.apply_settings(dialog.result_settings())
-    window.api_button.click()
-    qtbot.waitUntil(lambda: window.api_server is not None, timeout=10_000)
+    window.api.button.click()
+    qtbot.waitUntil(lambda: window.api.server is not None, timeout=10_000)
     base = f"http://127.0.0.1:{port}/v1"
     wrong = openai.OpenAI(base_url=base, api_key="wrong", max_retries=0)
     with wrong, pytest.raises(openai.AuthenticationError):
@@ -449,7 +449,7 @@ def test_the_api_key_set_in_settings_is_required_and_kept_in_the_keyring(
     with openai.OpenAI(base_url=base, api_key="l0cal", max_retries=0) as c:
         assert len(c.models.list().data) == 2
     assert "l0cal" not in (AppPaths.current().config / "settings.json").read_text()
-    window.api_button.click()
+    window.api.button.click()
 
 
 def test_settings_choose_the_loop_guard(qtbot: QtBot) -> None:
