@@ -592,8 +592,8 @@ def soak_with_window(args: argparse.Namespace, path: Path) -> int:
     # SQLite keeps a closed connection's descriptor, for reuse by the next, while the
     # store's connection holds its lock on the file. Made now, it is in the start
     # figures, as it is every later day (before: "+1 open file" in any run over 30 s).
-    window.run_backup()
-    while window._backup_job is not None and time.monotonic() < deadline:
+    window.backups.run()
+    while window.backups.job is not None and time.monotonic() < deadline:
         app.processEvents()
         time.sleep(0.01)
     window_replies = Counter[str]()

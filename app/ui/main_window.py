@@ -49,7 +49,6 @@ from app.core.settings import AppSettings
 from app.core.thinking import ContinueMode, Inserter, ThinkingControl
 from app.engine.base import ChatEngine
 from app.session import ChatSession, StoredGeneration, continue_modes
-from app.store import backup
 from app.store.conversations import (
     HIGHLIGHT_END,
     HIGHLIGHT_START,
@@ -60,6 +59,7 @@ from app.store.conversations import (
 from app.store.database import StoreError
 from app.store.export import conversation_to_dict
 from app.ui.api_server_control import ApiServerControl
+from app.ui.backup_timer import BackupTimer
 from app.ui.chat_view import (
     LOOP_REMEDY_PRESENCE_PENALTY,
     AssistantMessage,
@@ -81,8 +81,7 @@ APP_TITLE = "QwQ Desktop"
 ROLE_MESSAGE = Qt.ItemDataRole.UserRole + 1  # a search hit's message id
 OPEN_AT_ONCE = 12  # messages built at once when a conversation opens
 OPEN_PER_FRAME = 3  # older messages built per turn of the event loop after that
-BACKUP_FIRST_MS = 30_000  # the first backup check, once the start's work is done
-BACKUP_CHECK_MS = 3_600_000  # then every hour (a backup is made once a day)
+BACKUP_NOTE_MS = 15_000  # how long "Backup failed: …" stays in the status bar
 ANSWER_NOW_KEYS = "Ctrl+Shift+A"  # "Answer now" (Esc stays Stop)
 ANSWER_NOW_TIP = f"Stop thinking and answer from the thinking so far ({ANSWER_NOW_KEYS})"
 
@@ -306,11 +305,11 @@ class MainWindow(QMainWindow):
 
         # Rolling backups of the conversations, off the GUI thread: the first a little
         # after the start (if the newest is a day old), then a check every hour.
-        self.backup_timer = QTimer(self)
-        self.backup_timer.setInterval(BACKUP_FIRST_MS)
-        self.backup_timer.timeout.connect(self.run_backup)
-        self.backup_timer.start()
-        self._backup_job: Job | None = None
+        self.backups = BackupTimer(self.store.path, self)
+        self.backups.failed.connect(
+            lambda m: self.notices.show(m, "error", source="backup", timeout_ms=BACKUP_NOTE_MS)
+        )
+        self.backups.start()
 
         QShortcut(QKeySequence("Ctrl+N"), self, self.new_chat)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.stop)
@@ -984,24 +983,6 @@ class MainWindow(QMainWindow):
             widget.set_footer(" · ".join(p for p in said if p))
 
     # -- settings ----------------------------------------------------------------------
-
-    def run_backup(self) -> None:
-        """Back the conversations up if the newest daily backup is a day old."""
-        self.backup_timer.setInterval(BACKUP_CHECK_MS)
-        if self._backup_job is not None:
-            return
-        folder = backup.folder_of(self.store.path.parent)
-        job = Job(lambda: backup.make_if_due(self.store.path, folder), self)
-        self._backup_job = job
-
-        def finished(note: str) -> None:
-            self._backup_job = None
-            if note:
-                self.notices.show(note, "error", source="backup", timeout_ms=15_000)
-
-        job.done.connect(lambda _: finished(""))
-        job.failed.connect(lambda e: finished(f"Backup failed: {e}"))
-        job.start()
 
     def _after_restore(self, _name: str) -> None:
         """A backup replaced the conversations: show them."""
