@@ -153,7 +153,8 @@ class MainWindow(QMainWindow):
         self.refresh_sidebar()
         self.new_chat()
         self.setAcceptDrops(True)  # a .gguf dropped on the window: see ModelController
-        self._connect_model()
+        self._connect_signals()
+        self.backups.start()
         self.models.start(model_path)
 
     # -- layout ------------------------------------------------------------------------
@@ -306,10 +307,6 @@ class MainWindow(QMainWindow):
         # Rolling backups of the conversations, off the GUI thread: the first a little
         # after the start (if the newest is a day old), then a check every hour.
         self.backups = BackupTimer(self.store.path, self)
-        self.backups.failed.connect(
-            lambda m: self.notices.show(m, "error", source="backup", timeout_ms=BACKUP_NOTE_MS)
-        )
-        self.backups.start()
 
         QShortcut(QKeySequence("Ctrl+N"), self, self.new_chat)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.stop)
@@ -319,10 +316,12 @@ class MainWindow(QMainWindow):
         QShortcut(QKeySequence("Ctrl+K"), self, self.focus_search)
         QShortcut(QKeySequence("Ctrl+,"), self, self.open_settings)
 
-    # -- the model (owned by ModelController) ---------------------------------------
+    # -- the map: how the parts talk ------------------------------------------------
 
-    def _connect_model(self) -> None:
-        """The model controller and the API server's owner, wired to the screen."""
+    def _connect_signals(self) -> None:
+        """The parts built in ``_build``, wired together: who hears whom."""
+        # The model: its load shows in the context meter; the API server follows the
+        # engine; every message goes to the notices.
         models = self.models
         models.noticed.connect(self.notices.post)
         models.loading.connect(self._on_loading)
@@ -333,6 +332,11 @@ class MainWindow(QMainWindow):
         models.engine_changed.connect(lambda _: self.api.engine_ready())
         models.setup_requested.connect(self.show_model_setup)
         self.api.failed.connect(lambda m: self.notices.show(m, "error", source="api"))
+        self.backups.failed.connect(
+            lambda m: self.notices.show(m, "error", source="backup", timeout_ms=BACKUP_NOTE_MS)
+        )
+
+    # -- the model (owned by ModelController) ---------------------------------------
 
     @property
     def engine(self) -> ChatEngine | None:
