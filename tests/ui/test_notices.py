@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtWidgets import QMainWindow
 from pytestqt.qtbot import QtBot
 
+from app.store.conversations import ConversationStore
 from app.ui.notices import Notice, Notices
+from tests.fixtures.scripted_model import ScriptedModel
 
 
 def make(qtbot: QtBot) -> tuple[QMainWindow, Notices]:
@@ -75,3 +79,20 @@ def test_parts_signals_connect_to_the_str_slots(qtbot: QtBot) -> None:
         ("Could not continue", "error"),
     ]
     assert notices.text() == "Could not continue"
+
+
+def test_in_the_window_a_failed_load_no_longer_hides_the_model_in_use(
+    qtbot: QtBot, store: ConversationStore, qwq_model: ScriptedModel, tmp_path: Path
+) -> None:
+    from tests.ui.test_main_window import open_window
+
+    window = open_window(qtbot, store, qwq_model.path)
+    described = window.notices.model_label.text()
+    assert "Scripted QwQ" in described and window.notices.text() == ""
+    bad = tmp_path / "broken.gguf"
+    bad.write_bytes(b"GGUF but not really")
+    window.models.open_gguf(str(bad))
+    qtbot.waitUntil(lambda: "Could not load the model" in window.notices.text(), timeout=10_000)
+    assert window.notices.model_label.text() == described  # still the model that answers
+    current = window.notices.current()
+    assert current is not None and current.kind == "error" and current.source == "model"
