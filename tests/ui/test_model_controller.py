@@ -15,6 +15,8 @@ from app.core.settings import AppSettings
 from app.store.conversations import ConversationStore
 from app.ui.model_controller import ModelController, dropped_gguf
 from app.ui.notices import Notice
+from tests.fixtures.fake_upstream import FakeUpstream, fake_upstream  # noqa: F401
+from tests.fixtures.memory_keyring import MemoryKeyring
 from tests.fixtures.scripted_model import ScriptedModel
 
 
@@ -202,4 +204,32 @@ def test_a_finished_download_loads_when_no_model_is_in_use_or_on_its_page(
     models.downloads.finished.emit([qwq_model.path])
     assert loads == [qwq_model.path.name]
     qtbot.waitUntil(lambda: models.warm is not None, timeout=30_000)
+    shut(models)
+
+
+def test_a_remote_endpoint_takes_over_without_a_warm_keeper_and_the_local_model_goes(
+    qtbot: QtBot,
+    store: ConversationStore,
+    qwq_model: ScriptedModel,
+    fake_upstream: FakeUpstream,  # noqa: F811
+    memory_keyring: MemoryKeyring,
+) -> None:
+    models, _, _ = make(qtbot, store)
+    load(qtbot, models, qwq_model.path)
+    local = models.engine
+    models.use_remote()
+    dialog = models.remote_dialog
+    assert dialog is not None
+    dialog.preset.setCurrentIndex(dialog.preset.findData("custom"))
+    dialog.base_url.setText(fake_upstream.url)
+    dialog.model.setText("qwq-32b")
+    dialog.key.setText("sk-good")
+    with qtbot.waitSignal(models.engine_changed, timeout=10_000):
+        dialog.accept()
+    assert models.engine is not local and models.engine is not None
+    assert models.engine.kv_cache is None and models.warm is None  # nothing to keep warm
+    assert models.session is not None
+    assert AppSettings.load().remote["model"] == "qwq-32b"
+    assert AppSettings.load().last_model == str(qwq_model.path)  # not the endpoint
+    qtbot.waitUntil(lambda: getattr(local, "_llm", None) is None, timeout=30_000)  # let go
     shut(models)
