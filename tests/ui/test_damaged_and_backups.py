@@ -79,12 +79,12 @@ def test_the_window_makes_its_daily_backup_off_the_gui_thread(
     window = _window(qtbot, damaged_store)
     folder = backup.folder_of(damaged_store.path.parent)
     assert backup.list_backups(folder) == []
-    window.backup_timer.timeout.emit()  # the first check comes a little after the start
-    qtbot.waitUntil(lambda: window._backup_job is None, timeout=10_000)
+    window.backups.timer.timeout.emit()  # the first check comes a little after the start
+    qtbot.waitUntil(lambda: window.backups.job is None, timeout=10_000)
     (made,) = backup.list_backups(folder)
     assert made.kind == "daily"
-    window.run_backup()  # the next check, within the day, makes none
-    qtbot.waitUntil(lambda: window._backup_job is None, timeout=10_000)
+    window.backups.run()  # the next check, within the day, makes none
+    qtbot.waitUntil(lambda: window.backups.job is None, timeout=10_000)
     assert len(backup.list_backups(folder)) == 1
 
 

@@ -63,7 +63,7 @@ def test_first_run_without_a_model(qtbot: QtBot, store: ConversationStore) -> No
     assert window.windowTitle() == "QwQ Desktop — New chat"
     assert window.pages.currentWidget() is window.first_run
     ask(qtbot, window, "hello")
-    assert "Load a model first" in window.model_label.text()
+    assert "Load a model first" in window.notices.text()
     assert window.composer.toPlainText() == "hello"  # nothing typed is lost
 
 
@@ -77,7 +77,10 @@ def test_loading_shows_llama_cpps_progress(
     window.context_meter.valueChanged.connect(seen.add)
     qtbot.waitUntil(lambda: window.session is not None, timeout=60_000)
     assert window.context_meter.format() == "context %v / %m tokens"
-    assert "gemma" in window.model_label.text().lower() and "Q4_K_M" in window.model_label.text()
+    assert (
+        "gemma" in window.notices.model_label.text().lower()
+        and "Q4_K_M" in window.notices.model_label.text()
+    )
     assert any(0 < v <= 100 for v in seen)  # it moved while loading
 
 
@@ -88,8 +91,8 @@ def test_a_bad_model_file_gets_the_engines_clear_error(
     bogus.write_text("not a model\n" * 20)
     window = MainWindow(store, str(bogus))
     qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: "Could not load" in window.model_label.text(), timeout=10_000)
-    assert "Not a GGUF model file" in window.model_label.text()
+    qtbot.waitUntil(lambda: "Could not load" in window.notices.text(), timeout=10_000)
+    assert "Not a GGUF model file" in window.notices.text()
 
 
 def test_send_then_reasoning_folds_and_the_answer_renders(
@@ -97,7 +100,10 @@ def test_send_then_reasoning_folds_and_the_answer_renders(
 ) -> None:
     model = scripted(ANSWER_SCRIPT)
     window = open_window(qtbot, store, model.path)
-    assert "Scripted QwQ" in window.model_label.text() and "CPU" in window.model_label.text()
+    assert (
+        "Scripted QwQ" in window.notices.model_label.text()
+        and "CPU" in window.notices.model_label.text()
+    )
     ask(qtbot, window, "What is the sum of the first 10 odd numbers?")
     assert window.composer.toPlainText() == ""
     qtbot.waitUntil(lambda: not window.live, timeout=30_000)
@@ -271,7 +277,7 @@ def test_the_list_renames_and_deletes_the_conversation_on_screen_with_undo(
 def test_a_failed_write_is_said_in_the_status_bar(qtbot: QtBot, store: ConversationStore) -> None:
     window = open_window(qtbot, store, None)
     window.delete_conversation(999)  # gone already (say, deleted by the command line)
-    qtbot.waitUntil(lambda: "Could not delete the conversation" in window.model_label.text())
+    qtbot.waitUntil(lambda: "Could not delete the conversation" in window.notices.text())
 
 
 def test_search_opens_the_message_it_found(
@@ -311,7 +317,7 @@ def test_the_system_prompt_and_the_budget_are_saved_as_operations(
     tokens = window.budget.tokens
     tokens.setCurrentIndex(tokens.findData(1024))  # what a click on the entry does
     qtbot.waitUntil(lambda: store.get(c.id).thinking.get("budget_tokens") == 1024)
-    assert window.model_label.text() == "No model loaded"  # nothing failed
+    assert window.notices.text() == ""  # nothing failed
 
 
 def test_settings_reach_replies_and_persist(
@@ -394,9 +400,9 @@ def test_the_api_toggle_serves_the_loaded_model(
     AppSettings(api_port=port).save()
     model = scripted(ANSWER_SCRIPT)
     window = open_window(qtbot, store, model.path)
-    window.api_button.click()
-    qtbot.waitUntil(lambda: window.api_server is not None, timeout=10_000)
-    assert window.api_button.text() == f"API: http://127.0.0.1:{port}/v1"
+    window.api.button.click()
+    qtbot.waitUntil(lambda: window.api.server is not None, timeout=10_000)
+    assert window.api.button.text() == f"API: http://127.0.0.1:{port}/v1"
     with openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="x", max_retries=0) as c:
         reply = c.chat.completions.create(
             model="qwq-32b", messages=[{"role": "user", "content": "Sum the odd numbers."}]
@@ -405,8 +411,8 @@ def test_the_api_toggle_serves_the_loaded_model(
             reply.choices[0].message.content
             == "The sum is **100**.\n\n| n | sum |\n|---|---|\n| 10 | 100 |\n"
         )
-    window.api_button.click()
-    assert window.api_button.text() == "API: off" and window.api_server is None
+    window.api.button.click()
+    assert window.api.button.text() == "API: off" and window.api.server is None
     qtbot.waitUntil(lambda: _refused(port), timeout=10_000)
 
 
@@ -462,8 +468,8 @@ def test_the_api_key_set_in_settings_is_required_and_kept_in_the_keyring(
     dialog.api_key.setText("l0cal")
     assert dialog.save_api_key() == ""
     window.apply_settings(dialog.result_settings())
-    window.api_button.click()
-    qtbot.waitUntil(lambda: window.api_server is not None, timeout=10_000)
+    window.api.button.click()
+    qtbot.waitUntil(lambda: window.api.server is not None, timeout=10_000)
     base = f"http://127.0.0.1:{port}/v1"
     wrong = openai.OpenAI(base_url=base, api_key="wrong", max_retries=0)
     with wrong, pytest.raises(openai.AuthenticationError):
@@ -471,7 +477,7 @@ def test_the_api_key_set_in_settings_is_required_and_kept_in_the_keyring(
     with openai.OpenAI(base_url=base, api_key="l0cal", max_retries=0) as c:
         assert len(c.models.list().data) == 2
     assert "l0cal" not in (AppPaths.current().config / "settings.json").read_text()
-    window.api_button.click()
+    window.api.button.click()
 
 
 def test_settings_choose_the_loop_guard(qtbot: QtBot) -> None:
