@@ -13,9 +13,8 @@ import logging
 import threading
 from typing import Any
 
-from app.engine.base import ChatEngine
+from app.engine.base import ChatEngine, KVCache
 from app.engine.kv_snapshots import SnapshotCache, SnapshotSaved
-from app.engine.local_engine import LocalEngine
 from app.session import CUT_SHORT, history_of
 from app.store.conversations import ConversationStore
 
@@ -36,8 +35,8 @@ class KeepWarm:
         self._dirty = False  # the cache changed since its snapshot was saved or restored
         self._lock = threading.RLock()  # one call at a time
 
-    def _local(self) -> LocalEngine | None:
-        return self.engine if isinstance(self.engine, LocalEngine) else None
+    def _local(self) -> KVCache | None:
+        return self.engine.kv_cache
 
     def after_reply(self, conversation_id: int) -> None:
         """A reply is done: re-warm the cache to the branch on screen (answers only),
@@ -110,7 +109,7 @@ class KeepWarm:
             if self.holding == conversation_id:
                 self.holding, self._dirty = None, False
 
-    def _note_prompt_speed(self, engine: LocalEngine, stats: dict[str, Any]) -> None:
+    def _note_prompt_speed(self, engine: KVCache, stats: dict[str, Any]) -> None:
         """A reply that processed a long prompt measures how fast this machine reads one:
         the snapshots weigh it against restoring (the faster path is taken)."""
         processed = stats.get("prompt_tokens_processed")
@@ -124,7 +123,7 @@ class KeepWarm:
         ):
             self.snapshots.remember_speeds(engine, prompt_tokens_per_s=processed / seconds)
 
-    def _save(self, engine: LocalEngine, conversation_id: int) -> None:
+    def _save(self, engine: KVCache, conversation_id: int) -> None:
         if self.snapshots is None:
             return
         self.last_saved = self.snapshots.save(engine, conversation_id)

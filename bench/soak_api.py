@@ -583,17 +583,17 @@ def soak_with_window(args: argparse.Namespace, path: Path) -> int:
     while window.session is None and time.monotonic() < deadline:
         app.processEvents()
         time.sleep(0.01)
-    window.api_button.click()
-    while window.api_server is None and time.monotonic() < deadline:
+    window.api.button.click()
+    while window.api.server is None and time.monotonic() < deadline:
         app.processEvents()
         time.sleep(0.01)
-    assert window.api_server is not None, window.api_button.text()
+    assert window.api.server is not None, window.api.button.text()
     # The first backup (due 30 s after the start, then daily) leaves one descriptor open:
     # SQLite keeps a closed connection's descriptor, for reuse by the next, while the
     # store's connection holds its lock on the file. Made now, it is in the start
     # figures, as it is every later day (before: "+1 open file" in any run over 30 s).
-    window.run_backup()
-    while window._backup_job is not None and time.monotonic() < deadline:
+    window.backups.run()
+    while window.backups.job is not None and time.monotonic() < deadline:
         app.processEvents()
         time.sleep(0.01)
     window_replies = Counter[str]()

@@ -343,7 +343,7 @@ def run_ask(args: argparse.Namespace) -> int:
             raise InvalidRequestError("Give a model: --model PATH, or --remote PRESET.")
         if sys.stderr.isatty() and not args.json:
             sys.stderr.write("\x1b[2K")
-        if isinstance(engine, LocalEngine) and engine.info.context_note:
+        if engine.info.context_note:
             print(f"qwq-desktop: note: context {engine.info.context_note}", file=sys.stderr)
         printer = (
             None
@@ -429,10 +429,9 @@ def run_ask(args: argparse.Namespace) -> int:
 def _keep_warm(store: ConversationStore, engine: ChatEngine) -> KeepWarm | None:
     """Snapshots for a local engine (none for a remote one, or with a budget of 0)."""
     from app.engine.kv_snapshots import default_cache
-    from app.engine.local_engine import LocalEngine
     from app.keep_warm import KeepWarm
 
-    if not isinstance(engine, LocalEngine):
+    if engine.kv_cache is None:  # a remote endpoint
         return None
     cache = default_cache()
     return KeepWarm(store, engine, cache if cache.budget_bytes > 0 else None)

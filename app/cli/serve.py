@@ -7,18 +7,16 @@ ends on Ctrl+C or SIGTERM, open requests cancelled after a short grace.
 from __future__ import annotations
 
 import argparse
-import os
 import socket
 import sys
 from typing import Any
 
 from app.api.server import DASHSCOPE_NAME, ApiServer, is_loopback, model_id
+from app.core import keys
 from app.core.errors import QwQError
 from app.core.settings import AppSettings
 from app.core.thinking import LOOP_ACTIONS
 from app.engine.local_engine import LocalEngine, load_settings_from
-
-KEY_ENV = "QWQ_DESKTOP_API_KEY"
 
 
 def add_parser(commands: Any) -> None:
@@ -32,7 +30,10 @@ def add_parser(commands: Any) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
     p.add_argument("--port", type=int, default=8080)
     p.add_argument(
-        "--api-key", metavar="KEY", help=f"require this key on every request (or set {KEY_ENV})"
+        "--api-key",
+        metavar="KEY",
+        help=f"require this key on every request (default: {keys.LOCAL_KEY_ENV}, then the "
+        "key set in the window's Settings)",
     )
     p.add_argument(
         "--allow-remote-without-key",
@@ -71,21 +72,6 @@ def add_parser(commands: Any) -> None:
     p.set_defaults(handler=run_serve)
 
 
-def check_key(key: str | None) -> str | None:
-    """A key a client can send: printable text with no spaces (UTF-8 allowed)."""
-    if key is None:
-        return None
-    if not key.strip():
-        return None
-    if key != key.strip() or any(not c.isprintable() or c.isspace() for c in key):
-        raise QwQError("the API key must be printable text without spaces.")
-    try:
-        key.encode("utf-8")
-    except UnicodeEncodeError:
-        raise QwQError("the API key is not valid text.") from None
-    return key
-
-
 def check_can_listen(host: str, port: int) -> None:
     """Before the model loads: the address is free and ours to bind."""
     try:
@@ -101,7 +87,7 @@ def check_can_listen(host: str, port: int) -> None:
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    key = check_key(args.api_key or os.environ.get(KEY_ENV) or None)
+    key = keys.local_api_key(args.api_key)
     if not is_loopback(args.host) and not key and not args.allow_remote_without_key:
         raise QwQError(
             f"refusing to listen on {args.host} without an API key: anyone who can reach "

@@ -18,6 +18,8 @@ log = logging.getLogger(__name__)
 SERVICE = "qwq-desktop"
 _session: dict[str, str] = {}  # keys kept only for this run, when no keyring exists
 REMOTE_KEY_ENV = "QWQ_REMOTE_API_KEY"  # a key for any remote endpoint
+LOCAL_KEY_ENV = "QWQ_DESKTOP_API_KEY"  # the key of our own API server (window and serve)
+LOCAL_API_KEY = "qwq-desktop local API"  # its keyring entry (set in the window's Settings)
 
 
 class NoKeyringError(QwQError):
@@ -64,6 +66,27 @@ def remote_key(endpoint: str, preset_env: str | None) -> str | None:
         or (load_key(endpoint) if endpoint else None)
         or None
     )
+
+
+def local_api_key(given: str | None = None) -> str | None:
+    """The key our own API server requires, the same for the window and ``serve``: the one
+    given (``--api-key``), then ``QWQ_DESKTOP_API_KEY``, then the one kept in the keyring
+    from the window's Settings; None: no key. Checked: a key a client can send."""
+    return check_api_key(given or os.environ.get(LOCAL_KEY_ENV) or load_key(LOCAL_API_KEY) or None)
+
+
+def check_api_key(key: str | None) -> str | None:
+    """A key a client can send: printable text with no spaces (UTF-8 allowed); blank is
+    no key. QwQError says what is wrong."""
+    if key is None or not key.strip():
+        return None
+    if key != key.strip() or any(not c.isprintable() or c.isspace() for c in key):
+        raise QwQError("The API key must be printable text without spaces.")
+    try:
+        key.encode("utf-8")
+    except UnicodeEncodeError:
+        raise QwQError("The API key is not valid text.") from None
+    return key
 
 
 def forget_key(endpoint: str) -> None:

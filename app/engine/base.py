@@ -9,6 +9,8 @@ one ``GenerationDone``, and that any thread may cancel.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 from app.core.events import ChatEvent
@@ -37,9 +39,64 @@ class Generation(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class PrewarmResult:
+    kept: int  # tokens of the cache that were already right
+    evaluated: int  # tokens evaluated now
+    cancelled: bool  # a chat() (or cancel) cut it short
+
+
+class KVCache(Protocol):
+    """A model's KV cache that outlives a reply: re-warmed after it, saved to disk and
+    restored (app/keep_warm.py, app/engine/kv_snapshots.py). A local llama.cpp model
+    has one; a remote endpoint has none."""
+
+    @property
+    def cached_tokens(self) -> int: ...
+
+    @property
+    def state_key(self) -> dict[str, str | int]:
+        """What a saved state is valid for (model file, context, KV type, build)."""
+        ...
+
+    def state_size(self) -> int:
+        """The bytes a save would write now (0: cannot tell)."""
+        ...
+
+    def prewarm(self, messages: Sequence[ChatMessage], wait: float = 2.0) -> PrewarmResult: ...
+
+    def save_state(self, path: Path, wait: float = 2.0) -> int: ...
+
+    def load_state(self, path: Path, wait: float = 2.0) -> int: ...
+
+    def cancel(self) -> None:
+        """Cut a prewarm (or a reply) short; safe from any thread."""
+        ...
+
+
 class ChatEngine(Protocol):
     @property
     def info(self) -> ModelInfo: ...
+
+    @property
+    def description(self) -> str:
+        """One line on what runs where, for the status bar and the CLI (e.g. "QwQ-32B ·
+        32.8B · Q4_K_M · CUDA, 65/65 layers on the GPU", or the remote model's name)."""
+        ...
+
+    @property
+    def model_file(self) -> Path | None:
+        """The GGUF file it runs, remembered for the next start; None for an endpoint."""
+        ...
+
+    @property
+    def kv_cache(self) -> KVCache | None:
+        """The cache to keep warm between replies, or None (a remote endpoint)."""
+        ...
+
+    def cancel(self) -> None:
+        """Cut short whatever it is running (a reply, a prewarm); safe from any thread."""
+        ...
 
     def chat(
         self,

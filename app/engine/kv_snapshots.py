@@ -32,13 +32,11 @@ import threading
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from app.core.paths import AppPaths
 from app.core.settings import AppSettings
-
-if TYPE_CHECKING:  # deleting a snapshot needs no llama.cpp
-    from app.engine.local_engine import LocalEngine
+from app.engine.base import KVCache
 
 log = logging.getLogger(__name__)
 
@@ -143,18 +141,6 @@ def _unlink(path: Path) -> None:
         pass
     except OSError as e:
         log.warning("cannot remove %s: %s", path, e)
-
-
-def _llama_state_size(engine: LocalEngine) -> int:
-    """What llama.cpp would write for the cache now (it counts, it copies nothing); 0
-    when it cannot tell."""
-    try:
-        import llama_cpp
-
-        ctx = engine._llm._ctx.ctx
-        return int(llama_cpp.llama_state_seq_get_size(ctx, 0))
-    except Exception:  # an estimate only: the size is checked again after writing
-        return 0
 
 
 class SnapshotCache:
@@ -272,7 +258,7 @@ class SnapshotCache:
 
     # -- the API -------------------------------------------------------------------------
 
-    def save(self, engine: LocalEngine, conversation_id: int) -> SnapshotSaved:
+    def save(self, engine: KVCache, conversation_id: int) -> SnapshotSaved:
         """Write the engine's cache as the conversation's snapshot, replacing the old
         one atomically. Never raises: a snapshot that cannot be saved is skipped, and
         ``why_not`` (also logged) says why."""
@@ -294,7 +280,7 @@ class SnapshotCache:
                 )
             return result
 
-    def _save(self, engine: LocalEngine, conversation_id: int) -> SnapshotSaved:
+    def _save(self, engine: KVCache, conversation_id: int) -> SnapshotSaved:
         if self.budget_bytes <= 0:
             return SnapshotSaved(False, why_not="snapshots are off (a budget of 0)")
         tokens = engine.cached_tokens
@@ -336,12 +322,12 @@ class SnapshotCache:
             _unlink(tmp)
 
     def _estimate(
-        self, engine: LocalEngine, key: dict[str, Any], tokens: int, entries: list[_Entry]
+        self, engine: KVCache, key: dict[str, Any], tokens: int, entries: list[_Entry]
     ) -> int:
         """The bytes the snapshot will take: llama.cpp's own count (exact: a sliding-window
         cache does not grow with the tokens), else from an earlier snapshot of the same
         engine (bytes per token)."""
-        counted = _llama_state_size(engine)
+        counted = engine.state_size()
         if counted > 0:
             return counted + 4 * tokens + FILE_OVERHEAD  # the tokens, headers, the seal
         ratios = [e.size / e.tokens for e in entries if e.state_key == key and e.tokens > 0]
@@ -389,7 +375,7 @@ class SnapshotCache:
             why = fits()
         return why
 
-    def restore(self, engine: LocalEngine, conversation_id: int) -> int:
+    def restore(self, engine: KVCache, conversation_id: int) -> int:
         """Load the conversation's snapshot into ``engine``; the tokens restored (0: none
         usable, and a mismatched or damaged one is removed)."""
         with self._lock:
@@ -399,7 +385,7 @@ class SnapshotCache:
                 log.warning("snapshot of conversation %d not restored: %s", conversation_id, e)
                 return 0
 
-    def _restore(self, engine: LocalEngine, conversation_id: int) -> int:
+    def _restore(self, engine: KVCache, conversation_id: int) -> int:
         if self.budget_bytes <= 0:
             return 0
         state = self.state_path(conversation_id)
@@ -447,7 +433,7 @@ class SnapshotCache:
 
     # -- which is faster here: restoring, or reading the conversation again ----------------
 
-    def speeds(self, engine: LocalEngine) -> tuple[float | None, float | None]:
+    def speeds(self, engine: KVCache) -> tuple[float | None, float | None]:
         """What this machine was measured at: restoring (bytes a second, from this
         folder's disk) and processing a prompt (tokens a second, with this engine)."""
         with self._lock:
@@ -462,7 +448,7 @@ class SnapshotCache:
 
     def remember_speeds(
         self,
-        engine: LocalEngine | None = None,
+        engine: KVCache | None = None,
         *,
         prompt_tokens_per_s: float | None = None,
         restore_bytes_per_s: float | None = None,
@@ -493,7 +479,7 @@ class SnapshotCache:
             return {}
         return data if isinstance(data, dict) else {}
 
-    def _slower_than_reading(self, engine: LocalEngine, entry: _Entry) -> str:
+    def _slower_than_reading(self, engine: KVCache, entry: _Entry) -> str:
         """Why reading the conversation again is faster here than restoring it ("" when
         restoring is faster, or when either speed is not known yet)."""
         restore_speed, prompt_speed = self.speeds(engine)

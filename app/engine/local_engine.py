@@ -75,6 +75,7 @@ from app.core.thinking import (
     steer_text,
 )
 from app.engine import kv_state, llama_log
+from app.engine.base import PrewarmResult
 from app.engine.chat_template import check_templates, render_prompt
 from app.engine.context_plan import plan_context
 from app.engine.gguf_file import GGUFInfo, read_gguf
@@ -118,13 +119,6 @@ def llama_build() -> str:
     info = llama_cpp.llama_print_system_info().decode("utf-8", errors="replace")
     digest = hashlib.sha256(f"{identity}|{info}".encode()).hexdigest()[:16]
     return f"{llama_cpp.__version__}+{digest}"
-
-
-@dataclass(frozen=True, slots=True)
-class PrewarmResult:
-    kept: int  # tokens of the cache that were already right
-    evaluated: int  # tokens evaluated now
-    cancelled: bool  # a chat() (or cancel) cut it short
 
 
 @dataclass(frozen=True, slots=True)
@@ -375,6 +369,32 @@ class LocalEngine:
     @property
     def info(self) -> ModelInfo:
         return self._info
+
+    @property
+    def description(self) -> str:
+        info = self._info
+        where = (
+            f"{info.backend}, {info.gpu_layers}/{info.layer_count} layers on the GPU"
+            if info.gpu_layers
+            else "CPU"
+        )
+        return f"{info.name} · {info.parameter_label} · {info.quantization} · {where}"
+
+    @property
+    def model_file(self) -> Path:
+        return Path(self._info.path)
+
+    @property
+    def kv_cache(self) -> LocalEngine:
+        return self
+
+    def state_size(self) -> int:
+        """What llama.cpp would write for the cache now (it counts, it copies nothing); 0
+        when it cannot tell."""
+        try:
+            return int(llama_cpp.llama_state_seq_get_size(self._llm._ctx.ctx, 0))
+        except Exception:  # an estimate only: the size is checked again after writing
+            return 0
 
     @property
     def cached_tokens(self) -> int:

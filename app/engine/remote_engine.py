@@ -365,6 +365,19 @@ class RemoteEngine:
         return self._info
 
     @property
+    def description(self) -> str:
+        """The model's name says which endpoint it runs on (see ``__init__``)."""
+        return self._info.name
+
+    @property
+    def model_file(self) -> None:
+        return None  # an endpoint is chosen again each run
+
+    @property
+    def kv_cache(self) -> None:
+        return None  # the server keeps its own cache
+
+    @property
     def starts_in_reasoning(self) -> bool | None:
         """Whether untagged content starts inside the reasoning: as set, or as learned."""
         return self._starts_in_reasoning

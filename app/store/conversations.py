@@ -26,6 +26,7 @@ from typing import Any, Literal, TypeVar, cast
 from app.core.paths import AppPaths
 from app.core.thinking import InsertedSpan, ReasonEnded
 from app.store import backup, validate
+from app.store.changes import Change, ChangeKind, Changes
 from app.store.database import Database, Recovery, StoreError, StoreFullError, request_check
 from app.store.schema import migrate
 from app.store.validate import Invalid
@@ -262,6 +263,8 @@ class ConversationStore:
         self._db = Database(folder)
         self._conn = self._db.conn
         self._lock = threading.RLock()
+        # Told after each committed write (see app.store.changes), on the writing thread.
+        self.changes = Changes()
         self.interrupted_on_open = self._recover_interrupted()
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -280,6 +283,7 @@ class ConversationStore:
         return self._db.migrated_from
 
     def close(self) -> None:
+        self.changes.close()
         with self._lock:
             self._db.close()
 
@@ -308,6 +312,7 @@ class ConversationStore:
                     f"before are kept in {kept}."
                 ) from e
             self._recover_interrupted()
+        self._changed(None, "replaced")
         backup.rotate(folder)
         return kept
 
@@ -343,6 +348,17 @@ class ConversationStore:
                         ) from e
                     raise StoreError(f"Could not save to {self.path}: {e}") from e
                 raise
+
+    def _changed(self, conversation_id: int | None, kind: ChangeKind) -> None:
+        """Tell the subscribers: called after the write's transaction is committed."""
+        self.changes.publish(Change(conversation_id, kind))
+
+    @staticmethod
+    def _conversation_of(c: sqlite3.Connection, message_id: int) -> int | None:
+        row = c.execute(
+            "SELECT conversation_id FROM messages WHERE id = ?", (message_id,)
+        ).fetchone()
+        return int(row[0]) if row is not None else None
 
     def _read(self, sql: str, args: Sequence[Any] = ()) -> list[sqlite3.Row]:
         with self._lock:
@@ -390,6 +406,7 @@ class ConversationStore:
                 ),
             )
             cid = int(cur.lastrowid or 0)
+        self._changed(cid, "created")
         return self.get(cid)
 
     def get(self, conversation_id: int) -> Conversation:
@@ -420,12 +437,14 @@ class ConversationStore:
                 "UPDATE conversations SET title = ?, title_is_custom = 1 WHERE id = ?",
                 (title, conversation_id),
             )
+        self._changed(conversation_id, "renamed")
 
     def set_pinned(self, conversation_id: int, pinned: bool) -> None:
         with self._write() as c:
             c.execute(
                 "UPDATE conversations SET pinned = ? WHERE id = ?", (int(pinned), conversation_id)
             )
+        self._changed(conversation_id, "pinned")
 
     def update_settings(
         self,
@@ -462,10 +481,12 @@ class ConversationStore:
                     "UPDATE conversations SET sampling = ? WHERE id = ?",
                     (json.dumps(sampling), conversation_id),
                 )
+        self._changed(conversation_id, "settings")
 
     def delete(self, conversation_id: int) -> None:
         with self._write() as c:
             c.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
+        self._changed(conversation_id, "deleted")
 
     # -- messages ----------------------------------------------------------------------
 
@@ -500,6 +521,7 @@ class ConversationStore:
                     " AND title = ''",
                     (title_from(content), conversation_id),
                 )
+        self._changed(conversation_id, "messages")
         return self.message(mid)
 
     def update_streaming(
@@ -520,6 +542,8 @@ class ConversationStore:
                     "UPDATE messages SET inserted = ? WHERE id = ?",
                     (spans_json(inserted), message_id),
                 )
+            cid = self._conversation_of(c, message_id)
+        self._changed(cid, "streamed")
 
     def reopen(self, message_id: int) -> None:
         """Mark a finished reply as streaming again: it is being continued in place."""
@@ -528,6 +552,8 @@ class ConversationStore:
                 "UPDATE messages SET status = 'streaming', error = NULL WHERE id = ?",
                 (message_id,),
             )
+            cid = self._conversation_of(c, message_id)
+        self._changed(cid, "messages")
 
     def finish_message(
         self,
@@ -566,6 +592,8 @@ class ConversationStore:
                 " (SELECT conversation_id FROM messages WHERE id = ?)",
                 (time.time(), message_id),
             )
+            cid = self._conversation_of(c, message_id)
+        self._changed(cid, "messages")
 
     def delete_message(self, message_id: int) -> None:
         """Remove a message and its replies; the branch on screen moves to its parent."""
@@ -577,6 +605,7 @@ class ConversationStore:
                 " OR current_leaf NOT IN (SELECT id FROM messages))",
                 (m.parent_id, m.conversation_id),
             )
+        self._changed(m.conversation_id, "messages")
 
     def message(self, message_id: int) -> StoredMessage:
         rows = self._read("SELECT * FROM messages WHERE id = ?", (message_id,))
@@ -622,6 +651,8 @@ class ConversationStore:
                 " (SELECT conversation_id FROM messages WHERE id = ?)",
                 (leaf, message_id),
             )
+            cid = self._conversation_of(c, message_id)
+        self._changed(cid, "switched")
 
     def restore(self, conversations: Sequence[Any]) -> list[int]:
         """Insert conversations as exported (see app.store.export): all or none.
@@ -636,7 +667,10 @@ class ConversationStore:
             except Invalid as e:
                 raise InvalidConversationError(f"conversation {n}: {e}") from None
         with self._write() as c:
-            return [self._restore_one(c, data) for data in checked]
+            ids = [self._restore_one(c, data) for data in checked]
+        for cid in ids:
+            self._changed(cid, "restored")
+        return ids
 
     @staticmethod
     def _restore_one(c: sqlite3.Connection, data: dict[str, Any]) -> int:

@@ -29,7 +29,7 @@ class FileOpener(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if isinstance(event, QFileOpenEvent) and event.file().lower().endswith(".gguf"):
-            self.window.open_gguf(event.file())
+            self.window.models.open_gguf(event.file())
             return True
         return False
 

@@ -7,14 +7,10 @@ the user switches to another conversation and is shown again, live, on return.
 
 from __future__ import annotations
 
-import logging
-import time
 from collections.abc import Callable
 from dataclasses import replace
-from pathlib import Path
-from typing import Any
 
-from PySide6.QtCore import QMimeData, QPoint, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import (
     QCloseEvent,
     QDragEnterEvent,
@@ -26,47 +22,27 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
-    QFileDialog,
     QHBoxLayout,
     QInputDialog,
     QLabel,
-    QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QMainWindow,
-    QMenu,
     QProgressBar,
     QPushButton,
     QSplitter,
     QStackedWidget,
-    QStyle,
     QVBoxLayout,
     QWidget,
 )
 
-from app.api.server import ApiServer
-from app.core import keys
-from app.core.paths import AppPaths
 from app.core.sampling import SamplingSettings
 from app.core.settings import AppSettings
 from app.core.thinking import ContinueMode, ThinkingControl
 from app.engine.base import ChatEngine
-from app.engine.kv_snapshots import SnapshotCache
-from app.engine.local_engine import LocalEngine, load_settings_from
-from app.keep_warm import KeepWarm
-from app.models import library
-from app.models.download import Progress
 from app.session import ChatSession, StoredGeneration, continue_modes
-from app.store import backup
-from app.store.conversations import (
-    HIGHLIGHT_END,
-    HIGHLIGHT_START,
-    ConversationStore,
-    SearchHit,
-    StoredMessage,
-)
-from app.store.database import StoreError
-from app.store.export import conversation_to_dict
+from app.store.changes import Change
+from app.store.conversations import ConversationStore, StoredMessage
+from app.ui.api_server_control import ApiServerControl
+from app.ui.backup_timer import BackupTimer
 from app.ui.chat_view import (
     LOOP_REMEDY_PRESENCE_PENALTY,
     AssistantMessage,
@@ -74,47 +50,23 @@ from app.ui.chat_view import (
     UserMessage,
 )
 from app.ui.composer import ANSWER_NOW_KEYS, Composer
+from app.ui.conversation_list import ConversationList
 from app.ui.long_text import LongPlainText
-from app.ui.model_library import ModelLibrary
-from app.ui.model_setup import DownloadRunner, ModelSetup, progress_text
+from app.ui.model_controller import ModelController
+from app.ui.notices import Notices
+from app.ui.operations import ChangeBridge, Operations
 from app.ui.reasoning_block import ReasoningBlock
-from app.ui.remote_dialog import RemoteDialog
 from app.ui.reply_controller import Continuing, ReplyController
-from app.ui.settings_dialog import LOCAL_API_KEY, SettingsDialog, SystemPromptDialog
-from app.ui.sidebar import damaged_notice, group_label, item_text
+from app.ui.settings_dialog import SettingsDialog, SystemPromptDialog
+from app.ui.sidebar import damaged_notice
 from app.ui.theme import apply_theme
-from app.ui.warm_keeper import WarmKeeper, WarmTask
-from app.ui.worker import Job, wait_for_all
-
-log = logging.getLogger(__name__)
-
-
-def _dropped_gguf(data: QMimeData) -> str:
-    """The local .gguf file being dragged in, or ""."""
-    for url in data.urls():
-        if url.isLocalFile() and url.toLocalFile().lower().endswith(".gguf"):
-            return str(url.toLocalFile())
-    return ""
-
+from app.ui.warm_keeper import WarmKeeper
+from app.ui.worker import wait_for_all
 
 APP_TITLE = "QwQ Desktop"
-ROLE_MESSAGE = Qt.ItemDataRole.UserRole + 1  # a search hit's message id
 OPEN_AT_ONCE = 12  # messages built at once when a conversation opens
 OPEN_PER_FRAME = 3  # older messages built per turn of the event loop after that
-BACKUP_FIRST_MS = 30_000  # the first backup check, once the start's work is done
-BACKUP_CHECK_MS = 3_600_000  # then every hour (a backup is made once a day)
-SAVE_ON_CLOSE_MS = 60_000  # the longest a quit waits for the conversation's snapshot
-WARM_NOTE_MS = 3_000  # how long "Warm" stays in the status bar
-
-
-def snapshot_cache(settings: AppSettings) -> SnapshotCache | None:
-    """The conversations' snapshots on disk, with the budget set (None: turned off)."""
-    budget = snapshot_budget_bytes(settings)
-    return SnapshotCache(AppPaths.current().cache / "kv", budget) if budget else None
-
-
-def snapshot_budget_bytes(settings: AppSettings) -> int:
-    return int(settings.snapshot_budget_gb * 2**30)
+BACKUP_NOTE_MS = 15_000  # how long "Backup failed: …" stays in the status bar
 
 
 class MainWindow(QMainWindow):
@@ -122,82 +74,48 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.store = store
         self.settings = AppSettings.load()
-        self.engine: ChatEngine | None = None
-        self.session: ChatSession | None = None
-        # Keeps the local engine's conversations warm (re-warm, snapshots); None: remote.
-        self.warm: WarmKeeper | None = None
         self.conversation_id: int | None = None
         self.live: dict[int, ReplyController] = {}  # the replies being generated, by conversation
         self.editing: int | None = None  # a user message being edited
-        self._filling = False  # the sidebar is being refilled: ignore its item changes
         self._budget_picked = False  # chosen on this screen (a new chat keeps it once sent)
         self.steer_dialog: QInputDialog | None = None  # open while a hint is asked for
-        self._closed = False
         self._older: list[tuple[StoredMessage, list[int]]] = []  # messages still to build
         self._build_token = 0
+        self._closed = False
         self.resize(1100, 760)
         self._build()
-        self.refresh_sidebar()
         self.new_chat()
-        self.setAcceptDrops(True)
-        self.library_dialog: ModelLibrary | None = None
-        default = self.settings.last_model
-        if model_path:
-            self.load_model(model_path)
-        elif default and Path(default).exists():
-            self.load_model(default)
-        else:
-            self.first_run.refresh(self.settings.models, self.settings.context_length)
+        self.setAcceptDrops(True)  # a .gguf dropped on the window: see ModelController
+        self._connect_signals()
+        self.backups.start()
+        self.models.start(model_path)
 
     # -- layout ------------------------------------------------------------------------
 
     def _build(self) -> None:
-        self.sidebar = QListWidget()
-        self.sidebar.setObjectName("sidebar")
-        self.sidebar.itemClicked.connect(self._on_sidebar_click)
-        self.sidebar.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.sidebar.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.sidebar.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.sidebar.customContextMenuRequested.connect(self._sidebar_menu)
-        self.sidebar.itemChanged.connect(self._on_item_renamed)
-        new_button = QPushButton("New chat")
-        new_button.clicked.connect(self.new_chat)
-        self.search_box = QLineEdit()
-        self.search_box.setObjectName("search")
-        self.search_box.setPlaceholderText("Search conversations  (Ctrl+K)")
-        self.search_box.setClearButtonEnabled(True)
-        self._search_timer = QTimer(self)
-        self._search_timer.setSingleShot(True)
-        self._search_timer.setInterval(150)
-        self._search_timer.timeout.connect(self._run_search)
-        self.search_box.textChanged.connect(lambda _: self._search_timer.start())
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(8, 8, 8, 8)
-        left_layout.addWidget(new_button)
-        left_layout.addWidget(self.search_box)
-        left_layout.addWidget(self.sidebar)
+        # Store writes run as operations; what they change comes back as the store's
+        # changes, on the GUI thread, for each part to refresh itself.
+        self.operations = Operations(self.store, self)
+        self.store_changes = ChangeBridge(self.store.changes, self)
+        self.conversation_list = ConversationList(self.store, self.operations, self.store_changes)
 
         self.chat = ChatView()
-        self.downloads = DownloadRunner(self)
-        self.downloads.progress.connect(self._on_download_progress)
-        self.downloads.finished.connect(self._on_download_finished)
-        self.downloads.failed.connect(lambda m: self._download_note(f"Download failed: {m}"))
-        self.downloads.stopped.connect(
-            lambda c: self._download_note("" if c else "Download paused")
+        # The model in use, its loading, downloads and warm keeping (its own file).
+        self.models = ModelController(
+            self,
+            self.store,
+            self.settings,
+            shown=lambda: self.conversation_id,
+            replying=lambda: self.live.keys(),
+            on_setup_page=lambda: self.pages.currentWidget() is self.first_run,
         )
-        self.first_run = ModelSetup(self.downloads)
-        self.first_run.open_file.connect(self.choose_model)
+        self.first_run = self.models.first_run
         self.pages = QStackedWidget()
         self.pages.addWidget(self.first_run)
         self.pages.addWidget(self.chat)
 
         # The message box, Send/Stop/Answer now, and the thinking budget for the next message.
         self.composer = Composer()
-        self.composer.send_requested.connect(self._send)
-        self.composer.stop_requested.connect(self.stop)
-        self.composer.answer_now_requested.connect(self.answer_now)
-        self.composer.budget.changed.connect(self._on_budget_picked)
 
         right = QWidget()
         right_layout = QVBoxLayout(right)
@@ -210,14 +128,14 @@ class MainWindow(QMainWindow):
         settings_button.clicked.connect(self.open_settings)
         models_button = QPushButton("Models")
         models_button.setObjectName("modelsButton")
-        models_button.clicked.connect(self.open_library)
+        models_button.clicked.connect(self.models.open_library)
         tools.addStretch(1)
         tools.addWidget(self.system_button)
         tools.addWidget(models_button)
         remote_button = QPushButton("Remote…")
         remote_button.setObjectName("remoteButton")
         remote_button.setToolTip("Run QwQ on DashScope, a vLLM or llama-server machine, or any URL")
-        remote_button.clicked.connect(self.use_remote)
+        remote_button.clicked.connect(self.models.use_remote)
         tools.addWidget(remote_button)
         tools.addWidget(settings_button)
         right_layout.addLayout(tools)
@@ -231,7 +149,7 @@ class MainWindow(QMainWindow):
         right_layout.addWidget(self.composer)
 
         splitter = QSplitter()
-        splitter.addWidget(left)
+        splitter.addWidget(self.conversation_list)
         splitter.addWidget(right)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([260, 840])
@@ -247,267 +165,103 @@ class MainWindow(QMainWindow):
         self.trace_dock.hide()
         self._beside: ReasoningBlock | None = None
 
-        self.model_label = QLabel("No model loaded")
+        # Every message to the user goes through here (the model label shows the model).
+        self.notices = Notices(self.statusBar())
         self.speed_label = QLabel("")
         self.context_meter = QProgressBar()
         self.context_meter.setFixedWidth(230)
         self.context_meter.setFormat("context %v / %m tokens")
         self.context_meter.hide()
-        self.undo_button = QPushButton("Undo")
-        self.undo_button.setObjectName("undo")
-        self.undo_button.clicked.connect(self.undo_delete)
-        self.undo_button.hide()
-        self._deleted: dict[str, Any] | None = None
-        self._undo_timer = QTimer(self)
-        self._undo_timer.setSingleShot(True)
-        self._undo_timer.setInterval(10_000)
-        self._undo_timer.timeout.connect(self.undo_button.hide)
-        self.download_label = QLabel("")
-        self.download_label.setObjectName("downloadLabel")
-        self.warm_label = QLabel("")  # "Restoring conversation…", then "Warm" for a moment
-        self.warm_label.setObjectName("warmLabel")
-        self._warm_note_timer = QTimer(self)
-        self._warm_note_timer.setSingleShot(True)
-        self._warm_note_timer.setInterval(WARM_NOTE_MS)
-        self._warm_note_timer.timeout.connect(lambda: self.warm_label.setText(""))
-        self.statusBar().addWidget(self.model_label, 1)
-        self.statusBar().addPermanentWidget(self.download_label)
-        self.statusBar().addPermanentWidget(self.warm_label)
-        self.statusBar().addPermanentWidget(self.undo_button)
+        self.statusBar().addPermanentWidget(self.conversation_list.undo_button)
         self.statusBar().addPermanentWidget(self.speed_label)
         self.statusBar().addPermanentWidget(self.context_meter)
-        self.api_button = QPushButton("API: off")
-        self.api_button.setObjectName("apiToggle")
-        self.api_button.setCheckable(True)
-        self.api_button.setToolTip(
-            "Serve the loaded model as an OpenAI-compatible API on this machine (127.0.0.1)"
-        )
-        self.api_button.toggled.connect(self.set_api_server)
-        self.statusBar().addPermanentWidget(self.api_button)
-        self.api_server: ApiServer | None = None
+        # The local API server's one owner, with its toggle.
+        self.api = ApiServerControl(lambda: self.engine, self.settings, self)
+        self.statusBar().addPermanentWidget(self.api.button)
 
         # Rolling backups of the conversations, off the GUI thread: the first a little
         # after the start (if the newest is a day old), then a check every hour.
-        self.backup_timer = QTimer(self)
-        self.backup_timer.setInterval(BACKUP_FIRST_MS)
-        self.backup_timer.timeout.connect(self.run_backup)
-        self.backup_timer.start()
-        self._backup_job: Job | None = None
+        self.backups = BackupTimer(self.store.path, self)
 
         QShortcut(QKeySequence("Ctrl+N"), self, self.new_chat)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.stop)
         QShortcut(QKeySequence(ANSWER_NOW_KEYS), self, self.answer_now)
-        QShortcut(QKeySequence("Ctrl+O"), self, self.choose_model)
+        QShortcut(QKeySequence("Ctrl+O"), self, self.models.choose_model)
         QShortcut(QKeySequence("Ctrl+Shift+C"), self, self.copy_last_answer)
-        QShortcut(QKeySequence("Ctrl+K"), self, self.focus_search)
+        QShortcut(QKeySequence("Ctrl+K"), self, self.conversation_list.focus_search)
         QShortcut(QKeySequence("Ctrl+,"), self, self.open_settings)
 
-    # -- model -------------------------------------------------------------------------
+    # -- the map: how the parts talk ------------------------------------------------
 
-    def choose_model(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open a GGUF model", "", "GGUF models (*.gguf)")
-        if path:
-            self.open_gguf(path)
+    def _connect_signals(self) -> None:
+        """The parts built in ``_build``, wired together: who hears whom."""
+        # The conversation list asks; the window opens, starts afresh, deletes. What the
+        # store changed comes back for the title; a write that failed says so once.
+        conversations = self.conversation_list
+        conversations.new_chat_requested.connect(self.new_chat)
+        conversations.open_requested.connect(self._on_open_requested)
+        conversations.delete_requested.connect(self.delete_conversation)
+        conversations.deleted.connect(self._on_deleted)
+        conversations.notice.connect(self.notices.info)
+        self.store_changes.changed.connect(self._on_store_changed)
+        self.operations.failed.connect(self.notices.error)
+        # The composer asks; the window starts, stops or closes the trace of a reply (a
+        # ReplyController each: see _connect_reply) and keeps the budget per conversation.
+        self.composer.send_requested.connect(self._send)
+        self.composer.stop_requested.connect(self.stop)
+        self.composer.answer_now_requested.connect(self.answer_now)
+        self.composer.budget.changed.connect(self._on_budget_picked)
+        # The model: its load shows in the context meter; the API server follows the
+        # engine; every message goes to the notices.
+        models = self.models
+        models.noticed.connect(self.notices.post)
+        models.loading.connect(self._on_loading)
+        models.loading.connect(lambda _: self.api.engine_going())
+        models.load_progress.connect(lambda f: self.context_meter.setValue(int(f * 100)))
+        models.load_failed.connect(lambda _: self.context_meter.hide())
+        models.engine_changed.connect(self._on_engine_changed)
+        models.engine_changed.connect(lambda _: self.api.engine_ready())
+        models.setup_requested.connect(self.show_model_setup)
+        self.api.failed.connect(lambda m: self.notices.show(m, "error", source="api"))
+        self.backups.failed.connect(
+            lambda m: self.notices.show(m, "error", source="backup", timeout_ms=BACKUP_NOTE_MS)
+        )
 
-    def open_gguf(self, path: str) -> None:
-        """A GGUF from anywhere: checked (header, parts, architecture) before it loads,
-        then remembered in the library."""
-        self.model_label.setText(f"Checking {Path(path).name}…")
-        job = Job(lambda: library.validate(path), self)
-        job.done.connect(lambda _: self._remember_and_load(path))
-        job.failed.connect(self._on_model_failed)
-        job.start()
+    # -- the model (owned by ModelController) ---------------------------------------
 
-    def _remember_and_load(self, path: str) -> None:
-        resolved = str(Path(path).resolve())
-        models = AppPaths.current().models.resolve()
-        if not Path(resolved).is_relative_to(models) and resolved not in self.settings.models:
-            self.settings.models.append(resolved)
-            self._save_settings()
-        self.load_model(resolved)
+    @property
+    def engine(self) -> ChatEngine | None:
+        return self.models.engine
 
-    def use_remote(self) -> None:
-        """Run the next replies on a remote endpoint (the local model is unloaded)."""
-        dialog = RemoteDialog(self.settings.remote, self)
-        self.remote_dialog = dialog
+    @property
+    def session(self) -> ChatSession | None:
+        return self.models.session
 
-        def chosen() -> None:
-            if dialog.engine is None:
-                return
-            self.settings.remote = dialog.choice
-            self._save_settings()
-            if self.engine is not None and not self.live:
-                Job(self._let_go_of_engine(), self).start()
-            self._on_model_loaded(dialog.engine)
-            if dialog.note:
-                self.model_label.setText(f"{self.model_label.text()} — {dialog.note}")
+    @property
+    def warm(self) -> WarmKeeper | None:
+        return self.models.warm
 
-        dialog.accepted.connect(chosen)
-        dialog.open()
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        self.models.drag_enter(event)
 
-    def open_library(self) -> None:
-        dialog = ModelLibrary(self.settings, self)
-        dialog.load_requested.connect(self.load_model)
-        dialog.add_requested.connect(self.choose_model)
-        dialog.download_requested.connect(self.show_model_setup)
-        self.library_dialog = dialog
-        dialog.open()
+    def dropEvent(self, event: QDropEvent) -> None:
+        self.models.drop(event)
 
     def show_model_setup(self) -> None:
         """The first-run page, also reachable later to download another quant."""
         self.first_run.refresh(self.settings.models, self.settings.context_length)
         self.pages.setCurrentWidget(self.first_run)
 
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if _dropped_gguf(event.mimeData()):
-            event.acceptProposedAction()
-
-    def dropEvent(self, event: QDropEvent) -> None:
-        path = _dropped_gguf(event.mimeData())
-        if path:
-            event.acceptProposedAction()
-            self.open_gguf(path)
-
-    def _on_download_progress(self, p: Progress) -> None:
-        if self.pages.currentWidget() is not self.first_run:
-            self.download_label.setText(f"↓ {self.downloads.label}: {p.fraction:.0%}")
-            self.download_label.setToolTip(progress_text(p))
-
-    def _download_note(self, text: str) -> None:
-        self.download_label.setText(text)
-
-    def _on_download_finished(self, paths: list[Path]) -> None:
-        path = str(paths[0])
-        self.download_label.setText(f"Downloaded {paths[0].name}")
-        if not self.settings.last_model:
-            self.settings.last_model = path
-            self._save_settings()
-        if self.engine is None or self.pages.currentWidget() is self.first_run:
-            self.load_model(path)
-
-    def set_api_server(self, on: bool) -> None:
-        """Start or stop the local API (on a worker: binding the port takes a moment)."""
-        if not on:
-            if self.api_server is not None:
-                server, self.api_server = self.api_server, None
-                Job(server.stop, self).start()
-            self.api_button.setText("API: off")
-            return
-        if self.api_server is not None:
-            return
-        key = keys.load_key(LOCAL_API_KEY) or None
-        # Loopback only: the window never serves other machines (keyless or not).
-        server = ApiServer(
-            lambda: self.engine,
-            host="127.0.0.1",
-            port=self.settings.api_port,
-            api_key=key,
-            loop_guard=self.settings.loop_guard,
-        )
-        self.api_button.setText("API: starting…")
-
-        def started(_: object) -> None:
-            self.api_server = server
-            self.api_button.setText(f"API: {server.url}")
-
-        def failed(error: BaseException) -> None:
-            self.api_button.setChecked(False)
-            self.api_button.setText("API: off")
-            self.model_label.setText(str(error))
-
-        job = Job(server.start, self)
-        job.done.connect(started)
-        job.failed.connect(failed)
-        job.start()
-
-    def load_model(self, path: str) -> None:
-        """Load on a worker; the status bar shows llama.cpp's own load progress."""
-        self.model_label.setText(f"Loading {Path(path).name}…")
+    def _on_loading(self, _name: str) -> None:
         self.context_meter.setRange(0, 100)
         self.context_meter.setFormat("loading %p%")
         self.context_meter.setValue(0)
         self.context_meter.show()
-        if self.api_server is not None:  # no API request may run on the model being replaced
-            self.api_server.stop()
-            self.api_server = None
-            self.api_button.setText("API: restarting after the load…")
-        let_go = self._let_go_of_engine() if self.engine is not None and not self.live else None
-        load = load_settings_from(self.settings)
-        progress = [0.0]  # written by the loading thread, read by the timer below
 
-        def set_progress(value: float) -> None:
-            progress[0] = value
-
-        poll = QTimer(self)
-        poll.setInterval(100)
-        poll.timeout.connect(lambda: self.context_meter.setValue(int(progress[0] * 100)))
-        poll.start()
-
-        def work() -> LocalEngine:
-            if let_go is not None:  # the old model's warm state is saved, then it goes
-                let_go()
-            return LocalEngine(path, load, on_progress=set_progress)
-
-        job = Job(work, self)
-        job.done.connect(self._on_model_loaded)
-        job.failed.connect(self._on_model_failed)
-        job.done.connect(lambda _: poll.stop())
-        job.failed.connect(lambda _: poll.stop())
-        job.start()
-
-    def _let_go_of_engine(self) -> Callable[[], None]:
-        """The engine is being replaced: its conversation on screen is saved (a leave: a
-        snapshot only if the cache changed since the last one) and nothing else queued runs.
-        Returns what closes it, to call on a worker (it waits, bounded, for that save)."""
-        old, warm = self.engine, self.warm
-        self.warm = None
-        if warm is not None:
-            warm.drop_queued()
-            if self.conversation_id is not None and self.conversation_id not in self.live:
-                warm.leave(self.conversation_id)
-
-        def close() -> None:
-            if warm is not None:
-                warm.cut_rewarm_short()
-                warm.wait(SAVE_ON_CLOSE_MS)
-            if old is not None:
-                old.close()
-
-        return close
-
-    def _on_model_loaded(self, engine: ChatEngine) -> None:
-        if self._closed:  # loaded after the window closed (its store may be closed too)
-            engine.close()
-            return
-        self.engine = engine
-        self.warm = None
-        if isinstance(engine, LocalEngine):  # a remote engine has no cache to keep warm
-            keep_warm = KeepWarm(self.store, engine, snapshot_cache(self.settings))
-            self.warm = WarmKeeper(keep_warm, self)
-            self.warm.finished.connect(self._on_warm_task)
-            if self.conversation_id is not None and self.conversation_id not in self.live:
-                self._restore(self.conversation_id)
-        if self.api_button.isChecked() and self.api_server is None:
-            self.set_api_server(True)
-        if isinstance(engine, LocalEngine):  # a remote endpoint is chosen again each run
-            self.settings.last_model = str(engine.info.path)
-            self._save_settings()
-        self.session = ChatSession(self.store, engine)
+    def _on_engine_changed(self, engine: ChatEngine) -> None:
         info = engine.info
-        where = (
-            f"{info.backend}, {info.gpu_layers}/{info.layer_count} layers on the GPU"
-            if info.gpu_layers
-            else "CPU"
-        )
-        if isinstance(engine, LocalEngine):
-            self.model_label.setText(
-                f"{info.name} · {info.parameter_label} · {info.quantization} · {where}"
-            )
-        else:  # a remote endpoint: its model and where it runs say it all
-            self.model_label.setText(info.name)
-        self.model_label.setToolTip(info.load_note)
-        if info.load_note:
-            self.model_label.setText(f"{self.model_label.text()} — {info.load_note}")
+        note = f" — {info.load_note}" if info.load_note else ""
+        self.notices.set_model(engine.description + note, info.load_note)
         self.context_meter.setRange(0, info.context_length)
         self.context_meter.setFormat("context %v / %m tokens")
         self.context_meter.setValue(0)
@@ -515,146 +269,40 @@ class MainWindow(QMainWindow):
         self._update_buttons()
         self._offer_continue()  # a reply on screen can go on now (or says why not)
 
-    def _on_model_failed(self, error: BaseException) -> None:
-        self.context_meter.hide()
-        self.model_label.setText(f"Could not load the model: {error}")
-
     # -- conversations -----------------------------------------------------------------
 
-    def refresh_sidebar(self) -> None:
-        if self.search_box.text().strip():
-            self._run_search()
-            return
-        self._filling = True
-        self.sidebar.clear()
-        now = time.time()
-        group = None
-        for c in self.store.conversations():
-            label = "Pinned" if c.pinned else group_label(c.updated_at, now)
-            if label != group:
-                header = QListWidgetItem(label)
-                header.setFlags(Qt.ItemFlag.NoItemFlags)
-                self.sidebar.addItem(header)
-                group = label
-            text, tooltip = item_text(c)
-            item = QListWidgetItem(text)
-            if c.damaged:
-                item.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning))
-                item.setToolTip(tooltip)
-            item.setData(Qt.ItemDataRole.UserRole, c.id)
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
-            self.sidebar.addItem(item)
-            if c.id == self.conversation_id:
-                item.setSelected(True)
-        self._filling = False
-
-    # -- rename, pin, delete with undo --------------------------------------------------
-
-    def _sidebar_menu(self, pos: QPoint) -> None:
-        item = self.sidebar.itemAt(pos)
-        cid = item.data(Qt.ItemDataRole.UserRole) if item else None
-        if item is None or cid is None or item.data(ROLE_MESSAGE) is not None:
-            return
-        pinned = self.store.get(int(cid)).pinned
-        menu = QMenu(self)
-        menu.addAction("Rename", lambda: self.sidebar.editItem(item))
-        menu.addAction("Unpin" if pinned else "Pin", lambda: self.set_pinned(int(cid), not pinned))
-        menu.addAction("Delete", lambda: self.delete_conversation(int(cid)))
-        menu.popup(self.sidebar.viewport().mapToGlobal(pos))
-
-    def _on_item_renamed(self, item: QListWidgetItem) -> None:
-        cid = item.data(Qt.ItemDataRole.UserRole)
-        if self._filling or cid is None:
-            return
-        title = item.text().strip()
-        if title and title != self.store.get(int(cid)).title:
-            self.store.rename(int(cid), title)
-            self._update_title()
-        self.refresh_sidebar()
-
-    def set_pinned(self, conversation_id: int, pinned: bool) -> None:
-        self.store.set_pinned(conversation_id, pinned)
-        self.refresh_sidebar()
-
     def delete_conversation(self, conversation_id: int) -> None:
-        """Delete now; Undo (in the status bar, for 10 s) brings it back whole."""
+        """Delete (the list offers Undo); a conversation still being answered is first
+        stopped, and deleted when asked again, once the reply has stopped."""
         if conversation_id in self.live:
             self.live[conversation_id].cancel()
-            return  # delete once the reply has stopped: the user can ask again
-        conversation = self.store.get(conversation_id)
-        self._deleted = conversation_to_dict(self.store, conversation)
-        self.store.delete(conversation_id)
+            return
+        self.conversation_list.delete(conversation_id)
+
+    def _on_open_requested(self, conversation_id: int, reveal: int | None) -> None:
+        if not self._closed:  # (an undo finishing as the window closes opens nothing)
+            self.open_conversation(conversation_id, reveal=reveal)
+
+    def _on_deleted(self, conversation_id: int) -> None:
+        if self._closed:
+            return
         if self.conversation_id == conversation_id:
             self.new_chat()
         if self.warm is not None:  # its snapshot goes with it
             self.warm.forget(conversation_id)
-        self.refresh_sidebar()
-        title = conversation.title or "New chat"
-        self.undo_button.setText(f"Undo delete of “{title[:40]}”")
-        self.undo_button.show()
-        self._undo_timer.start()
 
-    def undo_delete(self) -> None:
-        if self._deleted is None:
-            return
-        (cid,) = self.store.restore([self._deleted])
-        self._deleted = None
-        self.undo_button.hide()
-        self.refresh_sidebar()
-        self.open_conversation(cid)
-
-    # -- search ------------------------------------------------------------------------
-
-    def focus_search(self) -> None:
-        self.search_box.setFocus()
-        self.search_box.selectAll()
-
-    def _run_search(self) -> None:
-        text = self.search_box.text()
-        if not text.strip():
-            self.refresh_sidebar()
-            return
-        job = Job(lambda: self.store.search(text), self)
-        job.done.connect(lambda hits: self._show_hits(text, hits))
-        job.failed.connect(lambda e: self.model_label.setText(f"Search failed: {e}"))
-        job.start()
-
-    def _show_hits(self, text: str, hits: list[SearchHit]) -> None:
-        if text != self.search_box.text():
-            return  # a newer search is on its way
-        self._filling = True
-        self.sidebar.clear()
-        if not hits:
-            empty = QListWidgetItem("No matches")
-            empty.setFlags(Qt.ItemFlag.NoItemFlags)
-            self.sidebar.addItem(empty)
-        for hit in hits:
-            snippet = hit.snippet.replace(HIGHLIGHT_START, "«").replace(HIGHLIGHT_END, "»")
-            where = {
-                "title": "title",
-                "answer": "answer",
-                "reasoning": "reasoning",
-                "prompt": "you",
-            }
-            item = QListWidgetItem(f"{hit.title or 'New chat'}\n  {where[hit.field]}: {snippet}")
-            item.setData(Qt.ItemDataRole.UserRole, hit.conversation_id)
-            item.setData(ROLE_MESSAGE, hit.message_id)
-            self.sidebar.addItem(item)
-        self._filling = False
-
-    def _on_sidebar_click(self, item: QListWidgetItem) -> None:
-        cid = item.data(Qt.ItemDataRole.UserRole)
-        if cid is None:
-            return
-        message_id = item.data(ROLE_MESSAGE)
-        if message_id is not None:
-            self.store.switch_to(int(message_id))  # the branch holding the match
-        self.open_conversation(int(cid), reveal=int(message_id) if message_id is not None else None)
+    def _on_store_changed(self, change: Change) -> None:
+        """The title (and the system prompt's button) follow the stored conversation."""
+        if change.kind in ("streamed", "deleted", "replaced"):
+            return  # (a deletion or a restored backup leaves the screen by itself)
+        if change.conversation_id is not None and change.conversation_id == self.conversation_id:
+            self._update_title()
 
     def new_chat(self) -> None:
         self._detach_live()
-        self._leave_for(None)
+        self.models.leave_for(self.conversation_id, None)
         self.conversation_id = None
+        self.conversation_list.set_current(None)
         self.chat.clear()
         self._show_budget()
         self._update_title()
@@ -669,8 +317,9 @@ class MainWindow(QMainWindow):
         needs its end, and the rest arrives without blocking the GUI for long.
         """
         self._detach_live()
-        self._leave_for(conversation_id)
+        self.models.leave_for(self.conversation_id, conversation_id)
         self.conversation_id = conversation_id
+        self.conversation_list.set_current(conversation_id)
         self.chat.clear()
         self._show_budget()
         self._build_token += 1
@@ -697,54 +346,6 @@ class MainWindow(QMainWindow):
         self._update_buttons()
         self._offer_continue()
         self.composer.setFocus()
-
-    # -- keeping conversations warm (issue 13) ------------------------------------------
-
-    def _leave_for(self, conversation_id: int | None) -> None:
-        """The screen goes from the conversation shown to ``conversation_id``: the one
-        left is saved and the one opened restored, both on the keeper's worker."""
-        left = self.conversation_id
-        if self.warm is None or left == conversation_id:
-            return
-        if left is not None and left not in self.live:
-            self.warm.leave(left)
-        if conversation_id is not None:
-            self._restore(conversation_id)
-
-    def _restore(self, conversation_id: int) -> None:
-        assert self.warm is not None
-        if conversation_id in self.live:
-            return  # its reply holds the cache
-        self.warm.open(conversation_id)
-        self._warm_note_timer.stop()
-        self.warm_label.setText("Restoring conversation…")
-
-    def _rewarm(self, conversation_id: int) -> None:
-        """A reply ended: re-warm its conversation in idle time (answers only) and save it."""
-        if self.warm is None:
-            return
-        if self._closed:
-            self.warm.reply_ended()
-        else:  # (a reply cut short is not re-warmed: Continue uses its trace in the cache)
-            self.warm.after_reply(conversation_id)
-
-    def _on_warm_task(self, task: WarmTask) -> None:
-        if task.error is not None:
-            self.warm_label.setToolTip(f"Could not keep the conversation warm: {task.error}")
-        if task.kind != "open" or (self.warm is not None and self.warm.pending("open")):
-            return  # (another conversation is being restored)
-        if task.error or task.dropped or task.conversation_id != self.conversation_id:
-            self.warm_label.setText("")
-            return
-        restored = task.result if isinstance(task.result, int) else 0
-        held = self.warm is not None and self.warm.keep_warm.holding == task.conversation_id
-        self.warm_label.setText("Warm" if restored or held else "")
-        self.warm_label.setToolTip(
-            f"{restored:,} tokens of this conversation restored from its snapshot"
-            if restored
-            else ""
-        )
-        self._warm_note_timer.start()
 
     def _build_older(self, token: int) -> None:
         if token != self._build_token:
@@ -801,8 +402,16 @@ class MainWindow(QMainWindow):
 
     def flip(self, message_id: int) -> None:
         """Show another answer to the same message (or another edit of a message)."""
-        self.store.switch_to(message_id)
-        self.open_conversation(self.store.message(message_id).conversation_id)
+
+        def switch(store: ConversationStore) -> int:
+            store.switch_to(message_id)
+            return store.message(message_id).conversation_id
+
+        self.operations.write("show that branch", switch).success(self._on_flipped).run()
+
+    def _on_flipped(self, conversation_id: int) -> None:
+        if conversation_id == self.conversation_id and not self._closed:
+            self.open_conversation(conversation_id)  # (unless another one was opened since)
 
     def read_beside(self, block: ReasoningBlock) -> None:
         """Show a trace in the side panel (it keeps following a live one)."""
@@ -874,12 +483,16 @@ class MainWindow(QMainWindow):
     def _send(self, text: str) -> None:
         """The composer asks to send ``text``: a new message, or an edited one resent."""
         if self.session is None:
-            self.model_label.setText("Load a model first: Ctrl+O opens a GGUF file.")
+            self.notices.show("Load a model first: Ctrl+O opens a GGUF file.", "error")
             return
         if self.conversation_id in self.live:
             return
         if self.conversation_id is None:
+            # Created here, not as an operation: the reply about to start (on its own
+            # worker) stores its messages in it, so it must exist first. The insert of
+            # one empty row stays on the GUI thread (here and in set_system_prompt).
             self.conversation_id = self.store.create().id
+            self.conversation_list.set_current(self.conversation_id)
             if self._budget_picked:  # chosen before the conversation existed
                 self._save_budget(self.conversation_id)
         cid = self.conversation_id
@@ -911,12 +524,12 @@ class MainWindow(QMainWindow):
 
     def _save_budget(self, conversation_id: int) -> None:
         tokens, seconds = self.composer.budget.value()
-        try:
-            self.store.update_settings(
-                conversation_id, thinking={"budget_tokens": tokens, "budget_seconds": seconds}
-            )
-        except StoreError as e:  # the reply still uses it; only remembering it failed
-            self.model_label.setText(f"Could not save the thinking budget: {e}")
+        thinking = {"budget_tokens": tokens, "budget_seconds": seconds}
+        # A reply uses the budget the picker shows; only remembering it can fail.
+        self.operations.write(
+            "save the thinking budget",
+            lambda s: s.update_settings(conversation_id, thinking=thinking),
+        ).run()
 
     def _show_budget(self) -> None:
         """The selector shows the conversation's budget, or the default where it has none."""
@@ -1047,14 +660,12 @@ class MainWindow(QMainWindow):
         self.live[cid] = reply
         self._connect_reply(reply)
         reply.start()
-        self._update_title()
-        self.refresh_sidebar()
         self._update_buttons()
         self._show_page()
 
     def _connect_reply(self, reply: ReplyController) -> None:
-        """What a reply tells the window; the status bar shows only the reply on screen."""
-        reply.stored_started.connect(lambda: self._on_reply_stored(reply))
+        """What a reply tells the window; the status bar shows only the reply on screen.
+        (The list and the title follow the stored messages: see _on_store_changed.)"""
         reply.trace_grew.connect(lambda text: self._follow_beside(reply, text))
         reply.speed.connect(lambda value: self._show_speed(reply, value))
         reply.context_used.connect(lambda used: self._show_context_used(reply, used))
@@ -1068,12 +679,6 @@ class MainWindow(QMainWindow):
 
     def _shown(self, reply: ReplyController) -> bool:
         return reply.conversation_id == self.conversation_id
-
-    def _on_reply_stored(self, reply: ReplyController) -> None:
-        """The user message is stored now: show its title."""
-        self.refresh_sidebar()
-        if self._shown(reply):
-            self._update_title()
 
     def _follow_beside(self, reply: ReplyController, text: str) -> None:
         if self._beside is reply.widget.reasoning and self.trace_dock.isVisible():
@@ -1094,13 +699,11 @@ class MainWindow(QMainWindow):
     def _on_finished(self, reply: ReplyController) -> None:
         cid = reply.conversation_id
         self.live.pop(cid, None)
-        self._rewarm(cid)
-        self.refresh_sidebar()
+        self.models.rewarm(cid)
         stored = reply.stored is not None or reply.continued is not None
         if cid == self.conversation_id and stored:
             # Show it as stored: with its actions, and the user message's edits to flip.
             self.open_conversation(cid)
-        self._update_title()
         self._update_buttons()
         if reply.continued is not None and reply.error is not None:
             # The reply is stored as it was: shown so again, saying why it did not go on.
@@ -1111,30 +714,10 @@ class MainWindow(QMainWindow):
 
     # -- settings ----------------------------------------------------------------------
 
-    def run_backup(self) -> None:
-        """Back the conversations up if the newest daily backup is a day old."""
-        self.backup_timer.setInterval(BACKUP_CHECK_MS)
-        if self._backup_job is not None:
-            return
-        folder = backup.folder_of(self.store.path.parent)
-        job = Job(lambda: backup.make_if_due(self.store.path, folder), self)
-        self._backup_job = job
-
-        def finished(note: str) -> None:
-            self._backup_job = None
-            if note:
-                self.statusBar().showMessage(note, 15_000)
-
-        job.done.connect(lambda _: finished(""))
-        job.failed.connect(lambda e: finished(f"Backup failed: {e}"))
-        job.start()
-
     def _after_restore(self, _name: str) -> None:
-        """A backup replaced the conversations: show them."""
-        self._deleted = None
-        self.undo_button.hide()
+        """A backup replaced the conversations (the list shows them by itself)."""
+        self.conversation_list.forget_undo()
         self.new_chat()
-        self.refresh_sidebar()
 
     def open_settings(self) -> None:
         dialog = SettingsDialog(
@@ -1142,7 +725,7 @@ class MainWindow(QMainWindow):
             self,
             store=self.store,
             busy=lambda: bool(self.live) or (self.warm is not None and self.warm.busy),
-            snapshots=self._snapshots(),
+            snapshots=self.models.snapshots(),
         )
         if dialog.backups is not None:
             dialog.backups.restored.connect(self._after_restore)
@@ -1150,28 +733,13 @@ class MainWindow(QMainWindow):
             note = dialog.save_api_key()
             self.apply_settings(dialog.result_settings())
             if note:
-                self.model_label.setText(note)
-            if self.api_server is not None:  # a new port or key: serve again with them
-                self.api_server.stop()
-                self.api_server = None
-                self.set_api_server(True)
-
-    def _snapshots(self) -> SnapshotCache:
-        """The snapshots in use, or (none loaded, or turned off) those on disk."""
-        if self.warm is not None and self.warm.keep_warm.snapshots is not None:
-            return self.warm.keep_warm.snapshots
-        return SnapshotCache(AppPaths.current().cache / "kv", snapshot_budget_bytes(self.settings))
+                self.notices.show(note, source="api")
 
     def apply_settings(self, settings: AppSettings) -> None:
-        budget_changed = settings.snapshot_budget_gb != self.settings.snapshot_budget_gb
         self.settings = settings
         self._save_settings()
-        if budget_changed and self.warm is not None:
-            keep_warm = self.warm.keep_warm
-            if keep_warm.snapshots is not None and snapshot_budget_bytes(settings):
-                keep_warm.snapshots.budget_bytes = snapshot_budget_bytes(settings)
-            else:  # turned on or off
-                keep_warm.snapshots = snapshot_cache(settings)
+        self.models.settings_changed(settings)  # a new snapshot budget holds at once
+        self.api.settings_changed(settings)  # a new port or key: served again with them
         if not self._budget_picked:  # a new default shows where no choice was made
             self._show_budget()
         app = QApplication.instance()
@@ -1182,7 +750,7 @@ class MainWindow(QMainWindow):
         try:
             self.settings.save()
         except OSError as e:
-            self.model_label.setText(f"Could not save the settings: {e}")
+            self.notices.show(f"Could not save the settings: {e}", "error", source="settings")
 
     def edit_system_prompt(self) -> None:
         current = self.store.get(self.conversation_id).system_prompt if self.conversation_id else ""
@@ -1192,36 +760,28 @@ class MainWindow(QMainWindow):
 
     def set_system_prompt(self, text: str) -> None:
         if self.conversation_id is None:
-            self.conversation_id = self.store.create().id
-            self.refresh_sidebar()
-        self.store.update_settings(self.conversation_id, system_prompt=text)
+            # On a new chat the conversation starts here, with the prompt, at once (as
+            # in send()): the message typed next must find it.
+            self.conversation_id = self.store.create(system_prompt=text).id
+            self.conversation_list.set_current(self.conversation_id)
+        else:
+            cid = self.conversation_id
+            self.operations.write(
+                "save the system prompt", lambda s: s.update_settings(cid, system_prompt=text)
+            ).failure(self._update_system_button).run()  # (shows the prompt as stored)
         self.system_button.setText("System prompt ✓" if text else "System prompt…")
 
     # -- shutdown ----------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._closed = True
-        if self.api_server is not None:
-            self.api_server.stop()
-            self.api_server = None
+        self.store_changes.close()
+        self.api.shutdown()
         for live in list(self.live.values()):
             live.cancel()
-        self.downloads.pause()  # the part stays; the next start offers to resume it
-        warm = self.warm
-        if warm is not None:  # a quit keeps the conversation's snapshot
-            self.statusBar().showMessage("Saving the conversation…")
+        if self.models.begin_close():  # a quit keeps the conversation's snapshot
+            self.notices.show("Saving the conversation…", "progress")
             self.hide()
-            warm.drop_queued()
-            warm.cut_rewarm_short()
         wait_for_all()  # replies, a model load, a search: none outlives the window
-        if warm is not None:
-            warm.reply_ended()  # the replies are over: the queue may run
-            if self.conversation_id is not None:
-                warm.leave(self.conversation_id)
-            if not warm.wait(SAVE_ON_CLOSE_MS):
-                log.warning("closing: the conversation's snapshot took too long; not kept")
-            wait_for_all()
-        if self.engine is not None:
-            self.engine.close()
-            self.engine = None
+        self.models.close(self.conversation_id)
         super().closeEvent(event)

@@ -169,7 +169,7 @@ class SettingsDialog(QDialog):
         self.api_key.setObjectName("apiKey")
         self.api_key.setEchoMode(QLineEdit.EchoMode.Password)
         self.api_key.setPlaceholderText("none: any program on this machine may use it")
-        self.api_key.setText(keys.load_key(LOCAL_API_KEY) or "")
+        self.api_key.setText(keys.load_key(keys.LOCAL_API_KEY) or "")
         form4.addRow("Port", self.api_port)
         form4.addRow("API key", self.api_key)
 
@@ -253,10 +253,10 @@ class SettingsDialog(QDialog):
         """Keep the local API's key in the keyring; "" or a note when it can't be saved."""
         key = self.api_key.text().strip()
         if not key:
-            keys.forget_key(LOCAL_API_KEY)
+            keys.forget_key(keys.LOCAL_API_KEY)
             return ""
         try:
-            keys.save_key(LOCAL_API_KEY, key)
+            keys.save_key(keys.LOCAL_API_KEY, key)
         except keys.NoKeyringError as e:
             return str(e)
         return ""
@@ -288,9 +288,6 @@ class SettingsDialog(QDialog):
             remote=dict(self.settings.remote),
             snapshot_budget_gb=self.snapshot_budget.value(),
         )
-
-
-LOCAL_API_KEY = "qwq-desktop local API"  # the keyring entry of the local server's key
 
 
 def size_text(size: int) -> str:

@@ -27,7 +27,7 @@ def group_label(updated_at: float, now: float) -> str:
 def item_text(c: Conversation) -> tuple[str, str]:
     """The sidebar line of a conversation and its tooltip (which says if it is damaged).
 
-    The line is the title alone, so renaming edits just the title; the window shows a
+    The line is the title alone, so renaming edits just the title; the list shows a
     warning icon beside a damaged one.
     """
     return c.title or "New chat", damaged_notice(c.damaged) if c.damaged else ""

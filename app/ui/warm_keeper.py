@@ -23,7 +23,6 @@ from typing import Literal
 
 from PySide6.QtCore import QObject, Signal
 
-from app.engine.local_engine import LocalEngine
 from app.keep_warm import KeepWarm
 from app.ui.worker import Job
 
@@ -133,8 +132,8 @@ class WarmKeeper(QObject):
         conversation is then saved as the cache holds it, by a ``leave``. Blocks until
         it has stopped (bounded; safe from any thread): a cancel that lands before the
         prewarm holds the engine is lost, so it is asked again until it stops."""
-        engine = self.keep_warm.engine
-        if not isinstance(engine, LocalEngine):
+        cache = self.keep_warm.engine.kv_cache
+        if cache is None:
             return
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
@@ -142,7 +141,7 @@ class WarmKeeper(QObject):
                 current = self._current
             if current is None or current.kind != "after_reply":
                 return
-            engine.cancel()  # read by the prewarm between batches and graph nodes
+            cache.cancel()  # read by the prewarm between batches and graph nodes
             current.finished.wait(0.05)
 
     @property

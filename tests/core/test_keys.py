@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.core import keys
+from app.core.errors import QwQError
 from tests.fixtures.memory_keyring import MemoryKeyring
 
 URL = "https://dashscope.aliyuncs.com/compatible-mode/v1"
@@ -34,3 +35,26 @@ def test_an_empty_variable_counts_as_unset(
     keys.save_key(URL, "sk-kept")
     assert keys.remote_key(URL, "DASHSCOPE_API_KEY") == "sk-kept"
     assert keys.remote_key("", "DASHSCOPE_API_KEY") is None  # no URL yet: nothing kept for it
+
+
+def test_our_own_servers_key_is_one_for_the_window_and_serve(
+    monkeypatch: pytest.MonkeyPatch, memory_keyring: MemoryKeyring
+) -> None:
+    """--api-key, then QWQ_DESKTOP_API_KEY, then the key saved in the window's Settings."""
+    monkeypatch.delenv(keys.LOCAL_KEY_ENV, raising=False)
+    assert keys.local_api_key() is None
+    keys.save_key(keys.LOCAL_API_KEY, "from-settings")
+    assert keys.local_api_key() == "from-settings"
+    monkeypatch.setenv(keys.LOCAL_KEY_ENV, "from-env")
+    assert keys.local_api_key() == "from-env"
+    assert keys.local_api_key("from-flag") == "from-flag"
+
+
+@pytest.mark.parametrize("bad", ["a b", " lead", "tab\there", "bell\x07"])
+def test_a_key_no_client_could_send_is_refused_with_a_reason(
+    bad: str, monkeypatch: pytest.MonkeyPatch, memory_keyring: MemoryKeyring
+) -> None:
+    monkeypatch.delenv(keys.LOCAL_KEY_ENV, raising=False)
+    with pytest.raises(QwQError, match="API key"):
+        keys.local_api_key(bad)
+    assert keys.local_api_key("   ") is None  # blank: no key

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import threading
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import llama_cpp
@@ -15,6 +16,7 @@ from app.core.events import AnswerDelta, ChatEvent, GenerationDone, ReasoningDel
 from app.core.messages import ChatMessage
 from app.core.sampling import SamplingSettings
 from app.core.thinking import ThinkingControl
+from app.engine.base import ChatEngine
 from app.engine.chat_template import CHATML_TEMPLATE
 from app.engine.local_engine import LoadSettings, LocalEngine, backend_name, fewer_layers
 from tests.fixtures.models import QWQ_ANSWER, QWQ_REASONING, ScriptFactory
@@ -434,3 +436,18 @@ def test_out_of_memory_retries_step_down_to_the_cpu() -> None:
     assert all(a > b for a, b in itertools.pairwise(steps))
     assert fewer_layers(0, 64) is None
     assert fewer_layers(200, 64) == 48
+
+
+def test_the_engine_says_what_runs_where_and_what_it_keeps(
+    qwq: LocalEngine, qwq_model: ScriptedModel
+) -> None:
+    """What the faces ask the ChatEngine protocol instead of isinstance(LocalEngine)."""
+    engine: ChatEngine = qwq
+    assert engine.description.endswith("· CPU")
+    assert qwq.info.quantization in engine.description
+    assert engine.model_file == Path(qwq_model.path)
+    cache = engine.kv_cache
+    assert cache is qwq
+    run(qwq, "What is 2+2?")
+    assert cache.cached_tokens > 0
+    assert cache.state_size() > 0  # llama.cpp counts the state it would write

@@ -19,7 +19,8 @@ from app.core.errors import EngineBusyError
 from app.core.events import ChatEvent, GenerationDone
 from app.core.messages import ChatMessage
 from app.core.sampling import SamplingSettings
-from app.engine.local_engine import LoadSettings, LocalEngine, PrewarmResult
+from app.engine.base import PrewarmResult
+from app.engine.local_engine import LoadSettings, LocalEngine
 from tests.fixtures.models import QWQ_ANSWER, QWQ_REASONING, ScriptFactory
 from tests.fixtures.scripted_model import ScriptedModel
 

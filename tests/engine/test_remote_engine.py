@@ -18,6 +18,7 @@ from app.core.errors import InvalidRequestError
 from app.core.events import AnswerDelta, ChatEvent, GenerationDone, ReasoningDelta
 from app.core.messages import ChatMessage
 from app.core.sampling import SamplingSettings
+from app.engine.base import ChatEngine
 from app.engine.remote_engine import (
     RemoteEngine,
     RemoteGeneration,
@@ -628,3 +629,10 @@ def test_a_flooding_upstream_is_read_in_bounded_memory(
     else:
         assert done.error.startswith("The endpoint rejected the request (400): ")
         assert len(done.error) < 400  # the start of what it said, not all 64 MB
+
+
+def test_an_endpoint_has_no_file_and_no_cache_to_keep_warm(make: Any) -> None:
+    engine: ChatEngine = make(model="qwq-32b")
+    assert engine.description == engine.info.name
+    assert engine.model_file is None
+    assert engine.kv_cache is None

@@ -36,8 +36,9 @@ def _window(qtbot: QtBot, store: ConversationStore) -> MainWindow:
 
 def _sidebar_item(window: MainWindow, title: str) -> tuple[bool, str, int]:
     """Whether the item of ``title`` has an icon (the damaged mark), its tooltip, its id."""
-    for i in range(window.sidebar.count()):
-        item = window.sidebar.item(i)
+    view = window.conversation_list.view
+    for i in range(view.count()):
+        item = view.item(i)
         if item.text() == title:
             marked = not item.icon().isNull()
             return marked, item.toolTip(), int(item.data(Qt.ItemDataRole.UserRole))
@@ -64,9 +65,11 @@ def test_the_window_starts_and_shows_a_damaged_conversation_as_damaged(
 
     window.open_conversation(good_id)
     assert not window.damaged_banner.isVisible()
-    window.delete_conversation(bad_id)  # a damaged one can be deleted (and undone)
+    with qtbot.waitSignal(window.conversation_list.deleted, timeout=10_000):
+        window.delete_conversation(bad_id)  # a damaged one can be deleted (and undone)
     assert [c.id for c in damaged_store.conversations()] == [good_id]
-    window.undo_delete()
+    with qtbot.waitSignal(window.conversation_list.open_requested, timeout=10_000):
+        window.conversation_list.undo_delete()
     assert len(damaged_store.conversations()) == 2
 
 
@@ -76,12 +79,12 @@ def test_the_window_makes_its_daily_backup_off_the_gui_thread(
     window = _window(qtbot, damaged_store)
     folder = backup.folder_of(damaged_store.path.parent)
     assert backup.list_backups(folder) == []
-    window.backup_timer.timeout.emit()  # the first check comes a little after the start
-    qtbot.waitUntil(lambda: window._backup_job is None, timeout=10_000)
+    window.backups.timer.timeout.emit()  # the first check comes a little after the start
+    qtbot.waitUntil(lambda: window.backups.job is None, timeout=10_000)
     (made,) = backup.list_backups(folder)
     assert made.kind == "daily"
-    window.run_backup()  # the next check, within the day, makes none
-    qtbot.waitUntil(lambda: window._backup_job is None, timeout=10_000)
+    window.backups.run()  # the next check, within the day, makes none
+    qtbot.waitUntil(lambda: window.backups.job is None, timeout=10_000)
     assert len(backup.list_backups(folder)) == 1
 
 
@@ -148,5 +151,5 @@ def test_restoring_from_the_windows_settings_shows_the_restored_conversations(
         QTimer.singleShot(50, drive)
         window.open_settings()  # returns once the restore is done and the dialog closed
         assert window.conversation_id is None  # the conversation on screen is gone
-        titles = [window.sidebar.item(i).text() for i in range(window.sidebar.count())]
-        assert "in the backup" in titles and "made later" not in titles
+        qtbot.waitUntil(lambda: "made later" not in window.conversation_list.titles())
+        assert "in the backup" in window.conversation_list.titles()

@@ -103,9 +103,9 @@ def test_a_follow_up_after_switching_away_and_back_processes_only_the_new_messag
     window.new_chat()  # leaving A saves it; B's reply then fills the cache with B
     send(qtbot, window, "Something else entirely, and long enough to matter. " * 4)
     window.open_conversation(a)  # A's snapshot is restored while the user reads
-    assert window.warm_label.text() == "Restoring conversation…"
+    assert window.notices.text("warm") == "Restoring conversation…"
     settle(qtbot, window)
-    assert window.warm_label.text() == "Warm"
+    assert window.notices.text("warm") == "Warm"
     follow_up = send(qtbot, window, FOLLOW_UP)
     # Before: the whole conversation (its question and answer) was processed again.
     assert processed(follow_up) == len(FOLLOW_UP) + TEMPLATE_TOKENS
@@ -215,7 +215,8 @@ def test_deleting_a_conversation_deletes_its_snapshot(
     window.new_chat()
     settle(qtbot, window)
     assert snapshot_bytes() > 0
-    window.delete_conversation(a)
+    with qtbot.waitSignal(window.conversation_list.deleted, timeout=10_000):
+        window.delete_conversation(a)  # (the delete runs on a worker)
     settle(qtbot, window)
     assert snapshot_bytes() == 0
 
@@ -252,7 +253,7 @@ def test_settings_show_the_space_used_and_clear_it(
     used = snapshot_bytes()
     assert used > 0
     dialog = SettingsDialog(
-        window.settings, window, busy=lambda: bool(window.live), snapshots=window._snapshots()
+        window.settings, window, busy=lambda: bool(window.live), snapshots=window.models.snapshots()
     )
     qtbot.addWidget(dialog)
     assert dialog.snapshot_budget.value() == DEFAULT_SNAPSHOT_BUDGET_GB
@@ -262,7 +263,7 @@ def test_settings_show_the_space_used_and_clear_it(
     assert dialog.snapshot_clear.isEnabled()
     dialog.snapshot_clear.click()
     assert snapshot_bytes() == 0
-    assert window._snapshots().usage() == 0  # the speeds measured are kept, and not counted
+    assert window.models.snapshots().usage() == 0  # the speeds measured are kept, and not counted
     assert dialog.snapshot_used.text() == "0 B used"
     assert not dialog.snapshot_clear.isEnabled()  # nothing left to clear
     dialog.snapshot_budget.setValue(2.5)
@@ -280,7 +281,7 @@ def test_clear_is_refused_while_a_reply_runs(
     window.new_chat()
     settle(qtbot, window)
     dialog = SettingsDialog(
-        window.settings, window, busy=lambda: True, snapshots=window._snapshots()
+        window.settings, window, busy=lambda: True, snapshots=window.models.snapshots()
     )
     qtbot.addWidget(dialog)
     assert not dialog.snapshot_clear.isEnabled()
@@ -296,11 +297,11 @@ def test_loading_a_model_again_keeps_the_conversation_on_screen_warm(
     window = open_window(qtbot, store, model)
     stopped_reply(qtbot, window, FIRST)  # cut short: kept in the cache as it is (Continue uses it)
     old = window.engine
-    window.load_model(str(model.path))  # the old engine's conversation is saved first
+    window.models.load_model(str(model.path))  # the old engine's conversation is saved first
     qtbot.waitUntil(lambda: window.engine is not old and window.warm is not None, timeout=30_000)
     settle(qtbot, window)
     assert snapshot_bytes() > 0
-    assert window.warm_label.text() == "Warm"  # restored into the new engine
+    assert window.notices.text("warm") == "Warm"  # restored into the new engine
     follow_up = stopped_reply(qtbot, window, FOLLOW_UP)
     assert processed(follow_up) == CUT_SHORT_TURN_TOKENS + len(FOLLOW_UP) + TEMPLATE_TOKENS
 

@@ -63,7 +63,7 @@ def test_first_run_without_a_model(qtbot: QtBot, store: ConversationStore) -> No
     assert window.windowTitle() == "QwQ Desktop — New chat"
     assert window.pages.currentWidget() is window.first_run
     ask(qtbot, window, "hello")
-    assert "Load a model first" in window.model_label.text()
+    assert "Load a model first" in window.notices.text()
     assert window.composer.editor.toPlainText() == "hello"  # nothing typed is lost
 
 
@@ -77,7 +77,10 @@ def test_loading_shows_llama_cpps_progress(
     window.context_meter.valueChanged.connect(seen.add)
     qtbot.waitUntil(lambda: window.session is not None, timeout=60_000)
     assert window.context_meter.format() == "context %v / %m tokens"
-    assert "gemma" in window.model_label.text().lower() and "Q4_K_M" in window.model_label.text()
+    assert (
+        "gemma" in window.notices.model_label.text().lower()
+        and "Q4_K_M" in window.notices.model_label.text()
+    )
     assert any(0 < v <= 100 for v in seen)  # it moved while loading
 
 
@@ -88,8 +91,8 @@ def test_a_bad_model_file_gets_the_engines_clear_error(
     bogus.write_text("not a model\n" * 20)
     window = MainWindow(store, str(bogus))
     qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: "Could not load" in window.model_label.text(), timeout=10_000)
-    assert "Not a GGUF model file" in window.model_label.text()
+    qtbot.waitUntil(lambda: "Could not load" in window.notices.text(), timeout=10_000)
+    assert "Not a GGUF model file" in window.notices.text()
 
 
 def test_send_then_reasoning_folds_and_the_answer_renders(
@@ -97,7 +100,10 @@ def test_send_then_reasoning_folds_and_the_answer_renders(
 ) -> None:
     model = scripted(ANSWER_SCRIPT)
     window = open_window(qtbot, store, model.path)
-    assert "Scripted QwQ" in window.model_label.text() and "CPU" in window.model_label.text()
+    assert (
+        "Scripted QwQ" in window.notices.model_label.text()
+        and "CPU" in window.notices.model_label.text()
+    )
     ask(qtbot, window, "What is the sum of the first 10 odd numbers?")
     assert window.composer.editor.toPlainText() == ""
     qtbot.waitUntil(lambda: not window.live, timeout=30_000)
@@ -179,9 +185,9 @@ def test_restart_finds_everything(qtbot: QtBot, tmp_path: Path, scripted: Script
         window.close()
     with ConversationStore(tmp_path / "data") as store:
         window = open_window(qtbot, store, None)
-        titles = [window.sidebar.item(i).text() for i in range(window.sidebar.count())]
-        assert titles == ["Today", "Sum of odd numbers?"]
-        window.sidebar.itemClicked.emit(window.sidebar.item(1))
+        assert window.conversation_list.titles() == ["Today", "Sum of odd numbers?"]
+        view = window.conversation_list.view
+        view.itemClicked.emit(view.item(1))
         (reply,) = assistant_widgets(window)
         assert reply.answer.markdown.startswith("The sum is **100**.")
         assert not reply.reasoning.is_open
@@ -206,9 +212,9 @@ def test_regenerate_flip_edit_and_copy(
     qtbot.waitUntil(lambda: not window.live, timeout=30_000)
     (second,) = assistant_widgets(window)
     assert second.siblings.position.text() == "2/2" and second.siblings.previous_button.isEnabled()
-    second.siblings.previous_button.click()  # flip back
+    second.siblings.previous_button.click()  # flip back (the branch is switched on a worker)
+    qtbot.waitUntil(lambda: assistant_widgets(window)[0].siblings.position.text() == "1/2")
     (shown,) = assistant_widgets(window)
-    assert shown.siblings.position.text() == "1/2"
     (c,) = store.conversations()
     assert len(store.messages(c.id)) == 3
 
@@ -232,35 +238,46 @@ def test_regenerate_flip_edit_and_copy(
     assert len(store.messages(c.id)) == 5  # both branches are kept
     assert users[0].siblings.position.text() == "2/2"
     users[0].siblings.previous_button.click()  # back to the branch before the edit
+    qtbot.waitUntil(lambda: users[0] not in window.chat.messages())
     users = [w for w in window.chat.messages() if isinstance(w, UserMessage)]
     assert [u.text() for u in users] == ["Sum of odd numbers?"]
     assert assistant_widgets(window)[0].siblings.position.text() == "2/2"  # its newest answer
 
 
 def sidebar_titles(window: MainWindow) -> list[str]:
-    return [window.sidebar.item(i).text() for i in range(window.sidebar.count())]
+    return window.conversation_list.titles()
 
 
-def test_rename_pin_delete_with_undo(qtbot: QtBot, store: ConversationStore) -> None:
-    a = store.create(title="Alpha")
+def test_the_list_renames_and_deletes_the_conversation_on_screen_with_undo(
+    qtbot: QtBot, store: ConversationStore
+) -> None:
+    """The list's own behaviour is tested in test_conversation_list.py; here, the window's
+    side: its title follows a rename, and a delete of what is on screen opens a new chat."""
+    store.create(title="Alpha")
     b = store.create(title="Beta")
     window = open_window(qtbot, store, None)
-    window.refresh_sidebar()
     assert sidebar_titles(window) == ["Today", "Beta", "Alpha"]
-    item = window.sidebar.item(2)
-    item.setText("Alpha, renamed")  # what inline editing does
-    assert store.get(a.id).title == "Alpha, renamed" and store.get(a.id).title_is_custom
-    window.set_pinned(a.id, True)
-    assert sidebar_titles(window) == ["Pinned", "Alpha, renamed", "Today", "Beta"]
-
     window.open_conversation(b.id)
+    assert [i.text() for i in window.conversation_list.view.selectedItems()] == ["Beta"]
+    window.conversation_list.view.item(1).setText("Beta, renamed")  # inline editing
+    qtbot.waitUntil(lambda: window.windowTitle() == "QwQ Desktop — Beta, renamed")
+
     window.delete_conversation(b.id)
-    assert sidebar_titles(window) == ["Pinned", "Alpha, renamed"]
-    assert window.windowTitle() == "QwQ Desktop — New chat"
-    assert window.undo_button.isVisible()
-    window.undo_button.click()
-    assert "Beta" in sidebar_titles(window)
-    assert window.windowTitle() == "QwQ Desktop — Beta"
+    qtbot.waitUntil(lambda: window.windowTitle() == "QwQ Desktop — New chat")
+    qtbot.waitUntil(lambda: sidebar_titles(window) == ["Today", "Alpha"])
+    undo = window.conversation_list.undo_button
+    assert undo.isVisible() and undo in window.statusBar().findChildren(type(undo))
+    undo.click()
+    qtbot.waitUntil(lambda: window.windowTitle() == "QwQ Desktop — Beta, renamed")
+    assert "Beta, renamed" in sidebar_titles(window)
+    (back,) = [c.id for c in store.conversations() if c.title == "Beta, renamed"]
+    assert window.conversation_id == back  # opened again, whole
+
+
+def test_a_failed_write_is_said_in_the_status_bar(qtbot: QtBot, store: ConversationStore) -> None:
+    window = open_window(qtbot, store, None)
+    window.delete_conversation(999)  # gone already (say, deleted by the command line)
+    qtbot.waitUntil(lambda: "Could not delete the conversation" in window.notices.text())
 
 
 def test_search_opens_the_message_it_found(
@@ -273,17 +290,34 @@ def test_search_opens_the_message_it_found(
     qtbot.waitUntil(lambda: not window.live, timeout=30_000)
     window.new_chat()
     press_shortcut(window, "Ctrl+K")
-    qtbot.waitUntil(window.search_box.hasFocus)
-    qtbot.keyClicks(window.search_box, "squar")  # a word of the reasoning, as a prefix
+    search_box = window.conversation_list.search_box
+    qtbot.waitUntil(search_box.hasFocus)
+    qtbot.keyClicks(search_box, "squar")  # a word of the reasoning, as a prefix
     qtbot.waitUntil(lambda: any("reasoning:" in t for t in sidebar_titles(window)), timeout=10_000)
     (hit,) = [t for t in sidebar_titles(window) if "reasoning:" in t]
     assert hit.startswith("Sum of odd numbers?") and "«squared»" in hit
     row = sidebar_titles(window).index(hit)
-    window.sidebar.itemClicked.emit(window.sidebar.item(row))
-    assert window.windowTitle() == "QwQ Desktop — Sum of odd numbers?"
+    view = window.conversation_list.view
+    view.itemClicked.emit(view.item(row))
+    qtbot.waitUntil(lambda: window.windowTitle() == "QwQ Desktop — Sum of odd numbers?")
     assert len(assistant_widgets(window)) == 1
-    window.search_box.clear()
+    search_box.clear()
     qtbot.waitUntil(lambda: "Cooking" in sidebar_titles(window), timeout=10_000)
+
+
+def test_the_system_prompt_and_the_budget_are_saved_as_operations(
+    qtbot: QtBot, store: ConversationStore
+) -> None:
+    c = store.create(title="Prompted")
+    window = open_window(qtbot, store, None)
+    window.open_conversation(c.id)
+    window.set_system_prompt("Be brief.")
+    assert window.system_button.text() == "System prompt ✓"  # shown at once
+    qtbot.waitUntil(lambda: store.get(c.id).system_prompt == "Be brief.")  # saved on a worker
+    tokens = window.composer.budget.tokens
+    tokens.setCurrentIndex(tokens.findData(1024))  # what a click on the entry does
+    qtbot.waitUntil(lambda: store.get(c.id).thinking.get("budget_tokens") == 1024)
+    assert window.notices.text() == ""  # nothing failed
 
 
 def test_settings_reach_replies_and_persist(
@@ -366,9 +400,9 @@ def test_the_api_toggle_serves_the_loaded_model(
     AppSettings(api_port=port).save()
     model = scripted(ANSWER_SCRIPT)
     window = open_window(qtbot, store, model.path)
-    window.api_button.click()
-    qtbot.waitUntil(lambda: window.api_server is not None, timeout=10_000)
-    assert window.api_button.text() == f"API: http://127.0.0.1:{port}/v1"
+    window.api.button.click()
+    qtbot.waitUntil(lambda: window.api.server is not None, timeout=10_000)
+    assert window.api.button.text() == f"API: http://127.0.0.1:{port}/v1"
     with openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="x", max_retries=0) as c:
         reply = c.chat.completions.create(
             model="qwq-32b", messages=[{"role": "user", "content": "Sum the odd numbers."}]
@@ -377,8 +411,8 @@ def test_the_api_toggle_serves_the_loaded_model(
             reply.choices[0].message.content
             == "The sum is **100**.\n\n| n | sum |\n|---|---|\n| 10 | 100 |\n"
         )
-    window.api_button.click()
-    assert window.api_button.text() == "API: off" and window.api_server is None
+    window.api.button.click()
+    assert window.api.button.text() == "API: off" and window.api.server is None
     qtbot.waitUntil(lambda: _refused(port), timeout=10_000)
 
 
@@ -434,8 +468,8 @@ def test_the_api_key_set_in_settings_is_required_and_kept_in_the_keyring(
     dialog.api_key.setText("l0cal")
     assert dialog.save_api_key() == ""
     window.apply_settings(dialog.result_settings())
-    window.api_button.click()
-    qtbot.waitUntil(lambda: window.api_server is not None, timeout=10_000)
+    window.api.button.click()
+    qtbot.waitUntil(lambda: window.api.server is not None, timeout=10_000)
     base = f"http://127.0.0.1:{port}/v1"
     wrong = openai.OpenAI(base_url=base, api_key="wrong", max_retries=0)
     with wrong, pytest.raises(openai.AuthenticationError):
@@ -443,7 +477,7 @@ def test_the_api_key_set_in_settings_is_required_and_kept_in_the_keyring(
     with openai.OpenAI(base_url=base, api_key="l0cal", max_retries=0) as c:
         assert len(c.models.list().data) == 2
     assert "l0cal" not in (AppPaths.current().config / "settings.json").read_text()
-    window.api_button.click()
+    window.api.button.click()
 
 
 def test_settings_choose_the_loop_guard(qtbot: QtBot) -> None:

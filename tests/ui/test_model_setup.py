@@ -131,7 +131,7 @@ def test_pause_quit_and_resume_in_a_new_window(
     page = window.first_run
     assert page.pause_button.isVisible() and page.cancel_button.isVisible()
     page.pause_button.click()
-    qtbot.waitUntil(lambda: not window.downloads.active, timeout=30_000)
+    qtbot.waitUntil(lambda: not window.models.downloads.active, timeout=30_000)
     assert "Paused at" in page.status.text()
     assert page.download_button.text() == "Resume download"
     part = AppPaths.current().models / "Qwen" / "QwQ-32B-GGUF" / (Q4 + ".part")
@@ -157,7 +157,7 @@ def test_cancel_can_delete_what_was_downloaded(
     window = download_slowly(qtbot, store, hub, 300_000, until=20)
     page = window.first_run
     page.cancel_button.click()  # "Delete what was downloaded so far?" -> Yes
-    qtbot.waitUntil(lambda: not window.downloads.active, timeout=30_000)
+    qtbot.waitUntil(lambda: not window.models.downloads.active, timeout=30_000)
     assert page.status.text() == "Download cancelled."
     assert "Delete what was downloaded" in answers[-1]
     folder = AppPaths.current().models / "Qwen" / "QwQ-32B-GGUF"
@@ -177,16 +177,16 @@ def test_a_download_goes_on_while_chatting_with_another_model(
     shutil.copy(qwq_model.path, mine)
     window = download_slowly(qtbot, store, hub, 600_000)  # ~4 s for the file
 
-    window.open_gguf(str(mine))
+    window.models.open_gguf(str(mine))
     qtbot.waitUntil(lambda: window.session is not None, timeout=30_000)
     ask(qtbot, window, "What is 2+2?")
     qtbot.waitUntil(lambda: not window.live, timeout=30_000)
     assert assistant_widgets(window)[-1].answer.markdown == QWQ_ANSWER
-    assert window.downloads.active  # still downloading, shown in the status bar
-    qtbot.waitUntil(lambda: window.download_label.text().startswith("↓ Q4_K_M"), timeout=5_000)
+    assert window.models.downloads.active  # still downloading, shown in the status bar
+    qtbot.waitUntil(lambda: window.notices.text("download").startswith("↓ Q4_K_M"), timeout=5_000)
 
-    qtbot.waitUntil(lambda: not window.downloads.active, timeout=60_000)
-    assert window.download_label.text() == f"Downloaded {Q4}"
+    qtbot.waitUntil(lambda: not window.models.downloads.active, timeout=60_000)
+    assert window.notices.text("download") == f"Downloaded {Q4}"
     assert window.engine is not None and window.engine.info.path == mine.resolve()
 
 
@@ -210,7 +210,7 @@ def test_drop_a_gguf_it_is_checked_loaded_and_remembered(
     bad = tmp_path / "broken.gguf"
     bad.write_bytes(b"GGUF but not really")
     drop(window, bad)
-    qtbot.waitUntil(lambda: "Could not load" in window.model_label.text(), timeout=10_000)
+    qtbot.waitUntil(lambda: "Could not load" in window.notices.text(), timeout=10_000)
     assert window.session is None
 
     good = tmp_path / "dropped.gguf"
@@ -240,8 +240,8 @@ def test_the_library_sets_the_default_shows_deletes_and_forgets(
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()))
 
     window = open_window(qtbot, store, None)
-    window.open_library()
-    dialog = window.library_dialog
+    window.models.open_library()
+    dialog = window.models.library_dialog
     assert isinstance(dialog, ModelLibrary)
     qtbot.waitExposed(dialog)
     qtbot.waitUntil(lambda: dialog.loads == 1)  # read on a worker

@@ -22,8 +22,8 @@ from tests.ui.test_main_window import ask, assistant_widgets, open_window
 
 
 def connect(qtbot: QtBot, window: MainWindow, upstream: FakeUpstream, key: str) -> RemoteDialog:
-    window.use_remote()
-    dialog = window.remote_dialog
+    window.models.use_remote()
+    dialog = window.models.remote_dialog
     qtbot.waitExposed(dialog)
     dialog.preset.setCurrentIndex(dialog.preset.findData("custom"))
     dialog.base_url.setText(upstream.url)
@@ -61,9 +61,9 @@ def test_a_remote_reply_shows_its_reasoning_and_who_answered(
     assert "sk-good" not in exported
 
     # Next time the dialog offers the saved key again.
-    window.use_remote()
-    assert window.remote_dialog.key.text() == "sk-good"
-    window.remote_dialog.reject()
+    window.models.use_remote()
+    assert window.models.remote_dialog.key.text() == "sk-good"
+    window.models.remote_dialog.reject()
 
 
 def test_a_refused_key_is_said_and_nothing_is_lost(
@@ -94,7 +94,7 @@ def test_without_a_keyring_the_key_is_kept_for_the_session_and_the_user_told(
     try:
         window = open_window(qtbot, store, None)
         connect(qtbot, window, fake_upstream, "sk-good")
-        assert "kept for this session only" in window.model_label.text()
+        assert "kept for this session only" in window.notices.text()
         assert "sk-good" not in AppSettings.path(AppPaths.current()).read_text()
         ask(qtbot, window, "What is 2+2?")
         qtbot.waitUntil(lambda: not window.live, timeout=30_000)

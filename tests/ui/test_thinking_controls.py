@@ -579,8 +579,8 @@ def test_on_llama_server_answer_now_and_continue_work_over_http(
     fake_upstream.reasoning = ["Let me think."] + [" Still thinking."] * 400
     fake_upstream.chunk_delay = 0.02
     window = open_window(qtbot, store, None)
-    window.use_remote()
-    dialog = window.remote_dialog
+    window.models.use_remote()
+    dialog = window.models.remote_dialog
     dialog.preset.setCurrentIndex(dialog.preset.findData("llama-server"))
     dialog.base_url.setText(fake_upstream.url)
     dialog.key.setText("sk-good")
