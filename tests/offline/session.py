@@ -48,7 +48,7 @@ def window_session(model: str) -> bool:
         if window.session is None:
             if not outcome.get("opened"):
                 outcome["opened"] = True
-                window.open_gguf(model)  # checked by llama.cpp, remembered, loaded
+                window.models.open_gguf(model)  # checked by llama.cpp, remembered, loaded
             QTimer.singleShot(50, drive)
             return
         window.composer.editor.setPlainText("What is 2+2?")
