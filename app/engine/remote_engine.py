@@ -121,20 +121,16 @@ otherwise it is measured between the first and the last chunk.
 
 from __future__ import annotations
 
-import email.utils
-import errno
 import json
 import logging
 import re
 import socket
-import ssl
 import threading
 import time
 import traceback
 import weakref
 from collections.abc import Generator, Iterator, Mapping, Sequence
 from contextlib import suppress
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
@@ -163,6 +159,7 @@ from app.core.thinking import (
     check_hint,
     steer_text,
 )
+from app.engine import remote_errors as errors
 from app.engine.model_info import ModelInfo
 from app.engine.remote_presets import CANNOT_CONTINUE
 
@@ -397,6 +394,10 @@ class RemoteEngine:
         """None when the endpoint continues a reply (``continue_style`` is set)."""
         return None if self.continue_style is not None else self._cannot_continue
 
+    @property
+    def has_key(self) -> bool:
+        return self._api_key is not None
+
     def redact(self, text: str) -> str:
         """``text`` (from upstream) without this engine's key or any credential in it."""
         return redact(text, [self._api_key])
@@ -617,54 +618,6 @@ def _int(mapping: Any, *keys: str) -> int | None:
     return mapping if isinstance(mapping, int) and not isinstance(mapping, bool) else None
 
 
-def _server_message(payload: Any) -> str:
-    """The message inside an error body: OpenAI's, vLLM's, FastAPI's, or a plain string."""
-    if isinstance(payload, dict):
-        for key in ("error", "message", "detail", "msg"):
-            value = payload.get(key)
-            if isinstance(value, str) and value.strip():
-                return value.strip()
-            if isinstance(value, dict | list):
-                found = _server_message(value)
-                if found:
-                    return found
-    if isinstance(payload, list) and payload:
-        return _server_message(payload[0])
-    return ""
-
-
-def _sentence(text: str, limit: int = 300) -> str:
-    text = " ".join(text.split())
-    if len(text) > limit:
-        text = text[: limit - 1].rstrip() + "…"
-    return text if text.endswith((".", "!", "?", "…")) else text + "."
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Seconds from a ``Retry-After`` header: a number of seconds or an HTTP date."""
-    if not value:
-        return None
-    with suppress(ValueError):
-        return max(0.0, float(value))
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 1.5:
-        return "a second"
-    if seconds < 90:
-        return f"{round(seconds)} seconds"
-    if seconds < 5400:
-        return f"{round(seconds / 60)} minutes"
-    return f"{round(seconds / 3600)} hours"
-
-
 class _Force(Exception):
     """Close the trace now (raised inside the stream, which closes its connection)."""
 
@@ -856,12 +809,10 @@ class RemoteGeneration:
             nonlocal server_finish, speed, reasoning_chunks
             nonlocal t_first, t_last, t_thought, ended_by
             if not isinstance(chunk, dict):
-                raise _StreamError(self._malformed(json.dumps(chunk)))
+                raise _StreamError(errors.malformed(engine, json.dumps(chunk)))
             if chunk.get("error"):
-                message = engine.redact(_server_message(chunk)) or "no details"
-                raise _StreamError(
-                    f"The endpoint reported an error during the reply: {_sentence(message)}"
-                )
+                message = engine.redact(errors.server_message(chunk)) or "no details"
+                raise _StreamError(errors.reported(message))
             if isinstance(chunk.get("usage"), dict):
                 usages[-1] = chunk["usage"]
             timings = chunk.get("timings")
@@ -919,27 +870,23 @@ class RemoteGeneration:
                 responded = True
                 if response.status_code >= 400:
                     data, _ = _read_at_most(response, MAX_ERROR_BODY)
-                    raise _StreamError(self._http_error(response, data))
+                    raise _StreamError(
+                        errors.http_error(engine, response.status_code, response.headers, data)
+                    )
                 kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
                 if kind.endswith("json"):  # a server that ignored stream: one completion
                     data, cut = _read_at_most(response, MAX_COMPLETION)
                     if cut:
-                        raise _StreamError(
-                            f"The endpoint's answer is larger than {MAX_COMPLETION // 1024**2}"
-                            " MB: it is not a reply this app can take."
-                        )
+                        raise _StreamError(errors.too_large(MAX_COMPLETION))
                     text = data.decode("utf-8", "replace")
                     try:
                         whole = json.loads(text)
                     except ValueError as e:
-                        raise _StreamError(self._malformed(text)) from e
+                        raise _StreamError(errors.malformed(engine, text)) from e
                     yield from emit(take(whole))
                     done_seen = True
                 elif kind in ("text/html", "application/xhtml+xml"):
-                    raise _StreamError(
-                        f"The endpoint did not answer as an OpenAI-compatible API (it sent "
-                        f"{kind}): check the base URL, which usually ends in /v1."
-                    )
+                    raise _StreamError(errors.not_an_api(kind))
                 else:
                     for line in _lines(response.iter_bytes(), MAX_LINE):
                         if self._cancelled.is_set():
@@ -948,11 +895,8 @@ class RemoteGeneration:
                         value = value.removeprefix(" ")
                         if field == "error":  # llama-server before PR #16109
                             payload = _parse_json(value)
-                            message = engine.redact(_server_message({"error": payload}) or value)
-                            raise _StreamError(
-                                "The endpoint reported an error during the reply: "
-                                f"{_sentence(message)}"
-                            )
+                            message = errors.server_message({"error": payload}) or value
+                            raise _StreamError(errors.reported(engine.redact(message)))
                         if field != "data" or not value.strip():
                             continue  # comments (": ping"), event names, blank lines
                         if value.strip() == "[DONE]":
@@ -961,14 +905,14 @@ class RemoteGeneration:
                         try:
                             chunk = json.loads(value)
                         except ValueError as e:
-                            raise _StreamError(self._malformed(value)) from e
+                            raise _StreamError(errors.malformed(engine, value)) from e
                         yield from emit(take(chunk))
                         if why := why_force(time.perf_counter()):
                             raise _Force(why)
                 if not done_seen and server_finish is None:
                     if self._cancelled.is_set():
                         raise _Cancelled  # Stop ended a body that ends at EOF
-                    raise _StreamError(self._dropped())
+                    raise _StreamError(errors.dropped(engine))
 
         def segment_tokens() -> list[int]:
             """The tokens each request generated: its usage's count, else its chunks."""
@@ -1036,7 +980,7 @@ class RemoteGeneration:
                 if self._cancelled.is_set():
                     finish = "cancelled"
                 else:
-                    finish, error = "error", self._transport_error(e, responded)
+                    finish, error = "error", errors.transport_error(engine, e, responded)
             except Exception as e:  # never let a face crash on a reply
                 log.error(
                     "remote generation failed: %s",
@@ -1046,17 +990,14 @@ class RemoteGeneration:
                     finish = "cancelled"
                 else:
                     why = engine.redact(str(e) or repr(e))
-                    finish, error = "error", f"The reply failed: {_sentence(why)}"
+                    finish, error = "error", errors.failed(why)
             else:
                 if finish != "stop":
                     pass  # a forced close that had no tokens left: "length" already
                 elif server_finish == "length":
                     finish = "length"
                 elif server_finish == "content_filter":
-                    finish, error = (
-                        "error",
-                        "The endpoint's content filter stopped the reply: rephrase the question.",
-                    )
+                    finish, error = "error", errors.CONTENT_FILTER
             # The reply is over: what the guard would see last changes nothing.
             yield from emit(router.finish(natural=finish == "stop"), watched=False)
             yield from flush_reasoning()
@@ -1131,129 +1072,6 @@ class RemoteGeneration:
             with self._lock:
                 self._socket = None
 
-    # -- messages -------------------------------------------------------------------------------
-
-    def _malformed(self, data: str) -> str:
-        snippet = self._engine.redact(" ".join(data[:4000].split()))  # before the cut
-        snippet = snippet if len(snippet) <= 60 else snippet[:59] + "…"
-        return (
-            f"The endpoint sent a garbled stream chunk (not JSON: {snippet!r}): check that "
-            f"{self._engine.shown_url} is an OpenAI-compatible API."
-        )
-
-    def _dropped(self) -> str:
-        return (
-            f"The connection to {self._engine.host_port} dropped before the reply finished: "
-            "try again."
-        )
-
-    def _http_error(self, response: httpx2.Response, body: bytes) -> str:
-        engine = self._engine
-        status = response.status_code
-        text = body.decode("utf-8", "replace")
-        try:
-            detail = _server_message(json.loads(text))
-        except (ValueError, RecursionError):
-            detail = text.strip() if "html" not in text[:200].lower() else ""
-        detail = engine.redact(detail)  # before a cut could split a key
-        said = f": {_sentence(detail)}" if detail else "."
-        wait = _retry_after(response.headers.get("retry-after"))
-        later = f"try again in {_duration(wait)}." if wait is not None else "try again later."
-        if status == 401:
-            if engine._api_key:
-                return (
-                    f"The endpoint refused the API key (401): check the key set for {engine.host}."
-                )
-            return f"The endpoint needs an API key (401): set one for {engine.host}."
-        if status == 403:
-            return (
-                f"The endpoint refused access to '{engine.model}' (403): check that the API key "
-                "may use this model."
-            )
-        if status == 404:
-            return (
-                f"The endpoint has no model '{engine.model}' or no chat completions at "
-                f"{engine.shown_url} (404): check the base URL and the model name."
-            )
-        if status == 429:
-            if "quota" in detail.lower() or "balance" in detail.lower():
-                return (
-                    "The endpoint refused the request for lack of quota (429): check the "
-                    "account's balance or plan."
-                )
-            return f"The endpoint is rate-limiting requests (429): {later}"
-        if status == 413:
-            return (
-                "The conversation is too long for the endpoint (413): start a new one or "
-                "shorten it."
-            )
-        if status in (400, 422):
-            return f"The endpoint rejected the request ({status}){said}"
-        if status == 503:
-            return f"The endpoint is unavailable right now (503): {later}"
-        if status in (502, 504):
-            return f"The endpoint's gateway failed ({status}): {later}"
-        if status >= 500:
-            return f"The endpoint failed with a server error ({status}): {later}"
-        return f"The endpoint refused the request ({status}){said}"
-
-    def _transport_error(self, e: httpx2.HTTPError, responded: bool) -> str:
-        engine = self._engine
-        where = engine.host_port
-        if isinstance(e, httpx2.ConnectTimeout):
-            return (
-                f"Could not connect to {where} within {engine.connect_timeout:g} seconds: "
-                "check the URL and the network."
-            )
-        if isinstance(e, httpx2.ReadTimeout):
-            return (
-                f"The endpoint sent nothing for {engine.timeout:g} seconds: it may be "
-                "overloaded; try again."
-            )
-        if isinstance(e, httpx2.TimeoutException):
-            return f"The request to {where} timed out: try again."
-        if isinstance(e, httpx2.ConnectError):
-            cause: BaseException | None = e
-            while cause is not None:
-                if isinstance(cause, ConnectionRefusedError) or (
-                    isinstance(cause, OSError) and cause.errno == errno.ECONNREFUSED
-                ):
-                    return (
-                        f"Could not connect to {where} (connection refused): check that the "
-                        "server is running and the URL is right."
-                    )
-                if isinstance(cause, socket.gaierror):
-                    return f"Could not find the host {engine.host}: check the URL and the network."
-                if isinstance(cause, ssl.SSLCertVerificationError):
-                    reason = cause.verify_message or "not trusted"
-                    return (
-                        f"The certificate of {where} failed verification ({reason}): check "
-                        "the URL, or the system's trusted certificates."
-                    )
-                if isinstance(cause, ssl.SSLError):
-                    return (
-                        f"Could not make a secure connection to {where} "
-                        f"({_sentence(str(cause)).rstrip('.')}): check the URL."
-                    )
-                cause = cause.__cause__ or cause.__context__
-            text = str(e).lower()
-            if "refused" in text:
-                return (
-                    f"Could not connect to {where} (connection refused): check that the "
-                    "server is running and the URL is right."
-                )
-            if "name" in text and ("resolv" in text or "known" in text or "getaddrinfo" in text):
-                return f"Could not find the host {engine.host}: check the URL and the network."
-            return f"Could not connect to {where} ({_sentence(str(e)).rstrip('.')}): check the URL."
-        if isinstance(e, httpx2.TransportError):
-            if responded:
-                return self._dropped()
-            return (
-                f"{where} closed the connection without answering: check that the URL is an "
-                "OpenAI-compatible API."
-            )
-        return f"The reply from {where} could not be read ({_sentence(str(e)).rstrip('.')})."
-
 
 class _Cancelled(Exception):
     pass
@@ -1285,10 +1103,7 @@ def _lines(chunks: Iterator[bytes], limit: int) -> Iterator[str]:
         del pending[:start]
         scanned = max(0, len(pending) - 1)  # the last byte may be a CR
         if len(pending) > limit:
-            raise _StreamError(
-                f"The endpoint sent a stream line longer than {limit // 1024**2} MB: it is not "
-                "an OpenAI-compatible stream."
-            )
+            raise _StreamError(errors.line_too_long(limit))
     if pending:
         yield pending.decode("utf-8", "replace")
 
