@@ -159,6 +159,7 @@ from app.core.thinking import (
     check_hint,
     steer_text,
 )
+from app.engine import openai_wire as wire
 from app.engine import remote_errors as errors
 from app.engine.model_info import ModelInfo
 from app.engine.remote_presets import CANNOT_CONTINUE
@@ -171,7 +172,6 @@ log = logging.getLogger(__name__)
 DEFAULT_CONTEXT_LENGTH = 32_768  # QwQ-32B's native context (YaRN beyond it)
 DEFAULT_TIMEOUT = 300.0  # the longest silence: a long prompt on a busy server takes minutes
 CONNECT_TIMEOUT = 15.0
-REASONING_FIELDS = ("reasoning_content", "reasoning")
 USER_AGENT = "qwq-desktop"
 MAX_ERROR_BODY = 64 * 1024  # enough for any error message; the rest is not read
 MAX_COMPLETION = 16 * 1024**2  # a whole non-streamed reply
@@ -192,39 +192,6 @@ def normalize_base_url(url: str) -> str:
             f"The endpoint URL must start with http:// or https:// and name a host: {url!r}."
         )
     return url
-
-
-def request_body(
-    model: str,
-    messages: Sequence[ChatMessage],
-    sampling: SamplingSettings,
-    *,
-    extra_sampling: bool = True,
-    extra_body: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
-    """The Chat Completions request for ``messages``: answers only, streamed, with usage."""
-    body: dict[str, Any] = {
-        "model": model,
-        "messages": [{"role": m.role, "content": m.content} for m in messages],
-        "stream": True,
-        "stream_options": {"include_usage": True},
-        "temperature": sampling.temperature,
-        "top_p": sampling.top_p,
-        "presence_penalty": sampling.presence_penalty,
-        "frequency_penalty": sampling.frequency_penalty,
-    }
-    if sampling.max_tokens is not None:
-        body["max_tokens"] = sampling.max_tokens
-    if sampling.seed is not None:
-        body["seed"] = sampling.seed
-    if extra_sampling:
-        if sampling.top_k > 0:  # 0 (off) has no portable spelling: the server's default
-            body["top_k"] = sampling.top_k
-        body["min_p"] = sampling.min_p
-        body["repetition_penalty"] = sampling.repeat_penalty  # vLLM, DashScope
-        body["repeat_penalty"] = sampling.repeat_penalty  # llama-server
-    body.update(extra_body or {})
-    return body
 
 
 def open_trace_prefix(style: ContinueStyle, trace: str) -> str:
@@ -431,7 +398,7 @@ class RemoteEngine:
             if self.continue_style is None:
                 raise InvalidRequestError(self._cannot_continue)
             check_hint(continuation.hint)  # a tag in it would close (or cut) the trace
-        body = request_body(
+        body = wire.request_body(
             self.model,
             messages,
             sampling,
@@ -473,19 +440,6 @@ def _shutdown(sock: socket.socket) -> None:
 
 class _StreamError(Exception):
     """The stream is unusable; the message is the user's."""
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _int(mapping: Any, *keys: str) -> int | None:
-    """``mapping[k1][k2]...`` when it is an int."""
-    for key in keys:
-        if not isinstance(mapping, dict):
-            return None
-        mapping = mapping.get(key)
-    return mapping if isinstance(mapping, int) and not isinstance(mapping, bool) else None
 
 
 class _Force(Exception):
@@ -603,7 +557,7 @@ class RemoteGeneration:
         error: str | None = None
         server_finish: str | None = None
         done_seen = False
-        usages: list[dict[str, Any] | None] = []  # each request's usage, if it came
+        usages: list[wire.Usage | None] = []  # each request's usage, if it came
         segment_chunks: list[int] = []  # each request's chunks with text
         speed: float | None = None
         reasoning_chunks = 0
@@ -680,27 +634,16 @@ class RemoteGeneration:
             nonlocal t_first, t_last, t_thought, ended_by
             if not isinstance(chunk, dict):
                 raise _StreamError(errors.malformed(engine, json.dumps(chunk)))
-            if chunk.get("error"):
-                message = engine.redact(errors.server_message(chunk)) or "no details"
-                raise _StreamError(errors.reported(message))
-            if isinstance(chunk.get("usage"), dict):
-                usages[-1] = chunk["usage"]
-            timings = chunk.get("timings")
-            if isinstance(timings, dict) and isinstance(
-                timings.get("predicted_per_second"), int | float
-            ):
-                speed = float(timings["predicted_per_second"])
-            choices = chunk.get("choices")
-            if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
-                return []
-            choice = choices[0]
-            if isinstance(choice.get("finish_reason"), str):
-                server_finish = choice["finish_reason"]
-            delta = choice.get("delta") or choice.get("message") or {}
-            if not isinstance(delta, dict):
-                return []
-            thought = next((t for f in REASONING_FIELDS if (t := _text(delta.get(f)))), "")
-            content = _text(delta.get("content"))
+            read = wire.read_chunk(chunk)
+            if read.error is not None:
+                raise _StreamError(errors.reported(engine.redact(read.error) or "no details"))
+            if read.usage is not None:
+                usages[-1] = read.usage
+            if read.tokens_per_second is not None:
+                speed = read.tokens_per_second
+            if read.finish_reason is not None:
+                server_finish = read.finish_reason
+            thought, content = read.reasoning, read.content
             if not (thought or content):
                 return []
             now = time.perf_counter()
@@ -765,7 +708,7 @@ class RemoteGeneration:
                         value = value.removeprefix(" ")
                         if field == "error":  # llama-server before PR #16109
                             payload = _parse_json(value)
-                            message = errors.server_message({"error": payload}) or value
+                            message = wire.server_message({"error": payload}) or value
                             raise _StreamError(errors.reported(engine.redact(message)))
                         if field != "data" or not value.strip():
                             continue  # comments (": ping"), event names, blank lines
@@ -787,7 +730,7 @@ class RemoteGeneration:
         def segment_tokens() -> list[int]:
             """The tokens each request generated: its usage's count, else its chunks."""
             return [
-                n if (n := _int(u, "completion_tokens")) is not None else c
+                n if u is not None and (n := u.completion_tokens) is not None else c
                 for u, c in zip(usages, segment_chunks, strict=True)
             ]
 
@@ -862,12 +805,10 @@ class RemoteGeneration:
                     why = engine.redact(str(e) or repr(e))
                     finish, error = "error", errors.failed(why)
             else:
-                if finish != "stop":
-                    pass  # a forced close that had no tokens left: "length" already
-                elif server_finish == "length":
-                    finish = "length"
-                elif server_finish == "content_filter":
-                    finish, error = "error", errors.CONTENT_FILTER
+                if finish == "stop":  # else a forced close that had no tokens left: "length"
+                    finish = wire.our_finish_reason(server_finish)
+                    if finish == "error":
+                        error = errors.CONTENT_FILTER
             # The reply is over: what the guard would see last changes nothing.
             yield from emit(router.finish(natural=finish == "stop"), watched=False)
             yield from flush_reasoning()
@@ -890,18 +831,18 @@ class RemoteGeneration:
             spent = segment_tokens()
             tokens = sum(spent)
             first = usages[0] if usages else None
-            prompt = _int(first, "prompt_tokens")
-            cached = _int(first, "prompt_tokens_details", "cached_tokens")
+            prompt = first.prompt_tokens if first else None
+            cached = first.cached_tokens if first else None
             inserted = 0
-            if len(usages) > 1 and (later := _int(usages[1], "prompt_tokens")) is not None:
+            if len(usages) > 1 and usages[1] and (later := usages[1].prompt_tokens) is not None:
                 # The second request's prompt is the first one's, the trace, the wrap-up.
                 if prompt is not None:
                     inserted = max(0, later - prompt - spent[0])
                 else:  # the wrap-up is counted in the prompt then
                     prompt = max(0, later - spent[0])
-                    hits = _int(usages[1], "prompt_tokens_details", "cached_tokens") or 0
+                    hits = usages[1].cached_tokens or 0
                     cached = max(0, hits - spent[0])
-            told = [_int(u, "completion_tokens_details", "reasoning_tokens") for u in usages]
+            told = [u.reasoning_tokens if u else None for u in usages]
             thought_tokens = sum(t or 0 for t in told) if None not in told and any(told) else None
             thinking_s = 0.0
             had = (

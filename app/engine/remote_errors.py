@@ -18,11 +18,12 @@ import ssl
 from collections.abc import Mapping
 from contextlib import suppress
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 import httpx2
 
 from app.core import format
+from app.engine.openai_wire import server_message
 
 
 class Endpoint(Protocol):
@@ -39,22 +40,6 @@ class Endpoint(Protocol):
     def has_key(self) -> bool: ...
 
     def redact(self, text: str) -> str: ...
-
-
-def server_message(payload: Any) -> str:
-    """The message inside an error body: OpenAI's, vLLM's, FastAPI's, or a plain string."""
-    if isinstance(payload, dict):
-        for key in ("error", "message", "detail", "msg"):
-            value = payload.get(key)
-            if isinstance(value, str) and value.strip():
-                return value.strip()
-            if isinstance(value, dict | list):
-                found = server_message(value)
-                if found:
-                    return found
-    if isinstance(payload, list) and payload:
-        return server_message(payload[0])
-    return ""
 
 
 def retry_after(value: str | None) -> float | None:

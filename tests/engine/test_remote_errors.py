@@ -19,14 +19,6 @@ def test_retry_after_reads_seconds_and_http_dates() -> None:
     assert wait is not None and 55 < wait <= 60
 
 
-def test_the_server_message_is_found_in_the_usual_error_bodies() -> None:
-    assert errors.server_message({"error": {"message": "bad model"}}) == "bad model"
-    assert errors.server_message({"detail": [{"msg": "field required"}]}) == "field required"
-    assert errors.server_message({"error": "  plain  "}) == "plain"
-    assert errors.server_message([]) == ""
-    assert errors.server_message("text") == ""
-
-
 def test_http_errors_name_the_endpoint_and_quote_it_without_the_key() -> None:
     engine = RemoteEngine("https://user:pw@api.example.com/v1", "qwq-32b", "sk-secret-key-123")
     try:
