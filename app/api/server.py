@@ -255,8 +255,13 @@ class ApiServer:
         done = None
         try:
             async for event in turn.events():
-                if isinstance(event, GenerationDone):
-                    done = event
+                match event:
+                    case ReasoningDelta() | AnswerDelta():
+                        pass  # the whole reply comes with GenerationDone
+                    case GenerationDone():
+                        done = event
+                    case _:
+                        assert_never(event)
         except Exception as e:
             raise _engine_error(e) from None
         finally:
