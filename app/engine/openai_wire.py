@@ -93,26 +93,27 @@ def chunk(
     finish_reason: str | None = None,
 ) -> dict[str, Any]:
     """One ``chat.completion.chunk``."""
-    return {
-        "id": completion_id,
-        "object": "chat.completion.chunk",
-        "created": created,
-        "model": model,
-        "choices": [{"index": 0, "delta": dict(delta), "finish_reason": finish_reason}],
-    }
+    choice = {"index": 0, "delta": dict(delta), "finish_reason": finish_reason}
+    return _chunk(completion_id, created, model, [choice])
 
 
 def usage_chunk(
     completion_id: str, created: int, model: str, stats: GenerationStats
 ) -> dict[str, Any]:
     """The last chunk when the client asked for ``stream_options.include_usage``."""
+    return _chunk(completion_id, created, model, [], usage=usage(stats))
+
+
+def _chunk(
+    completion_id: str, created: int, model: str, choices: list[Any], **more: Any
+) -> dict[str, Any]:
     return {
         "id": completion_id,
         "object": "chat.completion.chunk",
         "created": created,
         "model": model,
-        "choices": [],
-        "usage": usage(stats),
+        "choices": choices,
+        **more,
     }
 
 

@@ -131,21 +131,15 @@ import traceback
 import weakref
 from collections.abc import Generator, Iterator, Mapping, Sequence
 from contextlib import suppress
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import httpx2
 
 from app.core.errors import InvalidRequestError
-from app.core.events import (
-    AnswerDelta,
-    ChatEvent,
-    FinishReason,
-    GenerationDone,
-    GenerationStats,
-    ReasoningDelta,
-)
+from app.core.events import ChatEvent, FinishReason
 from app.core.loop_guard import LoopGuard
 from app.core.messages import ChatMessage
 from app.core.reasoning import CLOSE_TAG, OPEN_TAG, Delta, ReasoningRouter
@@ -154,15 +148,16 @@ from app.core.sampling import SamplingSettings
 from app.core.thinking import (
     WRAP_UP,
     Continuation,
+    Inserter,
     ReasonEnded,
     ThinkingControl,
-    check_hint,
     steer_text,
 )
 from app.engine import openai_wire as wire
 from app.engine import remote_errors as errors
 from app.engine.model_info import ModelInfo
 from app.engine.remote_presets import CANNOT_CONTINUE
+from app.engine.stream import GenerationStream, Reply, check_request
 
 if TYPE_CHECKING:
     from app.engine.remote_presets import ContinueStyle, RemotePreset
@@ -390,14 +385,7 @@ class RemoteEngine:
         (``cannot_continue`` is None); elsewhere only the loop guard works, and it stops
         the reply. ``continuation``: go on from a stopped reply (Continue, Steer)."""
         sampling = sampling or SamplingSettings()
-        if not messages or messages[-1].role != "user":
-            raise InvalidRequestError("The conversation must end with a user message.")
-        if not messages[-1].content.strip():
-            raise InvalidRequestError("The prompt is empty.")
-        if continuation is not None:
-            if self.continue_style is None:
-                raise InvalidRequestError(self._cannot_continue)
-            check_hint(continuation.hint)  # a tag in it would close (or cut) the trace
+        check_request(messages, continuation, self.cannot_continue)
         body = wire.request_body(
             self.model,
             messages,
@@ -454,8 +442,72 @@ class _Repetition(Exception):
     """The loop guard stops the reply."""
 
 
-class RemoteGeneration:
-    """One reply being streamed; iterate for ChatEvents, ``cancel()`` from any thread."""
+@dataclass
+class _Requests:
+    """What each request of one reply brought (a forced close or a continuation sends a
+    second): its usage, if it came, and its chunks with text."""
+
+    usages: list[wire.Usage | None] = field(default_factory=list)
+    chunks: list[int] = field(default_factory=list)
+
+    def start(self) -> None:
+        self.usages.append(None)
+        self.chunks.append(0)
+
+    def tokens(self) -> list[int]:
+        """The tokens each request generated: its usage's count, else its chunks (the
+        first stream of a forced close is cut before its usage comes)."""
+        return [
+            n if u is not None and (n := u.completion_tokens) is not None else c
+            for u, c in zip(self.usages, self.chunks, strict=True)
+        ]
+
+    def counts(self) -> tuple[int | None, int | None, int, int | None]:
+        """The prompt's tokens, of those cached, the tokens the app inserted (the
+        wrap-up) and the reasoning tokens, as far as the usages tell."""
+        spent = self.tokens()
+        first = self.usages[0] if self.usages else None
+        prompt = first.prompt_tokens if first else None
+        cached = first.cached_tokens if first else None
+        inserted = 0
+        second = self.usages[1] if len(self.usages) > 1 else None
+        if second is not None and (later := second.prompt_tokens) is not None:
+            # The second request's prompt is the first one's, the trace, the wrap-up.
+            if prompt is not None:
+                inserted = max(0, later - prompt - spent[0])
+            else:  # the wrap-up is counted in the prompt then
+                prompt = max(0, later - spent[0])
+                cached = max(0, (second.cached_tokens or 0) - spent[0])
+        told = [u.reasoning_tokens if u else None for u in self.usages]
+        thought = sum(t or 0 for t in told) if None not in told and any(told) else None
+        return prompt, cached, inserted, thought
+
+
+@dataclass
+class _ReplyState:
+    """Where one remote reply is: what streamed (``reply``), how the stream is read
+    now (``router``, the request ``body``), and what the server said so far."""
+
+    reply: Reply
+    router: ReasoningRouter
+    body: dict[str, Any]
+    first_router: ReasoningRouter | None  # the first request's: what it learned is kept
+    hide_in_reasoning: StreamRedactor  # the key, if the server echoes it into the reply
+    hide_in_answer: StreamRedactor
+    guard: LoopGuard | None
+    requests: _Requests = field(default_factory=_Requests)
+    server_finish: str | None = None  # the last request's finish reason
+    done_seen: bool = False  # the last request's stream ended with [DONE]
+    responded: bool = False  # some request got its response headers
+    speed: float | None = None  # llama-server's own decode speed
+    reasoning_chunks: int = 0  # chunks of the trace streamed in this reply
+    close_reason: ReasonEnded = "model"  # who closes the trace when it closes
+    forced: bool = False  # one forced close per reply
+    guard_in_answer: bool = False
+
+
+class RemoteGeneration(GenerationStream):
+    """One reply streamed from an endpoint (see :class:`GenerationStream`)."""
 
     def __init__(
         self,
@@ -465,30 +517,12 @@ class RemoteGeneration:
         continuation: Continuation | None = None,
     ) -> None:
         self._engine = engine
-        self.thinking = thinking or ThinkingControl()
         self.continuation = continuation
         self.request_body = body  # the reply's request (answers-only history, sampling)
-        self._force_by: ReasonEnded | None = None  # set by force_answer, from any thread
         self._cancelled = threading.Event()
         self._lock = threading.Lock()
         self._socket: socket.socket | None = None
-        self._events = self._run()
-        self._started = False
-        self._closed = False
-        self._running = False
-
-    def __iter__(self) -> Iterator[ChatEvent]:
-        return self
-
-    def __next__(self) -> ChatEvent:
-        if self._closed and not self._started:
-            raise StopIteration
-        self._started = True
-        self._running = True
-        try:
-            return next(self._events)
-        finally:
-            self._running = False
+        super().__init__(thinking)
 
     def cancel(self) -> None:
         self._cancelled.set()
@@ -497,27 +531,12 @@ class RemoteGeneration:
         if sock is not None:
             _shutdown(sock)
 
-    def force_answer(self, by: ReasonEnded = "user") -> None:
-        """Close the trace at the next chunk and go on into the answer (any thread).
-
-        The stream is closed and the reply continued with the trace and the wrap-up as
-        the assistant's prefix. Does nothing once the trace is closed, or where the
-        endpoint cannot continue a reply. The first reason asked for wins."""
-        if self._force_by is None:
-            self._force_by = by
-
     def close(self) -> None:
-        """Abandon the generation (iterating to the end does this too)."""
         self.cancel()  # ends it promptly if another thread is iterating it
-        if self._closed or self._running:
-            return
-        self._closed = True
-        with suppress(ValueError):  # "generator already executing": another thread took it
-            self._events.close()
+        super().close()
 
-    def __del__(self) -> None:
-        with suppress(Exception):
-            self.close()
+    def _never_started(self) -> None:
+        """Nothing to free: a request goes out only once the stream is iterated."""
 
     def _trace(self, event: str, info: dict[str, Any]) -> None:
         """httpcore2's trace hook: keep the socket of each new connection (and TLS layer)."""
@@ -536,352 +555,314 @@ class RemoteGeneration:
     # -- the stream ---------------------------------------------------------------------------
 
     def _run(self) -> Generator[ChatEvent, None, None]:
-        engine = self._engine
-        style = engine.continue_style
-        thinking = self.thinking
-        go_on = self.continuation
-        reasoning: list[str] = []
-        answer: list[str] = []
-        body = self.request_body
-        if go_on is None:
-            router = ReasoningRouter(engine.starts_in_reasoning)
-        elif go_on.mode == "answer":  # the trace is closed: all that comes is the answer
-            router = ReasoningRouter(False, answer_only=True)
-            reasoning.append(go_on.reasoning)
-            answer.append(go_on.answer)
-        else:  # the trace goes on (after the hint, if any: see below)
-            router = ReasoningRouter(True, resume=go_on.reasoning)
-            reasoning.append(go_on.reasoning)
-        first_router = router if go_on is None else None
-        finish: FinishReason = "stop"
-        error: str | None = None
-        server_finish: str | None = None
-        done_seen = False
-        usages: list[wire.Usage | None] = []  # each request's usage, if it came
-        segment_chunks: list[int] = []  # each request's chunks with text
-        speed: float | None = None
-        reasoning_chunks = 0
-        t_start = time.perf_counter()
-        t_first = t_last = t_thought = 0.0
-        responded = False
-        ended_by: ReasonEnded | None = None
-        close_reason: ReasonEnded = "model"  # who closes the trace when it closes
-        forced = False  # one forced close per reply
-        guard = LoopGuard() if thinking.loop_guard != "off" else None
-        guard_in_answer = False
-
-        # The key, if the server echoes it into the reply, is hidden there too.
-        hide_in_reasoning = StreamRedactor([engine._api_key])
-        hide_in_answer = StreamRedactor([engine._api_key])
-
-        def watch(kind: str, text: str) -> None:
-            """The loop guard reads what the model writes: a loop in the trace forces the
-            answer (or stops, as set); a loop in the answer stops the reply."""
-            nonlocal guard_in_answer
-            if guard is None:
-                return
-            if kind == "answer" and not guard_in_answer:
-                guard_in_answer = True
-                guard.reset()  # the answer is not compared with the trace
-            if guard.feed(text):
-                guard.reset()
-                if kind == "reasoning" and thinking.loop_guard == "answer" and can_force():
-                    raise _Force("loop")
-                raise _Repetition
-
-        def emit(
-            deltas: list[Delta], by: Literal["app", "user"] | None = None, *, watched: bool = True
-        ) -> Iterator[ChatEvent]:
-            for d in deltas:
-                if d.kind == "reasoning":
-                    text = hide_in_reasoning.feed(d.text) if by is None else d.text
-                    if text:
-                        reasoning.append(text)
-                        yield ReasoningDelta(text, inserted=by)
-                else:
-                    yield from flush_reasoning()  # what it held back comes before the answer
-                    text = hide_in_answer.feed(d.text)
-                    if text:
-                        answer.append(text)
-                        yield AnswerDelta(text)
-                if by is None and watched:
-                    watch(d.kind, d.text)
-
-        def flush_reasoning() -> Iterator[ChatEvent]:
-            if text := hide_in_reasoning.finish():
-                reasoning.append(text)
-                yield ReasoningDelta(text)
-
-        def can_force() -> bool:
-            return style is not None and not forced
-
-        def why_force(now: float) -> ReasonEnded | None:
-            """Whether the open trace must close now, and why."""
-            if not can_force() or not t_first or not router.in_reasoning:
-                return None
-            if self._force_by is not None:
-                return self._force_by
-            budget = thinking.budget_tokens
-            if budget is not None and reasoning_chunks >= budget:
-                return "budget"
-            if thinking.budget_seconds is not None and now - t_first >= thinking.budget_seconds:
-                return "time"
-            return None
-
-        def take(chunk: Any) -> list[Delta]:
-            """One parsed chunk (or a whole non-streamed completion) → deltas."""
-            nonlocal server_finish, speed, reasoning_chunks
-            nonlocal t_first, t_last, t_thought, ended_by
-            if not isinstance(chunk, dict):
-                raise _StreamError(errors.malformed(engine, json.dumps(chunk)))
-            read = wire.read_chunk(chunk)
-            if read.error is not None:
-                raise _StreamError(errors.reported(engine.redact(read.error) or "no details"))
-            if read.usage is not None:
-                usages[-1] = read.usage
-            if read.tokens_per_second is not None:
-                speed = read.tokens_per_second
-            if read.finish_reason is not None:
-                server_finish = read.finish_reason
-            thought, content = read.reasoning, read.content
-            if not (thought or content):
-                return []
-            now = time.perf_counter()
-            segment_chunks[-1] += 1
-            t_first = t_first or now
-            t_last = now
-            was_finished = router.reasoning_finished
-            out: list[Delta] = []
-            if thought:
-                out += router.reasoning(thought)
-            if content:
-                out += router.content(content)
-            if (thought and not router.answer_only) or (
-                not thought and any(d.kind == "reasoning" for d in out)
-            ):
-                reasoning_chunks += 1
-            if router.reasoning_finished and not was_finished:
-                t_thought = now
-                ended_by = ended_by or close_reason
-            return out
-
-        def stream(body: dict[str, Any]) -> Iterator[ChatEvent]:
-            """One request's events; raises _Force where the trace must close now."""
-            nonlocal responded, done_seen, server_finish
-            done_seen, server_finish = False, None
-            usages.append(None)
-            segment_chunks.append(0)
-            if self._cancelled.is_set():
-                raise _Cancelled
-            with engine._client.stream(
-                "POST",
-                engine._chat_url,
-                json=body,
-                headers=engine._headers(),
-                extensions={"trace": self._trace},
-            ) as response:
-                responded = True
-                if response.status_code >= 400:
-                    data, _ = _read_at_most(response, MAX_ERROR_BODY)
-                    raise _StreamError(
-                        errors.http_error(engine, response.status_code, response.headers, data)
-                    )
-                kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
-                if kind.endswith("json"):  # a server that ignored stream: one completion
-                    data, cut = _read_at_most(response, MAX_COMPLETION)
-                    if cut:
-                        raise _StreamError(errors.too_large(MAX_COMPLETION))
-                    text = data.decode("utf-8", "replace")
-                    try:
-                        whole = json.loads(text)
-                    except ValueError as e:
-                        raise _StreamError(errors.malformed(engine, text)) from e
-                    yield from emit(take(whole))
-                    done_seen = True
-                elif kind in ("text/html", "application/xhtml+xml"):
-                    raise _StreamError(errors.not_an_api(kind))
-                else:
-                    for line in _lines(response.iter_bytes(), MAX_LINE):
-                        if self._cancelled.is_set():
-                            raise _Cancelled
-                        field, _, value = line.partition(":")
-                        value = value.removeprefix(" ")
-                        if field == "error":  # llama-server before PR #16109
-                            payload = _parse_json(value)
-                            message = wire.server_message({"error": payload}) or value
-                            raise _StreamError(errors.reported(engine.redact(message)))
-                        if field != "data" or not value.strip():
-                            continue  # comments (": ping"), event names, blank lines
-                        if value.strip() == "[DONE]":
-                            done_seen = True
-                            break
-                        try:
-                            chunk = json.loads(value)
-                        except ValueError as e:
-                            raise _StreamError(errors.malformed(engine, value)) from e
-                        yield from emit(take(chunk))
-                        if why := why_force(time.perf_counter()):
-                            raise _Force(why)
-                if not done_seen and server_finish is None:
-                    if self._cancelled.is_set():
-                        raise _Cancelled  # Stop ended a body that ends at EOF
-                    raise _StreamError(errors.dropped(engine))
-
-        def segment_tokens() -> list[int]:
-            """The tokens each request generated: its usage's count, else its chunks."""
-            return [
-                n if u is not None and (n := u.completion_tokens) is not None else c
-                for u, c in zip(usages, segment_chunks, strict=True)
-            ]
-
+        st = self._start()
         try:
-            try:
-                if go_on is not None:
-                    assert style is not None  # chat() checked
-                    if go_on.mode == "answer":
-                        prefix = closed_trace_prefix(style, go_on.reasoning, go_on.answer)
-                    else:
-                        trace = go_on.reasoning
-                        if go_on.hint:
-                            hint = steer_text(go_on.hint)
-                            shown = hint.rstrip() if trace.strip() else hint.strip()
-                            yield from emit([Delta("reasoning", shown)], "user")
-                            trace += hint
-                        router = ReasoningRouter(True, resume=trace)
-                        prefix = open_trace_prefix(style, trace)
-                    body = continuation_body(body, prefix, style)
-                while True:
-                    try:
-                        yield from stream(body)
-                        break
-                    except _Force as force:
-                        # Close the trace in place: the endpoint goes on from the trace so
-                        # far plus the wrap-up (the stream just closed stops the server).
-                        assert style is not None  # can_force() checked
-                        forced = True
-                        self._force_by = None
-                        if router.in_reasoning:  # what it held back is trace (not watched:
-                            # the trace is closing anyway)
-                            yield from emit(router.finish(natural=False), watched=False)
-                        yield from flush_reasoning()
-                        trace = "".join(reasoning)
-                        limit = body.get("max_tokens")
-                        left = limit - sum(segment_tokens()) if isinstance(limit, int) else None
-                        if left is not None and left <= 0:
-                            finish = "length"
-                            break
-                        shown = WRAP_UP_SHOWN if trace.strip() else WRAP_UP_SHOWN.lstrip()
-                        yield from emit([Delta("reasoning", shown)], "app")
-                        t_thought = time.perf_counter()
-                        if style == "prefill":  # the wrap-up closes the trace itself
-                            ended_by = force.why
-                            prefix = closed_trace_prefix(style, trace, "", close=WRAP_UP)
-                            router = ReasoningRouter(False, answer_only=True)
-                        else:  # the model writes the close tag after the wrap-up sentence
-                            close_reason = force.why
-                            wrapped = trace + WRAP_UP[: WRAP_UP.index(CLOSE_TAG)]
-                            prefix = open_trace_prefix(style, wrapped)
-                            router = ReasoningRouter(True, resume=wrapped)
-                        body = continuation_body(self.request_body, prefix, style, left)
-            except _Cancelled:
-                finish = "cancelled"
-            except _Repetition:
-                finish = "repetition"
-            except _StreamError as e:
-                finish, error = "error", str(e)
-            except httpx2.HTTPError as e:
-                if self._cancelled.is_set():
-                    finish = "cancelled"
-                else:
-                    finish, error = "error", errors.transport_error(engine, e, responded)
-            except Exception as e:  # never let a face crash on a reply
-                log.error(
-                    "remote generation failed: %s",
-                    engine.redact("".join(traceback.format_exception(e)).rstrip()),
-                )
-                if self._cancelled.is_set():
-                    finish = "cancelled"
-                else:
-                    why = engine.redact(str(e) or repr(e))
-                    finish, error = "error", errors.failed(why)
-            else:
-                if finish == "stop":  # else a forced close that had no tokens left: "length"
-                    finish = wire.our_finish_reason(server_finish)
-                    if finish == "error":
-                        error = errors.CONTENT_FILTER
-            # The reply is over: what the guard would see last changes nothing.
-            yield from emit(router.finish(natural=finish == "stop"), watched=False)
-            yield from flush_reasoning()
-            if text := hide_in_answer.finish():
-                answer.append(text)
-                yield AnswerDelta(text)
-            if error is not None:  # the last guard: whatever built it, no key leaves
-                error = engine.redact(error)
-
-            # A close tag without an open one settles it; an untagged reply settles the
-            # opposite only if the model ended it itself (not cut by a limit or an error).
-            if first_router is not None and (
-                first_router.learned or (first_router.learned is False and finish == "stop")
-            ):
-                engine._learn(first_router.learned)
-
-            reasoning_finished = ended_by is not None or router.reasoning_finished
-            # Each request's tokens: from its usage, else its chunks (the first stream of a
-            # forced close is cut before its usage comes).
-            spent = segment_tokens()
-            tokens = sum(spent)
-            first = usages[0] if usages else None
-            prompt = first.prompt_tokens if first else None
-            cached = first.cached_tokens if first else None
-            inserted = 0
-            if len(usages) > 1 and usages[1] and (later := usages[1].prompt_tokens) is not None:
-                # The second request's prompt is the first one's, the trace, the wrap-up.
-                if prompt is not None:
-                    inserted = max(0, later - prompt - spent[0])
-                else:  # the wrap-up is counted in the prompt then
-                    prompt = max(0, later - spent[0])
-                    hits = usages[1].cached_tokens or 0
-                    cached = max(0, hits - spent[0])
-            told = [u.reasoning_tokens if u else None for u in usages]
-            thought_tokens = sum(t or 0 for t in told) if None not in told and any(told) else None
-            thinking_s = 0.0
-            had = (
-                forced or router.had_reasoning or bool(first_router and first_router.had_reasoning)
-            )
-            if had and t_first:
-                end = t_thought if reasoning_finished and t_thought else t_last
-                thinking_s = max(0.0, end - t_first)
-            decode_time = t_last - t_first
-            if speed is None:
-                speed = (tokens - 1) / decode_time if decode_time > 0 and tokens > 1 else 0.0
-            stats = GenerationStats(
-                prompt_tokens=prompt or 0,
-                prompt_tokens_cached=min(cached or 0, prompt or 0),
-                generated_tokens=tokens + inserted,
-                reasoning_tokens=(
-                    thought_tokens if thought_tokens is not None else min(reasoning_chunks, tokens)
-                )
-                + inserted,
-                time_to_first_token_s=(t_first - t_start) if t_first else 0.0,
-                prompt_seconds=(t_first - t_start) if t_first else time.perf_counter() - t_start,
-                thinking_seconds=thinking_s,
-                generation_seconds=decode_time,
-                tokens_per_second=speed,
-                inserted_tokens=inserted,
-            )
-            yield GenerationDone(
-                finish_reason=finish,
-                stats=stats,
-                reasoning="".join(reasoning),
-                answer="".join(answer),
-                reasoning_finished=reasoning_finished,
-                error=error,
-                reasoning_ended_by=ended_by if reasoning_finished else None,
-            )
+            finish, error = yield from self._stream_all(st)
+            yield from self._end(st, finish, error)
         finally:
             self._closed = True
             with self._lock:
                 self._socket = None
+
+    def _start(self) -> _ReplyState:
+        engine, go_on = self._engine, self.continuation
+        reply = Reply()
+        if go_on is None:
+            router = ReasoningRouter(engine.starts_in_reasoning)
+        elif go_on.mode == "answer":  # the trace is closed: all that comes is the answer
+            router = ReasoningRouter(False, answer_only=True)
+            reply.reasoning_before, reply.answer_before = go_on.reasoning, go_on.answer
+        else:  # the trace goes on (after the hint, if any: see _continue)
+            router = ReasoningRouter(True, resume=go_on.reasoning)
+            reply.reasoning_before = go_on.reasoning
+        return _ReplyState(
+            reply=reply,
+            router=router,
+            body=self.request_body,
+            first_router=router if go_on is None else None,
+            hide_in_reasoning=StreamRedactor([engine._api_key]),
+            hide_in_answer=StreamRedactor([engine._api_key]),
+            guard=LoopGuard() if self.thinking.loop_guard != "off" else None,
+        )
+
+    def _stream_all(
+        self, st: _ReplyState
+    ) -> Generator[ChatEvent, None, tuple[FinishReason, str | None]]:
+        """Every request of the reply, until it ends; how it ended and the error."""
+        engine = self._engine
+        finish: FinishReason = "stop"
+        error: str | None = None
+        try:
+            if self.continuation is not None:
+                yield from self._continue(st, self.continuation)
+            while True:
+                try:
+                    yield from self._stream(st)
+                    break
+                except _Force as force:
+                    if not (yield from self._close_trace(st, force.why)):
+                        finish = "length"  # a forced close that had no tokens left
+                        break
+        except _Cancelled:
+            finish = "cancelled"
+        except _Repetition:
+            finish = "repetition"
+        except _StreamError as e:
+            finish, error = "error", str(e)
+        except httpx2.HTTPError as e:
+            if self._cancelled.is_set():
+                finish = "cancelled"
+            else:
+                finish, error = "error", errors.transport_error(engine, e, st.responded)
+        except Exception as e:  # never let a face crash on a reply
+            log.error(
+                "remote generation failed: %s",
+                engine.redact("".join(traceback.format_exception(e)).rstrip()),
+            )
+            if self._cancelled.is_set():
+                finish = "cancelled"
+            else:
+                finish, error = "error", errors.failed(engine.redact(str(e) or repr(e)))
+        else:
+            if finish == "stop":
+                finish = wire.our_finish_reason(st.server_finish)
+                if finish == "error":
+                    error = errors.CONTENT_FILTER
+        return finish, error
+
+    def _continue(self, st: _ReplyState, go_on: Continuation) -> Iterator[ChatEvent]:
+        """Continue, Steer: the first request goes on from the stored reply."""
+        style = self._engine.continue_style
+        assert style is not None  # chat() checked
+        if go_on.mode == "answer":
+            prefix = closed_trace_prefix(style, go_on.reasoning, go_on.answer)
+        else:
+            trace = go_on.reasoning
+            if go_on.hint:
+                hint = steer_text(go_on.hint)
+                shown = hint.rstrip() if trace.strip() else hint.strip()
+                yield from self._emit(st, [Delta("reasoning", shown)], "user")
+                trace += hint
+            st.router = ReasoningRouter(True, resume=trace)
+            prefix = open_trace_prefix(style, trace)
+        st.body = continuation_body(st.body, prefix, style)
+
+    def _close_trace(self, st: _ReplyState, why: ReasonEnded) -> Generator[ChatEvent, None, bool]:
+        """Close the trace in place: the endpoint goes on from the trace so far plus the
+        wrap-up (the stream just closed stops the server). False: no tokens left."""
+        style = self._engine.continue_style
+        assert style is not None  # _can_force() checked
+        st.forced = True
+        self._force_by = None
+        if st.router.in_reasoning:  # what it held back is trace (not watched: the trace
+            # is closing anyway)
+            yield from self._emit(st, st.router.finish(natural=False), watched=False)
+        yield from self._flush_reasoning(st)
+        trace = st.reply.trace
+        limit = st.body.get("max_tokens")
+        left = limit - sum(st.requests.tokens()) if isinstance(limit, int) else None
+        if left is not None and left <= 0:
+            return False
+        shown = WRAP_UP_SHOWN if trace.strip() else WRAP_UP_SHOWN.lstrip()
+        yield from self._emit(st, [Delta("reasoning", shown)], "app")
+        now = time.perf_counter()
+        if style == "prefill":  # the wrap-up closes the trace itself
+            st.reply.thought(now, why)
+            prefix = closed_trace_prefix(style, trace, "", close=WRAP_UP)
+            st.router = ReasoningRouter(False, answer_only=True)
+        else:  # the model writes the close tag after the wrap-up sentence
+            st.reply.t_thought = now
+            st.close_reason = why
+            wrapped = trace + WRAP_UP[: WRAP_UP.index(CLOSE_TAG)]
+            prefix = open_trace_prefix(style, wrapped)
+            st.router = ReasoningRouter(True, resume=wrapped)
+        st.body = continuation_body(self.request_body, prefix, style, left)
+        return True
+
+    def _stream(self, st: _ReplyState) -> Iterator[ChatEvent]:
+        """One request's events; raises _Force where the trace must close now."""
+        engine = self._engine
+        st.done_seen, st.server_finish = False, None
+        st.requests.start()
+        if self._cancelled.is_set():
+            raise _Cancelled
+        with engine._client.stream(
+            "POST",
+            engine._chat_url,
+            json=st.body,
+            headers=engine._headers(),
+            extensions={"trace": self._trace},
+        ) as response:
+            st.responded = True
+            if response.status_code >= 400:
+                data, _ = _read_at_most(response, MAX_ERROR_BODY)
+                raise _StreamError(
+                    errors.http_error(engine, response.status_code, response.headers, data)
+                )
+            kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
+            if kind.endswith("json"):  # a server that ignored stream: one completion
+                data, cut = _read_at_most(response, MAX_COMPLETION)
+                if cut:
+                    raise _StreamError(errors.too_large(MAX_COMPLETION))
+                text = data.decode("utf-8", "replace")
+                try:
+                    whole = json.loads(text)
+                except ValueError as e:
+                    raise _StreamError(errors.malformed(engine, text)) from e
+                yield from self._emit(st, self._take(st, whole))
+                st.done_seen = True
+            elif kind in ("text/html", "application/xhtml+xml"):
+                raise _StreamError(errors.not_an_api(kind))
+            else:
+                yield from self._read_events(st, response)
+            if not st.done_seen and st.server_finish is None:
+                if self._cancelled.is_set():
+                    raise _Cancelled  # Stop ended a body that ends at EOF
+                raise _StreamError(errors.dropped(engine))
+
+    def _read_events(self, st: _ReplyState, response: httpx2.Response) -> Iterator[ChatEvent]:
+        """A server-sent-events body, up to ``[DONE]`` (or its end)."""
+        engine = self._engine
+        for line in _lines(response.iter_bytes(), MAX_LINE):
+            if self._cancelled.is_set():
+                raise _Cancelled
+            name, _, value = line.partition(":")
+            value = value.removeprefix(" ")
+            if name == "error":  # llama-server before PR #16109
+                message = wire.server_message({"error": _parse_json(value)}) or value
+                raise _StreamError(errors.reported(engine.redact(message)))
+            if name != "data" or not value.strip():
+                continue  # comments (": ping"), event names, blank lines
+            if value.strip() == "[DONE]":
+                st.done_seen = True
+                return
+            try:
+                chunk = json.loads(value)
+            except ValueError as e:
+                raise _StreamError(errors.malformed(engine, value)) from e
+            yield from self._emit(st, self._take(st, chunk))
+            if why := self._why_force(st, time.perf_counter()):
+                raise _Force(why)
+
+    def _take(self, st: _ReplyState, chunk: Any) -> list[Delta]:
+        """One parsed chunk (or a whole non-streamed completion) → deltas."""
+        engine = self._engine
+        if not isinstance(chunk, dict):
+            raise _StreamError(errors.malformed(engine, json.dumps(chunk)))
+        read = wire.read_chunk(chunk)
+        if read.error is not None:
+            raise _StreamError(errors.reported(engine.redact(read.error) or "no details"))
+        if read.usage is not None:
+            st.requests.usages[-1] = read.usage
+        if read.tokens_per_second is not None:
+            st.speed = read.tokens_per_second
+        if read.finish_reason is not None:
+            st.server_finish = read.finish_reason
+        thought, content = read.reasoning, read.content
+        if not (thought or content):
+            return []
+        now = time.perf_counter()
+        st.requests.chunks[-1] += 1
+        st.reply.token(now)
+        router = st.router
+        was_finished = router.reasoning_finished
+        out: list[Delta] = []
+        if thought:
+            out += router.reasoning(thought)
+        if content:
+            out += router.content(content)
+        if (thought and not router.answer_only) or (
+            not thought and any(d.kind == "reasoning" for d in out)
+        ):
+            st.reasoning_chunks += 1
+        if router.reasoning_finished and not was_finished:
+            st.reply.thought(now, st.reply.ended_by or st.close_reason)
+        return out
+
+    def _can_force(self, st: _ReplyState) -> bool:
+        return self._engine.continue_style is not None and not st.forced
+
+    def _why_force(self, st: _ReplyState, now: float) -> ReasonEnded | None:
+        """Whether the open trace must close now, and why."""
+        if not self._can_force(st) or not st.reply.t_first or not st.router.in_reasoning:
+            return None
+        return st.reply.force_due(self.thinking, self._force_by, st.reasoning_chunks, now)
+
+    def _watch(self, st: _ReplyState, kind: str, text: str) -> None:
+        """The loop guard reads what the model writes: a loop in the trace forces the
+        answer (or stops, as set); a loop in the answer stops the reply."""
+        guard = st.guard
+        if guard is None:
+            return
+        if kind == "answer" and not st.guard_in_answer:
+            st.guard_in_answer = True
+            guard.reset()  # the answer is not compared with the trace
+        if guard.feed(text):
+            guard.reset()
+            if kind == "reasoning" and self.thinking.loop_guard == "answer" and self._can_force(st):
+                raise _Force("loop")
+            raise _Repetition
+
+    def _emit(
+        self,
+        st: _ReplyState,
+        deltas: list[Delta],
+        by: Inserter | None = None,
+        *,
+        watched: bool = True,
+    ) -> Iterator[ChatEvent]:
+        for d in deltas:
+            if d.kind == "reasoning":
+                text = st.hide_in_reasoning.feed(d.text) if by is None else d.text
+                if text:
+                    yield st.reply.reasoning_delta(text, by)
+            else:
+                yield from self._flush_reasoning(st)  # what it held back comes first
+                if text := st.hide_in_answer.feed(d.text):
+                    yield st.reply.answer_delta(text)
+            if by is None and watched:
+                self._watch(st, d.kind, d.text)
+
+    def _flush_reasoning(self, st: _ReplyState) -> Iterator[ChatEvent]:
+        if text := st.hide_in_reasoning.finish():
+            yield st.reply.reasoning_delta(text)
+
+    def _end(self, st: _ReplyState, finish: FinishReason, error: str | None) -> Iterator[ChatEvent]:
+        """The reply is over: what was held back, then the one GenerationDone."""
+        engine, router = self._engine, st.router
+        # What the guard would see last changes nothing.
+        yield from self._emit(st, router.finish(natural=finish == "stop"), watched=False)
+        yield from self._flush_reasoning(st)
+        if text := st.hide_in_answer.finish():
+            yield st.reply.answer_delta(text)
+        if error is not None:  # the last guard: whatever built it, no key leaves
+            error = engine.redact(error)
+
+        # A close tag without an open one settles it; an untagged reply settles the
+        # opposite only if the model ended it itself (not cut by a limit or an error).
+        first = st.first_router
+        if first is not None and (first.learned or (first.learned is False and finish == "stop")):
+            engine._learn(first.learned)
+
+        reasoning_finished = st.reply.ended_by is not None or router.reasoning_finished
+        tokens = sum(st.requests.tokens())
+        prompt, cached, inserted, thought_tokens = st.requests.counts()
+        had = st.forced or router.had_reasoning or bool(first and first.had_reasoning)
+        stats = st.reply.stats(
+            prompt_tokens=prompt or 0,
+            cached=min(cached or 0, prompt or 0),
+            generated=tokens + inserted,
+            reasoning_tokens=(
+                thought_tokens if thought_tokens is not None else min(st.reasoning_chunks, tokens)
+            )
+            + inserted,
+            decoded=tokens,
+            thinking=had,
+            reasoning_finished=reasoning_finished,
+            tokens_per_second=st.speed,
+            inserted=inserted,
+        )
+        yield st.reply.done(finish, stats, reasoning_finished, error)
 
 
 class _Cancelled(Exception):

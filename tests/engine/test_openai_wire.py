@@ -5,7 +5,6 @@ pure functions both ways, and end to end: the remote engine talking to our own s
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from typing import get_args
 
@@ -25,6 +24,7 @@ from app.core.sampling import SamplingSettings
 from app.engine import openai_wire as wire
 from app.engine.local_engine import LoadSettings, LocalEngine
 from app.engine.remote_engine import RemoteEngine
+from tests.api.http import free_port
 from tests.fixtures.models import QWQ_ANSWER, QWQ_REASONING
 from tests.fixtures.scripted_model import ScriptedModel
 
@@ -91,13 +91,6 @@ def test_the_server_message_is_found_in_the_usual_error_bodies() -> None:
 # -- end to end: our server, read by our remote engine -----------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def local(qwq_model: ScriptedModel) -> Iterator[LocalEngine]:
     engine = LocalEngine(qwq_model.path, LoadSettings(context_length=4096))
@@ -118,7 +111,7 @@ def test_the_remote_engine_reads_our_server_back_to_the_local_engines_events(
     messages = [ChatMessage("user", "What is 2+2?")]
     sampling = SamplingSettings(max_tokens=max_tokens)
     direct = list(local.chat(messages, sampling))
-    server = ApiServer(lambda: local, port=_free_port())
+    server = ApiServer(lambda: local, port=free_port())
     server.start()
     remote = RemoteEngine(server.url, model_id(local))
     try:
