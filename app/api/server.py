@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import secrets
 import threading
@@ -277,10 +276,10 @@ class ApiServer:
 
         def chunk(delta: dict[str, str], finish: str | None = None) -> str:
             body = wire.chunk(completion_id, created, chat.model, delta, finish)
-            return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
+            return wire.sse(body, ensure_ascii=False)
 
         def error(message: str) -> str:
-            return f"data: {json.dumps(wire.error_chunk(message))}\n\n"
+            return wire.sse(wire.error_chunk(message))
 
         try:
             yield chunk({"role": "assistant", "content": ""})
@@ -296,7 +295,7 @@ class ApiServer:
                             usage = wire.usage_chunk(
                                 completion_id, created, chat.model, event.stats
                             )
-                            yield f"data: {json.dumps(usage)}\n\n"
+                            yield wire.sse(usage)
                     case _:
                         assert_never(event)
         except Exception as e:  # the headers are sent: the error goes in the stream
@@ -304,7 +303,7 @@ class ApiServer:
             yield error(f"The generation failed: {type(e).__name__}")
         finally:
             turn.stop()
-        yield "data: [DONE]\n\n"
+        yield wire.sse(wire.DONE)
 
     # --- running --------------------------------------------------------------------------
     def _config(self) -> Any:

@@ -11,13 +11,17 @@ our events, stats and finish reason, the remote engine reads back to the same
   answer in ``delta.content``. A non-streamed completion has them in ``message``.
 - The usage: ``prompt_tokens``, ``completion_tokens``, ``prompt_tokens_details.
   cached_tokens`` and ``completion_tokens_details.reasoning_tokens``.
+- The stream: server-sent events, one ``data: <chunk JSON>`` each, ended by
+  ``data: [DONE]``.
 - Finish reasons: OpenAI has ``stop``, ``length`` and ``content_filter``; ours that
   OpenAI lacks (cancelled, error, repetition) go out as ``stop``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import json
+import re
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +37,8 @@ from app.core.sampling import SamplingSettings
 
 REASONING_FIELDS = ("reasoning_content", "reasoning")  # the first is the one we write
 CONTENT_FILTER = "content_filter"
+DONE = "[DONE]"  # the data of the stream's last event
+_LINE_END = re.compile(rb"\r\n|\r|\n")
 
 
 # -- the request ------------------------------------------------------------------------------
@@ -161,6 +167,12 @@ def usage(stats: GenerationStats) -> dict[str, Any]:
     }
 
 
+def sse(data: Mapping[str, Any] | str, *, ensure_ascii: bool = True) -> str:
+    """One server-sent event carrying ``data`` (a chunk, or :data:`DONE`)."""
+    text = data if isinstance(data, str) else json.dumps(data, ensure_ascii=ensure_ascii)
+    return f"data: {text}\n\n"
+
+
 # -- reading a reply (the remote engine) ---------------------------------------------------------
 
 
@@ -258,3 +270,46 @@ def _int(mapping: Any, *keys: str) -> int | None:
             return None
         mapping = mapping.get(key)
     return mapping if isinstance(mapping, int) and not isinstance(mapping, bool) else None
+
+
+class LineTooLong(Exception):
+    """A server-sent-events line over the reader's limit: not an OpenAI stream."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit)
+        self.limit = limit
+
+
+def sse_lines(chunks: Iterator[bytes], limit: int) -> Iterator[str]:
+    """The lines of a byte stream (ended by CR, LF or CRLF), each at most ``limit`` bytes:
+    a longer one raises :class:`LineTooLong` instead of growing without end."""
+    pending = bytearray()
+    scanned = 0  # bytes of ``pending`` known to hold no line end: never scanned twice
+    for chunk in chunks:
+        pending += chunk
+        start = 0
+        while match := _LINE_END.search(pending, max(start, scanned)):
+            if match.group() == b"\r" and match.end() == len(pending):
+                break  # maybe the CR of a CRLF split across chunks: wait for the next
+            yield pending[start : match.start()].decode("utf-8", "replace")
+            start = match.end()
+        del pending[:start]
+        scanned = max(0, len(pending) - 1)  # the last byte may be a CR
+        if len(pending) > limit:
+            raise LineTooLong(limit)
+    if pending:
+        yield pending.decode("utf-8", "replace")
+
+
+def sse_field(line: str) -> tuple[str, str]:
+    """A line's field name and value (``data``, ``event``, ``""`` for a comment...)."""
+    name, _, value = line.partition(":")
+    return name, value.removeprefix(" ")
+
+
+def json_or_text(text: str) -> Any:
+    """``text`` parsed as JSON, or as it is when it is not JSON."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text

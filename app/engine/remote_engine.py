@@ -123,7 +123,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import socket
 import threading
 import time
@@ -171,7 +170,6 @@ USER_AGENT = "qwq-desktop"
 MAX_ERROR_BODY = 64 * 1024  # enough for any error message; the rest is not read
 MAX_COMPLETION = 16 * 1024**2  # a whole non-streamed reply
 MAX_LINE = 1024**2  # one server-sent-events line (a chunk is a few hundred bytes)
-_LINE_END = re.compile(rb"\r\n|\r|\n")
 # The wrap-up as the trace shows it: up to the close tag, trailing whitespace trimmed.
 WRAP_UP_SHOWN = WRAP_UP[: WRAP_UP.index(CLOSE_TAG)].rstrip()
 
@@ -609,6 +607,8 @@ class RemoteGeneration(GenerationStream):
             finish = "repetition"
         except _StreamError as e:
             finish, error = "error", str(e)
+        except wire.LineTooLong as e:
+            finish, error = "error", errors.line_too_long(e.limit)
         except httpx2.HTTPError as e:
             if self._cancelled.is_set():
                 finish = "cancelled"
@@ -723,17 +723,16 @@ class RemoteGeneration(GenerationStream):
     def _read_events(self, st: _ReplyState, response: httpx2.Response) -> Iterator[ChatEvent]:
         """A server-sent-events body, up to ``[DONE]`` (or its end)."""
         engine = self._engine
-        for line in _lines(response.iter_bytes(), MAX_LINE):
+        for line in wire.sse_lines(response.iter_bytes(), MAX_LINE):
             if self._cancelled.is_set():
                 raise _Cancelled
-            name, _, value = line.partition(":")
-            value = value.removeprefix(" ")
+            name, value = wire.sse_field(line)
             if name == "error":  # llama-server before PR #16109
-                message = wire.server_message({"error": _parse_json(value)}) or value
+                message = wire.server_message({"error": wire.json_or_text(value)}) or value
                 raise _StreamError(errors.reported(engine.redact(message)))
             if name != "data" or not value.strip():
                 continue  # comments (": ping"), event names, blank lines
-            if value.strip() == "[DONE]":
+            if value.strip() == wire.DONE:
                 st.done_seen = True
                 return
             try:
@@ -877,31 +876,3 @@ def _read_at_most(response: httpx2.Response, limit: int) -> tuple[bytes, bool]:
         if len(data) > limit:
             return bytes(data[:limit]), True
     return bytes(data), False
-
-
-def _lines(chunks: Iterator[bytes], limit: int) -> Iterator[str]:
-    """The lines of a byte stream (ended by CR, LF or CRLF), each at most ``limit`` bytes:
-    a longer one ends the stream with an error instead of growing without end."""
-    pending = bytearray()
-    scanned = 0  # bytes of ``pending`` known to hold no line end: never scanned twice
-    for chunk in chunks:
-        pending += chunk
-        start = 0
-        while match := _LINE_END.search(pending, max(start, scanned)):
-            if match.group() == b"\r" and match.end() == len(pending):
-                break  # maybe the CR of a CRLF split across chunks: wait for the next
-            yield pending[start : match.start()].decode("utf-8", "replace")
-            start = match.end()
-        del pending[:start]
-        scanned = max(0, len(pending) - 1)  # the last byte may be a CR
-        if len(pending) > limit:
-            raise _StreamError(errors.line_too_long(limit))
-    if pending:
-        yield pending.decode("utf-8", "replace")
-
-
-def _parse_json(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text

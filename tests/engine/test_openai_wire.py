@@ -6,7 +6,7 @@ pure functions both ways, and end to end: the remote engine talking to our own s
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import get_args
+from typing import Any, get_args
 
 import pytest
 
@@ -73,6 +73,33 @@ def test_a_whole_completion_reads_back_like_its_stream() -> None:
     read = wire.read_chunk(wire.completion("id", 0, "m", _done("stop")))
     assert (read.reasoning, read.content, read.finish_reason) == ("Hmm.", "Four.", "stop")
     assert read.usage == wire.read_usage(wire.usage(STATS))
+
+
+def _read_stream(text: str, cut: int) -> list[Any]:
+    """The data of each event in ``text``, read from chunks of ``cut`` bytes."""
+    raw = text.encode()
+    chunks = iter([raw[i : i + cut] for i in range(0, len(raw), cut)])
+    fields = [wire.sse_field(line) for line in wire.sse_lines(chunks, 1024)]
+    return [wire.json_or_text(value) for name, value in fields if name == "data"]
+
+
+@pytest.mark.parametrize("cut", [1, 2, 7, 1000])
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_a_written_stream_reads_back_event_by_event_however_it_is_cut(
+    cut: int, newline: str
+) -> None:
+    sent: list[Any] = [
+        wire.chunk("id", 0, "m", wire.delta(ReasoningDelta("Hmm, ünïcode"))),
+        wire.chunk("id", 0, "m", {}, "stop"),
+        wire.DONE,
+    ]
+    text = "".join(wire.sse(data, ensure_ascii=False) for data in sent).replace("\n", newline)
+    assert _read_stream(": ping" + newline + text, cut) == sent
+
+
+def test_a_stream_line_over_the_limit_is_refused() -> None:
+    with pytest.raises(wire.LineTooLong):
+        list(wire.sse_lines(iter([b"data: " + b"x" * 2000]), 1024))
 
 
 def test_vllms_newer_reasoning_field_is_read_too() -> None:
