@@ -117,6 +117,12 @@ Stats come from the ``usage`` chunk when there is one (``completion_tokens_detai
 reasoning_tokens``, ``prompt_tokens_details.cached_tokens``); without it, from counting the
 chunks. llama-server's ``timings.predicted_per_second`` gives the decode speed when present;
 otherwise it is measured between the first and the last chunk.
+
+Where the parts live: the request and chunk format, shared with the local API server,
+in :mod:`app.engine.openai_wire`; the error sentences in :mod:`app.engine.remote_errors`;
+the reasoning field/tag routing in :class:`app.core.reasoning.ReasoningRouter`; the
+generation skeleton (iteration, close, stats, the final event) in :mod:`app.engine.stream`.
+This module holds the HTTP client, Stop, and thinking control over the wire.
 """
 
 from __future__ import annotations
