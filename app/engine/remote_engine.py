@@ -442,6 +442,10 @@ class _Force(Exception):
         self.why = why
 
 
+class _Cancelled(Exception):
+    """Stop was pressed: the stream ends with "cancelled"."""
+
+
 class _Repetition(Exception):
     """The loop guard stops the reply."""
 
@@ -868,10 +872,6 @@ class RemoteGeneration(GenerationStream):
             inserted=inserted,
         )
         yield st.reply.done(finish, stats, reasoning_finished, error)
-
-
-class _Cancelled(Exception):
-    pass
 
 
 def _read_at_most(response: httpx2.Response, limit: int) -> tuple[bytes, bool]:
