@@ -10,6 +10,8 @@ from typing import Any, get_args
 
 import pytest
 
+from app.api.chat_request import parse_request
+from app.api.limits import ApiLimits
 from app.api.server import ApiServer, model_id
 from app.core.events import (
     AnswerDelta,
@@ -38,6 +40,28 @@ STATS = GenerationStats(
 
 def _done(reason: FinishReason) -> GenerationDone:
     return GenerationDone(reason, STATS, "Hmm.", "Four.", reasoning_finished=True)
+
+
+@pytest.mark.parametrize(
+    "sampling",
+    [
+        SamplingSettings(),
+        SamplingSettings(0.2, 0.8, 20, 0.05, 1.1, 0.5, -0.5, max_tokens=100, seed=7),
+    ],
+)
+def test_the_request_the_remote_engine_writes_is_the_one_our_server_reads(
+    sampling: SamplingSettings,
+) -> None:
+    messages = [
+        ChatMessage("system", "Be brief."),
+        ChatMessage("user", "What is 2+2?"),
+        ChatMessage("assistant", "4"),
+        ChatMessage("user", "And 3+3?"),
+    ]
+    body = wire.request_body("qwq-32b", messages, sampling)
+    read = parse_request(body, ("qwq-32b",), 32_768, ApiLimits())
+    assert (read.messages, read.sampling, read.model) == (messages, sampling, "qwq-32b")
+    assert read.stream and read.include_usage
 
 
 def test_usage_reads_back_to_the_stats_it_was_written_from() -> None:
