@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, assert_never
 
 from app.core.errors import InvalidRequestError
 from app.core.events import AnswerDelta, ChatEvent, GenerationDone, ReasoningDelta
@@ -162,13 +162,16 @@ class StoredGeneration:
         last_save = self._clock()
         try:
             for event in self._generation:
-                if isinstance(event, ReasoningDelta):
-                    self._take_reasoning(event)
-                elif isinstance(event, AnswerDelta):
-                    self._answer.append(event.text)
-                    self._new_text = True
-                elif isinstance(event, GenerationDone):
-                    self.done = event
+                match event:
+                    case ReasoningDelta():
+                        self._take_reasoning(event)
+                    case AnswerDelta():
+                        self._answer.append(event.text)
+                        self._new_text = True
+                    case GenerationDone():
+                        self.done = event
+                    case _:
+                        assert_never(event)
                 if self.done is not None:
                     self.save()
                 elif self._clock() - last_save >= self._interval:

@@ -27,14 +27,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import secrets
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, assert_never
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -54,6 +53,7 @@ from app.api.turn import EngineTurn
 from app.core.errors import EngineBusyError, QwQError
 from app.core.events import AnswerDelta, GenerationDone, ReasoningDelta
 from app.core.thinking import LoopAction, ThinkingControl
+from app.engine import openai_wire as wire
 from app.engine.base import ChatEngine
 
 __all__ = ["DASHSCOPE_NAME", "ApiError", "ApiServer", "is_loopback", "model_id", "parse_message"]
@@ -254,75 +254,56 @@ class ApiServer:
         done = None
         try:
             async for event in turn.events():
-                if isinstance(event, GenerationDone):
-                    done = event
+                match event:
+                    case ReasoningDelta() | AnswerDelta():
+                        pass  # the whole reply comes with GenerationDone
+                    case GenerationDone():
+                        done = event
+                    case _:
+                        assert_never(event)
         except Exception as e:
             raise _engine_error(e) from None
         finally:
             turn.stop()  # a client gone, or anything else: the reply stops
         if done is None:
             raise ApiError(500, "The generation ended without a result.", "server_error")
-        message: dict[str, Any] = {"role": "assistant", "content": done.answer}
-        if done.reasoning:
-            message["reasoning_content"] = done.reasoning
-        return JSONResponse(
-            {
-                "id": completion_id,
-                "object": "chat.completion",
-                "created": int(time.time()),
-                "model": chat.model,
-                "choices": [{"index": 0, "message": message, "finish_reason": _finish(done)}],
-                "usage": _usage(done),
-            }
-        )
+        return JSONResponse(wire.completion(completion_id, int(time.time()), chat.model, done))
 
     async def _stream(
         self, turn: EngineTurn, chat: ChatRequest, completion_id: str
     ) -> AsyncIterator[str]:
         created = int(time.time())
 
-        def chunk(delta: dict[str, Any], finish: str | None = None) -> str:
-            body = {
-                "id": completion_id,
-                "object": "chat.completion.chunk",
-                "created": created,
-                "model": chat.model,
-                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
-            }
-            return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
+        def chunk(delta: dict[str, str], finish: str | None = None) -> str:
+            body = wire.chunk(completion_id, created, chat.model, delta, finish)
+            return wire.sse(body, ensure_ascii=False)
 
         def error(message: str) -> str:
-            return (
-                f"data: {json.dumps({'error': {'message': message, 'type': 'server_error'}})}\n\n"
-            )
+            return wire.sse(wire.error_chunk(message))
 
         try:
             yield chunk({"role": "assistant", "content": ""})
             async for event in turn.events():
-                if isinstance(event, ReasoningDelta):
-                    yield chunk({"reasoning_content": event.text})
-                elif isinstance(event, AnswerDelta):
-                    yield chunk({"content": event.text})
-                elif isinstance(event, GenerationDone):
-                    if event.finish_reason == "error":
-                        yield error(event.error or "generation failed")
-                    yield chunk({}, _finish(event))
-                    if chat.include_usage:
-                        usage = {
-                            "id": completion_id,
-                            "object": "chat.completion.chunk",
-                            "created": created,
-                            "model": chat.model,
-                            "choices": [],
-                            "usage": _usage(event),
-                        }
-                        yield f"data: {json.dumps(usage)}\n\n"
+                match event:
+                    case ReasoningDelta() | AnswerDelta():
+                        yield chunk(wire.delta(event))
+                    case GenerationDone():
+                        if event.finish_reason == "error":
+                            yield error(event.error or "generation failed")
+                        yield chunk({}, wire.finish_reason(event))
+                        if chat.include_usage:
+                            usage = wire.usage_chunk(
+                                completion_id, created, chat.model, event.stats
+                            )
+                            yield wire.sse(usage)
+                    case _:
+                        assert_never(event)
         except Exception as e:  # the headers are sent: the error goes in the stream
             log.warning("API generation failed: %r", e)
             yield error(f"The generation failed: {type(e).__name__}")
         finally:
             turn.stop()
-        yield "data: [DONE]\n\n"
+        yield wire.sse(wire.DONE)
 
     # --- running --------------------------------------------------------------------------
     def _config(self) -> Any:
@@ -424,25 +405,3 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 async def _server_error(request: Request, exc: Exception) -> Response:
     log.error("API request failed", exc_info=exc)
     return ApiError(500, "The server failed on this request.", "server_error").response()
-
-
-def _finish(done: GenerationDone) -> str:
-    # "repetition" (the loop guard stopped it) is not an OpenAI finish reason.
-    return {
-        "stop": "stop",
-        "length": "length",
-        "cancelled": "stop",
-        "error": "stop",
-        "repetition": "stop",
-    }[done.finish_reason]
-
-
-def _usage(done: GenerationDone) -> dict[str, Any]:
-    s = done.stats
-    return {
-        "prompt_tokens": s.prompt_tokens,
-        "completion_tokens": s.generated_tokens,
-        "total_tokens": s.prompt_tokens + s.generated_tokens,
-        "prompt_tokens_details": {"cached_tokens": s.prompt_tokens_cached},
-        "completion_tokens_details": {"reasoning_tokens": s.reasoning_tokens},
-    }

@@ -14,9 +14,9 @@ import asyncio
 import contextlib
 import threading
 from collections.abc import AsyncIterator, Callable
-from typing import Final
+from typing import Final, assert_never
 
-from app.core.events import ChatEvent, GenerationDone
+from app.core.events import AnswerDelta, ChatEvent, GenerationDone, ReasoningDelta
 from app.core.messages import ChatMessage
 from app.core.sampling import SamplingSettings
 from app.core.thinking import ThinkingControl
@@ -70,9 +70,14 @@ class EngineTurn:
                     generation.cancel()
             self._put(_PREPARED)
             for event in generation:
-                if isinstance(event, GenerationDone):
-                    with self._lock:
-                        self._live = False
+                match event:
+                    case ReasoningDelta() | AnswerDelta():
+                        pass
+                    case GenerationDone():  # the reply is over: a cancel is someone else's
+                        with self._lock:
+                            self._live = False
+                    case _:
+                        assert_never(event)
                 self._put(event)
         except BaseException as e:  # handed to the event loop, whatever its type
             self._put(e)

@@ -12,7 +12,7 @@ import json
 import queue
 import sys
 import threading
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, assert_never
 
 from app.cli.conversations import open_store
 from app.core import keys
@@ -161,30 +161,33 @@ class _Printer:
         self.hinted = False  # "Ctrl+C: answer now" is said once, when thinking starts
 
     def event(self, event: ChatEvent) -> None:
-        if isinstance(event, ReasoningDelta) and not self.show_reasoning:
-            if not self.hinted:  # the trace is hidden, but Ctrl+C still answers now
-                self.hinted = True
-                self._err(f"Thinking…  ({self.hint})\n")
-        elif isinstance(event, ReasoningDelta):
-            if not self.in_reasoning:
-                self.in_reasoning = True
-                if not self.hinted:
+        match event:
+            case ReasoningDelta() if not self.show_reasoning:
+                if not self.hinted:  # the trace is hidden, but Ctrl+C still answers now
                     self.hinted = True
                     self._err(f"Thinking…  ({self.hint})\n")
-                else:
-                    self._err("Thinking…\n")
-            self._err(event.text)
-        elif isinstance(event, AnswerDelta):
-            self._end_reasoning()
-            self.answer_started = True
-            self.out.write(event.text)
-            self.out.flush()
-        elif isinstance(event, GenerationDone):
-            self._end_reasoning()
-            if self.answer_started and not event.answer.endswith("\n"):
-                self.out.write("\n")
+            case ReasoningDelta():
+                if not self.in_reasoning:
+                    self.in_reasoning = True
+                    if not self.hinted:
+                        self.hinted = True
+                        self._err(f"Thinking…  ({self.hint})\n")
+                    else:
+                        self._err("Thinking…\n")
+                self._err(event.text)
+            case AnswerDelta():
+                self._end_reasoning()
+                self.answer_started = True
+                self.out.write(event.text)
                 self.out.flush()
-            self._err(summary(event) + "\n")
+            case GenerationDone():
+                self._end_reasoning()
+                if self.answer_started and not event.answer.endswith("\n"):
+                    self.out.write("\n")
+                    self.out.flush()
+                self._err(summary(event) + "\n")
+            case _:
+                assert_never(event)
 
     def _end_reasoning(self) -> None:
         if self.in_reasoning:
@@ -259,15 +262,21 @@ def _stream(
             item = events.get(timeout=0.1)
             if isinstance(item, BaseException):
                 raise item
-            if isinstance(item, ReasoningDelta):
-                thinking = True
-            elif isinstance(item, AnswerDelta):
-                thinking = False
+            done = None
+            match item:
+                case ReasoningDelta():
+                    thinking = True
+                case AnswerDelta():
+                    thinking = False
+                case GenerationDone():
+                    done = item
+                case _:
+                    assert_never(item)
             if printer:
                 printer.event(item)
-            if isinstance(item, GenerationDone):
+            if done is not None:
                 worker.join()
-                return item, interrupted
+                return done, interrupted
         except queue.Empty:
             continue
         except KeyboardInterrupt:

@@ -8,7 +8,7 @@ the CLI prints it. A generation yields any number of :class:`ReasoningDelta` and
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 from app.core.thinking import ReasonEnded
 
@@ -64,4 +64,7 @@ class GenerationDone:
     reasoning_ended_by: ReasonEnded | None = None
 
 
-ChatEvent = ReasoningDelta | AnswerDelta | GenerationDone
+ChatEvent: TypeAlias = ReasoningDelta | AnswerDelta | GenerationDone
+"""The closed set of events. Every face handles them with ``match event:`` and a last
+``case _: assert_never(event)``, so a new kind added here is a type error (mypy) in each
+place that does not handle it yet, instead of being ignored there in silence."""

@@ -1,4 +1,5 @@
-"""Small text formats shared by the faces (window, exports)."""
+"""Small text formats shared by the faces (window, exports) and the messages the core
+writes for them (the remote engine's error sentences)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,27 @@ def duration(seconds: float) -> str:
     if s < 3600:
         return f"{s // 60} min {s % 60} s"
     return f"{s // 3600} h {s % 3600 // 60} min"
+
+
+def wait(seconds: float) -> str:
+    """a second, 7 seconds, 3 minutes, 2 hours: how long to wait, in words for a sentence
+    ("try again in 7 seconds"), rounded the way a person would say it."""
+    if seconds < 1.5:
+        return "a second"
+    if seconds < 90:
+        return f"{round(seconds)} seconds"
+    if seconds < 5400:
+        return f"{round(seconds / 60)} minutes"
+    return f"{round(seconds / 3600)} hours"
+
+
+def sentence(text: str, limit: int = 300) -> str:
+    """``text`` (a server's message, an exception's) as one sentence inside ours: one
+    line, at most ``limit`` characters, ending with its own punctuation or a period."""
+    text = " ".join(text.split())
+    if len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return text if text.endswith((".", "!", "?", "…")) else text + "."
 
 
 def size(n: float) -> str:

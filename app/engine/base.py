@@ -3,7 +3,9 @@
 The chat session does not care which one it has. ``chat`` checks the request
 up front (raising a :class:`~app.core.errors.QwQError` the faces show as one line)
 and returns a :class:`Generation`: an iterator of ChatEvents that ends with exactly
-one ``GenerationDone``, and that any thread may cancel.
+one ``GenerationDone``, and that any thread may cancel. Both engines build theirs on
+:mod:`app.engine.stream` (the request check, iteration and close, the stats and the
+final event), so each writes only how its text is produced.
 """
 
 from __future__ import annotations

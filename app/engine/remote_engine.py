@@ -117,54 +117,52 @@ Stats come from the ``usage`` chunk when there is one (``completion_tokens_detai
 reasoning_tokens``, ``prompt_tokens_details.cached_tokens``); without it, from counting the
 chunks. llama-server's ``timings.predicted_per_second`` gives the decode speed when present;
 otherwise it is measured between the first and the last chunk.
+
+Where the parts live: the request and chunk format, shared with the local API server,
+in :mod:`app.engine.openai_wire`; the error sentences in :mod:`app.engine.remote_errors`;
+the reasoning field/tag routing in :class:`app.core.reasoning.ReasoningRouter`; the
+generation skeleton (iteration, close, stats, the final event) in :mod:`app.engine.stream`.
+This module holds the HTTP client, Stop, and thinking control over the wire.
 """
 
 from __future__ import annotations
 
-import email.utils
-import errno
 import json
 import logging
-import re
 import socket
-import ssl
 import threading
 import time
 import traceback
 import weakref
 from collections.abc import Generator, Iterator, Mapping, Sequence
 from contextlib import suppress
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import httpx2
 
 from app.core.errors import InvalidRequestError
-from app.core.events import (
-    AnswerDelta,
-    ChatEvent,
-    FinishReason,
-    GenerationDone,
-    GenerationStats,
-    ReasoningDelta,
-)
+from app.core.events import ChatEvent, FinishReason
 from app.core.loop_guard import LoopGuard
 from app.core.messages import ChatMessage
-from app.core.reasoning import CLOSE_TAG, OPEN_TAG, Delta, ReasoningSplitter
+from app.core.reasoning import CLOSE_TAG, OPEN_TAG, Delta, ReasoningRouter
 from app.core.redact import StreamRedactor, redact
 from app.core.sampling import SamplingSettings
 from app.core.thinking import (
     WRAP_UP,
     Continuation,
+    Inserter,
     ReasonEnded,
     ThinkingControl,
-    check_hint,
     steer_text,
 )
+from app.engine import openai_wire as wire
+from app.engine import remote_errors as errors
 from app.engine.model_info import ModelInfo
 from app.engine.remote_presets import CANNOT_CONTINUE
+from app.engine.stream import GenerationStream, Reply, check_request
 
 if TYPE_CHECKING:
     from app.engine.remote_presets import ContinueStyle, RemotePreset
@@ -174,12 +172,10 @@ log = logging.getLogger(__name__)
 DEFAULT_CONTEXT_LENGTH = 32_768  # QwQ-32B's native context (YaRN beyond it)
 DEFAULT_TIMEOUT = 300.0  # the longest silence: a long prompt on a busy server takes minutes
 CONNECT_TIMEOUT = 15.0
-REASONING_FIELDS = ("reasoning_content", "reasoning")
 USER_AGENT = "qwq-desktop"
 MAX_ERROR_BODY = 64 * 1024  # enough for any error message; the rest is not read
 MAX_COMPLETION = 16 * 1024**2  # a whole non-streamed reply
 MAX_LINE = 1024**2  # one server-sent-events line (a chunk is a few hundred bytes)
-_LINE_END = re.compile(rb"\r\n|\r|\n")
 # The wrap-up as the trace shows it: up to the close tag, trailing whitespace trimmed.
 WRAP_UP_SHOWN = WRAP_UP[: WRAP_UP.index(CLOSE_TAG)].rstrip()
 
@@ -195,39 +191,6 @@ def normalize_base_url(url: str) -> str:
             f"The endpoint URL must start with http:// or https:// and name a host: {url!r}."
         )
     return url
-
-
-def request_body(
-    model: str,
-    messages: Sequence[ChatMessage],
-    sampling: SamplingSettings,
-    *,
-    extra_sampling: bool = True,
-    extra_body: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
-    """The Chat Completions request for ``messages``: answers only, streamed, with usage."""
-    body: dict[str, Any] = {
-        "model": model,
-        "messages": [{"role": m.role, "content": m.content} for m in messages],
-        "stream": True,
-        "stream_options": {"include_usage": True},
-        "temperature": sampling.temperature,
-        "top_p": sampling.top_p,
-        "presence_penalty": sampling.presence_penalty,
-        "frequency_penalty": sampling.frequency_penalty,
-    }
-    if sampling.max_tokens is not None:
-        body["max_tokens"] = sampling.max_tokens
-    if sampling.seed is not None:
-        body["seed"] = sampling.seed
-    if extra_sampling:
-        if sampling.top_k > 0:  # 0 (off) has no portable spelling: the server's default
-            body["top_k"] = sampling.top_k
-        body["min_p"] = sampling.min_p
-        body["repetition_penalty"] = sampling.repeat_penalty  # vLLM, DashScope
-        body["repeat_penalty"] = sampling.repeat_penalty  # llama-server
-    body.update(extra_body or {})
-    return body
 
 
 def open_trace_prefix(style: ContinueStyle, trace: str) -> str:
@@ -397,6 +360,10 @@ class RemoteEngine:
         """None when the endpoint continues a reply (``continue_style`` is set)."""
         return None if self.continue_style is not None else self._cannot_continue
 
+    @property
+    def has_key(self) -> bool:
+        return self._api_key is not None
+
     def redact(self, text: str) -> str:
         """``text`` (from upstream) without this engine's key or any credential in it."""
         return redact(text, [self._api_key])
@@ -422,15 +389,8 @@ class RemoteEngine:
         (``cannot_continue`` is None); elsewhere only the loop guard works, and it stops
         the reply. ``continuation``: go on from a stopped reply (Continue, Steer)."""
         sampling = sampling or SamplingSettings()
-        if not messages or messages[-1].role != "user":
-            raise InvalidRequestError("The conversation must end with a user message.")
-        if not messages[-1].content.strip():
-            raise InvalidRequestError("The prompt is empty.")
-        if continuation is not None:
-            if self.continue_style is None:
-                raise InvalidRequestError(self._cannot_continue)
-            check_hint(continuation.hint)  # a tag in it would close (or cut) the trace
-        body = request_body(
+        check_request(messages, continuation, self.cannot_continue)
+        body = wire.request_body(
             self.model,
             messages,
             sampling,
@@ -474,197 +434,6 @@ class _StreamError(Exception):
     """The stream is unusable; the message is the user's."""
 
 
-class _ReasoningRouter:
-    """Reasoning-field text and content text in, reasoning and answer deltas out."""
-
-    def __init__(
-        self,
-        starts_in_reasoning: bool | None,
-        *,
-        resume: str | None = None,
-        answer_only: bool = False,
-    ) -> None:
-        """``resume``: the stream goes on inside a trace that so far reads ``resume`` (a
-        continuation: whitespace joins as if it had been streamed). ``answer_only``: the
-        trace is closed before the stream starts, so all of it is answer, whatever field
-        it comes in (vLLM's reasoning parser calls text with no ``</think>`` in it
-        reasoning)."""
-        self.mode = True if resume is not None else starts_in_reasoning
-        self.answer_only = answer_only
-        self._resume = resume
-        self.field_seen = False  # the server sends the reasoning in its own field
-        self._field_started = False
-        self._field_space = ""  # trailing whitespace of the field's trace, held back
-        self._answer_started = False
-        self._held = ""  # content not yet known to be reasoning or answer
-        self._splitter: ReasoningSplitter | None = None
-        self._drop_reasoning = False  # the content's <think> block repeats the field
-        self.learned: bool | None = None  # what the content showed, when mode is None
-        if resume and resume.strip():
-            self._field_started = True
-            self._field_space = resume[len(resume.rstrip()) :]
-
-    @property
-    def in_reasoning(self) -> bool:
-        """Whether what comes now is (most likely) the trace."""
-        if self.answer_only:
-            return False
-        if self.field_seen:
-            return not self._answer_started
-        if self._splitter is not None:
-            return self._splitter.in_reasoning
-        return self.mode is not False  # not known yet: QwQ starts by thinking
-
-    @property
-    def reasoning_finished(self) -> bool:
-        if self.answer_only:
-            return True
-        if self.field_seen:
-            return self._answer_started
-        return self._splitter is not None and self._splitter.reasoning_finished
-
-    @property
-    def had_reasoning(self) -> bool:
-        return self.field_seen or (self._splitter is not None and self._splitter.had_reasoning)
-
-    def reasoning(self, text: str) -> list[Delta]:
-        if self.answer_only:
-            return [Delta("answer", text)]
-        self.field_seen = True
-        self._drop_reasoning = True  # from now on a <think> block in the content repeats it
-        if not self._field_started:
-            text = text.lstrip()
-            if not text:
-                return []
-            self._field_started = True
-        text = self._field_space + text
-        kept = text.rstrip()
-        self._field_space = text[len(kept) :]
-        return [Delta("reasoning", kept)] if kept else []
-
-    def content(self, text: str) -> list[Delta]:
-        if self.answer_only:
-            return [Delta("answer", text)]
-        if self._splitter is None:
-            self._held += text
-            splitter = self._decide(final=False)
-            if splitter is None:
-                return []
-            text, self._held = self._held, ""
-        else:
-            splitter = self._splitter
-        return self._filter(splitter.feed(text))
-
-    def finish(self, *, natural: bool) -> list[Delta]:
-        """End of stream; ``natural``: the model ended the reply itself (not a limit, a
-        cancel or an error)."""
-        out: list[Delta] = []
-        splitter = self._splitter
-        if splitter is None and self._held:
-            splitter = self._decide(final=True, natural=natural)
-            assert splitter is not None  # at the end it always decides
-            out += self._filter(splitter.feed(self._held))
-            self._held = ""
-        if splitter is not None:
-            out += self._filter(splitter.finish())
-        return out
-
-    def _decide(self, *, final: bool, natural: bool = False) -> ReasoningSplitter | None:
-        """Start the splitter once the content shows how it begins (None: not yet)."""
-        held = self._held.lstrip()
-        if self._resume is not None and not self.field_seen:
-            # Inside the trace already: prime the splitter with it, so the new text's
-            # whitespace is kept (or trimmed) as if the whole trace had streamed.
-            self._splitter = ReasoningSplitter(starts_in_reasoning=True)
-            self._splitter.feed(self._resume)
-            return self._splitter
-        if self.field_seen or held.startswith(OPEN_TAG):
-            starts = False
-        elif not final and OPEN_TAG.startswith(held):
-            return None  # nothing yet, or the start of a "<think>"
-        elif self.mode is not None:
-            starts = self.mode
-        elif CLOSE_TAG in self._held:
-            starts = self.learned = True  # a close without an open: it began in reasoning
-        elif not final:
-            return None  # hold it back until </think> or the end says what it is
-        elif natural:
-            starts = False  # the model ended it without </think>: an answer, from a model
-            if held:  # that does not reason
-                self.learned = False
-        else:
-            starts = True  # cut short (a limit, Stop, an error): most likely QwQ mid-thought
-        self._splitter = ReasoningSplitter(starts_in_reasoning=starts)
-        return self._splitter
-
-    def _filter(self, deltas: list[Delta]) -> list[Delta]:
-        out = [d for d in deltas if not (self._drop_reasoning and d.kind == "reasoning")]
-        if any(d.kind == "answer" for d in out):
-            self._answer_started = True
-        return out
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _int(mapping: Any, *keys: str) -> int | None:
-    """``mapping[k1][k2]...`` when it is an int."""
-    for key in keys:
-        if not isinstance(mapping, dict):
-            return None
-        mapping = mapping.get(key)
-    return mapping if isinstance(mapping, int) and not isinstance(mapping, bool) else None
-
-
-def _server_message(payload: Any) -> str:
-    """The message inside an error body: OpenAI's, vLLM's, FastAPI's, or a plain string."""
-    if isinstance(payload, dict):
-        for key in ("error", "message", "detail", "msg"):
-            value = payload.get(key)
-            if isinstance(value, str) and value.strip():
-                return value.strip()
-            if isinstance(value, dict | list):
-                found = _server_message(value)
-                if found:
-                    return found
-    if isinstance(payload, list) and payload:
-        return _server_message(payload[0])
-    return ""
-
-
-def _sentence(text: str, limit: int = 300) -> str:
-    text = " ".join(text.split())
-    if len(text) > limit:
-        text = text[: limit - 1].rstrip() + "…"
-    return text if text.endswith((".", "!", "?", "…")) else text + "."
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Seconds from a ``Retry-After`` header: a number of seconds or an HTTP date."""
-    if not value:
-        return None
-    with suppress(ValueError):
-        return max(0.0, float(value))
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 1.5:
-        return "a second"
-    if seconds < 90:
-        return f"{round(seconds)} seconds"
-    if seconds < 5400:
-        return f"{round(seconds / 60)} minutes"
-    return f"{round(seconds / 3600)} hours"
-
-
 class _Force(Exception):
     """Close the trace now (raised inside the stream, which closes its connection)."""
 
@@ -673,12 +442,80 @@ class _Force(Exception):
         self.why = why
 
 
+class _Cancelled(Exception):
+    """Stop was pressed: the stream ends with "cancelled"."""
+
+
 class _Repetition(Exception):
     """The loop guard stops the reply."""
 
 
-class RemoteGeneration:
-    """One reply being streamed; iterate for ChatEvents, ``cancel()`` from any thread."""
+@dataclass
+class _Requests:
+    """What each request of one reply brought (a forced close or a continuation sends a
+    second): its usage, if it came, and its chunks with text."""
+
+    usages: list[wire.Usage | None] = field(default_factory=list)
+    chunks: list[int] = field(default_factory=list)
+
+    def start(self) -> None:
+        self.usages.append(None)
+        self.chunks.append(0)
+
+    def tokens(self) -> list[int]:
+        """The tokens each request generated: its usage's count, else its chunks (the
+        first stream of a forced close is cut before its usage comes)."""
+        return [
+            n if u is not None and (n := u.completion_tokens) is not None else c
+            for u, c in zip(self.usages, self.chunks, strict=True)
+        ]
+
+    def counts(self) -> tuple[int | None, int | None, int, int | None]:
+        """The prompt's tokens, of those cached, the tokens the app inserted (the
+        wrap-up) and the reasoning tokens, as far as the usages tell."""
+        spent = self.tokens()
+        first = self.usages[0] if self.usages else None
+        prompt = first.prompt_tokens if first else None
+        cached = first.cached_tokens if first else None
+        inserted = 0
+        second = self.usages[1] if len(self.usages) > 1 else None
+        if second is not None and (later := second.prompt_tokens) is not None:
+            # The second request's prompt is the first one's, the trace, the wrap-up.
+            if prompt is not None:
+                inserted = max(0, later - prompt - spent[0])
+            else:  # the wrap-up is counted in the prompt then
+                prompt = max(0, later - spent[0])
+                cached = max(0, (second.cached_tokens or 0) - spent[0])
+        told = [u.reasoning_tokens if u else None for u in self.usages]
+        thought = sum(t or 0 for t in told) if None not in told and any(told) else None
+        return prompt, cached, inserted, thought
+
+
+@dataclass
+class _ReplyState:
+    """Where one remote reply is: what streamed (``reply``), how the stream is read
+    now (``router``, the request ``body``), and what the server said so far."""
+
+    reply: Reply
+    router: ReasoningRouter
+    body: dict[str, Any]
+    first_router: ReasoningRouter | None  # the first request's: what it learned is kept
+    hide_in_reasoning: StreamRedactor  # the key, if the server echoes it into the reply
+    hide_in_answer: StreamRedactor
+    guard: LoopGuard | None
+    requests: _Requests = field(default_factory=_Requests)
+    server_finish: str | None = None  # the last request's finish reason
+    done_seen: bool = False  # the last request's stream ended with [DONE]
+    responded: bool = False  # some request got its response headers
+    speed: float | None = None  # llama-server's own decode speed
+    reasoning_chunks: int = 0  # chunks of the trace streamed in this reply
+    close_reason: ReasonEnded = "model"  # who closes the trace when it closes
+    forced: bool = False  # one forced close per reply
+    guard_in_answer: bool = False
+
+
+class RemoteGeneration(GenerationStream):
+    """One reply streamed from an endpoint (see :class:`GenerationStream`)."""
 
     def __init__(
         self,
@@ -688,30 +525,12 @@ class RemoteGeneration:
         continuation: Continuation | None = None,
     ) -> None:
         self._engine = engine
-        self.thinking = thinking or ThinkingControl()
         self.continuation = continuation
         self.request_body = body  # the reply's request (answers-only history, sampling)
-        self._force_by: ReasonEnded | None = None  # set by force_answer, from any thread
         self._cancelled = threading.Event()
         self._lock = threading.Lock()
         self._socket: socket.socket | None = None
-        self._events = self._run()
-        self._started = False
-        self._closed = False
-        self._running = False
-
-    def __iter__(self) -> Iterator[ChatEvent]:
-        return self
-
-    def __next__(self) -> ChatEvent:
-        if self._closed and not self._started:
-            raise StopIteration
-        self._started = True
-        self._running = True
-        try:
-            return next(self._events)
-        finally:
-            self._running = False
+        super().__init__(thinking)
 
     def cancel(self) -> None:
         self._cancelled.set()
@@ -720,27 +539,12 @@ class RemoteGeneration:
         if sock is not None:
             _shutdown(sock)
 
-    def force_answer(self, by: ReasonEnded = "user") -> None:
-        """Close the trace at the next chunk and go on into the answer (any thread).
-
-        The stream is closed and the reply continued with the trace and the wrap-up as
-        the assistant's prefix. Does nothing once the trace is closed, or where the
-        endpoint cannot continue a reply. The first reason asked for wins."""
-        if self._force_by is None:
-            self._force_by = by
-
     def close(self) -> None:
-        """Abandon the generation (iterating to the end does this too)."""
         self.cancel()  # ends it promptly if another thread is iterating it
-        if self._closed or self._running:
-            return
-        self._closed = True
-        with suppress(ValueError):  # "generator already executing": another thread took it
-            self._events.close()
+        super().close()
 
-    def __del__(self) -> None:
-        with suppress(Exception):
-            self.close()
+    def _never_started(self) -> None:
+        """Nothing to free: a request goes out only once the stream is iterated."""
 
     def _trace(self, event: str, info: dict[str, Any]) -> None:
         """httpcore2's trace hook: keep the socket of each new connection (and TLS layer)."""
@@ -759,504 +563,315 @@ class RemoteGeneration:
     # -- the stream ---------------------------------------------------------------------------
 
     def _run(self) -> Generator[ChatEvent, None, None]:
-        engine = self._engine
-        style = engine.continue_style
-        thinking = self.thinking
-        go_on = self.continuation
-        reasoning: list[str] = []
-        answer: list[str] = []
-        body = self.request_body
-        if go_on is None:
-            router = _ReasoningRouter(engine.starts_in_reasoning)
-        elif go_on.mode == "answer":  # the trace is closed: all that comes is the answer
-            router = _ReasoningRouter(False, answer_only=True)
-            reasoning.append(go_on.reasoning)
-            answer.append(go_on.answer)
-        else:  # the trace goes on (after the hint, if any: see below)
-            router = _ReasoningRouter(True, resume=go_on.reasoning)
-            reasoning.append(go_on.reasoning)
-        first_router = router if go_on is None else None
-        finish: FinishReason = "stop"
-        error: str | None = None
-        server_finish: str | None = None
-        done_seen = False
-        usages: list[dict[str, Any] | None] = []  # each request's usage, if it came
-        segment_chunks: list[int] = []  # each request's chunks with text
-        speed: float | None = None
-        reasoning_chunks = 0
-        t_start = time.perf_counter()
-        t_first = t_last = t_thought = 0.0
-        responded = False
-        ended_by: ReasonEnded | None = None
-        close_reason: ReasonEnded = "model"  # who closes the trace when it closes
-        forced = False  # one forced close per reply
-        guard = LoopGuard() if thinking.loop_guard != "off" else None
-        guard_in_answer = False
-
-        # The key, if the server echoes it into the reply, is hidden there too.
-        hide_in_reasoning = StreamRedactor([engine._api_key])
-        hide_in_answer = StreamRedactor([engine._api_key])
-
-        def watch(kind: str, text: str) -> None:
-            """The loop guard reads what the model writes: a loop in the trace forces the
-            answer (or stops, as set); a loop in the answer stops the reply."""
-            nonlocal guard_in_answer
-            if guard is None:
-                return
-            if kind == "answer" and not guard_in_answer:
-                guard_in_answer = True
-                guard.reset()  # the answer is not compared with the trace
-            if guard.feed(text):
-                guard.reset()
-                if kind == "reasoning" and thinking.loop_guard == "answer" and can_force():
-                    raise _Force("loop")
-                raise _Repetition
-
-        def emit(
-            deltas: list[Delta], by: Literal["app", "user"] | None = None, *, watched: bool = True
-        ) -> Iterator[ChatEvent]:
-            for d in deltas:
-                if d.kind == "reasoning":
-                    text = hide_in_reasoning.feed(d.text) if by is None else d.text
-                    if text:
-                        reasoning.append(text)
-                        yield ReasoningDelta(text, inserted=by)
-                else:
-                    yield from flush_reasoning()  # what it held back comes before the answer
-                    text = hide_in_answer.feed(d.text)
-                    if text:
-                        answer.append(text)
-                        yield AnswerDelta(text)
-                if by is None and watched:
-                    watch(d.kind, d.text)
-
-        def flush_reasoning() -> Iterator[ChatEvent]:
-            if text := hide_in_reasoning.finish():
-                reasoning.append(text)
-                yield ReasoningDelta(text)
-
-        def can_force() -> bool:
-            return style is not None and not forced
-
-        def why_force(now: float) -> ReasonEnded | None:
-            """Whether the open trace must close now, and why."""
-            if not can_force() or not t_first or not router.in_reasoning:
-                return None
-            if self._force_by is not None:
-                return self._force_by
-            budget = thinking.budget_tokens
-            if budget is not None and reasoning_chunks >= budget:
-                return "budget"
-            if thinking.budget_seconds is not None and now - t_first >= thinking.budget_seconds:
-                return "time"
-            return None
-
-        def take(chunk: Any) -> list[Delta]:
-            """One parsed chunk (or a whole non-streamed completion) → deltas."""
-            nonlocal server_finish, speed, reasoning_chunks
-            nonlocal t_first, t_last, t_thought, ended_by
-            if not isinstance(chunk, dict):
-                raise _StreamError(self._malformed(json.dumps(chunk)))
-            if chunk.get("error"):
-                message = engine.redact(_server_message(chunk)) or "no details"
-                raise _StreamError(
-                    f"The endpoint reported an error during the reply: {_sentence(message)}"
-                )
-            if isinstance(chunk.get("usage"), dict):
-                usages[-1] = chunk["usage"]
-            timings = chunk.get("timings")
-            if isinstance(timings, dict) and isinstance(
-                timings.get("predicted_per_second"), int | float
-            ):
-                speed = float(timings["predicted_per_second"])
-            choices = chunk.get("choices")
-            if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
-                return []
-            choice = choices[0]
-            if isinstance(choice.get("finish_reason"), str):
-                server_finish = choice["finish_reason"]
-            delta = choice.get("delta") or choice.get("message") or {}
-            if not isinstance(delta, dict):
-                return []
-            thought = next((t for f in REASONING_FIELDS if (t := _text(delta.get(f)))), "")
-            content = _text(delta.get("content"))
-            if not (thought or content):
-                return []
-            now = time.perf_counter()
-            segment_chunks[-1] += 1
-            t_first = t_first or now
-            t_last = now
-            was_finished = router.reasoning_finished
-            out: list[Delta] = []
-            if thought:
-                out += router.reasoning(thought)
-            if content:
-                out += router.content(content)
-            if (thought and not router.answer_only) or (
-                not thought and any(d.kind == "reasoning" for d in out)
-            ):
-                reasoning_chunks += 1
-            if router.reasoning_finished and not was_finished:
-                t_thought = now
-                ended_by = ended_by or close_reason
-            return out
-
-        def stream(body: dict[str, Any]) -> Iterator[ChatEvent]:
-            """One request's events; raises _Force where the trace must close now."""
-            nonlocal responded, done_seen, server_finish
-            done_seen, server_finish = False, None
-            usages.append(None)
-            segment_chunks.append(0)
-            if self._cancelled.is_set():
-                raise _Cancelled
-            with engine._client.stream(
-                "POST",
-                engine._chat_url,
-                json=body,
-                headers=engine._headers(),
-                extensions={"trace": self._trace},
-            ) as response:
-                responded = True
-                if response.status_code >= 400:
-                    data, _ = _read_at_most(response, MAX_ERROR_BODY)
-                    raise _StreamError(self._http_error(response, data))
-                kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
-                if kind.endswith("json"):  # a server that ignored stream: one completion
-                    data, cut = _read_at_most(response, MAX_COMPLETION)
-                    if cut:
-                        raise _StreamError(
-                            f"The endpoint's answer is larger than {MAX_COMPLETION // 1024**2}"
-                            " MB: it is not a reply this app can take."
-                        )
-                    text = data.decode("utf-8", "replace")
-                    try:
-                        whole = json.loads(text)
-                    except ValueError as e:
-                        raise _StreamError(self._malformed(text)) from e
-                    yield from emit(take(whole))
-                    done_seen = True
-                elif kind in ("text/html", "application/xhtml+xml"):
-                    raise _StreamError(
-                        f"The endpoint did not answer as an OpenAI-compatible API (it sent "
-                        f"{kind}): check the base URL, which usually ends in /v1."
-                    )
-                else:
-                    for line in _lines(response.iter_bytes(), MAX_LINE):
-                        if self._cancelled.is_set():
-                            raise _Cancelled
-                        field, _, value = line.partition(":")
-                        value = value.removeprefix(" ")
-                        if field == "error":  # llama-server before PR #16109
-                            payload = _parse_json(value)
-                            message = engine.redact(_server_message({"error": payload}) or value)
-                            raise _StreamError(
-                                "The endpoint reported an error during the reply: "
-                                f"{_sentence(message)}"
-                            )
-                        if field != "data" or not value.strip():
-                            continue  # comments (": ping"), event names, blank lines
-                        if value.strip() == "[DONE]":
-                            done_seen = True
-                            break
-                        try:
-                            chunk = json.loads(value)
-                        except ValueError as e:
-                            raise _StreamError(self._malformed(value)) from e
-                        yield from emit(take(chunk))
-                        if why := why_force(time.perf_counter()):
-                            raise _Force(why)
-                if not done_seen and server_finish is None:
-                    if self._cancelled.is_set():
-                        raise _Cancelled  # Stop ended a body that ends at EOF
-                    raise _StreamError(self._dropped())
-
-        def segment_tokens() -> list[int]:
-            """The tokens each request generated: its usage's count, else its chunks."""
-            return [
-                n if (n := _int(u, "completion_tokens")) is not None else c
-                for u, c in zip(usages, segment_chunks, strict=True)
-            ]
-
+        st = self._start()
         try:
-            try:
-                if go_on is not None:
-                    assert style is not None  # chat() checked
-                    if go_on.mode == "answer":
-                        prefix = closed_trace_prefix(style, go_on.reasoning, go_on.answer)
-                    else:
-                        trace = go_on.reasoning
-                        if go_on.hint:
-                            hint = steer_text(go_on.hint)
-                            shown = hint.rstrip() if trace.strip() else hint.strip()
-                            yield from emit([Delta("reasoning", shown)], "user")
-                            trace += hint
-                        router = _ReasoningRouter(True, resume=trace)
-                        prefix = open_trace_prefix(style, trace)
-                    body = continuation_body(body, prefix, style)
-                while True:
-                    try:
-                        yield from stream(body)
-                        break
-                    except _Force as force:
-                        # Close the trace in place: the endpoint goes on from the trace so
-                        # far plus the wrap-up (the stream just closed stops the server).
-                        assert style is not None  # can_force() checked
-                        forced = True
-                        self._force_by = None
-                        if router.in_reasoning:  # what it held back is trace (not watched:
-                            # the trace is closing anyway)
-                            yield from emit(router.finish(natural=False), watched=False)
-                        yield from flush_reasoning()
-                        trace = "".join(reasoning)
-                        limit = body.get("max_tokens")
-                        left = limit - sum(segment_tokens()) if isinstance(limit, int) else None
-                        if left is not None and left <= 0:
-                            finish = "length"
-                            break
-                        shown = WRAP_UP_SHOWN if trace.strip() else WRAP_UP_SHOWN.lstrip()
-                        yield from emit([Delta("reasoning", shown)], "app")
-                        t_thought = time.perf_counter()
-                        if style == "prefill":  # the wrap-up closes the trace itself
-                            ended_by = force.why
-                            prefix = closed_trace_prefix(style, trace, "", close=WRAP_UP)
-                            router = _ReasoningRouter(False, answer_only=True)
-                        else:  # the model writes the close tag after the wrap-up sentence
-                            close_reason = force.why
-                            wrapped = trace + WRAP_UP[: WRAP_UP.index(CLOSE_TAG)]
-                            prefix = open_trace_prefix(style, wrapped)
-                            router = _ReasoningRouter(True, resume=wrapped)
-                        body = continuation_body(self.request_body, prefix, style, left)
-            except _Cancelled:
-                finish = "cancelled"
-            except _Repetition:
-                finish = "repetition"
-            except _StreamError as e:
-                finish, error = "error", str(e)
-            except httpx2.HTTPError as e:
-                if self._cancelled.is_set():
-                    finish = "cancelled"
-                else:
-                    finish, error = "error", self._transport_error(e, responded)
-            except Exception as e:  # never let a face crash on a reply
-                log.error(
-                    "remote generation failed: %s",
-                    engine.redact("".join(traceback.format_exception(e)).rstrip()),
-                )
-                if self._cancelled.is_set():
-                    finish = "cancelled"
-                else:
-                    why = engine.redact(str(e) or repr(e))
-                    finish, error = "error", f"The reply failed: {_sentence(why)}"
-            else:
-                if finish != "stop":
-                    pass  # a forced close that had no tokens left: "length" already
-                elif server_finish == "length":
-                    finish = "length"
-                elif server_finish == "content_filter":
-                    finish, error = (
-                        "error",
-                        "The endpoint's content filter stopped the reply: rephrase the question.",
-                    )
-            # The reply is over: what the guard would see last changes nothing.
-            yield from emit(router.finish(natural=finish == "stop"), watched=False)
-            yield from flush_reasoning()
-            if text := hide_in_answer.finish():
-                answer.append(text)
-                yield AnswerDelta(text)
-            if error is not None:  # the last guard: whatever built it, no key leaves
-                error = engine.redact(error)
-
-            # A close tag without an open one settles it; an untagged reply settles the
-            # opposite only if the model ended it itself (not cut by a limit or an error).
-            if first_router is not None and (
-                first_router.learned or (first_router.learned is False and finish == "stop")
-            ):
-                engine._learn(first_router.learned)
-
-            reasoning_finished = ended_by is not None or router.reasoning_finished
-            # Each request's tokens: from its usage, else its chunks (the first stream of a
-            # forced close is cut before its usage comes).
-            spent = segment_tokens()
-            tokens = sum(spent)
-            first = usages[0] if usages else None
-            prompt = _int(first, "prompt_tokens")
-            cached = _int(first, "prompt_tokens_details", "cached_tokens")
-            inserted = 0
-            if len(usages) > 1 and (later := _int(usages[1], "prompt_tokens")) is not None:
-                # The second request's prompt is the first one's, the trace, the wrap-up.
-                if prompt is not None:
-                    inserted = max(0, later - prompt - spent[0])
-                else:  # the wrap-up is counted in the prompt then
-                    prompt = max(0, later - spent[0])
-                    hits = _int(usages[1], "prompt_tokens_details", "cached_tokens") or 0
-                    cached = max(0, hits - spent[0])
-            told = [_int(u, "completion_tokens_details", "reasoning_tokens") for u in usages]
-            thought_tokens = sum(t or 0 for t in told) if None not in told and any(told) else None
-            thinking_s = 0.0
-            had = (
-                forced or router.had_reasoning or bool(first_router and first_router.had_reasoning)
-            )
-            if had and t_first:
-                end = t_thought if reasoning_finished and t_thought else t_last
-                thinking_s = max(0.0, end - t_first)
-            decode_time = t_last - t_first
-            if speed is None:
-                speed = (tokens - 1) / decode_time if decode_time > 0 and tokens > 1 else 0.0
-            stats = GenerationStats(
-                prompt_tokens=prompt or 0,
-                prompt_tokens_cached=min(cached or 0, prompt or 0),
-                generated_tokens=tokens + inserted,
-                reasoning_tokens=(
-                    thought_tokens if thought_tokens is not None else min(reasoning_chunks, tokens)
-                )
-                + inserted,
-                time_to_first_token_s=(t_first - t_start) if t_first else 0.0,
-                prompt_seconds=(t_first - t_start) if t_first else time.perf_counter() - t_start,
-                thinking_seconds=thinking_s,
-                generation_seconds=decode_time,
-                tokens_per_second=speed,
-                inserted_tokens=inserted,
-            )
-            yield GenerationDone(
-                finish_reason=finish,
-                stats=stats,
-                reasoning="".join(reasoning),
-                answer="".join(answer),
-                reasoning_finished=reasoning_finished,
-                error=error,
-                reasoning_ended_by=ended_by if reasoning_finished else None,
-            )
+            finish, error = yield from self._stream_all(st)
+            yield from self._end(st, finish, error)
         finally:
             self._closed = True
             with self._lock:
                 self._socket = None
 
-    # -- messages -------------------------------------------------------------------------------
-
-    def _malformed(self, data: str) -> str:
-        snippet = self._engine.redact(" ".join(data[:4000].split()))  # before the cut
-        snippet = snippet if len(snippet) <= 60 else snippet[:59] + "…"
-        return (
-            f"The endpoint sent a garbled stream chunk (not JSON: {snippet!r}): check that "
-            f"{self._engine.shown_url} is an OpenAI-compatible API."
+    def _start(self) -> _ReplyState:
+        engine, go_on = self._engine, self.continuation
+        reply = Reply()
+        if go_on is None:
+            router = ReasoningRouter(engine.starts_in_reasoning)
+        elif go_on.mode == "answer":  # the trace is closed: all that comes is the answer
+            router = ReasoningRouter(False, answer_only=True)
+            reply.reasoning_before, reply.answer_before = go_on.reasoning, go_on.answer
+        else:  # the trace goes on (after the hint, if any: see _continue)
+            router = ReasoningRouter(True, resume=go_on.reasoning)
+            reply.reasoning_before = go_on.reasoning
+        return _ReplyState(
+            reply=reply,
+            router=router,
+            body=self.request_body,
+            first_router=router if go_on is None else None,
+            hide_in_reasoning=StreamRedactor([engine._api_key]),
+            hide_in_answer=StreamRedactor([engine._api_key]),
+            guard=LoopGuard() if self.thinking.loop_guard != "off" else None,
         )
 
-    def _dropped(self) -> str:
-        return (
-            f"The connection to {self._engine.host_port} dropped before the reply finished: "
-            "try again."
-        )
-
-    def _http_error(self, response: httpx2.Response, body: bytes) -> str:
+    def _stream_all(
+        self, st: _ReplyState
+    ) -> Generator[ChatEvent, None, tuple[FinishReason, str | None]]:
+        """Every request of the reply, until it ends; how it ended and the error."""
         engine = self._engine
-        status = response.status_code
-        text = body.decode("utf-8", "replace")
+        finish: FinishReason = "stop"
+        error: str | None = None
         try:
-            detail = _server_message(json.loads(text))
-        except (ValueError, RecursionError):
-            detail = text.strip() if "html" not in text[:200].lower() else ""
-        detail = engine.redact(detail)  # before a cut could split a key
-        said = f": {_sentence(detail)}" if detail else "."
-        wait = _retry_after(response.headers.get("retry-after"))
-        later = f"try again in {_duration(wait)}." if wait is not None else "try again later."
-        if status == 401:
-            if engine._api_key:
-                return (
-                    f"The endpoint refused the API key (401): check the key set for {engine.host}."
-                )
-            return f"The endpoint needs an API key (401): set one for {engine.host}."
-        if status == 403:
-            return (
-                f"The endpoint refused access to '{engine.model}' (403): check that the API key "
-                "may use this model."
+            if self.continuation is not None:
+                yield from self._continue(st, self.continuation)
+            while True:
+                try:
+                    yield from self._stream(st)
+                    break
+                except _Force as force:
+                    if not (yield from self._close_trace(st, force.why)):
+                        finish = "length"  # a forced close that had no tokens left
+                        break
+        except _Cancelled:
+            finish = "cancelled"
+        except _Repetition:
+            finish = "repetition"
+        except _StreamError as e:
+            finish, error = "error", str(e)
+        except wire.LineTooLong as e:
+            finish, error = "error", errors.line_too_long(e.limit)
+        except httpx2.HTTPError as e:
+            if self._cancelled.is_set():
+                finish = "cancelled"
+            else:
+                finish, error = "error", errors.transport_error(engine, e, st.responded)
+        except Exception as e:  # never let a face crash on a reply
+            log.error(
+                "remote generation failed: %s",
+                engine.redact("".join(traceback.format_exception(e)).rstrip()),
             )
-        if status == 404:
-            return (
-                f"The endpoint has no model '{engine.model}' or no chat completions at "
-                f"{engine.shown_url} (404): check the base URL and the model name."
-            )
-        if status == 429:
-            if "quota" in detail.lower() or "balance" in detail.lower():
-                return (
-                    "The endpoint refused the request for lack of quota (429): check the "
-                    "account's balance or plan."
-                )
-            return f"The endpoint is rate-limiting requests (429): {later}"
-        if status == 413:
-            return (
-                "The conversation is too long for the endpoint (413): start a new one or "
-                "shorten it."
-            )
-        if status in (400, 422):
-            return f"The endpoint rejected the request ({status}){said}"
-        if status == 503:
-            return f"The endpoint is unavailable right now (503): {later}"
-        if status in (502, 504):
-            return f"The endpoint's gateway failed ({status}): {later}"
-        if status >= 500:
-            return f"The endpoint failed with a server error ({status}): {later}"
-        return f"The endpoint refused the request ({status}){said}"
+            if self._cancelled.is_set():
+                finish = "cancelled"
+            else:
+                finish, error = "error", errors.failed(engine.redact(str(e) or repr(e)))
+        else:
+            if finish == "stop":
+                finish = wire.our_finish_reason(st.server_finish)
+                if finish == "error":
+                    error = errors.CONTENT_FILTER
+        return finish, error
 
-    def _transport_error(self, e: httpx2.HTTPError, responded: bool) -> str:
+    def _continue(self, st: _ReplyState, go_on: Continuation) -> Iterator[ChatEvent]:
+        """Continue, Steer: the first request goes on from the stored reply."""
+        style = self._engine.continue_style
+        assert style is not None  # chat() checked
+        if go_on.mode == "answer":
+            prefix = closed_trace_prefix(style, go_on.reasoning, go_on.answer)
+        else:
+            trace = go_on.reasoning
+            if go_on.hint:
+                hint = steer_text(go_on.hint)
+                shown = hint.rstrip() if trace.strip() else hint.strip()
+                yield from self._emit(st, [Delta("reasoning", shown)], "user")
+                trace += hint
+            st.router = ReasoningRouter(True, resume=trace)
+            prefix = open_trace_prefix(style, trace)
+        st.body = continuation_body(st.body, prefix, style)
+
+    def _close_trace(self, st: _ReplyState, why: ReasonEnded) -> Generator[ChatEvent, None, bool]:
+        """Close the trace in place: the endpoint goes on from the trace so far plus the
+        wrap-up (the stream just closed stops the server). False: no tokens left."""
+        style = self._engine.continue_style
+        assert style is not None  # _can_force() checked
+        st.forced = True
+        self._force_by = None
+        if st.router.in_reasoning:  # what it held back is trace (not watched: the trace
+            # is closing anyway)
+            yield from self._emit(st, st.router.finish(natural=False), watched=False)
+        yield from self._flush_reasoning(st)
+        trace = st.reply.trace
+        limit = st.body.get("max_tokens")
+        left = limit - sum(st.requests.tokens()) if isinstance(limit, int) else None
+        if left is not None and left <= 0:
+            return False
+        shown = WRAP_UP_SHOWN if trace.strip() else WRAP_UP_SHOWN.lstrip()
+        yield from self._emit(st, [Delta("reasoning", shown)], "app")
+        now = time.perf_counter()
+        if style == "prefill":  # the wrap-up closes the trace itself
+            st.reply.thought(now, why)
+            prefix = closed_trace_prefix(style, trace, "", close=WRAP_UP)
+            st.router = ReasoningRouter(False, answer_only=True)
+        else:  # the model writes the close tag after the wrap-up sentence
+            st.reply.t_thought = now
+            st.close_reason = why
+            wrapped = trace + WRAP_UP[: WRAP_UP.index(CLOSE_TAG)]
+            prefix = open_trace_prefix(style, wrapped)
+            st.router = ReasoningRouter(True, resume=wrapped)
+        st.body = continuation_body(self.request_body, prefix, style, left)
+        return True
+
+    def _stream(self, st: _ReplyState) -> Iterator[ChatEvent]:
+        """One request's events; raises _Force where the trace must close now."""
         engine = self._engine
-        where = engine.host_port
-        if isinstance(e, httpx2.ConnectTimeout):
-            return (
-                f"Could not connect to {where} within {engine.connect_timeout:g} seconds: "
-                "check the URL and the network."
-            )
-        if isinstance(e, httpx2.ReadTimeout):
-            return (
-                f"The endpoint sent nothing for {engine.timeout:g} seconds: it may be "
-                "overloaded; try again."
-            )
-        if isinstance(e, httpx2.TimeoutException):
-            return f"The request to {where} timed out: try again."
-        if isinstance(e, httpx2.ConnectError):
-            cause: BaseException | None = e
-            while cause is not None:
-                if isinstance(cause, ConnectionRefusedError) or (
-                    isinstance(cause, OSError) and cause.errno == errno.ECONNREFUSED
-                ):
-                    return (
-                        f"Could not connect to {where} (connection refused): check that the "
-                        "server is running and the URL is right."
-                    )
-                if isinstance(cause, socket.gaierror):
-                    return f"Could not find the host {engine.host}: check the URL and the network."
-                if isinstance(cause, ssl.SSLCertVerificationError):
-                    reason = cause.verify_message or "not trusted"
-                    return (
-                        f"The certificate of {where} failed verification ({reason}): check "
-                        "the URL, or the system's trusted certificates."
-                    )
-                if isinstance(cause, ssl.SSLError):
-                    return (
-                        f"Could not make a secure connection to {where} "
-                        f"({_sentence(str(cause)).rstrip('.')}): check the URL."
-                    )
-                cause = cause.__cause__ or cause.__context__
-            text = str(e).lower()
-            if "refused" in text:
-                return (
-                    f"Could not connect to {where} (connection refused): check that the "
-                    "server is running and the URL is right."
+        st.done_seen, st.server_finish = False, None
+        st.requests.start()
+        if self._cancelled.is_set():
+            raise _Cancelled
+        with engine._client.stream(
+            "POST",
+            engine._chat_url,
+            json=st.body,
+            headers=engine._headers(),
+            extensions={"trace": self._trace},
+        ) as response:
+            st.responded = True
+            if response.status_code >= 400:
+                data, _ = _read_at_most(response, MAX_ERROR_BODY)
+                raise _StreamError(
+                    errors.http_error(engine, response.status_code, response.headers, data)
                 )
-            if "name" in text and ("resolv" in text or "known" in text or "getaddrinfo" in text):
-                return f"Could not find the host {engine.host}: check the URL and the network."
-            return f"Could not connect to {where} ({_sentence(str(e)).rstrip('.')}): check the URL."
-        if isinstance(e, httpx2.TransportError):
-            if responded:
-                return self._dropped()
-            return (
-                f"{where} closed the connection without answering: check that the URL is an "
-                "OpenAI-compatible API."
+            kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
+            if kind.endswith("json"):  # a server that ignored stream: one completion
+                data, cut = _read_at_most(response, MAX_COMPLETION)
+                if cut:
+                    raise _StreamError(errors.too_large(MAX_COMPLETION))
+                text = data.decode("utf-8", "replace")
+                try:
+                    whole = json.loads(text)
+                except ValueError as e:
+                    raise _StreamError(errors.malformed(engine, text)) from e
+                yield from self._emit(st, self._take(st, whole))
+                st.done_seen = True
+            elif kind in ("text/html", "application/xhtml+xml"):
+                raise _StreamError(errors.not_an_api(kind))
+            else:
+                yield from self._read_events(st, response)
+            if not st.done_seen and st.server_finish is None:
+                if self._cancelled.is_set():
+                    raise _Cancelled  # Stop ended a body that ends at EOF
+                raise _StreamError(errors.dropped(engine))
+
+    def _read_events(self, st: _ReplyState, response: httpx2.Response) -> Iterator[ChatEvent]:
+        """A server-sent-events body, up to ``[DONE]`` (or its end)."""
+        engine = self._engine
+        for line in wire.sse_lines(response.iter_bytes(), MAX_LINE):
+            if self._cancelled.is_set():
+                raise _Cancelled
+            name, value = wire.sse_field(line)
+            if name == "error":  # llama-server before PR #16109
+                message = wire.server_message({"error": wire.json_or_text(value)}) or value
+                raise _StreamError(errors.reported(engine.redact(message)))
+            if name != "data" or not value.strip():
+                continue  # comments (": ping"), event names, blank lines
+            if value.strip() == wire.DONE:
+                st.done_seen = True
+                return
+            try:
+                chunk = json.loads(value)
+            except ValueError as e:
+                raise _StreamError(errors.malformed(engine, value)) from e
+            yield from self._emit(st, self._take(st, chunk))
+            if why := self._why_force(st, time.perf_counter()):
+                raise _Force(why)
+
+    def _take(self, st: _ReplyState, chunk: Any) -> list[Delta]:
+        """One parsed chunk (or a whole non-streamed completion) → deltas."""
+        engine = self._engine
+        if not isinstance(chunk, dict):
+            raise _StreamError(errors.malformed(engine, json.dumps(chunk)))
+        read = wire.read_chunk(chunk)
+        if read.error is not None:
+            raise _StreamError(errors.reported(engine.redact(read.error) or "no details"))
+        if read.usage is not None:
+            st.requests.usages[-1] = read.usage
+        if read.tokens_per_second is not None:
+            st.speed = read.tokens_per_second
+        if read.finish_reason is not None:
+            st.server_finish = read.finish_reason
+        thought, content = read.reasoning, read.content
+        if not (thought or content):
+            return []
+        now = time.perf_counter()
+        st.requests.chunks[-1] += 1
+        st.reply.token(now)
+        router = st.router
+        was_finished = router.reasoning_finished
+        out: list[Delta] = []
+        if thought:
+            out += router.reasoning(thought)
+        if content:
+            out += router.content(content)
+        if (thought and not router.answer_only) or (
+            not thought and any(d.kind == "reasoning" for d in out)
+        ):
+            st.reasoning_chunks += 1
+        if router.reasoning_finished and not was_finished:
+            st.reply.thought(now, st.reply.ended_by or st.close_reason)
+        return out
+
+    def _can_force(self, st: _ReplyState) -> bool:
+        return self._engine.continue_style is not None and not st.forced
+
+    def _why_force(self, st: _ReplyState, now: float) -> ReasonEnded | None:
+        """Whether the open trace must close now, and why."""
+        if not self._can_force(st) or not st.reply.t_first or not st.router.in_reasoning:
+            return None
+        return st.reply.force_due(self.thinking, self._force_by, st.reasoning_chunks, now)
+
+    def _watch(self, st: _ReplyState, kind: str, text: str) -> None:
+        """The loop guard reads what the model writes: a loop in the trace forces the
+        answer (or stops, as set); a loop in the answer stops the reply."""
+        guard = st.guard
+        if guard is None:
+            return
+        if kind == "answer" and not st.guard_in_answer:
+            st.guard_in_answer = True
+            guard.reset()  # the answer is not compared with the trace
+        if guard.feed(text):
+            guard.reset()
+            if kind == "reasoning" and self.thinking.loop_guard == "answer" and self._can_force(st):
+                raise _Force("loop")
+            raise _Repetition
+
+    def _emit(
+        self,
+        st: _ReplyState,
+        deltas: list[Delta],
+        by: Inserter | None = None,
+        *,
+        watched: bool = True,
+    ) -> Iterator[ChatEvent]:
+        for d in deltas:
+            if d.kind == "reasoning":
+                text = st.hide_in_reasoning.feed(d.text) if by is None else d.text
+                if text:
+                    yield st.reply.reasoning_delta(text, by)
+            else:
+                yield from self._flush_reasoning(st)  # what it held back comes first
+                if text := st.hide_in_answer.feed(d.text):
+                    yield st.reply.answer_delta(text)
+            if by is None and watched:
+                self._watch(st, d.kind, d.text)
+
+    def _flush_reasoning(self, st: _ReplyState) -> Iterator[ChatEvent]:
+        if text := st.hide_in_reasoning.finish():
+            yield st.reply.reasoning_delta(text)
+
+    def _end(self, st: _ReplyState, finish: FinishReason, error: str | None) -> Iterator[ChatEvent]:
+        """The reply is over: what was held back, then the one GenerationDone."""
+        engine, router = self._engine, st.router
+        # What the guard would see last changes nothing.
+        yield from self._emit(st, router.finish(natural=finish == "stop"), watched=False)
+        yield from self._flush_reasoning(st)
+        if text := st.hide_in_answer.finish():
+            yield st.reply.answer_delta(text)
+        if error is not None:  # the last guard: whatever built it, no key leaves
+            error = engine.redact(error)
+
+        # A close tag without an open one settles it; an untagged reply settles the
+        # opposite only if the model ended it itself (not cut by a limit or an error).
+        first = st.first_router
+        if first is not None and (first.learned or (first.learned is False and finish == "stop")):
+            engine._learn(first.learned)
+
+        reasoning_finished = st.reply.ended_by is not None or router.reasoning_finished
+        tokens = sum(st.requests.tokens())
+        prompt, cached, inserted, thought_tokens = st.requests.counts()
+        had = st.forced or router.had_reasoning or bool(first and first.had_reasoning)
+        stats = st.reply.stats(
+            prompt_tokens=prompt or 0,
+            cached=min(cached or 0, prompt or 0),
+            generated=tokens + inserted,
+            reasoning_tokens=(
+                thought_tokens if thought_tokens is not None else min(st.reasoning_chunks, tokens)
             )
-        return f"The reply from {where} could not be read ({_sentence(str(e)).rstrip('.')})."
-
-
-class _Cancelled(Exception):
-    pass
+            + inserted,
+            decoded=tokens,
+            thinking=had,
+            reasoning_finished=reasoning_finished,
+            tokens_per_second=st.speed,
+            inserted=inserted,
+        )
+        yield st.reply.done(finish, stats, reasoning_finished, error)
 
 
 def _read_at_most(response: httpx2.Response, limit: int) -> tuple[bytes, bool]:
@@ -1267,34 +882,3 @@ def _read_at_most(response: httpx2.Response, limit: int) -> tuple[bytes, bool]:
         if len(data) > limit:
             return bytes(data[:limit]), True
     return bytes(data), False
-
-
-def _lines(chunks: Iterator[bytes], limit: int) -> Iterator[str]:
-    """The lines of a byte stream (ended by CR, LF or CRLF), each at most ``limit`` bytes:
-    a longer one ends the stream with an error instead of growing without end."""
-    pending = bytearray()
-    scanned = 0  # bytes of ``pending`` known to hold no line end: never scanned twice
-    for chunk in chunks:
-        pending += chunk
-        start = 0
-        while match := _LINE_END.search(pending, max(start, scanned)):
-            if match.group() == b"\r" and match.end() == len(pending):
-                break  # maybe the CR of a CRLF split across chunks: wait for the next
-            yield pending[start : match.start()].decode("utf-8", "replace")
-            start = match.end()
-        del pending[:start]
-        scanned = max(0, len(pending) - 1)  # the last byte may be a CR
-        if len(pending) > limit:
-            raise _StreamError(
-                f"The endpoint sent a stream line longer than {limit // 1024**2} MB: it is not "
-                "an OpenAI-compatible stream."
-            )
-    if pending:
-        yield pending.decode("utf-8", "replace")
-
-
-def _parse_json(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text

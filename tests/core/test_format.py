@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import get_args
 
 from app.core.events import FinishReason
-from app.core.format import FINISH_WORDS, finish_words
+from app.core.format import FINISH_WORDS, finish_words, sentence, wait
 
 
 def test_every_finish_reason_has_its_words() -> None:
@@ -16,3 +16,19 @@ def test_every_finish_reason_has_its_words() -> None:
     assert finish_words("cancelled") == "stopped by you"
     assert finish_words("repetition") == "stopped: it repeated itself"
     assert finish_words("error", "the server went away") == "failed: the server went away"
+
+
+def test_a_wait_is_said_as_a_person_would() -> None:
+    assert [wait(s) for s in (0.4, 7, 89, 120, 5400)] == [
+        "a second",
+        "7 seconds",
+        "89 seconds",
+        "2 minutes",
+        "2 hours",
+    ]
+
+
+def test_upstream_text_becomes_one_sentence() -> None:
+    assert sentence("no  such\nmodel") == "no such model."
+    assert sentence("Done!") == "Done!"
+    assert sentence("x" * 400, limit=10) == "x" * 9 + "…"

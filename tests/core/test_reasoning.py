@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.core.reasoning import (
     Delta,
+    ReasoningRouter,
     ReasoningSplitter,
     prompt_opens_reasoning,
 )
@@ -175,3 +178,85 @@ def test_nothing_but_tags_and_trimmed_whitespace_is_lost(
     assert answer in text
     kept = "".join(ch for ch in reasoning + answer if not ch.isspace())
     assert len(kept) <= len("".join(ch for ch in text if not ch.isspace()))
+
+
+# -- an endpoint's stream: the reasoning field, or tags in the content ---------------------------
+
+
+def _route(router: ReasoningRouter, pieces: list[tuple[str, str]], natural: bool) -> list[Delta]:
+    deltas: list[Delta] = []
+    for field, text in pieces:
+        deltas += router.reasoning(text) if field == "reasoning" else router.content(text)
+    return deltas + router.finish(natural=natural)
+
+
+def test_the_reasoning_field_is_the_trace_and_a_repeated_think_block_is_dropped() -> None:
+    router = ReasoningRouter(None)
+    deltas = _route(
+        router,
+        [
+            ("reasoning", "\n Hmm, 2+2 "),
+            ("reasoning", "is 4. "),
+            ("content", "<think>Hmm</think>4"),
+        ],
+        natural=True,
+    )
+    assert deltas == [
+        Delta("reasoning", "Hmm, 2+2"),
+        Delta("reasoning", " is 4."),
+        Delta("answer", "4"),
+    ]
+    assert router.field_seen and router.reasoning_finished and router.had_reasoning
+
+
+def test_untagged_content_is_held_back_until_the_close_tag_shows_it_was_reasoning() -> None:
+    router = ReasoningRouter(None)
+    assert router.content("Okay, so ") == []  # not known yet
+    assert router.in_reasoning  # QwQ starts by thinking
+    deltas = router.content("4.</think>\n\nFour.") + router.finish(natural=True)
+    assert deltas == [Delta("reasoning", "Okay, so 4."), Delta("answer", "Four.")]
+    assert router.learned is True
+
+
+def test_untagged_content_the_model_ended_itself_is_an_answer_and_cut_content_a_trace() -> None:
+    answered = ReasoningRouter(None)
+    assert _route(answered, [("content", "Four.")], natural=True) == [Delta("answer", "Four.")]
+    assert answered.learned is False
+    cut = ReasoningRouter(None)
+    assert _route(cut, [("content", "Okay, so")], natural=False) == [Delta("reasoning", "Okay, so")]
+    assert cut.learned is None and not cut.reasoning_finished
+
+
+def test_after_a_closed_trace_everything_is_answer_whatever_the_field() -> None:
+    router = ReasoningRouter(False, answer_only=True)
+    deltas = _route(router, [("reasoning", "more"), ("content", " text")], natural=True)
+    assert deltas == [Delta("answer", "more"), Delta("answer", " text")]
+    assert router.reasoning_finished and not router.in_reasoning
+
+
+# -- the trace goes on as if it had streamed whole -----------------------------------------------------
+
+_TEXT = st.text(alphabet=st.sampled_from(list("ab .\n,<>/")), max_size=40)
+
+
+def _cut(text: str, cuts: list[int]) -> list[str]:
+    at = sorted({c % (len(text) + 1) for c in cuts} | {0, len(text)})
+    return [text[a:b] for a, b in itertools.pairwise(at) if b > a]
+
+
+@settings(max_examples=150, deadline=None)
+@given(old=_TEXT, more=_TEXT, answer=_TEXT, cuts=st.lists(st.integers(0, 200), max_size=8))
+def test_a_continued_trace_splits_as_the_whole_text_would(
+    old: str, more: str, answer: str, cuts: list[int]
+) -> None:
+    """Continue thinking, raw content (llama-server): the stored trace (as the splitter
+    left it) plus what streams now reads as the whole text split at once."""
+    stored, _, _ = split_text(old.replace("<", ""), starts_in_reasoning=True)
+    text = more.replace("<", "") + "</think>" + answer
+    router = ReasoningRouter(True, resume=stored)
+    deltas = [d for piece in _cut(text, cuts) for d in router.content(piece)]
+    deltas += router.finish(natural=True)
+    reasoning = stored + "".join(d.text for d in deltas if d.kind == "reasoning")
+    got_answer = "".join(d.text for d in deltas if d.kind == "answer")
+    whole = split_text(stored + text, starts_in_reasoning=True)
+    assert (reasoning, got_answer, router.reasoning_finished) == whole

@@ -8,8 +8,6 @@ import threading
 import time
 import tracemalloc
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
 from typing import Any, Literal
 
 import pytest
@@ -22,7 +20,6 @@ from app.engine.base import ChatEngine
 from app.engine.remote_engine import (
     RemoteEngine,
     RemoteGeneration,
-    _retry_after,
     normalize_base_url,
 )
 from app.engine.remote_presets import CUSTOM, DASHSCOPE, LLAMA_SERVER, PRESETS, VLLM, preset
@@ -554,15 +551,6 @@ def test_a_content_filter_stop_is_an_error(upstream: FakeUpstream, make: Any) ->
 
 
 # -- small parts -----------------------------------------------------------------------------------
-
-
-def test_retry_after_reads_seconds_and_http_dates() -> None:
-    assert _retry_after("7") == 7
-    assert _retry_after(None) is None
-    assert _retry_after("soon") is None
-    when = format_datetime(datetime.now(UTC) + timedelta(seconds=60), usegmt=True)
-    wait = _retry_after(when)
-    assert wait is not None and 55 < wait <= 60
 
 
 def test_base_urls_are_normalized() -> None:

@@ -4,7 +4,6 @@ llama-server (assistant prefill) and vLLM (``continue_final_message``) do."""
 
 from __future__ import annotations
 
-import itertools
 import threading
 import time
 from collections.abc import Iterator
@@ -12,15 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from app.core.errors import InvalidRequestError
 from app.core.events import AnswerDelta, ChatEvent, GenerationDone, ReasoningDelta
 from app.core.messages import ChatMessage
 from app.core.sampling import SamplingSettings
 from app.core.thinking import WRAP_UP, Continuation, ThinkingControl
-from app.engine.remote_engine import RemoteEngine, RemoteGeneration, _ReasoningRouter
+from app.engine.remote_engine import RemoteEngine, RemoteGeneration
 from app.engine.remote_presets import CUSTOM, DASHSCOPE, LLAMA_SERVER, VLLM, RemotePreset
 from app.session import ChatSession, continue_modes
 from app.store.conversations import ConversationStore
@@ -31,7 +28,6 @@ from tests.fixtures.fake_upstream import (
     USAGE,
     FakeUpstream,
 )
-from tests.fixtures.split_whole import split_text
 
 KEY = "sk-good"
 QUESTION = "What is 2+2?"
@@ -435,31 +431,3 @@ def test_a_remote_reply_cut_by_the_budget_is_stored_then_steered_in_place(
             "model",
             "".join(CONTINUED_ANSWER),
         )
-
-
-# -- the trace goes on as if it had streamed whole -----------------------------------------------------
-
-_TEXT = st.text(alphabet=st.sampled_from(list("ab .\n,<>/")), max_size=40)
-
-
-def _cut(text: str, cuts: list[int]) -> list[str]:
-    at = sorted({c % (len(text) + 1) for c in cuts} | {0, len(text)})
-    return [text[a:b] for a, b in itertools.pairwise(at) if b > a]
-
-
-@settings(max_examples=150, deadline=None)
-@given(old=_TEXT, more=_TEXT, answer=_TEXT, cuts=st.lists(st.integers(0, 200), max_size=8))
-def test_a_continued_trace_splits_as_the_whole_text_would(
-    old: str, more: str, answer: str, cuts: list[int]
-) -> None:
-    """Continue thinking, raw content (llama-server): the stored trace (as the splitter
-    left it) plus what streams now reads as the whole text split at once."""
-    stored, _, _ = split_text(old.replace("<", ""), starts_in_reasoning=True)
-    text = more.replace("<", "") + "</think>" + answer
-    router = _ReasoningRouter(True, resume=stored)
-    deltas = [d for piece in _cut(text, cuts) for d in router.content(piece)]
-    deltas += router.finish(natural=True)
-    reasoning = stored + "".join(d.text for d in deltas if d.kind == "reasoning")
-    got_answer = "".join(d.text for d in deltas if d.kind == "answer")
-    whole = split_text(stored + text, starts_in_reasoning=True)
-    assert (reasoning, got_answer, router.reasoning_finished) == whole
