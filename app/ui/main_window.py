@@ -10,18 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import (
-    QCloseEvent,
-    QDragEnterEvent,
-    QDropEvent,
-    QGuiApplication,
-    QKeySequence,
-    QShortcut,
-)
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
-    QDockWidget,
     QHBoxLayout,
     QInputDialog,
     QLabel,
@@ -40,32 +32,25 @@ from app.core.thinking import ContinueMode, ThinkingControl
 from app.engine.base import ChatEngine
 from app.session import ChatSession, StoredGeneration, continue_modes
 from app.store.changes import Change
-from app.store.conversations import ConversationStore, StoredMessage
+from app.store.conversations import ConversationStore
 from app.ui.api_server_control import ApiServerControl
 from app.ui.backup_timer import BackupTimer
-from app.ui.chat_view import (
-    LOOP_REMEDY_PRESENCE_PENALTY,
-    AssistantMessage,
-    ChatView,
-    UserMessage,
-)
+from app.ui.chat_view import LOOP_REMEDY_PRESENCE_PENALTY
 from app.ui.composer import ANSWER_NOW_KEYS, Composer
 from app.ui.conversation_list import ConversationList
-from app.ui.long_text import LongPlainText
+from app.ui.conversation_page import ConversationPage
 from app.ui.model_controller import ModelController
 from app.ui.notices import Notices
 from app.ui.operations import ChangeBridge, Operations
-from app.ui.reasoning_block import ReasoningBlock
 from app.ui.reply_controller import Continuing, ReplyController
 from app.ui.settings_dialog import SettingsDialog, SystemPromptDialog
 from app.ui.sidebar import damaged_notice
 from app.ui.theme import apply_theme
+from app.ui.trace_beside import TraceBeside
 from app.ui.warm_keeper import WarmKeeper
 from app.ui.worker import wait_for_all
 
 APP_TITLE = "QwQ Desktop"
-OPEN_AT_ONCE = 12  # messages built at once when a conversation opens
-OPEN_PER_FRAME = 3  # older messages built per turn of the event loop after that
 BACKUP_NOTE_MS = 15_000  # how long "Backup failed: …" stays in the status bar
 
 
@@ -79,8 +64,6 @@ class MainWindow(QMainWindow):
         self.editing: int | None = None  # a user message being edited
         self._budget_picked = False  # chosen on this screen (a new chat keeps it once sent)
         self.steer_dialog: QInputDialog | None = None  # open while a hint is asked for
-        self._older: list[tuple[StoredMessage, list[int]]] = []  # messages still to build
-        self._build_token = 0
         self._closed = False
         self.resize(1100, 760)
         self._build()
@@ -99,7 +82,9 @@ class MainWindow(QMainWindow):
         self.store_changes = ChangeBridge(self.store.changes, self)
         self.conversation_list = ConversationList(self.store, self.operations, self.store_changes)
 
-        self.chat = ChatView()
+        # The conversation on screen: its messages and their actions (its own file).
+        self.page = ConversationPage(self.store, self)
+        self.chat = self.page.view
         # The model in use, its loading, downloads and warm keeping (its own file).
         self.models = ModelController(
             self,
@@ -156,14 +141,10 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(splitter)
 
         # A panel to read a long trace side by side with its answer.
-        self.trace_view = LongPlainText()  # a 5 MB trace goes in a slice per turn
-        self.trace_view.setObjectName("traceBeside")
-        self.trace_dock = QDockWidget("Reasoning", self)
-        self.trace_dock.setObjectName("traceDock")
-        self.trace_dock.setWidget(self.trace_view)
+        self.trace_dock = TraceBeside(self)
+        self.trace_view = self.trace_dock.view
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.trace_dock)
         self.trace_dock.hide()
-        self._beside: ReasoningBlock | None = None
 
         # Every message to the user goes through here (the model label shows the model).
         self.notices = Notices(self.statusBar())
@@ -187,7 +168,7 @@ class MainWindow(QMainWindow):
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.stop)
         QShortcut(QKeySequence(ANSWER_NOW_KEYS), self, self.answer_now)
         QShortcut(QKeySequence("Ctrl+O"), self, self.models.choose_model)
-        QShortcut(QKeySequence("Ctrl+Shift+C"), self, self.copy_last_answer)
+        QShortcut(QKeySequence("Ctrl+Shift+C"), self, self.page.copy_last_answer)
         QShortcut(QKeySequence("Ctrl+K"), self, self.conversation_list.focus_search)
         QShortcut(QKeySequence("Ctrl+,"), self, self.open_settings)
 
@@ -211,6 +192,15 @@ class MainWindow(QMainWindow):
         self.composer.stop_requested.connect(self.stop)
         self.composer.answer_now_requested.connect(self.answer_now)
         self.composer.budget.changed.connect(self._on_budget_picked)
+        # The messages on screen ask; the window edits, flips, regenerates, continues.
+        page = self.page
+        page.edit_requested.connect(self.start_edit)
+        page.flip_requested.connect(self.flip)
+        page.regenerate_requested.connect(self.regenerate)
+        page.remedy_requested.connect(self.regenerate_without_loops)
+        page.continue_requested.connect(self.continue_reply)
+        page.steer_requested.connect(self.steer)
+        page.beside_requested.connect(self.trace_dock.read_beside)
         # The model: its load shows in the context meter; the API server follows the
         # engine; every message goes to the notices.
         models = self.models
@@ -303,7 +293,7 @@ class MainWindow(QMainWindow):
         self.models.leave_for(self.conversation_id, None)
         self.conversation_id = None
         self.conversation_list.set_current(None)
-        self.chat.clear()
+        self.page.clear()
         self._show_budget()
         self._update_title()
         self._show_page()
@@ -311,94 +301,24 @@ class MainWindow(QMainWindow):
         self.composer.setFocus()
 
     def open_conversation(self, conversation_id: int, *, reveal: int | None = None) -> None:
-        """Show a conversation: the newest messages at once, older ones a few per frame.
-
-        A 200-message conversation took a second to build in one go; the screen only
-        needs its end, and the rest arrives without blocking the GUI for long.
-        """
+        """Show a conversation (a reply still being written there shows, live, last)."""
         self._detach_live()
         self.models.leave_for(self.conversation_id, conversation_id)
         self.conversation_id = conversation_id
         self.conversation_list.set_current(conversation_id)
-        self.chat.clear()
-        self._show_budget()
-        self._build_token += 1
         live = self.live.get(conversation_id)
-        live_id = None
-        if live is not None:
-            live_id = live.message_id
-        entries = [
-            e for e in self.store.branch_with_siblings(conversation_id) if e[0].id != live_id
-        ]
-        self._older = entries[:-OPEN_AT_ONCE] if reveal is None else []
-        for m, siblings in entries[len(self._older) :]:
-            self.chat.add(self._message_widget(m, siblings))
-        if live is not None:
-            self.chat.add(live.widget)
-            live.widget.show()
-        if self._older:
-            token = self._build_token
-            QTimer.singleShot(0, lambda: self._build_older(token))
-        if reveal is not None:
-            self.chat.reveal(reveal)
+        self.page.show_conversation(
+            conversation_id,
+            live=live.widget if live is not None else None,
+            live_id=live.message_id if live is not None else None,
+            reveal=reveal,
+        )
+        self._show_budget()
         self._update_title()
         self._show_page()
         self._update_buttons()
         self._offer_continue()
         self.composer.setFocus()
-
-    def _build_older(self, token: int) -> None:
-        if token != self._build_token:
-            return  # another conversation was opened meanwhile
-        chunk, self._older = self._older[-OPEN_PER_FRAME:], self._older[:-OPEN_PER_FRAME]
-        for m, siblings in reversed(chunk):
-            self.chat.add_first(self._message_widget(m, siblings))
-        if self._older:
-            QTimer.singleShot(0, lambda: self._build_older(token))
-
-    def _finish_building(self) -> None:
-        """Build the older messages still waiting (before editing what is on screen)."""
-        while self._older:
-            self._build_older(self._build_token)
-
-    def _message_widget(self, m: StoredMessage, siblings: list[int]) -> QWidget:
-        if m.role == "user":
-            user = UserMessage(m.content)
-            user.message_id = m.id
-            if m.damaged:
-                user.mark_damaged(m.damaged)
-            user.edit_button.show()
-            user.edit_button.clicked.connect(lambda _=False, m=m: self.start_edit(m.id, m.content))
-            self._wire_siblings(user, m.id, siblings)
-            return user
-        return self._stored_answer(m, siblings)
-
-    def _stored_answer(self, m: StoredMessage, siblings: list[int]) -> AssistantMessage:
-        widget = AssistantMessage()
-        widget.show_stored(m)
-        self._wire_siblings(widget, m.id, siblings)
-        widget.regenerate_button.clicked.connect(lambda: self.regenerate(m.id))
-        widget.remedy_button.clicked.connect(lambda: self.regenerate_without_loops(m.id))
-        widget.continue_thinking_button.clicked.connect(
-            lambda: self.continue_reply(m.id, "thinking")
-        )
-        widget.continue_answer_button.clicked.connect(lambda: self.continue_reply(m.id, "answer"))
-        widget.steer_button.clicked.connect(lambda: self.steer(m.id))
-        widget.reasoning.beside_requested.connect(lambda: self.read_beside(widget.reasoning))
-        widget.copy_button.clicked.connect(lambda: self.copy(widget, with_reasoning=False))
-        widget.copy_all_button.clicked.connect(lambda: self.copy(widget, with_reasoning=True))
-        return widget
-
-    def _wire_siblings(
-        self, widget: UserMessage | AssistantMessage, message_id: int, siblings: list[int]
-    ) -> None:
-        index = siblings.index(message_id)
-        nav = widget.siblings
-        nav.set_siblings(index + 1, len(siblings))
-        if index > 0:
-            nav.previous_button.clicked.connect(lambda: self.flip(siblings[index - 1]))
-        if index + 1 < len(siblings):
-            nav.next_button.clicked.connect(lambda: self.flip(siblings[index + 1]))
 
     def flip(self, message_id: int) -> None:
         """Show another answer to the same message (or another edit of a message)."""
@@ -413,20 +333,6 @@ class MainWindow(QMainWindow):
         if conversation_id == self.conversation_id and not self._closed:
             self.open_conversation(conversation_id)  # (unless another one was opened since)
 
-    def read_beside(self, block: ReasoningBlock) -> None:
-        """Show a trace in the side panel (it keeps following a live one)."""
-        self._beside = block
-        self.trace_view.set_text(block.text)
-        self.trace_dock.show()
-
-    def copy(self, widget: AssistantMessage, *, with_reasoning: bool) -> None:
-        QGuiApplication.clipboard().setText(widget.copy_text(with_reasoning=with_reasoning))
-
-    def copy_last_answer(self) -> None:
-        answers = [w for w in self.chat.messages() if isinstance(w, AssistantMessage)]
-        if answers:
-            self.copy(answers[-1], with_reasoning=False)
-
     def start_edit(self, message_id: int, text: str) -> None:
         """Put a sent message back in the composer; sending it starts a new branch."""
         self.editing = message_id
@@ -434,9 +340,7 @@ class MainWindow(QMainWindow):
 
     def _detach_live(self) -> None:
         """Keep live replies' widgets alive when their conversation leaves the screen."""
-        for live in self.live.values():
-            if live.widget.parent() is not None:
-                self.chat.detach(live.widget)
+        self.page.detach(live.widget for live in self.live.values())
 
     def _update_system_button(self) -> None:
         has = bool(self.conversation_id and self.store.get(self.conversation_id).system_prompt)
@@ -501,7 +405,7 @@ class MainWindow(QMainWindow):
         sampling = self.settings.sampling_settings()
         thinking = self._thinking()
         if editing is not None:
-            self._trim_view_after(editing)
+            self.page.trim_after(editing)
             self._start_reply(cid, text, lambda s: s.edit(editing, text, sampling, thinking))
         else:
             self._start_reply(cid, text, lambda s: s.reply(cid, text, sampling, thinking))
@@ -552,7 +456,7 @@ class MainWindow(QMainWindow):
     def regenerate(self, assistant_id: int, sampling: SamplingSettings | None = None) -> None:
         if self.session is None or self.conversation_id in self.live:
             return
-        self._trim_view_after(assistant_id)
+        self.page.trim_after(assistant_id)
         thinking = self._thinking()
         self._start_reply(
             self.store.message(assistant_id).conversation_id,
@@ -575,7 +479,7 @@ class MainWindow(QMainWindow):
         if self._cannot_continue() is not None:
             return
         message = self.store.message(assistant_id)
-        widget = self._shown_answer(assistant_id)
+        widget = self.page.shown_answer(assistant_id)
         if widget is None or mode not in continue_modes(message):
             return
         thinking = self._thinking()
@@ -606,34 +510,11 @@ class MainWindow(QMainWindow):
         self.steer_dialog = dialog
         dialog.open()
 
-    def _shown_answer(self, message_id: int) -> AssistantMessage | None:
-        for widget in self.chat.messages():
-            if isinstance(widget, AssistantMessage) and widget.message_id == message_id:
-                return widget
-        return None
-
     def _offer_continue(self) -> None:
-        """The last reply on screen offers to go on if it stopped early (only the last:
-        the turns after a reply were written from it as it is)."""
-        messages = self.chat.messages()
-        last = messages[-1] if messages else None
-        if not isinstance(last, AssistantMessage) or last.message_id is None:
-            return
-        if self._current_live() is not None:
-            return
-        modes = continue_modes(self.store.message(last.message_id))
-        last.show_continue(modes, self._cannot_continue())
-
-    def _trim_view_after(self, message_id: int) -> None:
-        """Drop from the screen the message being replaced and what follows it."""
-        self._finish_building()
-        widgets = self.chat.messages()
-        ids = [getattr(w, "message_id", None) for w in widgets]
-        if message_id not in ids:
-            return
-        for widget in widgets[ids.index(message_id) :]:
-            self.chat.detach(widget)
-            widget.deleteLater()
+        """The last reply on screen offers to go on if it stopped early (not while one
+        is being written here)."""
+        if self._current_live() is None:
+            self.page.offer_continue(self._cannot_continue())
 
     def _start_reply(
         self,
@@ -646,7 +527,7 @@ class MainWindow(QMainWindow):
         session = self.session
         assert session is not None
         if user_text is not None:
-            self.chat.add(UserMessage(user_text))
+            self.page.add_user(user_text)
         # A save or this conversation's restore still running goes first (a running
         # re-warm is cancelled by the engine itself): waited for on the reply's worker.
         warm_first = self.warm.before_reply(cid) if self.warm is not None else None
@@ -654,9 +535,7 @@ class MainWindow(QMainWindow):
             cid, lambda: start(session), before=warm_first, continuing=continuing, parent=self
         )
         if continuing is None:
-            widget = reply.widget
-            widget.reasoning.beside_requested.connect(lambda: self.read_beside(widget.reasoning))
-            self.chat.add(widget)
+            self.page.add_reply(reply.widget)
         self.live[cid] = reply
         self._connect_reply(reply)
         reply.start()
@@ -666,7 +545,7 @@ class MainWindow(QMainWindow):
     def _connect_reply(self, reply: ReplyController) -> None:
         """What a reply tells the window; the status bar shows only the reply on screen.
         (The list and the title follow the stored messages: see _on_store_changed.)"""
-        reply.trace_grew.connect(lambda text: self._follow_beside(reply, text))
+        reply.trace_grew.connect(lambda text: self.trace_dock.follow(reply.widget.reasoning, text))
         reply.speed.connect(lambda value: self._show_speed(reply, value))
         reply.context_used.connect(lambda used: self._show_context_used(reply, used))
         reply.thinking_changed.connect(lambda _: self._on_reply_thinking(reply))
@@ -679,10 +558,6 @@ class MainWindow(QMainWindow):
 
     def _shown(self, reply: ReplyController) -> bool:
         return reply.conversation_id == self.conversation_id
-
-    def _follow_beside(self, reply: ReplyController, text: str) -> None:
-        if self._beside is reply.widget.reasoning and self.trace_dock.isVisible():
-            self.trace_view.append_text(text)
 
     def _show_speed(self, reply: ReplyController, tokens_per_second: float) -> None:
         if self._shown(reply):
@@ -707,7 +582,7 @@ class MainWindow(QMainWindow):
         self._update_buttons()
         if reply.continued is not None and reply.error is not None:
             # The reply is stored as it was: shown so again, saying why it did not go on.
-            widget = self._shown_answer(reply.continued)
+            widget = self.page.shown_answer(reply.continued)
             if widget is not None:
                 said = (f"Could not continue: {reply.error}", widget.footer.text())
                 widget.set_footer(" · ".join(p for p in said if p))
