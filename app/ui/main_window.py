@@ -7,15 +7,11 @@ the user switches to another conversation and is shown again, live, on return.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import replace
-
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QMainWindow,
     QProgressBar,
@@ -26,23 +22,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.sampling import SamplingSettings
 from app.core.settings import AppSettings
-from app.core.thinking import ContinueMode, ThinkingControl
 from app.engine.base import ChatEngine
-from app.session import ChatSession, StoredGeneration, continue_modes
+from app.session import ChatSession
 from app.store.changes import Change
 from app.store.conversations import ConversationStore
 from app.ui.api_server_control import ApiServerControl
 from app.ui.backup_timer import BackupTimer
-from app.ui.chat_view import LOOP_REMEDY_PRESENCE_PENALTY
 from app.ui.composer import ANSWER_NOW_KEYS, Composer
+from app.ui.conversation_budget import ConversationBudget
 from app.ui.conversation_list import ConversationList
 from app.ui.conversation_page import ConversationPage
 from app.ui.model_controller import ModelController
 from app.ui.notices import Notices
 from app.ui.operations import ChangeBridge, Operations
-from app.ui.reply_controller import Continuing, ReplyController
+from app.ui.replies import Replies
+from app.ui.reply_controller import ReplyController
 from app.ui.settings_dialog import SettingsDialog, SystemPromptDialog
 from app.ui.sidebar import damaged_notice
 from app.ui.theme import apply_theme
@@ -60,10 +55,6 @@ class MainWindow(QMainWindow):
         self.store = store
         self.settings = AppSettings.load()
         self.conversation_id: int | None = None
-        self.live: dict[int, ReplyController] = {}  # the replies being generated, by conversation
-        self.editing: int | None = None  # a user message being edited
-        self._budget_picked = False  # chosen on this screen (a new chat keeps it once sent)
-        self.steer_dialog: QInputDialog | None = None  # open while a hint is asked for
         self._closed = False
         self.resize(1100, 760)
         self._build()
@@ -99,8 +90,29 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self.first_run)
         self.pages.addWidget(self.chat)
 
-        # The message box, Send/Stop/Answer now, and the thinking budget for the next message.
+        # The message box, Send/Stop/Answer now, and the thinking budget for the next
+        # message (kept per conversation).
         self.composer = Composer()
+        self.budget = ConversationBudget(
+            self.composer.budget,
+            self.store,
+            self.operations,
+            settings=lambda: self.settings,
+            shown=lambda: self.conversation_id,
+            parent=self,
+        )
+        # Every reply: started, steered and stopped here (a ReplyController each).
+        self.replies = Replies(
+            self,
+            self.store,
+            self.models,
+            self.page,
+            self.composer,
+            self.budget,
+            settings=lambda: self.settings,
+            shown=lambda: self.conversation_id,
+            create_conversation=self._create_conversation,
+        )
 
         right = QWidget()
         right_layout = QVBoxLayout(right)
@@ -165,8 +177,8 @@ class MainWindow(QMainWindow):
         self.backups = BackupTimer(self.store.path, self)
 
         QShortcut(QKeySequence("Ctrl+N"), self, self.new_chat)
-        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.stop)
-        QShortcut(QKeySequence(ANSWER_NOW_KEYS), self, self.answer_now)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.replies.stop)
+        QShortcut(QKeySequence(ANSWER_NOW_KEYS), self, self.replies.answer_now)
         QShortcut(QKeySequence("Ctrl+O"), self, self.models.choose_model)
         QShortcut(QKeySequence("Ctrl+Shift+C"), self, self.page.copy_last_answer)
         QShortcut(QKeySequence("Ctrl+K"), self, self.conversation_list.focus_search)
@@ -186,21 +198,31 @@ class MainWindow(QMainWindow):
         conversations.notice.connect(self.notices.info)
         self.store_changes.changed.connect(self._on_store_changed)
         self.operations.failed.connect(self.notices.error)
-        # The composer asks; the window starts, stops or closes the trace of a reply (a
-        # ReplyController each: see _connect_reply) and keeps the budget per conversation.
-        self.composer.send_requested.connect(self._send)
-        self.composer.stop_requested.connect(self.stop)
-        self.composer.answer_now_requested.connect(self.answer_now)
-        self.composer.budget.changed.connect(self._on_budget_picked)
-        # The messages on screen ask; the window edits, flips, regenerates, continues.
+        # The composer and the messages on screen ask; the replies start, stop, steer.
+        replies = self.replies
+        self.composer.send_requested.connect(replies.send)
+        self.composer.stop_requested.connect(replies.stop)
+        self.composer.answer_now_requested.connect(replies.answer_now)
+        self.composer.budget.changed.connect(self.budget.on_picked)
         page = self.page
-        page.edit_requested.connect(self.start_edit)
+        page.edit_requested.connect(replies.start_edit)
+        page.regenerate_requested.connect(replies.regenerate)
+        page.remedy_requested.connect(replies.regenerate_without_loops)
+        page.continue_requested.connect(replies.continue_reply)
+        page.steer_requested.connect(replies.steer)
         page.flip_requested.connect(self.flip)
-        page.regenerate_requested.connect(self.regenerate)
-        page.remedy_requested.connect(self.regenerate_without_loops)
-        page.continue_requested.connect(self.continue_reply)
-        page.steer_requested.connect(self.steer)
         page.beside_requested.connect(self.trace_dock.read_beside)
+        # What the replies say: the buttons, the status bar, the side panel; a reply
+        # that ended on screen shows again as stored.
+        replies.failed.connect(self.notices.error)
+        replies.started.connect(self._show_page)
+        replies.busy_changed.connect(self._update_buttons)
+        replies.show_stored.connect(self.open_conversation)
+        replies.speed.connect(lambda v: self.speed_label.setText(f"{v:.1f} tok/s"))
+        replies.context_used.connect(
+            lambda used: self.context_meter.setValue(min(used, self.context_meter.maximum()))
+        )
+        replies.trace_grew.connect(self.trace_dock.follow)
         # The model: its load shows in the context meter; the API server follows the
         # engine; every message goes to the notices.
         models = self.models
@@ -259,6 +281,35 @@ class MainWindow(QMainWindow):
         self._update_buttons()
         self._offer_continue()  # a reply on screen can go on now (or says why not)
 
+    # -- replies (owned by Replies) ----------------------------------------------------
+
+    @property
+    def live(self) -> dict[int, ReplyController]:
+        """The replies being generated, by conversation."""
+        return self.replies.live
+
+    def send(self) -> None:
+        """Send what is in the message box (as Enter does)."""
+        self.composer.submit()
+
+    def _create_conversation(self) -> int:
+        """A new chat becomes a stored conversation as its first message is sent.
+
+        Created here, not as an operation: the reply about to start (on its own
+        worker) stores its messages in it, so it must exist first. The insert of one
+        empty row stays on the GUI thread (here and in set_system_prompt).
+        """
+        self.conversation_id = self.store.create().id
+        self.conversation_list.set_current(self.conversation_id)
+        self.budget.conversation_created(self.conversation_id)  # (if chosen before)
+        return self.conversation_id
+
+    def _offer_continue(self) -> None:
+        """The last reply on screen offers to go on if it stopped early (not while one
+        is being written here)."""
+        if self.replies.current() is None:
+            self.page.offer_continue(self.replies.cannot_continue())
+
     # -- conversations -----------------------------------------------------------------
 
     def delete_conversation(self, conversation_id: int) -> None:
@@ -294,7 +345,7 @@ class MainWindow(QMainWindow):
         self.conversation_id = None
         self.conversation_list.set_current(None)
         self.page.clear()
-        self._show_budget()
+        self.budget.show()
         self._update_title()
         self._show_page()
         self._update_buttons()
@@ -313,7 +364,7 @@ class MainWindow(QMainWindow):
             live_id=live.message_id if live is not None else None,
             reveal=reveal,
         )
-        self._show_budget()
+        self.budget.show()
         self._update_title()
         self._show_page()
         self._update_buttons()
@@ -332,11 +383,6 @@ class MainWindow(QMainWindow):
     def _on_flipped(self, conversation_id: int) -> None:
         if conversation_id == self.conversation_id and not self._closed:
             self.open_conversation(conversation_id)  # (unless another one was opened since)
-
-    def start_edit(self, message_id: int, text: str) -> None:
-        """Put a sent message back in the composer; sending it starts a new branch."""
-        self.editing = message_id
-        self.composer.start_edit(text)
 
     def _detach_live(self) -> None:
         """Keep live replies' widgets alive when their conversation leaves the screen."""
@@ -360,12 +406,9 @@ class MainWindow(QMainWindow):
         empty = self.engine is None and self.conversation_id is None
         self.pages.setCurrentWidget(self.first_run if empty else self.chat)
 
-    def _current_live(self) -> ReplyController | None:
-        return self.live.get(self.conversation_id) if self.conversation_id is not None else None
-
     def _update_buttons(self) -> None:
-        reply = self._current_live()
-        why_not = self._cannot_continue()
+        reply = self.replies.current()
+        why_not = self.replies.cannot_continue()
         self.composer.set_busy(
             reply is not None,
             can_answer_now=reply is not None and reply.thinking and not reply.answer_asked,
@@ -373,219 +416,6 @@ class MainWindow(QMainWindow):
         )
         # The budget needs the same power: with no model yet it can still be chosen.
         self.composer.budget.set_unavailable(why_not if self.engine is not None else None)
-
-    def _cannot_continue(self) -> str | None:
-        """Why the engine cannot close a trace early or continue a reply (None: it can)."""
-        return self.engine.cannot_continue if self.engine is not None else "No model is loaded."
-
-    # -- replies -----------------------------------------------------------------------
-
-    def send(self) -> None:
-        """Send what is in the message box (as Enter does)."""
-        self.composer.submit()
-
-    def _send(self, text: str) -> None:
-        """The composer asks to send ``text``: a new message, or an edited one resent."""
-        if self.session is None:
-            self.notices.show("Load a model first: Ctrl+O opens a GGUF file.", "error")
-            return
-        if self.conversation_id in self.live:
-            return
-        if self.conversation_id is None:
-            # Created here, not as an operation: the reply about to start (on its own
-            # worker) stores its messages in it, so it must exist first. The insert of
-            # one empty row stays on the GUI thread (here and in set_system_prompt).
-            self.conversation_id = self.store.create().id
-            self.conversation_list.set_current(self.conversation_id)
-            if self._budget_picked:  # chosen before the conversation existed
-                self._save_budget(self.conversation_id)
-        cid = self.conversation_id
-        editing, self.editing = self.editing, None
-        self.composer.sent()
-        sampling = self.settings.sampling_settings()
-        thinking = self._thinking()
-        if editing is not None:
-            self.page.trim_after(editing)
-            self._start_reply(cid, text, lambda s: s.edit(editing, text, sampling, thinking))
-        else:
-            self._start_reply(cid, text, lambda s: s.reply(cid, text, sampling, thinking))
-
-    def _thinking(self) -> ThinkingControl:
-        """This conversation's budget (as the selector shows it) and the loop guard."""
-        tokens, seconds = self.composer.budget.value()
-        return ThinkingControl(
-            budget_tokens=tokens, budget_seconds=seconds, loop_guard=self.settings.loop_guard
-        )
-
-    def _default_budget(self) -> tuple[int | None, float | None]:
-        return self.settings.thinking_budget_tokens, self.settings.thinking_budget_seconds
-
-    def _on_budget_picked(self) -> None:
-        """The user chose a budget: it holds for this conversation from its next message."""
-        self._budget_picked = True
-        if self.conversation_id is not None:
-            self._save_budget(self.conversation_id)
-
-    def _save_budget(self, conversation_id: int) -> None:
-        tokens, seconds = self.composer.budget.value()
-        thinking = {"budget_tokens": tokens, "budget_seconds": seconds}
-        # A reply uses the budget the picker shows; only remembering it can fail.
-        self.operations.write(
-            "save the thinking budget",
-            lambda s: s.update_settings(conversation_id, thinking=thinking),
-        ).run()
-
-    def _show_budget(self) -> None:
-        """The selector shows the conversation's budget, or the default where it has none."""
-        self._budget_picked = False
-        tokens, seconds = self._default_budget()
-        if self.conversation_id is not None:
-            chosen = self.store.get(self.conversation_id).thinking  # {}: the default
-            tokens = chosen.get("budget_tokens", tokens)
-            seconds = chosen.get("budget_seconds", seconds)
-        self.composer.budget.set_value(tokens, seconds)
-
-    def answer_now(self) -> None:
-        """Close the trace of the reply on screen and have QwQ answer from it."""
-        reply = self._current_live()
-        if reply is None or self._cannot_continue() is not None:
-            return
-        if reply.answer_now():
-            self._update_buttons()
-
-    def regenerate(self, assistant_id: int, sampling: SamplingSettings | None = None) -> None:
-        if self.session is None or self.conversation_id in self.live:
-            return
-        self.page.trim_after(assistant_id)
-        thinking = self._thinking()
-        self._start_reply(
-            self.store.message(assistant_id).conversation_id,
-            None,
-            lambda s: s.regenerate(assistant_id, sampling, thinking=thinking),
-        )
-
-    def regenerate_without_loops(self, assistant_id: int) -> None:
-        """The model card's remedy for a reply that looped: the reply is written again with
-        a presence penalty (kept in the conversation's sampling)."""
-        cid = self.store.message(assistant_id).conversation_id
-        current = SamplingSettings.from_dict(self.store.get(cid).sampling)
-        sampling = replace(current, presence_penalty=LOOP_REMEDY_PRESENCE_PENALTY)
-        self.regenerate(assistant_id, sampling)
-
-    def continue_reply(self, assistant_id: int, mode: ContinueMode, hint: str = "") -> None:
-        """Let a reply that stopped go on, in its own bubble (stored in place)."""
-        if self.session is None or self.conversation_id in self.live:
-            return
-        if self._cannot_continue() is not None:
-            return
-        message = self.store.message(assistant_id)
-        widget = self.page.shown_answer(assistant_id)
-        if widget is None or mode not in continue_modes(message):
-            return
-        thinking = self._thinking()
-        self._start_reply(
-            message.conversation_id,
-            None,
-            lambda s: s.continue_reply(assistant_id, mode, hint=hint, thinking=thinking),
-            Continuing(message, mode, widget),
-        )
-
-    def steer(self, assistant_id: int) -> None:
-        """Ask for a hint; QwQ then thinks on with it in its trace (marked as yours)."""
-        dialog = QInputDialog(self)
-        dialog.setObjectName("steerDialog")
-        dialog.setWindowTitle("Steer")
-        dialog.setLabelText("A hint for QwQ's thinking (it goes into the trace, marked as yours):")
-        dialog.setInputMode(QInputDialog.InputMode.TextInput)
-        dialog.setOption(QInputDialog.InputDialogOption.UsePlainTextEditForTextInput)
-        dialog.setOkButtonText("Continue thinking")
-
-        def accepted() -> None:
-            hint = dialog.textValue().strip()
-            if hint:
-                self.continue_reply(assistant_id, "thinking", hint)
-
-        dialog.accepted.connect(accepted)
-        dialog.finished.connect(lambda _: dialog.deleteLater())
-        self.steer_dialog = dialog
-        dialog.open()
-
-    def _offer_continue(self) -> None:
-        """The last reply on screen offers to go on if it stopped early (not while one
-        is being written here)."""
-        if self._current_live() is None:
-            self.page.offer_continue(self._cannot_continue())
-
-    def _start_reply(
-        self,
-        cid: int,
-        user_text: str | None,
-        start: Callable[[ChatSession], StoredGeneration],
-        continuing: Continuing | None = None,
-    ) -> None:
-        """Generate a reply: into a new bubble, or into ``continuing``'s (a reply going on)."""
-        session = self.session
-        assert session is not None
-        if user_text is not None:
-            self.page.add_user(user_text)
-        # A save or this conversation's restore still running goes first (a running
-        # re-warm is cancelled by the engine itself): waited for on the reply's worker.
-        warm_first = self.warm.before_reply(cid) if self.warm is not None else None
-        reply = ReplyController(
-            cid, lambda: start(session), before=warm_first, continuing=continuing, parent=self
-        )
-        if continuing is None:
-            self.page.add_reply(reply.widget)
-        self.live[cid] = reply
-        self._connect_reply(reply)
-        reply.start()
-        self._update_buttons()
-        self._show_page()
-
-    def _connect_reply(self, reply: ReplyController) -> None:
-        """What a reply tells the window; the status bar shows only the reply on screen.
-        (The list and the title follow the stored messages: see _on_store_changed.)"""
-        reply.trace_grew.connect(lambda text: self.trace_dock.follow(reply.widget.reasoning, text))
-        reply.speed.connect(lambda value: self._show_speed(reply, value))
-        reply.context_used.connect(lambda used: self._show_context_used(reply, used))
-        reply.thinking_changed.connect(lambda _: self._on_reply_thinking(reply))
-        reply.finished.connect(lambda: self._on_finished(reply))
-
-    def stop(self) -> None:
-        reply = self._current_live()
-        if reply is not None:
-            reply.cancel()
-
-    def _shown(self, reply: ReplyController) -> bool:
-        return reply.conversation_id == self.conversation_id
-
-    def _show_speed(self, reply: ReplyController, tokens_per_second: float) -> None:
-        if self._shown(reply):
-            self.speed_label.setText(f"{tokens_per_second:.1f} tok/s")
-
-    def _show_context_used(self, reply: ReplyController, used: int) -> None:
-        if self._shown(reply):
-            self.context_meter.setValue(min(used, self.context_meter.maximum()))
-
-    def _on_reply_thinking(self, reply: ReplyController) -> None:
-        if self._shown(reply):
-            self._update_buttons()  # Answer now: only while it thinks
-
-    def _on_finished(self, reply: ReplyController) -> None:
-        cid = reply.conversation_id
-        self.live.pop(cid, None)
-        self.models.rewarm(cid)
-        stored = reply.stored is not None or reply.continued is not None
-        if cid == self.conversation_id and stored:
-            # Show it as stored: with its actions, and the user message's edits to flip.
-            self.open_conversation(cid)
-        self._update_buttons()
-        if reply.continued is not None and reply.error is not None:
-            # The reply is stored as it was: shown so again, saying why it did not go on.
-            widget = self.page.shown_answer(reply.continued)
-            if widget is not None:
-                said = (f"Could not continue: {reply.error}", widget.footer.text())
-                widget.set_footer(" · ".join(p for p in said if p))
 
     # -- settings ----------------------------------------------------------------------
 
@@ -615,8 +445,7 @@ class MainWindow(QMainWindow):
         self._save_settings()
         self.models.settings_changed(settings)  # a new snapshot budget holds at once
         self.api.settings_changed(settings)  # a new port or key: served again with them
-        if not self._budget_picked:  # a new default shows where no choice was made
-            self._show_budget()
+        self.budget.settings_changed()  # a new default shows where no choice was made
         app = QApplication.instance()
         if isinstance(app, QApplication):
             apply_theme(app, settings.theme)
@@ -652,8 +481,7 @@ class MainWindow(QMainWindow):
         self._closed = True
         self.store_changes.close()
         self.api.shutdown()
-        for live in list(self.live.values()):
-            live.cancel()
+        self.replies.cancel_all()
         if self.models.begin_close():  # a quit keeps the conversation's snapshot
             self.notices.show("Saving the conversation…", "progress")
             self.hide()

@@ -83,7 +83,7 @@ def stopped_reply(qtbot: QtBot, window: MainWindow, text: str) -> StoredMessage:
     window.composer.editor.setPlainText(text)
     window.send()
     qtbot.waitUntil(lambda: any(live.widget.reasoning.tokens > 20 for live in window.live.values()))
-    window.stop()
+    window.replies.stop()
     settle(qtbot, window)
     return window.store.branch(window.conversation_id or 0)[-1]
 

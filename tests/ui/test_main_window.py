@@ -172,7 +172,7 @@ def test_switching_conversations_while_generating(
     window.open_conversation(busy_id)  # and is shown again, live
     assert live_widget in window.chat.messages()
     assert isinstance(window.chat.messages()[0], UserMessage)
-    window.stop()
+    window.replies.stop()
     qtbot.waitUntil(lambda: not window.live, timeout=30_000)
 
 
