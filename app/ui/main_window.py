@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
-    QProgressBar,
     QPushButton,
     QSplitter,
     QStackedWidget,
@@ -30,6 +29,7 @@ from app.store.conversations import ConversationStore
 from app.ui.api_server_control import ApiServerControl
 from app.ui.backup_timer import BackupTimer
 from app.ui.composer import ANSWER_NOW_KEYS, Composer
+from app.ui.context_meter import ContextMeter
 from app.ui.conversation_budget import ConversationBudget
 from app.ui.conversation_list import ConversationList
 from app.ui.conversation_page import ConversationPage
@@ -38,8 +38,9 @@ from app.ui.notices import Notices
 from app.ui.operations import ChangeBridge, Operations
 from app.ui.replies import Replies
 from app.ui.reply_controller import ReplyController
-from app.ui.settings_dialog import SettingsDialog, SystemPromptDialog
+from app.ui.settings_dialog import SettingsDialog
 from app.ui.sidebar import damaged_notice
+from app.ui.system_prompt import SystemPromptButton
 from app.ui.theme import apply_theme
 from app.ui.trace_beside import TraceBeside
 from app.ui.warm_keeper import WarmKeeper
@@ -118,9 +119,12 @@ class MainWindow(QMainWindow):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 8, 8)
         tools = QHBoxLayout()
-        self.system_button = QPushButton("System prompt…")
-        self.system_button.setObjectName("systemPrompt")
-        self.system_button.clicked.connect(self.edit_system_prompt)
+        self.system_button = SystemPromptButton(
+            self.store,
+            self.operations,
+            shown=lambda: self.conversation_id,
+            create_conversation=self._create_conversation,
+        )
         settings_button = QPushButton("Settings")
         settings_button.clicked.connect(self.open_settings)
         models_button = QPushButton("Models")
@@ -161,10 +165,7 @@ class MainWindow(QMainWindow):
         # Every message to the user goes through here (the model label shows the model).
         self.notices = Notices(self.statusBar())
         self.speed_label = QLabel("")
-        self.context_meter = QProgressBar()
-        self.context_meter.setFixedWidth(230)
-        self.context_meter.setFormat("context %v / %m tokens")
-        self.context_meter.hide()
+        self.context_meter = ContextMeter()  # a model's load, then the context in use
         self.statusBar().addPermanentWidget(self.conversation_list.undo_button)
         self.statusBar().addPermanentWidget(self.speed_label)
         self.statusBar().addPermanentWidget(self.context_meter)
@@ -219,17 +220,15 @@ class MainWindow(QMainWindow):
         replies.busy_changed.connect(self._update_buttons)
         replies.show_stored.connect(self.open_conversation)
         replies.speed.connect(lambda v: self.speed_label.setText(f"{v:.1f} tok/s"))
-        replies.context_used.connect(
-            lambda used: self.context_meter.setValue(min(used, self.context_meter.maximum()))
-        )
+        replies.context_used.connect(self.context_meter.used)
         replies.trace_grew.connect(self.trace_dock.follow)
         # The model: its load shows in the context meter; the API server follows the
         # engine; every message goes to the notices.
         models = self.models
         models.noticed.connect(self.notices.post)
-        models.loading.connect(self._on_loading)
+        models.loading.connect(lambda _: self.context_meter.loading())
         models.loading.connect(lambda _: self.api.engine_going())
-        models.load_progress.connect(lambda f: self.context_meter.setValue(int(f * 100)))
+        models.load_progress.connect(self.context_meter.load_progress)
         models.load_failed.connect(lambda _: self.context_meter.hide())
         models.engine_changed.connect(self._on_engine_changed)
         models.engine_changed.connect(lambda _: self.api.engine_ready())
@@ -264,19 +263,11 @@ class MainWindow(QMainWindow):
         self.first_run.refresh(self.settings.models, self.settings.context_length)
         self.pages.setCurrentWidget(self.first_run)
 
-    def _on_loading(self, _name: str) -> None:
-        self.context_meter.setRange(0, 100)
-        self.context_meter.setFormat("loading %p%")
-        self.context_meter.setValue(0)
-        self.context_meter.show()
-
     def _on_engine_changed(self, engine: ChatEngine) -> None:
         info = engine.info
         note = f" — {info.load_note}" if info.load_note else ""
         self.notices.set_model(engine.description + note, info.load_note)
-        self.context_meter.setRange(0, info.context_length)
-        self.context_meter.setFormat("context %v / %m tokens")
-        self.context_meter.setValue(0)
+        self.context_meter.ready(info.context_length)
         self._show_page()
         self._update_buttons()
         self._offer_continue()  # a reply on screen can go on now (or says why not)
@@ -292,16 +283,16 @@ class MainWindow(QMainWindow):
         """Send what is in the message box (as Enter does)."""
         self.composer.submit()
 
-    def _create_conversation(self) -> int:
-        """A new chat becomes a stored conversation as its first message is sent.
+    def _create_conversation(self, system_prompt: str = "") -> int:
+        """A new chat becomes a stored conversation as its first message (or its system
+        prompt) is sent.
 
         Created here, not as an operation: the reply about to start (on its own
         worker) stores its messages in it, so it must exist first. The insert of one
-        empty row stays on the GUI thread (here and in set_system_prompt).
+        empty row stays on the GUI thread.
         """
-        self.conversation_id = self.store.create().id
+        self.conversation_id = self.store.create(system_prompt=system_prompt).id
         self.conversation_list.set_current(self.conversation_id)
-        self.budget.conversation_created(self.conversation_id)  # (if chosen before)
         return self.conversation_id
 
     def _offer_continue(self) -> None:
@@ -388,10 +379,6 @@ class MainWindow(QMainWindow):
         """Keep live replies' widgets alive when their conversation leaves the screen."""
         self.page.detach(live.widget for live in self.live.values())
 
-    def _update_system_button(self) -> None:
-        has = bool(self.conversation_id and self.store.get(self.conversation_id).system_prompt)
-        self.system_button.setText("System prompt ✓" if has else "System prompt…")
-
     def _update_title(self) -> None:
         title, damaged = "New chat", ""
         if self.conversation_id is not None:
@@ -400,7 +387,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{APP_TITLE} — {title}")
         self.damaged_banner.setText(damaged_notice(damaged) if damaged else "")
         self.damaged_banner.setVisible(bool(damaged))
-        self._update_system_button()
+        self.system_button.refresh()
 
     def _show_page(self) -> None:
         empty = self.engine is None and self.conversation_id is None
@@ -455,25 +442,6 @@ class MainWindow(QMainWindow):
             self.settings.save()
         except OSError as e:
             self.notices.show(f"Could not save the settings: {e}", "error", source="settings")
-
-    def edit_system_prompt(self) -> None:
-        current = self.store.get(self.conversation_id).system_prompt if self.conversation_id else ""
-        dialog = SystemPromptDialog(current, self)
-        if dialog.exec() == SystemPromptDialog.DialogCode.Accepted:
-            self.set_system_prompt(dialog.text())
-
-    def set_system_prompt(self, text: str) -> None:
-        if self.conversation_id is None:
-            # On a new chat the conversation starts here, with the prompt, at once (as
-            # in send()): the message typed next must find it.
-            self.conversation_id = self.store.create(system_prompt=text).id
-            self.conversation_list.set_current(self.conversation_id)
-        else:
-            cid = self.conversation_id
-            self.operations.write(
-                "save the system prompt", lambda s: s.update_settings(cid, system_prompt=text)
-            ).failure(self._update_system_button).run()  # (shows the prompt as stored)
-        self.system_button.setText("System prompt ✓" if text else "System prompt…")
 
     # -- shutdown ----------------------------------------------------------------------
 

@@ -100,7 +100,10 @@ class Replies(QObject):
             return
         # Created by the window, not as an operation: the reply about to start (on its
         # own worker) stores its messages in it, so it must exist first.
-        cid = shown if shown is not None else self._create_conversation()
+        if shown is None:
+            shown = self._create_conversation()
+            self.budget.conversation_created(shown)  # a budget chosen before it existed
+        cid = shown
         editing, self.editing = self.editing, None
         self.composer.sent()
         sampling = self._settings().sampling_settings()

@@ -311,7 +311,7 @@ def test_the_system_prompt_and_the_budget_are_saved_as_operations(
     c = store.create(title="Prompted")
     window = open_window(qtbot, store, None)
     window.open_conversation(c.id)
-    window.set_system_prompt("Be brief.")
+    window.system_button.set_prompt("Be brief.")
     assert window.system_button.text() == "System prompt ✓"  # shown at once
     qtbot.waitUntil(lambda: store.get(c.id).system_prompt == "Be brief.")  # saved on a worker
     tokens = window.composer.budget.tokens
@@ -342,7 +342,7 @@ def test_settings_reach_replies_and_persist(
     app = QApplication.instance()
     assert isinstance(app, QApplication) and app.style().name().lower() == "fusion"
 
-    window.set_system_prompt(MATH_PROMPT)  # on a new chat: the conversation starts here
+    window.system_button.set_prompt(MATH_PROMPT)  # on a new chat: the conversation starts here
     assert window.system_button.text() == "System prompt ✓"
     ask(qtbot, window, "What is 2+3?")
     qtbot.waitUntil(lambda: not window.live, timeout=30_000)
