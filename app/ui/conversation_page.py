@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
 from app.session import continue_modes
 from app.store.conversations import ConversationStore, StoredMessage
 from app.ui.chat_view import AssistantMessage, ChatView, UserMessage
+from app.ui.sidebar import damaged_notice
 
 OPEN_AT_ONCE = 12  # messages built at once when a conversation opens
 OPEN_PER_FRAME = 3  # older messages built per turn of the event loop after that
@@ -208,3 +209,19 @@ class ConversationPage(QObject):
         last = self.last_answer()
         if last is not None:
             self.copy(last, with_reasoning=False)
+
+
+class DamagedBanner(QLabel):
+    """Above the page: says the conversation on screen could not all be read."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("damagedBanner")
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setWordWrap(True)
+        self.hide()
+
+    def show_damaged(self, damaged: str) -> None:
+        """What is unreadable ("": all of it reads, and the banner goes)."""
+        self.setText(damaged_notice(damaged) if damaged else "")
+        self.setVisible(bool(damaged))

@@ -11,10 +11,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
-    QHBoxLayout,
     QLabel,
     QMainWindow,
-    QPushButton,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -32,16 +30,16 @@ from app.ui.composer import ANSWER_NOW_KEYS, Composer
 from app.ui.context_meter import ContextMeter
 from app.ui.conversation_budget import ConversationBudget
 from app.ui.conversation_list import ConversationList
-from app.ui.conversation_page import ConversationPage
+from app.ui.conversation_page import ConversationPage, DamagedBanner
 from app.ui.model_controller import ModelController
 from app.ui.notices import Notices
 from app.ui.operations import ChangeBridge, Operations
 from app.ui.replies import Replies
 from app.ui.reply_controller import ReplyController
 from app.ui.settings_dialog import SettingsDialog
-from app.ui.sidebar import damaged_notice
 from app.ui.system_prompt import SystemPromptButton
 from app.ui.theme import apply_theme
+from app.ui.tool_row import ToolRow
 from app.ui.trace_beside import TraceBeside
 from app.ui.warm_keeper import WarmKeeper
 from app.ui.worker import wait_for_all
@@ -118,33 +116,15 @@ class MainWindow(QMainWindow):
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 8, 8)
-        tools = QHBoxLayout()
         self.system_button = SystemPromptButton(
             self.store,
             self.operations,
             shown=lambda: self.conversation_id,
             create_conversation=self._create_conversation,
         )
-        settings_button = QPushButton("Settings")
-        settings_button.clicked.connect(self.open_settings)
-        models_button = QPushButton("Models")
-        models_button.setObjectName("modelsButton")
-        models_button.clicked.connect(self.models.open_library)
-        tools.addStretch(1)
-        tools.addWidget(self.system_button)
-        tools.addWidget(models_button)
-        remote_button = QPushButton("Remote…")
-        remote_button.setObjectName("remoteButton")
-        remote_button.setToolTip("Run QwQ on DashScope, a vLLM or llama-server machine, or any URL")
-        remote_button.clicked.connect(self.models.use_remote)
-        tools.addWidget(remote_button)
-        tools.addWidget(settings_button)
-        right_layout.addLayout(tools)
-        self.damaged_banner = QLabel()  # the conversation on screen could not all be read
-        self.damaged_banner.setObjectName("damagedBanner")
-        self.damaged_banner.setTextFormat(Qt.TextFormat.PlainText)
-        self.damaged_banner.setWordWrap(True)
-        self.damaged_banner.hide()
+        self.tools = ToolRow(self.system_button)  # System prompt, Models, Remote, Settings
+        right_layout.addWidget(self.tools)
+        self.damaged_banner = DamagedBanner()  # the conversation on screen is damaged
         right_layout.addWidget(self.damaged_banner)
         right_layout.addWidget(self.pages, 1)
         right_layout.addWidget(self.composer)
@@ -233,6 +213,9 @@ class MainWindow(QMainWindow):
         models.engine_changed.connect(self._on_engine_changed)
         models.engine_changed.connect(lambda _: self.api.engine_ready())
         models.setup_requested.connect(self.show_model_setup)
+        self.tools.models_requested.connect(models.open_library)
+        self.tools.remote_requested.connect(models.use_remote)
+        self.tools.settings_requested.connect(self.open_settings)
         self.api.failed.connect(lambda m: self.notices.show(m, "error", source="api"))
         self.backups.failed.connect(
             lambda m: self.notices.show(m, "error", source="backup", timeout_ms=BACKUP_NOTE_MS)
@@ -385,8 +368,7 @@ class MainWindow(QMainWindow):
             conversation = self.store.get(self.conversation_id)
             title, damaged = conversation.title or "New chat", conversation.damaged
         self.setWindowTitle(f"{APP_TITLE} — {title}")
-        self.damaged_banner.setText(damaged_notice(damaged) if damaged else "")
-        self.damaged_banner.setVisible(bool(damaged))
+        self.damaged_banner.show_damaged(damaged)
         self.system_button.refresh()
 
     def _show_page(self) -> None:

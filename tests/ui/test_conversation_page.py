@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from app.session import continue_modes
 from app.store.conversations import ConversationStore
 from app.ui.chat_view import AssistantMessage, UserMessage
-from app.ui.conversation_page import OPEN_AT_ONCE, ConversationPage
+from app.ui.conversation_page import OPEN_AT_ONCE, ConversationPage, DamagedBanner
 from app.ui.trace_beside import TraceBeside
 
 
@@ -166,3 +167,15 @@ def test_the_trace_beside_follows_only_its_own_trace(
     dock.follow(other, " Not this.")
     qtbot.waitUntil(lambda: not dock.view.filling)
     assert dock.view.toPlainText() == "Hm. More."
+
+
+def test_the_banner_says_what_is_damaged(qtbot: QtBot) -> None:
+    above = QWidget()  # the window's column, where the banner sits
+    banner = DamagedBanner(above)
+    qtbot.addWidget(above)
+    above.show()
+    assert not banner.isVisible()  # hidden until a damaged conversation shows
+    banner.show_damaged("2 messages")
+    assert banner.isVisible() and "unreadable (2 messages)" in banner.text()
+    banner.show_damaged("")
+    assert not banner.isVisible() and banner.text() == ""
