@@ -10,7 +10,6 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QApplication,
     QLabel,
     QMainWindow,
     QSplitter,
@@ -36,9 +35,8 @@ from app.ui.notices import Notices
 from app.ui.operations import ChangeBridge, Operations
 from app.ui.replies import Replies
 from app.ui.reply_controller import ReplyController
-from app.ui.settings_dialog import SettingsDialog
+from app.ui.settings_control import SettingsControl
 from app.ui.system_prompt import SystemPromptButton
-from app.ui.theme import apply_theme
 from app.ui.tool_row import ToolRow
 from app.ui.trace_beside import TraceBeside
 from app.ui.warm_keeper import WarmKeeper
@@ -52,7 +50,6 @@ class MainWindow(QMainWindow):
     def __init__(self, store: ConversationStore, model_path: str | None = None) -> None:
         super().__init__()
         self.store = store
-        self.settings = AppSettings.load()
         self.conversation_id: int | None = None
         self._closed = False
         self.resize(1100, 760)
@@ -71,6 +68,13 @@ class MainWindow(QMainWindow):
         self.operations = Operations(self.store, self)
         self.store_changes = ChangeBridge(self.store.changes, self)
         self.conversation_list = ConversationList(self.store, self.operations, self.store_changes)
+        # The settings in use and their dialog (a restore waits while anything runs).
+        self.settings_control = SettingsControl(
+            self,
+            self.store,
+            busy=lambda: bool(self.live) or (self.warm is not None and self.warm.busy),
+            snapshots=lambda: self.models.snapshots(),
+        )
 
         # The conversation on screen: its messages and their actions (its own file).
         self.page = ConversationPage(self.store, self)
@@ -163,7 +167,7 @@ class MainWindow(QMainWindow):
         QShortcut(QKeySequence("Ctrl+O"), self, self.models.choose_model)
         QShortcut(QKeySequence("Ctrl+Shift+C"), self, self.page.copy_last_answer)
         QShortcut(QKeySequence("Ctrl+K"), self, self.conversation_list.focus_search)
-        QShortcut(QKeySequence("Ctrl+,"), self, self.open_settings)
+        QShortcut(QKeySequence("Ctrl+,"), self, self.settings_control.open_dialog)
 
     # -- the map: how the parts talk ------------------------------------------------
 
@@ -215,13 +219,24 @@ class MainWindow(QMainWindow):
         models.setup_requested.connect(self.show_model_setup)
         self.tools.models_requested.connect(models.open_library)
         self.tools.remote_requested.connect(models.use_remote)
-        self.tools.settings_requested.connect(self.open_settings)
+        # New settings: each part that follows them is told; a restored backup starts afresh.
+        self.tools.settings_requested.connect(self.settings_control.open_dialog)
+        settings = self.settings_control
+        settings.changed.connect(models.settings_changed)  # a new snapshot budget
+        settings.changed.connect(self.api.settings_changed)  # a new port or key
+        settings.changed.connect(lambda _: self.budget.settings_changed())  # a new default
+        settings.restored.connect(self._after_restore)
+        settings.noticed.connect(self.notices.post)
         self.api.failed.connect(lambda m: self.notices.show(m, "error", source="api"))
         self.backups.failed.connect(
             lambda m: self.notices.show(m, "error", source="backup", timeout_ms=BACKUP_NOTE_MS)
         )
 
     # -- the model (owned by ModelController) ---------------------------------------
+
+    @property
+    def settings(self) -> AppSettings:
+        return self.settings_control.settings
 
     @property
     def engine(self) -> ChatEngine | None:
@@ -306,6 +321,11 @@ class MainWindow(QMainWindow):
         if self.warm is not None:  # its snapshot goes with it
             self.warm.forget(conversation_id)
 
+    def _after_restore(self, _name: str) -> None:
+        """A backup replaced the conversations (the list shows them by itself)."""
+        self.conversation_list.forget_undo()
+        self.new_chat()
+
     def _on_store_changed(self, change: Change) -> None:
         """The title (and the system prompt's button) follow the stored conversation."""
         if change.kind in ("streamed", "deleted", "replaced"):
@@ -385,45 +405,6 @@ class MainWindow(QMainWindow):
         )
         # The budget needs the same power: with no model yet it can still be chosen.
         self.composer.budget.set_unavailable(why_not if self.engine is not None else None)
-
-    # -- settings ----------------------------------------------------------------------
-
-    def _after_restore(self, _name: str) -> None:
-        """A backup replaced the conversations (the list shows them by itself)."""
-        self.conversation_list.forget_undo()
-        self.new_chat()
-
-    def open_settings(self) -> None:
-        dialog = SettingsDialog(
-            self.settings,
-            self,
-            store=self.store,
-            busy=lambda: bool(self.live) or (self.warm is not None and self.warm.busy),
-            snapshots=self.models.snapshots(),
-        )
-        if dialog.backups is not None:
-            dialog.backups.restored.connect(self._after_restore)
-        if dialog.exec() == SettingsDialog.DialogCode.Accepted:
-            note = dialog.save_api_key()
-            self.apply_settings(dialog.result_settings())
-            if note:
-                self.notices.show(note, source="api")
-
-    def apply_settings(self, settings: AppSettings) -> None:
-        self.settings = settings
-        self._save_settings()
-        self.models.settings_changed(settings)  # a new snapshot budget holds at once
-        self.api.settings_changed(settings)  # a new port or key: served again with them
-        self.budget.settings_changed()  # a new default shows where no choice was made
-        app = QApplication.instance()
-        if isinstance(app, QApplication):
-            apply_theme(app, settings.theme)
-
-    def _save_settings(self) -> None:
-        try:
-            self.settings.save()
-        except OSError as e:
-            self.notices.show(f"Could not save the settings: {e}", "error", source="settings")
 
     # -- shutdown ----------------------------------------------------------------------
 

@@ -336,7 +336,7 @@ def test_settings_reach_replies_and_persist(
     assert build is not None and "CPU build (no GPU offload)" in build.text()  # CI's build
     dialog.temperature.setValue(0.3)
     dialog.theme.setCurrentIndex(dialog.theme.findData("dark"))
-    window.apply_settings(dialog.result_settings())
+    window.settings_control.apply(dialog.result_settings())
     assert AppSettings.load().theme == "dark"
     assert AppSettings.load().sampling_settings().temperature == 0.3
     app = QApplication.instance()
@@ -467,7 +467,7 @@ def test_the_api_key_set_in_settings_is_required_and_kept_in_the_keyring(
     dialog.api_port.setValue(port)
     dialog.api_key.setText("l0cal")
     assert dialog.save_api_key() == ""
-    window.apply_settings(dialog.result_settings())
+    window.settings_control.apply(dialog.result_settings())
     window.api.button.click()
     qtbot.waitUntil(lambda: window.api.server is not None, timeout=10_000)
     base = f"http://127.0.0.1:{port}/v1"
