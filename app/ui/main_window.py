@@ -150,12 +150,11 @@ class MainWindow(QMainWindow):
         self.notices = Notices(self.statusBar())
         self.speed_label = QLabel("")
         self.context_meter = ContextMeter()  # a model's load, then the context in use
-        self.statusBar().addPermanentWidget(self.conversation_list.undo_button)
-        self.statusBar().addPermanentWidget(self.speed_label)
-        self.statusBar().addPermanentWidget(self.context_meter)
         # The local API server's one owner, with its toggle.
         self.api = ApiServerControl(lambda: self.engine, self.settings, self)
-        self.statusBar().addPermanentWidget(self.api.button)
+        undo = self.conversation_list.undo_button
+        for widget in (undo, self.speed_label, self.context_meter, self.api.button):
+            self.statusBar().addPermanentWidget(widget)
 
         # Rolling backups of the conversations, off the GUI thread: the first a little
         # after the start (if the newest is a day old), then a check every hour.
@@ -197,11 +196,10 @@ class MainWindow(QMainWindow):
         page.steer_requested.connect(replies.steer)
         page.flip_requested.connect(self.flip)
         page.beside_requested.connect(self.trace_dock.read_beside)
-        # What the replies say: the buttons, the status bar, the side panel; a reply
-        # that ended on screen shows again as stored.
+        # What the replies say (they keep the composer's buttons themselves): the status
+        # bar, the side panel; a reply that ended on screen shows again as stored.
         replies.failed.connect(self.notices.error)
         replies.started.connect(self._show_page)
-        replies.busy_changed.connect(self._update_buttons)
         replies.show_stored.connect(self.open_conversation)
         replies.speed.connect(lambda v: self.speed_label.setText(f"{v:.1f} tok/s"))
         replies.context_used.connect(self.context_meter.used)
@@ -267,8 +265,8 @@ class MainWindow(QMainWindow):
         self.notices.set_model(engine.description + note, info.load_note)
         self.context_meter.ready(info.context_length)
         self._show_page()
-        self._update_buttons()
-        self._offer_continue()  # a reply on screen can go on now (or says why not)
+        self.replies.update_buttons()
+        self.replies.offer_continue()  # a reply on screen can go on now (or says why not)
 
     # -- replies (owned by Replies) ----------------------------------------------------
 
@@ -292,12 +290,6 @@ class MainWindow(QMainWindow):
         self.conversation_id = self.store.create(system_prompt=system_prompt).id
         self.conversation_list.set_current(self.conversation_id)
         return self.conversation_id
-
-    def _offer_continue(self) -> None:
-        """The last reply on screen offers to go on if it stopped early (not while one
-        is being written here)."""
-        if self.replies.current() is None:
-            self.page.offer_continue(self.replies.cannot_continue())
 
     # -- conversations -----------------------------------------------------------------
 
@@ -342,7 +334,7 @@ class MainWindow(QMainWindow):
         self.budget.show()
         self._update_title()
         self._show_page()
-        self._update_buttons()
+        self.replies.update_buttons()
         self.composer.setFocus()
 
     def open_conversation(self, conversation_id: int, *, reveal: int | None = None) -> None:
@@ -361,8 +353,8 @@ class MainWindow(QMainWindow):
         self.budget.show()
         self._update_title()
         self._show_page()
-        self._update_buttons()
-        self._offer_continue()
+        self.replies.update_buttons()
+        self.replies.offer_continue()
         self.composer.setFocus()
 
     def flip(self, message_id: int) -> None:
@@ -394,17 +386,6 @@ class MainWindow(QMainWindow):
     def _show_page(self) -> None:
         empty = self.engine is None and self.conversation_id is None
         self.pages.setCurrentWidget(self.first_run if empty else self.chat)
-
-    def _update_buttons(self) -> None:
-        reply = self.replies.current()
-        why_not = self.replies.cannot_continue()
-        self.composer.set_busy(
-            reply is not None,
-            can_answer_now=reply is not None and reply.thinking and not reply.answer_asked,
-            why_not=why_not,
-        )
-        # The budget needs the same power: with no model yet it can still be chosen.
-        self.composer.budget.set_unavailable(why_not if self.engine is not None else None)
 
     # -- shutdown ----------------------------------------------------------------------
 

@@ -27,14 +27,16 @@ def test_a_reply_says_it_started_and_shows_again_as_stored(
 ) -> None:
     window = open_window(qtbot, store, scripted(ANSWER_SCRIPT).path)
     replies = window.replies
-    with qtbot.waitSignals([replies.started, replies.busy_changed]):
+    with qtbot.waitSignal(replies.started):
         replies.send("What is the sum of the first 10 odd numbers?")
+    assert window.composer.stop_button.isVisible()  # the buttons follow the reply
     (c,) = store.conversations()  # created as the message was sent
     assert window.conversation_id == c.id and replies.current() is replies.live[c.id]
     with qtbot.waitSignal(replies.show_stored, timeout=30_000) as shown:
         pass
     assert shown.args == [c.id]
     assert replies.live == {} and replies.current() is None
+    assert window.composer.send_button.isVisible()
     assert [m.role for m in store.branch(c.id)] == ["user", "assistant"]
 
 
