@@ -1,8 +1,13 @@
 """The main window: conversations on the left, the chat with live reasoning on the right.
 
-Model loading and every reply run in :class:`~app.ui.worker.Job` threads; the GUI
-thread only renders batches of events, at most once a frame. A reply goes on when
-the user switches to another conversation and is shown again, live, on return.
+The window only builds its parts (``_build``), wires them (``_connect_signals``: the map
+of the app) and says which conversation is on screen. Each part is a file of its own:
+the list (conversation_list), the messages on screen (conversation_page), the replies
+(replies, one reply_controller each), the composer and its budget (composer,
+conversation_budget), the model (model_controller), the API server (api_server_control),
+settings (settings_control), the status bar (notices, context_meter), the trace panel
+(trace_beside), the buttons above the chat (tool_row, system_prompt), backups
+(backup_timer). Model loads and replies run in :class:`~app.ui.worker.Job` threads.
 """
 
 from __future__ import annotations
