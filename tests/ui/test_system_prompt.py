@@ -7,6 +7,7 @@ from pytestqt.qtbot import QtBot
 from app.store.conversations import ConversationStore
 from app.ui.operations import Operations
 from app.ui.system_prompt import SystemPromptButton
+from app.ui.worker import running_jobs
 
 
 class Screen:
@@ -59,3 +60,6 @@ def test_a_stored_conversations_prompt_is_saved_and_shown(
     screen.shown = None
     button.refresh()
     assert button.text() == "System prompt…"
+    # Both writes handed over before the test ends: a job left undrained, its parent
+    # Operations gone with the button, crashed the next test's model load (SIGBUS).
+    qtbot.waitUntil(lambda: not running_jobs())
