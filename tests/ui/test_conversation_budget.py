@@ -11,7 +11,7 @@ from app.store.conversations import ConversationStore
 from app.ui.conversation_budget import ConversationBudget
 from app.ui.operations import Operations
 from app.ui.thinking_budget import BudgetPicker
-from app.ui.worker import running_jobs
+from app.ui.worker import Job
 
 
 class Screen:
@@ -76,7 +76,9 @@ def test_a_choice_is_remembered_for_its_conversation(
     screen.settings = AppSettings(thinking_budget_tokens=8192)
     budget.settings_changed()  # a choice was made here: the new default does not show
     assert budget.picker.value() == (4096, None)
-    qtbot.waitUntil(lambda: not running_jobs())  # the write handed over (see test_system_prompt)
+    qtbot.waitUntil(
+        lambda: not budget.operations.findChildren(Job)
+    )  # the write handed over (see test_system_prompt)
 
 
 def test_a_choice_on_a_new_chat_waits_for_the_conversation(
@@ -91,7 +93,9 @@ def test_a_choice_on_a_new_chat_waits_for_the_conversation(
     budget.conversation_created(c.id)
     qtbot.waitUntil(lambda: store.get(c.id).thinking.get("budget_seconds") == 120.0)
     assert store.get(c.id).thinking["budget_tokens"] == 2048
-    qtbot.waitUntil(lambda: not running_jobs())  # the write handed over (see test_system_prompt)
+    qtbot.waitUntil(
+        lambda: not budget.operations.findChildren(Job)
+    )  # the write handed over (see test_system_prompt)
 
 
 def test_a_new_default_shows_where_nothing_was_chosen(

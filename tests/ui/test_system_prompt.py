@@ -7,7 +7,7 @@ from pytestqt.qtbot import QtBot
 from app.store.conversations import ConversationStore
 from app.ui.operations import Operations
 from app.ui.system_prompt import SystemPromptButton
-from app.ui.worker import running_jobs
+from app.ui.worker import Job
 
 
 class Screen:
@@ -62,4 +62,4 @@ def test_a_stored_conversations_prompt_is_saved_and_shown(
     assert button.text() == "System prompt…"
     # Both writes handed over before the test ends: a job left undrained, its parent
     # Operations gone with the button, crashed the next test's model load (SIGBUS).
-    qtbot.waitUntil(lambda: not running_jobs())
+    qtbot.waitUntil(lambda: not button.operations.findChildren(Job))
