@@ -55,14 +55,15 @@ def main() -> None:
     window.show()
     app.processEvents()
     shown, complete, chunks = [], [], []
-    build = window._build_older
+    page = window.page  # the conversation on screen builds its messages
+    build = page._build_older
 
     def timed_build(token: int) -> None:
         t = time.perf_counter()
         build(token)
         chunks.append((time.perf_counter() - t) * 1000)
 
-    window._build_older = timed_build  # type: ignore[method-assign]
+    page._build_older = timed_build  # type: ignore[method-assign]
     for _ in range(args.rounds):
         window.new_chat()
         app.processEvents()
@@ -70,7 +71,7 @@ def main() -> None:
         window.open_conversation(c.id)
         window.chat.viewport().repaint()  # laid out and painted: the user sees it
         shown.append((time.perf_counter() - t) * 1000)
-        while window._older:  # the older messages, built a few per turn of the loop
+        while page.building:  # the older messages, built a few per turn of the loop
             app.processEvents()
         app.processEvents()
         complete.append((time.perf_counter() - t) * 1000)

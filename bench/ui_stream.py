@@ -102,7 +102,7 @@ def main() -> None:
     widget = reply.widget
     window.chat.add(widget)
     window.live[cid] = reply
-    window._connect_reply(reply)
+    window.replies.connect_reply(reply)
 
     # Wrap the window's handler to time it per thousand tokens.
     handled = {"tokens": 0, "seconds": 0.0}

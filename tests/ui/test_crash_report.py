@@ -90,7 +90,7 @@ def test_an_uncaught_exception_shows_one_dialog_and_loses_nothing(
         assert window.composer.editor.toPlainText() == "my next question?"
         tokens = reply.reasoning.tokens
         qtbot.waitUntil(lambda: reply.reasoning.tokens > tokens + 10, timeout=30_000)
-        window.stop()
+        window.replies.stop()
         qtbot.waitUntil(lambda: not window.live, timeout=30_000)
         (c,) = store.conversations()
         saved = store.branch(c.id)[1]

@@ -149,7 +149,7 @@ def test_restoring_from_the_windows_settings_shows_the_restored_conversations(
             box.confirm.button(QMessageBox.StandardButton.Yes).click()
 
         QTimer.singleShot(50, drive)
-        window.open_settings()  # returns once the restore is done and the dialog closed
+        window.settings_control.open_dialog()  # returns once the restore is done and the dialog closed
         assert window.conversation_id is None  # the conversation on screen is gone
         qtbot.waitUntil(lambda: "made later" not in window.conversation_list.titles())
         assert "in the backup" in window.conversation_list.titles()

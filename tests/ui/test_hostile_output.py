@@ -172,7 +172,7 @@ def test_the_window_opens_a_hostile_conversation_again_and_again(
             for _ in range(2):
                 QTimer.singleShot(0, lambda: window.open_conversation(hostile.id))
                 qtbot.waitUntil(
-                    lambda: window.conversation_id == hostile.id and not window._older,
+                    lambda: window.conversation_id == hostile.id and not window.page.building,
                     timeout=60_000,
                 )
                 answers = [w for w in window.chat.messages() if isinstance(w, AssistantMessage)]

@@ -83,7 +83,7 @@ def stopped_reply(qtbot: QtBot, window: MainWindow, text: str) -> StoredMessage:
     window.composer.editor.setPlainText(text)
     window.send()
     qtbot.waitUntil(lambda: any(live.widget.reasoning.tokens > 20 for live in window.live.values()))
-    window.stop()
+    window.replies.stop()
     settle(qtbot, window)
     return window.store.branch(window.conversation_id or 0)[-1]
 
@@ -267,7 +267,7 @@ def test_settings_show_the_space_used_and_clear_it(
     assert dialog.snapshot_used.text() == "0 B used"
     assert not dialog.snapshot_clear.isEnabled()  # nothing left to clear
     dialog.snapshot_budget.setValue(2.5)
-    window.apply_settings(dialog.result_settings())
+    window.settings_control.apply(dialog.result_settings())
     assert AppSettings.load().snapshot_budget_gb == 2.5
     assert window.warm is not None and window.warm.keep_warm.snapshots is not None
     assert window.warm.keep_warm.snapshots.budget_bytes == int(2.5 * 2**30)

@@ -172,7 +172,7 @@ def test_switching_conversations_while_generating(
     window.open_conversation(busy_id)  # and is shown again, live
     assert live_widget in window.chat.messages()
     assert isinstance(window.chat.messages()[0], UserMessage)
-    window.stop()
+    window.replies.stop()
     qtbot.waitUntil(lambda: not window.live, timeout=30_000)
 
 
@@ -311,7 +311,7 @@ def test_the_system_prompt_and_the_budget_are_saved_as_operations(
     c = store.create(title="Prompted")
     window = open_window(qtbot, store, None)
     window.open_conversation(c.id)
-    window.set_system_prompt("Be brief.")
+    window.system_button.set_prompt("Be brief.")
     assert window.system_button.text() == "System prompt ✓"  # shown at once
     qtbot.waitUntil(lambda: store.get(c.id).system_prompt == "Be brief.")  # saved on a worker
     tokens = window.composer.budget.tokens
@@ -336,13 +336,13 @@ def test_settings_reach_replies_and_persist(
     assert build is not None and "CPU build (no GPU offload)" in build.text()  # CI's build
     dialog.temperature.setValue(0.3)
     dialog.theme.setCurrentIndex(dialog.theme.findData("dark"))
-    window.apply_settings(dialog.result_settings())
+    window.settings_control.apply(dialog.result_settings())
     assert AppSettings.load().theme == "dark"
     assert AppSettings.load().sampling_settings().temperature == 0.3
     app = QApplication.instance()
     assert isinstance(app, QApplication) and app.style().name().lower() == "fusion"
 
-    window.set_system_prompt(MATH_PROMPT)  # on a new chat: the conversation starts here
+    window.system_button.set_prompt(MATH_PROMPT)  # on a new chat: the conversation starts here
     assert window.system_button.text() == "System prompt ✓"
     ask(qtbot, window, "What is 2+3?")
     qtbot.waitUntil(lambda: not window.live, timeout=30_000)
@@ -467,7 +467,7 @@ def test_the_api_key_set_in_settings_is_required_and_kept_in_the_keyring(
     dialog.api_port.setValue(port)
     dialog.api_key.setText("l0cal")
     assert dialog.save_api_key() == ""
-    window.apply_settings(dialog.result_settings())
+    window.settings_control.apply(dialog.result_settings())
     window.api.button.click()
     qtbot.waitUntil(lambda: window.api.server is not None, timeout=10_000)
     base = f"http://127.0.0.1:{port}/v1"

@@ -117,7 +117,7 @@ def test_stop_a_remote_reply_keeps_what_arrived(
     reply = assistant_widgets(window)[-1]
     qtbot.waitUntil(lambda: "Still thinking." in reply.reasoning.text, timeout=10_000)
     started = time.monotonic()
-    window.stop()
+    window.replies.stop()
     qtbot.waitUntil(lambda: not window.live, timeout=10_000)
     assert time.monotonic() - started < 2
     reply = assistant_widgets(window)[-1]  # the view is rebuilt from the store when it ends

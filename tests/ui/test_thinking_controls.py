@@ -178,8 +178,8 @@ def test_answer_now_only_while_it_thinks(
     assert (
         window.composer.answer_button.isVisible() and not window.composer.answer_button.isEnabled()
     )
-    window.answer_now()  # the shortcut does nothing either
-    window.stop()
+    window.replies.answer_now()  # the shortcut does nothing either
+    window.replies.stop()
     qtbot.waitUntil(lambda: not window.live, timeout=30_000)
 
 
@@ -435,7 +435,7 @@ def stopped_while_thinking(
     window = open_window(qtbot, store, model.path)
     ask(qtbot, window, "think")
     qtbot.waitUntil(lambda: bool(window.live) and last_reply(window).reasoning.tokens > 30)
-    window.stop()
+    window.replies.stop()
     qtbot.waitUntil(lambda: not window.live, timeout=30_000)
     (c,) = store.conversations()
     return window, c.id
@@ -482,7 +482,7 @@ def test_steer_puts_the_users_hint_into_the_trace(
     window, cid = stopped_while_thinking(qtbot, store, scripted)
     before = store.branch(cid)[1]
     last_reply(window).steer_button.click()
-    dialog = window.steer_dialog
+    dialog = window.replies.steer_dialog
     assert dialog is not None
     dialog.setTextValue("Try pairing the first and last terms.")
     dialog.accept()
@@ -510,7 +510,7 @@ def test_continue_answer_writes_on_after_the_cut(
     window = open_window(qtbot, store, model.path)
     ask(qtbot, window, "talk")
     qtbot.waitUntil(lambda: bool(window.live) and len(last_reply(window).answer.markdown) > 50)
-    window.stop()
+    window.replies.stop()
     qtbot.waitUntil(lambda: not window.live, timeout=30_000)
     (c,) = store.conversations()
     before = store.branch(c.id)[1]
@@ -519,7 +519,7 @@ def test_continue_answer_writes_on_after_the_cut(
     assert not reply.continue_thinking_button.isVisible() and not reply.steer_button.isVisible()
     reply.continue_answer_button.click()
     qtbot.waitUntil(lambda: len(reply.answer.markdown) > len(before.content) + 50)
-    window.stop()
+    window.replies.stop()
     qtbot.waitUntil(lambda: not window.live, timeout=30_000)
     after = store.branch(c.id)[1]
     assert [m.role for m in store.messages(c.id)] == ["user", "assistant"]
@@ -533,7 +533,7 @@ def test_continue_is_offered_on_the_last_reply_only(
     window, _ = stopped_while_thinking(qtbot, store, scripted)
     ask(qtbot, window, "again")  # a turn after the stopped reply was written from it as it is
     qtbot.waitUntil(lambda: bool(window.live) and last_reply(window).reasoning.tokens > 5)
-    window.stop()
+    window.replies.stop()
     qtbot.waitUntil(lambda: not window.live, timeout=30_000)
     first, second = assistant_widgets(window)
     assert not first.continue_thinking_button.isVisible()
@@ -561,7 +561,7 @@ def test_where_the_endpoint_cannot_continue_the_controls_say_why(
     )
     assert window.composer.answer_button.toolTip() == why
     assert not window.composer.budget.isEnabled() and window.composer.budget.tokens.toolTip() == why
-    window.stop()
+    window.replies.stop()
     qtbot.waitUntil(lambda: not window.live, timeout=10_000)
     reply = last_reply(window)
     assert reply.continue_thinking_button.isVisible()  # it stopped: it could go on elsewhere
@@ -612,7 +612,7 @@ def test_a_continuation_that_cannot_start_leaves_the_reply_as_it_was(
 ) -> None:
     window, cid = stopped_while_thinking(qtbot, store, scripted)
     before = store.branch(cid)[1]
-    window.continue_reply(before.id, "thinking", "x" * 30_000)  # a hint far too long
+    window.replies.continue_reply(before.id, "thinking", "x" * 30_000)  # a hint far too long
     qtbot.waitUntil(lambda: not window.live, timeout=30_000)
     reply = last_reply(window)
     assert reply.footer.text().startswith("Could not continue: ")

@@ -82,7 +82,7 @@ def _chat(
         window.composer.editor.setPlainText(f"Question {i}")
         window.send()
         if i % 2:
-            window.stop()
+            window.replies.stop()
         qtbot.waitUntil(lambda: not window.live, timeout=30_000)
     # The last reply's re-warm (idle work on its own worker) ends too.
     qtbot.waitUntil(lambda: window.warm is None or window.warm.idle, timeout=30_000)

@@ -1,0 +1,72 @@
+"""The app's settings in use: the Settings dialog, applying a new set, saving it.
+
+The part holds the :class:`~app.core.settings.AppSettings` in use and says when a new
+set applies (``changed``): the window hands it on to the parts that follow the settings
+(the model, the API server, the thinking budget). A backup restored from the dialog
+(``restored``) and what the user should know (``noticed``) go to the window too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QApplication, QWidget
+
+from app.core.settings import AppSettings
+from app.engine.kv_snapshots import SnapshotCache
+from app.store.conversations import ConversationStore
+from app.ui.notices import Notice
+from app.ui.settings_dialog import SettingsDialog
+from app.ui.theme import apply_theme
+
+
+class SettingsControl(QObject):
+    """Opens the Settings dialog and applies what it returns."""
+
+    changed = Signal(object)  # the AppSettings now in use (saved already)
+    restored = Signal(str)  # a backup replaced the conversations (the backup shown)
+    noticed = Signal(object)  # a Notice for the status bar
+
+    def __init__(
+        self,
+        window: QWidget,
+        store: ConversationStore,
+        *,
+        busy: Callable[[], bool],
+        snapshots: Callable[[], SnapshotCache],
+    ) -> None:
+        super().__init__(window)
+        self._window = window  # the dialog's parent
+        self.store = store
+        self._busy = busy  # a reply or a warm task runs: a restore must wait
+        self._snapshots = snapshots
+        self.settings = AppSettings.load()
+
+    def open_dialog(self) -> None:
+        dialog = SettingsDialog(
+            self.settings,
+            self._window,
+            store=self.store,
+            busy=self._busy,
+            snapshots=self._snapshots(),
+        )
+        if dialog.backups is not None:
+            dialog.backups.restored.connect(self.restored)
+        if dialog.exec() == SettingsDialog.DialogCode.Accepted:
+            note = dialog.save_api_key()
+            self.apply(dialog.result_settings())
+            if note:
+                self.noticed.emit(Notice(note, source="api"))
+
+    def apply(self, settings: AppSettings) -> None:
+        """Use ``settings`` from now: saved, handed on, and the theme they choose."""
+        self.settings = settings
+        try:
+            self.settings.save()
+        except OSError as e:
+            self.noticed.emit(Notice(f"Could not save the settings: {e}", "error", "settings"))
+        self.changed.emit(settings)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, settings.theme)

@@ -1,0 +1,37 @@
+"""A panel to read a long trace side by side with its answer.
+
+It shows one :class:`~app.ui.reasoning_block.ReasoningBlock`'s text and, while that
+trace is still being written, keeps following it (the window passes on what a live
+reply's trace grew by: :meth:`TraceBeside.follow`).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QDockWidget, QWidget
+
+from app.ui.long_text import LongPlainText
+from app.ui.reasoning_block import ReasoningBlock
+
+
+class TraceBeside(QDockWidget):
+    """The "Reasoning" dock: hidden until a trace is asked for."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Reasoning", parent)
+        self.setObjectName("traceDock")
+        self.view = LongPlainText()  # a 5 MB trace goes in a slice per turn
+        self.view.setObjectName("traceBeside")
+        self.setWidget(self.view)
+        self.hide()
+        self.block: ReasoningBlock | None = None  # the trace shown
+
+    def read_beside(self, block: ReasoningBlock) -> None:
+        """Show a trace in the panel (it keeps following a live one)."""
+        self.block = block
+        self.view.set_text(block.text)
+        self.show()
+
+    def follow(self, block: ReasoningBlock, text: str) -> None:
+        """``block``'s trace grew by ``text``: shown too if it is the one in the panel."""
+        if self.block is block and self.isVisible():
+            self.view.append_text(text)
