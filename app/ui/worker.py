@@ -13,11 +13,13 @@ with it the slots connected to it, so nothing it ran stays alive in its parent.
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, QTimer, Signal
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal
 
 FRAME_MS = 16
 _running: set[Job] = set()  # started and not yet finished (kept alive until then)
@@ -31,6 +33,25 @@ def running_jobs() -> list[Job]:
 def wait_for_all(ms: int = 30_000) -> bool:
     """Block until every running job's thread ends (shutdown and tests only)."""
     return all(job.wait(ms) for job in running_jobs())
+
+
+def hand_over_all(ms: int = 5_000) -> bool:
+    """Tests: wait for every job's thread, then turn the event loop until each has handed
+    its results over, so none lands in the next test (on objects that test never made).
+    A job whose owner was deleted before it could hand over is forgotten. False: some
+    were still handing over after ``ms``."""
+    wait_for_all()
+    deadline = time.monotonic() + ms / 1000
+    while True:
+        for job in running_jobs():
+            if not shiboken6.isValid(job) and not job._thread.isRunning():
+                _running.discard(job)  # deleted with its owner: nothing to hand over
+        if not _running:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        QCoreApplication.processEvents()
+        time.sleep(0.002)
 
 
 class _Thread(QThread):
