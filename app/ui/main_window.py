@@ -36,7 +36,7 @@ from app.ui.conversation_budget import ConversationBudget
 from app.ui.conversation_list import ConversationList
 from app.ui.conversation_page import ConversationPage, DamagedBanner
 from app.ui.model_controller import ModelController
-from app.ui.notices import Notices
+from app.ui.notices import NO_MODEL, Notices
 from app.ui.operations import ChangeBridge, Operations
 from app.ui.replies import Replies
 from app.ui.reply_controller import ReplyController
@@ -216,7 +216,8 @@ class MainWindow(QMainWindow):
         models.loading.connect(lambda _: self.context_meter.loading())
         models.loading.connect(lambda _: self.api.engine_going())
         models.load_progress.connect(self.context_meter.load_progress)
-        models.load_failed.connect(lambda _: self.context_meter.hide())
+        models.engine_closed.connect(self._on_engine_closed)
+        models.load_failed.connect(self._on_load_failed)
         models.engine_changed.connect(self._on_engine_changed)
         models.engine_changed.connect(lambda _: self.api.engine_ready())
         models.setup_requested.connect(self.show_model_setup)
@@ -272,6 +273,15 @@ class MainWindow(QMainWindow):
         self._show_page()
         self.replies.update_buttons()
         self.replies.offer_continue()  # a reply on screen can go on now (or says why not)
+
+    def _on_engine_closed(self) -> None:
+        """The model in use went for another one: nothing is loaded until that one is."""
+        self.notices.set_model(NO_MODEL, "")
+        self.replies.update_buttons()
+
+    def _on_load_failed(self, _message: str) -> None:
+        if self.engine is None:  # (a file refused before loading leaves the model in use)
+            self.context_meter.hide()
 
     # -- replies (owned by Replies) ----------------------------------------------------
 

@@ -5,8 +5,8 @@ a drop, the model library, a finished download, the start), a remote endpoint, a
 warm keeping that a local engine brings (the conversation left is saved, the one opened
 restored, a reply's conversation re-warmed). The window only hears what changed:
 
-- ``loading(name)``, then ``load_progress(fraction)``, then ``engine_changed(engine)``
-  or ``load_failed(message)``;
+- ``loading(name)``, ``engine_closed()`` (the engine in use goes first), then
+  ``load_progress(fraction)``, then ``engine_changed(engine)`` or ``load_failed(message)``;
 - ``noticed(Notice)`` for every message to the user (through :class:`~app.ui.notices.Notices`);
 - ``setup_requested()`` when the library asks for the download page.
 
@@ -74,6 +74,7 @@ class ModelController(QObject):
     load_progress = Signal(float)  # 0..1, llama.cpp's own
     load_failed = Signal(str)
     engine_changed = Signal(object)  # the ChatEngine now in use (its session is ready)
+    engine_closed = Signal()  # the engine in use was let go for a load: none until it ends
     noticed = Signal(object)  # a Notice for the status bar
     setup_requested = Signal()  # show the download page
 
@@ -196,6 +197,9 @@ class ModelController(QObject):
         self.loading.emit(Path(path).name)
         replying = bool(self._replying())
         let_go = self._let_go_of_engine() if self.engine is not None and not replying else None
+        if let_go is not None:  # closed on the worker: nothing may use it from now on
+            self.engine = self.session = None
+            self.engine_closed.emit()
         load = load_settings_from(self.settings)
         progress = [0.0]  # written by the loading thread, read by the timer below
 

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import QLabel, QStatusBar
 NoticeKind = Literal["info", "error", "progress"]
 
 # Sources shown in a place of their own (right of the bar), in this order.
+NO_MODEL = "No model loaded"  # the model label when no engine is in use
 OWN_PLACE = ("download", "warm")
 
 
@@ -50,11 +51,12 @@ class Notices(QObject):
 
     def __init__(self, bar: QStatusBar) -> None:
         super().__init__(bar)
-        self.model_label = QLabel("No model loaded")
+        self.model_label = QLabel(NO_MODEL)
         self.model_label.setObjectName("modelLabel")
         self.notice_label = QLabel("")
         self.notice_label.setObjectName("noticeLabel")
         self.notice_label.setWordWrap(False)
+        self.notice_label.setIndent(16)  # apart from the model's name: a notice, not its name
         bar.addWidget(self.model_label)
         bar.addWidget(self.notice_label, 1)
         self._labels: dict[str, QLabel] = {"": self.notice_label}

@@ -488,3 +488,27 @@ def test_settings_choose_the_loop_guard(qtbot: QtBot) -> None:
     assert dialog.loop_guard.currentData() == "stop"
     dialog.loop_guard.setCurrentIndex(dialog.loop_guard.findData("off"))
     assert dialog.result_settings().loop_guard == "off"
+
+
+def test_a_refused_file_keeps_the_model_and_a_failed_load_leaves_none_in_use(
+    qtbot: QtBot, store: ConversationStore, scripted: ScriptFactory, tmp_path: Path
+) -> None:
+    """A file refused before loading changes nothing; one that fails after the model in
+    use was let go leaves no model: the label says so and a message asks for one, instead
+    of the closed engine being used."""
+    window = open_window(qtbot, store, scripted(ANSWER_SCRIPT).path)
+    described = window.notices.model_label.text()
+    bad = tmp_path / "broken.gguf"
+    bad.write_bytes(b"GGUF but not really")
+    window.models.open_gguf(str(bad))  # checked first: refused, nothing let go
+    qtbot.waitUntil(lambda: "Could not load the model" in window.notices.text())
+    assert window.engine is not None and window.notices.model_label.text() == described
+    assert window.context_meter.isVisible()
+
+    window.models.load_model(str(bad))  # straight to a load: the model in use goes first
+    assert window.engine is None and window.notices.model_label.text() == "No model loaded"
+    qtbot.waitUntil(lambda: "Could not load the model" in window.notices.text())
+    qtbot.waitUntil(lambda: not window.context_meter.isVisible())
+    ask(qtbot, window, "Still there?")
+    assert window.notices.text() == "Load a model first: Ctrl+O opens a GGUF file."
+    assert window.composer.editor.toPlainText() == "Still there?"  # nothing typed is lost
