@@ -151,6 +151,11 @@ class StoredGeneration:
     def conversation_id(self) -> int:
         return self.message.conversation_id
 
+    @property
+    def prompt_size(self) -> int | None:
+        """The generation's prompt in tokens, known before it streams (None: not yet)."""
+        return self._generation.prompt_size
+
     def cancel(self) -> None:
         self._generation.cancel()
 

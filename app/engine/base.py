@@ -33,6 +33,11 @@ class Generation(Protocol):
         """Abandon the generation and free the engine (reaching the end does this too)."""
         ...
 
+    @property
+    def prompt_size(self) -> int | None:
+        """Tokens in the context before the first new one, if known before the end."""
+        ...
+
     def force_answer(self, by: ReasonEnded = "user") -> None:
         """Close the trace at the next token and go on into the answer ("answer now").
 

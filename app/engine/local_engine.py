@@ -842,6 +842,10 @@ class LocalGeneration(GenerationStream):
         self.starts_in_reasoning = prompt_opens_reasoning(prompt)
         super().__init__(thinking)
 
+    @property
+    def prompt_size(self) -> int | None:
+        return len(self.prompt_tokens)
+
     def cancel(self) -> None:
         self._engine._abort.set()
 

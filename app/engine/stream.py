@@ -192,6 +192,13 @@ class GenerationStream(ABC):
     def cancel(self) -> None:
         """Stop as soon as possible (any thread); the stream ends with "cancelled"."""
 
+    @property
+    def prompt_size(self) -> int | None:
+        """Tokens before the first new one (the prompt, and a continued reply's kept
+        part), known before the reply starts; None where only the end tells (a remote
+        endpoint's usage). The window's context meter counts from it while it streams."""
+        return None
+
     @abstractmethod
     def _never_started(self) -> None:
         """Free what ``chat()`` took for a generation closed before its first event (its

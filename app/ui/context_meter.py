@@ -1,7 +1,8 @@
 """The status bar's context meter: the model's load, then how full its context is.
 
 Hidden until a model loads; during a load it shows llama.cpp's progress, then the tokens
-of context the reply on screen used, out of the engine's context length.
+of context the reply on screen uses, out of the engine's context length: counted as the
+reply streams (its prompt and the tokens so far), exact when it ends.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ class ContextMeter(QProgressBar):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setFixedWidth(230)
+        self.setAccessibleName(self.tr("Context in use"))
         self.setFormat(CONTEXT_FORMAT)
         self.hide()
 
@@ -37,5 +39,5 @@ class ContextMeter(QProgressBar):
         self.setValue(0)
 
     def used(self, tokens: int) -> None:
-        """The reply on screen ended with ``tokens`` in its context."""
+        """The reply on screen has ``tokens`` in its context (so far, or at its end)."""
         self.setValue(min(tokens, self.maximum()))

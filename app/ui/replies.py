@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QInputDialog, QWidget
+from PySide6.QtWidgets import QInputDialog, QPlainTextEdit, QWidget
 
 from app.core.sampling import SamplingSettings
 from app.core.settings import AppSettings
@@ -39,6 +39,7 @@ class Replies(QObject):
     show_stored = Signal(int)  # a reply on screen ended stored: show its conversation again
     speed = Signal(float)  # tokens a second, of the reply on screen
     context_used = Signal(int)  # tokens of context, of the reply on screen, once it ended
+    context_streaming = Signal(int)  # the same while it streams (prompt + tokens so far)
     trace_grew = Signal(object, str)  # a live ReasoningBlock and the text it grew by
     failed = Signal(str)  # a reply could not start (the user is told why)
 
@@ -177,6 +178,9 @@ class Replies(QObject):
         dialog.setInputMode(QInputDialog.InputMode.TextInput)
         dialog.setOption(QInputDialog.InputDialogOption.UsePlainTextEditForTextInput)
         dialog.setOkButtonText("Continue thinking")
+        for box in dialog.findChildren(QPlainTextEdit):  # (the label is not its buddy)
+            box.setAccessibleName(self.tr("Hint for QwQ's thinking"))
+            box.setTabChangesFocus(True)
 
         def accepted() -> None:
             hint = dialog.textValue().strip()
@@ -240,6 +244,7 @@ class Replies(QObject):
         reply.trace_grew.connect(lambda text: self.trace_grew.emit(reply.widget.reasoning, text))
         reply.speed.connect(lambda value: self._on_speed(reply, value))
         reply.context_used.connect(lambda used: self._on_context_used(reply, used))
+        reply.context_streaming.connect(lambda used: self._on_context_streaming(reply, used))
         reply.thinking_changed.connect(lambda _: self._on_thinking(reply))
         reply.finished.connect(lambda: self._on_finished(reply))
 
@@ -253,6 +258,10 @@ class Replies(QObject):
     def _on_context_used(self, reply: ReplyController, used: int) -> None:
         if self._is_shown(reply):
             self.context_used.emit(used)
+
+    def _on_context_streaming(self, reply: ReplyController, used: int) -> None:
+        if self._is_shown(reply):
+            self.context_streaming.emit(used)
 
     def _on_thinking(self, reply: ReplyController) -> None:
         if self._is_shown(reply):

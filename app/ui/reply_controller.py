@@ -10,7 +10,7 @@ its own about a live reply.
 
 Signals, in order: ``stored_started`` once (with the first events: the user's message is
 stored, so the title and the list may change), then per batch ``trace_grew``, ``speed``,
-``thinking_changed`` and, at the end, ``context_used``; ``failed`` if the reply could not
+``context_streaming``, ``thinking_changed`` and, at the end, ``context_used``; ``failed`` if the reply could not
 be generated; ``finished`` always last, once, after which the controller deletes itself.
 """
 
@@ -46,6 +46,9 @@ class ReplyController(QObject):
     speed = Signal(float)  # tokens a second so far; the reply's own figure once done
     thinking_changed = Signal(bool)  # Answer now applies only while it thinks
     context_used = Signal(int)  # prompt + generated tokens, once the reply ended
+    # While it streams: the prompt (where known) + the tokens streamed so far, per batch;
+    # an estimate that ``context_used`` makes exact at the end.
+    context_streaming = Signal(int)
     failed = Signal(str)  # it could not be generated (``finished`` follows)
     finished = Signal()  # always last, once
 
@@ -161,6 +164,9 @@ class ReplyController(QObject):
         if taken.tokens_per_second is not None:
             self.speed.emit(taken.tokens_per_second)
         done = taken.done
+        stream = self.widget.stream
+        if done is None and stream is not None and stored is not None:
+            self.context_streaming.emit((stored.prompt_size or 0) + stream.produced)
         if done is not None:
             self.context_used.emit(done.stats.prompt_tokens + done.stats.generated_tokens)
             if stored is not None and stored.save_error is not None:

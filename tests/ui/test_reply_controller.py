@@ -49,6 +49,7 @@ class Signals:
         reply.speed.connect(lambda value: self.seen.append(("speed", value)))
         reply.thinking_changed.connect(lambda on: self.seen.append(("thinking_changed", on)))
         reply.context_used.connect(lambda used: self.seen.append(("context_used", used)))
+        reply.context_streaming.connect(lambda used: self.seen.append(("context_streaming", used)))
         reply.failed.connect(lambda error: self.seen.append(("failed", error)))
         reply.finished.connect(lambda: self.seen.append(("finished", None)))
 
@@ -92,6 +93,33 @@ def test_a_reply_streams_into_its_widget_and_the_signals_come_in_order(
     assert widget.reasoning.text == QWQ_REASONING and not widget.reasoning.is_open
     assert "Scripted QwQ" in widget.footer.text()
     assert not reply.thinking and not reply.answer_asked
+
+
+def test_the_context_in_use_counts_while_the_reply_streams(
+    qtbot: QtBot, store: ConversationStore, scripted: ScriptFactory
+) -> None:
+    """The status bar's meter showed 0 until a reply ended: now the prompt (known before
+    the first token) plus the tokens so far, every batch; exact at the end."""
+    engine = _engine(scripted(THINKS_ON, loop=True).path)
+    try:
+        session = ChatSession(store, engine)
+        cid = store.create().id
+        reply = ReplyController(cid, lambda: session.reply(cid, "think", thinking=OFF))
+        seen = Signals(reply)
+        reply.start()
+        qtbot.waitUntil(lambda: reply.widget.reasoning.tokens > 20, timeout=30_000)
+        assert reply.stored is not None
+        prompt = reply.stored.prompt_size
+        assert prompt is not None and prompt > 0
+        live = [int(str(v)) for v in seen.values("context_streaming")]
+        assert live and live[-1] >= prompt + 20 and live == sorted(live)
+        assert seen.values("context_used") == []  # (the exact figure comes at the end)
+        with qtbot.waitSignal(reply.finished, timeout=30_000):
+            reply.cancel()
+    finally:
+        engine.close()
+    (used,) = seen.values("context_used")
+    assert isinstance(used, int) and used > prompt
 
 
 def test_cancel_stops_the_reply_and_it_is_stored_as_stopped(
