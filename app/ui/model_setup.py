@@ -82,6 +82,7 @@ class DownloadRunner(QObject):
         super().__init__(parent)
         self.download: Download | None = None
         self.label = ""  # what is being downloaded, for the status bar
+        self.key = ""  # its catalog key ("": another GGUF on the Hub), for the page's list
         self._job: Job | None = None
         self._poll = QTimer(self)
         self._poll.setInterval(200)
@@ -91,11 +92,12 @@ class DownloadRunner(QObject):
     def active(self) -> bool:
         return self._job is not None
 
-    def start(self, request: acquire.Request, source: Source, label: str) -> None:
+    def start(self, request: acquire.Request, source: Source, label: str, key: str = "") -> None:
         if self._job is not None:
             return
         paths = AppPaths.current().ensure()
         self.label = label
+        self.key = key
         self.download = None
 
         def work() -> list[Path]:
@@ -160,19 +162,24 @@ class ModelSetup(QWidget):
         self.reason.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.quant = QComboBox()
         self.quant.setObjectName("quant")
+        self.quant.setAccessibleName(self.tr("Model file to download"))
         self.source = QComboBox()
         self.source.setObjectName("source")
+        self.source.setAccessibleName(self.tr("Download from"))
         for text, key in SOURCES:
             self.source.addItem(text, key)
         self.repo = QLineEdit()
         self.repo.setObjectName("repo")
+        self.repo.setAccessibleName(self.tr("Repository on the Hub"))
         self.repo.setPlaceholderText("owner/repo, e.g. bartowski/Qwen_QwQ-32B-GGUF")
         self.file = QLineEdit()
         self.file.setObjectName("file")
+        self.file.setAccessibleName(self.tr("File name in the repository"))
         self.file.setPlaceholderText("file name, e.g. Qwen_QwQ-32B-IQ4_XS.gguf")
         self.quant.currentIndexChanged.connect(lambda _: self._show_other_fields())
         self.mirror = QLineEdit()
         self.mirror.setPlaceholderText("https://hf-mirror.com")
+        self.mirror.setAccessibleName(self.tr("Mirror address"))
         self.mirror.hide()
         self.source.currentIndexChanged.connect(
             lambda _: self.mirror.setVisible(self.source.currentData() == "")
@@ -188,6 +195,7 @@ class ModelSetup(QWidget):
         self.bar = QProgressBar()
         self.bar.setRange(0, 1000)
         self.bar.setTextVisible(False)
+        self.bar.setAccessibleName(self.tr("Download progress"))
         self.status = QLabel("")
         self.status.setObjectName("downloadStatus")
         self.status.setWordWrap(True)
@@ -255,7 +263,11 @@ class ModelSetup(QWidget):
         for fit in view.fits:
             self.quant.addItem(fit_label(fit, fit is view.recommended), fit.entry.key)
         self.quant.addItem(OTHER_FILE, "")
-        if view.recommended is not None:
+        if self.runner.active:
+            # The page shown again while a download runs: the list shows that download
+            # (not the recommendation), though it cannot be changed until it ends.
+            self.select(self.runner.key)
+        elif view.recommended is not None:
             self.quant.setCurrentIndex(view.fits.index(view.recommended))
         self._show_other_fields()
         if not self.runner.active:
@@ -312,7 +324,7 @@ class ModelSetup(QWidget):
             if answer != QMessageBox.StandardButton.Yes:
                 return
         self.status.setText(f"Asking {source.label} about {request.repo}…")
-        self.runner.start(request, source, f"{label} from {source.label}")
+        self.runner.start(request, source, f"{label} from {source.label}", key or "")
         self._set_downloading(True)
 
     def pause_or_resume(self) -> None:

@@ -190,6 +190,30 @@ def test_a_download_goes_on_while_chatting_with_another_model(
     assert window.engine is not None and window.engine.info.path == mine.resolve()
 
 
+def test_the_list_shows_the_download_running_when_the_page_shows_again(
+    qtbot: QtBot, store: ConversationStore, hub: FakeHub
+) -> None:
+    """The page read the machine again (the library's "Download QwQ-32B…") while a
+    download ran: its list showed the recommended quant, not the file coming in."""
+    window = open_window(qtbot, store, None)
+    setup_ready(qtbot, window)
+    page = window.first_run
+    page.quant.setCurrentIndex(page.quant.count() - 1)  # "Another GGUF on the Hub…"
+    page.repo.setText(OFFICIAL)
+    page.file.setText(Q4)
+    hub.bytes_per_second = 300_000
+    page.download_button.click()
+    qtbot.waitUntil(lambda: page.bar.value() > 0, timeout=30_000)
+    shown = page.view
+    window.show_model_setup()  # the page is read again
+    qtbot.waitUntil(lambda: page.view is not shown, timeout=30_000)
+    assert window.models.downloads.active
+    assert page.quant.currentData() == "" and page.repo.isVisibleTo(page)
+    assert (page.repo.text(), page.file.text()) == (OFFICIAL, Q4)
+    hub.bytes_per_second = None
+    qtbot.waitUntil(lambda: window.session is not None, timeout=60_000)
+
+
 def drop(window: MainWindow, path: Path) -> None:
     data = QMimeData()
     data.setUrls([QUrl.fromLocalFile(str(path))])
