@@ -173,6 +173,7 @@ def _open_link(url: QUrl) -> None:
 class MarkdownBlockView(_TextView):
     def __init__(self, block: Block, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setAccessibleName(self.tr("Answer"))
         self.setObjectName("markdownBlock")
         self._math: dict[str, QImage] = {}
         self.math_pending = 0  # formulas shown as TeX until their images are typeset
@@ -229,9 +230,11 @@ class CodeBlockView(QFrame):
         self.language = QLabel(self)
         self.copy_button = QToolButton(self)
         self.copy_button.setText("Copy")
+        self.copy_button.setAccessibleName(self.tr("Copy code"))
         self.copy_button.setAutoRaise(True)
         self.copy_button.clicked.connect(self.copy)
         self.code = _TextView(self)
+        self.code.setAccessibleName(self.tr("Code"))
         self.code.setLineWrapMode(QTextBrowser.LineWrapMode.NoWrap)
         header = QHBoxLayout()
         header.addWidget(self.language)
@@ -248,6 +251,8 @@ class CodeBlockView(QFrame):
     def show_block(self, block: Block) -> None:
         self.block = block
         self.language.setText(block.language or "code")
+        if block.language:
+            self.code.setAccessibleName(self.tr("Code ({0})").format(block.language))
         lexer = _lexer(block.language) if block.language else None
         if lexer is None:
             self.code.setPlainText(block.text)
@@ -278,9 +283,11 @@ class LongBlockView(QFrame):
         self.caption.setWordWrap(True)
         self.copy_button = QToolButton(self)
         self.copy_button.setText("Copy")
+        self.copy_button.setAccessibleName(self.tr("Copy this part of the answer"))
         self.copy_button.setAutoRaise(True)
         self.copy_button.clicked.connect(self.copy)
         self.text_view = LongPlainText(self)
+        self.text_view.setAccessibleName(self.tr("Answer"))
         self.text_view.setFrameShape(QFrame.Shape.NoFrame)
         self.text_view.setFixedHeight(LONG_BLOCK_HEIGHT)
         header = QHBoxLayout()

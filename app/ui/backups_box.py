@@ -54,6 +54,7 @@ class BackupsBox(QGroupBox):
         self.folder = backup.folder_of(store.path.parent)
         self._busy = busy  # a reply is being written: restoring now would lose it
         self.list = QListWidget(self)
+        self.list.setAccessibleName(self.tr("Backups"))
         self.list.setObjectName("backupList")
         self.list.setMaximumHeight(130)
         self.list.itemSelectionChanged.connect(self._update_buttons)

@@ -8,6 +8,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -21,6 +22,7 @@ from app.core.events import ChatEvent, GenerationDone
 from app.core.format import finish_words
 from app.core.thinking import ContinueMode
 from app.store.conversations import StoredMessage
+from app.ui.announcer import announcer, spoken
 from app.ui.answer_view import AnswerView
 from app.ui.long_text import LongPlainText
 from app.ui.reasoning_block import ReasoningBlock
@@ -37,9 +39,14 @@ class SiblingNavigator(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        # The arrows alone are read as punctuation: each says what it does.
         self.previous_button = _action("‹", self)
+        self.previous_button.setAccessibleName(self.tr("Previous version"))
+        self.previous_button.setToolTip(self.tr("Show the previous version"))
         self.position = QLabel(self)
         self.next_button = _action("›", self)
+        self.next_button.setAccessibleName(self.tr("Next version"))
+        self.next_button.setToolTip(self.tr("Show the next version"))
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         for w in (self.previous_button, self.position, self.next_button):
@@ -50,6 +57,7 @@ class SiblingNavigator(QWidget):
         """This is alternative ``index`` (1-based) of ``count``; hidden when there is one."""
         self.setVisible(count > 1)
         self.position.setText(f"{index}/{count}")
+        self.position.setAccessibleName(self.tr("Version {0} of {1}").format(index, count))
         self.previous_button.setEnabled(index > 1)
         self.next_button.setEnabled(index < count)
 
@@ -76,6 +84,10 @@ class UserMessage(QWidget):
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.label = label
         self.edit_button = _action("Edit", self)
+        self.edit_button.setAccessibleName(self.tr("Edit message"))
+        self.edit_button.setAccessibleDescription(
+            self.tr("Put this message back in the message box, to send it again changed")
+        )
         self.edit_button.hide()
         self.siblings = SiblingNavigator(self)  # between edits of this message
         self.damaged_note = QLabel(self)
@@ -131,8 +143,14 @@ class AssistantMessage(QWidget):
         # Actions, shown once the reply is complete: flip between answers, copy, regenerate.
         self.siblings = SiblingNavigator(self)  # between answers to the same message
         self.copy_button = _action("Copy", self)
+        self.copy_button.setAccessibleName(self.tr("Copy answer"))
         self.copy_all_button = _action("Copy with reasoning", self)
+        self.copy_all_button.setAccessibleName(self.tr("Copy answer with reasoning"))
         self.regenerate_button = _action("Regenerate", self)
+        self.regenerate_button.setAccessibleName(self.tr("Regenerate answer"))
+        self.regenerate_button.setAccessibleDescription(
+            self.tr("Write this answer again (the old one stays: Previous version)")
+        )
         # A reply that went round in circles: what happened, and the model card's remedy.
         self.loop_note = QLabel(self)
         self.loop_note.setObjectName("loopNote")
@@ -279,6 +297,7 @@ class AssistantMessage(QWidget):
             self.answer.set_markdown("")  # the answer is written again after the trace
             self.reasoning.show()
             self.reasoning.start()
+            self._announce(self.tr("QwQ is thinking"))
 
     @property
     def thinking(self) -> bool:
@@ -302,6 +321,7 @@ class AssistantMessage(QWidget):
         stream.answer_parts.extend(batch.answer)
         block = self.reasoning
         now = time.monotonic()
+        thinking_before = stream.thinking
         if batch.reasoning:
             if stream.thinking_started is None:
                 stream.thinking_started = now
@@ -309,6 +329,8 @@ class AssistantMessage(QWidget):
                 block.start()
             for text, by in batch.reasoning:
                 block.append(text, stream.reasoning_tokens, now - stream.thinking_started, by)
+        if batch.reasoning and not thinking_before and stream.thinking:
+            self._announce(self.tr("QwQ is thinking"))
         if stream.answer_parts and not stream.answer_started:
             stream.answer_started = True
             if stream.thinking_started is not None:
@@ -318,6 +340,7 @@ class AssistantMessage(QWidget):
                     finished=True,
                     ended_by="user" if stream.answer_asked else None,
                 )
+                self._announce(block.header.text())  # "Thought for 42 s · 3,412 tokens"
         if stream.answer_parts and batch.done is None:
             self.answer.set_markdown("".join(stream.answer_parts), streaming=True)
         elapsed = now - stream.started
@@ -326,7 +349,16 @@ class AssistantMessage(QWidget):
             stream.done = True
             self.show_done(batch.done, model)
             speed = batch.done.stats.tokens_per_second
+            # The answer once it is complete (not token by token); a reply without one
+            # (stopped, failed) says how it ended.
+            answer = batch.done.answer
+            self._announce(spoken(answer) if answer.strip() else self.footer.text())
         return Taken([text for text, _ in batch.reasoning], batch.done, speed)
+
+    def _announce(self, text: str) -> None:
+        """Tell a screen reader, politely, if this reply is on screen."""
+        if self.isVisible():
+            announcer().say(self, text)
 
     def show_loop(self, note: str) -> None:
         """Say that the reply looped, with the remedy (or nothing, for ``""``)."""
@@ -371,6 +403,7 @@ class ChatView(QScrollArea):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("chatView")
+        self.setAccessibleName(self.tr("Conversation"))
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self._inner = QWidget()
@@ -383,7 +416,15 @@ class ChatView(QScrollArea):
         self.verticalScrollBar().valueChanged.connect(self._on_scroll)
         self.verticalScrollBar().rangeChanged.connect(self._on_range)
 
+    def _keep_focus(self, leaving: QWidget) -> None:
+        """A keyboard user's focus in a message that leaves the screen stays in the view
+        (taken out with its widget, it left the window without a focus at all)."""
+        focus = QApplication.focusWidget()
+        if focus is not None and (focus is leaving or leaving.isAncestorOf(focus)):
+            self.setFocus()
+
     def clear(self) -> None:
+        self._keep_focus(self._inner)
         while self._layout.count() > 1:
             item = self._layout.takeAt(0)
             widget = item.widget() if item else None
@@ -409,6 +450,7 @@ class ChatView(QScrollArea):
 
     def detach(self, widget: QWidget) -> None:
         """Take a live message out without deleting it (its reply goes on elsewhere)."""
+        self._keep_focus(widget)
         self._layout.removeWidget(widget)
         widget.setParent(None)
 

@@ -29,6 +29,11 @@ class MessageEdit(QPlainTextEdit):
         super().__init__(parent)
         self.setObjectName("composer")
         self.setPlaceholderText("Ask QwQ…  (Enter to send, Shift+Enter for a new line)")
+        self.setAccessibleName(self.tr("Message to QwQ"))
+        self.setAccessibleDescription(
+            self.tr("Enter sends, Shift+Enter starts a new line, Tab leaves the box")
+        )
+        self.setTabChangesFocus(True)  # Tab moves on (a message needs no tab characters)
         self.setFixedHeight(84)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
@@ -52,6 +57,7 @@ class Composer(QWidget):
         self.editor.send.connect(self.submit)
         self.setFocusProxy(self.editor)  # focusing the part puts the cursor in the box
         self.send_button = QPushButton("Send", self)
+        self.send_button.setAccessibleDescription(self.tr("Send the message (Enter)"))
         self.send_button.clicked.connect(self.submit)
         self.stop_button = QPushButton("Stop", self)
         self.stop_button.setObjectName("stop")

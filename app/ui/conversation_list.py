@@ -12,14 +12,17 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from PySide6.QtCore import QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
     QMenu,
     QPushButton,
     QStyle,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -72,6 +75,12 @@ class ConversationList(QWidget):
         self.search_box.setObjectName("search")
         self.search_box.setPlaceholderText("Search conversations  (Ctrl+K)")
         self.search_box.setClearButtonEnabled(True)
+        for clear in self.search_box.findChildren(QToolButton):  # Qt's own, without a name
+            clear.setAccessibleName(self.tr("Clear the search"))
+        self.search_box.setAccessibleName(self.tr("Search conversations"))
+        self.search_box.setAccessibleDescription(
+            self.tr("Searches titles, messages and reasoning; the list shows what it found")
+        )
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(SEARCH_DELAY_MS)
@@ -79,7 +88,12 @@ class ConversationList(QWidget):
         self.search_box.textChanged.connect(lambda _: self._search_timer.start())
         self.view = QListWidget()
         self.view.setObjectName("sidebar")
+        self.view.setAccessibleName(self.tr("Conversations"))
+        self.view.setAccessibleDescription(
+            self.tr("Enter opens, F2 renames, Delete deletes, Ctrl+Z undoes a delete")
+        )
         self.view.itemClicked.connect(self._on_click)
+        self.view.installEventFilter(self)  # Enter, Delete and Ctrl+Z on the list
         self.view.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -94,6 +108,9 @@ class ConversationList(QWidget):
         # Undo of the last delete: the window places the button (in its status bar).
         self.undo_button = QPushButton("Undo")
         self.undo_button.setObjectName("undo")
+        self.undo_button.setAccessibleDescription(
+            self.tr("Bring back the conversation just deleted (Ctrl+Z in the list)")
+        )
         self.undo_button.clicked.connect(self.undo_delete)
         self.undo_button.hide()
         self._undo_timer = QTimer(self)
@@ -108,6 +125,38 @@ class ConversationList(QWidget):
         self._refresh_timer.timeout.connect(self._refresh_from_changes)
         changes.changed.connect(self._on_change)
         self.refresh()
+
+    # -- the keyboard --------------------------------------------------------------------
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """The list from the keyboard: Enter opens, Delete deletes, Ctrl+Z undoes that
+        (F2 renames: the list's own edit key)."""
+        if (
+            watched is self.view
+            and isinstance(event, QKeyEvent)
+            and event.type() == QEvent.Type.KeyPress
+            and self._key(event)
+        ):
+            return True
+        return super().eventFilter(watched, event)
+
+    def _key(self, event: QKeyEvent) -> bool:
+        if self.view.state() == QAbstractItemView.State.EditingState:
+            return False  # the rename's editor has the keys
+        item = self.view.currentItem()
+        key = event.key()
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and item is not None:
+            self._on_click(item)
+            return True
+        if key == Qt.Key.Key_Delete and item is not None:
+            cid = item.data(ROLE_ID)
+            if cid is not None and item.data(ROLE_MESSAGE) is None:
+                self.delete_requested.emit(int(cid))
+            return True
+        if event.matches(QKeySequence.StandardKey.Undo) and self._deleted is not None:
+            self.undo_delete()
+            return True
+        return False
 
     # -- what is shown -------------------------------------------------------------------
 
@@ -147,7 +196,7 @@ class ConversationList(QWidget):
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
             self.view.addItem(item)
             if c.id == self.current:
-                item.setSelected(True)
+                self.view.setCurrentItem(item)  # selected, and where the keyboard is
         self._filling = False
 
     def set_current(self, conversation_id: int | None) -> None:
@@ -157,8 +206,18 @@ class ConversationList(QWidget):
         for i in range(self.view.count()):
             item = self.view.item(i)
             if item.data(ROLE_MESSAGE) is None and item.data(ROLE_ID) == conversation_id:
-                item.setSelected(conversation_id is not None)
+                if conversation_id is not None:
+                    self.view.setCurrentItem(item)  # selected, and where the keyboard is
                 break
+
+    def conversation_ids(self) -> list[int]:
+        """The conversations listed, top to bottom (a search's hits: each once)."""
+        ids: list[int] = []
+        for i in range(self.view.count()):
+            cid = self.view.item(i).data(ROLE_ID)
+            if cid is not None and int(cid) not in ids:
+                ids.append(int(cid))
+        return ids
 
     def titles(self) -> list[str]:
         """The lines shown, headers included (what a test or a screen reader reads)."""

@@ -35,6 +35,7 @@ from app.ui.context_meter import ContextMeter
 from app.ui.conversation_budget import ConversationBudget
 from app.ui.conversation_list import ConversationList
 from app.ui.conversation_page import ConversationPage, DamagedBanner
+from app.ui.focus_order import follow_layout
 from app.ui.model_controller import ModelController
 from app.ui.notices import NO_MODEL, Notices
 from app.ui.operations import ChangeBridge, Operations
@@ -154,6 +155,7 @@ class MainWindow(QMainWindow):
         # Every message to the user goes through here (the model label shows the model).
         self.notices = Notices(self.statusBar())
         self.speed_label = QLabel("")
+        self.speed_label.setAccessibleName(self.tr("Speed"))
         self.context_meter = ContextMeter()  # a model's load, then the context in use
         # The local API server's one owner, with its toggle.
         self.api = ApiServerControl(lambda: self.engine, self.settings, self)
@@ -172,6 +174,10 @@ class MainWindow(QMainWindow):
         QShortcut(QKeySequence("Ctrl+Shift+C"), self, self.page.copy_last_answer)
         QShortcut(QKeySequence("Ctrl+K"), self, self.conversation_list.focus_search)
         QShortcut(QKeySequence("Ctrl+,"), self, self.settings_control.open_dialog)
+        # The keyboard's way round the conversations (the list: Enter, F2, Delete, Ctrl+Z).
+        QShortcut(QKeySequence("Ctrl+PgDown"), self, lambda: self.open_next_conversation(1))
+        QShortcut(QKeySequence("Ctrl+PgUp"), self, lambda: self.open_next_conversation(-1))
+        QShortcut(QKeySequence("Ctrl+L"), self, self.composer.setFocus)  # back to the box
 
     # -- the map: how the parts talk ------------------------------------------------
 
@@ -372,6 +378,24 @@ class MainWindow(QMainWindow):
         self.replies.update_buttons()
         self.replies.offer_continue()
         self.composer.setFocus()
+
+    def open_next_conversation(self, step: int) -> None:
+        """The conversation below (``step`` 1) or above (-1) the one on screen in the list
+        (a new chat: the first one)."""
+        ids = self.conversation_list.conversation_ids()
+        if not ids:
+            return
+        if self.conversation_id in ids:
+            at = ids.index(self.conversation_id) + step
+            if not 0 <= at < len(ids):
+                return
+        else:
+            at = 0 if step > 0 else len(ids) - 1
+        self.open_conversation(ids[at])
+
+    def focusNextPrevChild(self, next: bool) -> bool:
+        follow_layout(self)  # messages and their buttons come in reading order too
+        return super().focusNextPrevChild(next)
 
     def flip(self, message_id: int) -> None:
         """Show another answer to the same message (or another edit of a message)."""

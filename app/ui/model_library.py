@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QUrl, Signal, SignalInstance
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QAbstractItemView,
     QDialog,
     QHBoxLayout,
@@ -45,6 +46,10 @@ class ModelLibrary(QDialog):
         self.models: list[LocalModel] = []
         self.loads = 0  # how many times the list was (re)read: tests wait on it
         self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setAccessibleName(self.tr("Models on this machine"))
+        corner = self.table.findChild(QAbstractButton, "qt_tableview_cornerbutton")
+        if corner is not None:  # Qt's own "select all" corner, without a name
+            corner.setAccessibleName(self.tr("Select all"))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)

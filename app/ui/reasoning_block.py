@@ -66,6 +66,7 @@ class ReasoningBlock(QWidget):
         self.header.toggled.connect(self._set_open)
         self.body = LongPlainText(self)
         self.body.setObjectName("reasoningBody")
+        self.body.setAccessibleName(self.tr("Reasoning"))
         self.body.setMaximumHeight(260)
         self.body.setFrameShape(QPlainTextEdit.Shape.NoFrame)
         font = QFont(self.body.font())
@@ -74,6 +75,7 @@ class ReasoningBlock(QWidget):
         self.beside_button = QToolButton(self)
         self.beside_button.setText("Read beside the answer")
         self.beside_button.setAutoRaise(True)
+        self.beside_button.setAccessibleName(self.tr("Read the reasoning beside the answer"))
         self.beside_button.clicked.connect(self.beside_requested)
         top = QHBoxLayout()
         top.addWidget(self.header)
@@ -192,6 +194,12 @@ class ReasoningBlock(QWidget):
 
     def _set_open(self, on: bool) -> None:
         self.header.setArrowType(Qt.ArrowType.DownArrow if on else Qt.ArrowType.RightArrow)
+        # Folded or not: the header is a toggle button (checked: open), and says so.
+        self.header.setAccessibleDescription(
+            self.tr("Reasoning shown; Space hides it")
+            if on
+            else self.tr("Reasoning hidden; Space shows it")
+        )
         if on:
             self._sync_view()
         self.body.setVisible(on)
@@ -253,3 +261,8 @@ class ReasoningBlock(QWidget):
         else:
             label = f"Thinking stopped after {figures} (unfinished)"
         self.header.setText(label)
+        # A screen reader hears the figures once the thinking is over, not every token
+        # ("QwQ is thinking" meanwhile): see app/ui/announcer.py.
+        name = self.tr("QwQ is thinking") if self.thinking else label
+        if self.header.accessibleName() != name:
+            self.header.setAccessibleName(name)

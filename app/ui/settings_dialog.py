@@ -57,6 +57,11 @@ class _Optional(QWidget):
         row.addWidget(self.auto)
         row.addWidget(self.value, 1)
 
+    def set_label(self, label: str) -> None:
+        """The form row's label names both parts (the row's label names only the pair)."""
+        self.value.setAccessibleName(label)
+        self.auto.setAccessibleName(f"{label}: {self.auto.text()}")
+
     def set(self, value: int | None, fallback: int) -> None:
         self.auto.setChecked(value is None)
         self.value.setValue(fallback if value is None else value)
@@ -101,6 +106,7 @@ class SettingsDialog(QDialog):
         form.addRow("Presence penalty", self.presence)
         form.addRow("Repeat penalty", self.repeat)
         form.addRow("Max tokens", self.max_tokens)
+        self.max_tokens.set_label(self.tr("Max tokens"))
         self.loop_guard = QComboBox()
         self.loop_guard.setToolTip(
             "When QwQ's thinking starts repeating itself word for word: close the trace and "
@@ -138,12 +144,16 @@ class SettingsDialog(QDialog):
         form2.addRow("GPU layers", self.gpu_layers)
         form2.addRow("KV cache", self.kv_cache)
         form2.addRow("Threads", self.threads)
+        self.context.set_label(self.tr("Context length"))
+        self.gpu_layers.set_label(self.tr("GPU layers"))
+        self.threads.set_label(self.tr("Threads"))
         # Conversation snapshots: each conversation's KV cache on disk, so its follow-up
         # starts at once after a switch or a restart.
         self.snapshot_budget = _double(0.0, MAX_SNAPSHOT_BUDGET_GB, 1.0, decimals=1)
         self.snapshot_budget.setObjectName("snapshotBudget")
         self.snapshot_budget.setSuffix(" GB")
         self.snapshot_budget.setSpecialValueText("Off")
+        self.snapshot_budget.setAccessibleName(self.tr("Conversation snapshots"))
         self.snapshot_budget.setToolTip(
             "The most disk space conversation snapshots may take (the least recently used go "
             "first); Off: every conversation is read again after a switch or a restart"
@@ -152,6 +162,7 @@ class SettingsDialog(QDialog):
         self.snapshot_used.setObjectName("snapshotUsed")
         self.snapshot_clear = QPushButton("Clear")
         self.snapshot_clear.setObjectName("snapshotClear")
+        self.snapshot_clear.setAccessibleName(self.tr("Clear conversation snapshots"))
         self.snapshot_clear.clicked.connect(self.clear_snapshots)
         snapshot_row = QHBoxLayout()
         snapshot_row.addWidget(self.snapshot_budget)
@@ -318,6 +329,8 @@ class SystemPromptDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("System prompt")
         self.editor = QPlainTextEdit(text)
+        self.editor.setAccessibleName(self.tr("System prompt"))
+        self.editor.setTabChangesFocus(True)
         self.editor.setPlaceholderText("Instructions QwQ follows in this conversation")
         math = QPushButton("Math: step by step, answer in \\boxed{}")
         math.clicked.connect(lambda: self.editor.setPlainText(MATH_PROMPT))

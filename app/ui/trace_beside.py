@@ -21,6 +21,7 @@ class TraceBeside(QDockWidget):
         self.setObjectName("traceDock")
         self.view = LongPlainText()  # a 5 MB trace goes in a slice per turn
         self.view.setObjectName("traceBeside")
+        self.view.setAccessibleName(self.tr("Reasoning beside the answer"))
         self.setWidget(self.view)
         self.hide()
         self.block: ReasoningBlock | None = None  # the trace shown
