@@ -166,6 +166,8 @@ class ModelSetup(QWidget):
         self.source = QComboBox()
         self.source.setObjectName("source")
         self.source.setAccessibleName(self.tr("Download from"))
+        for combo in (self.quant, self.source):  # its popup list, read as the same choice
+            combo.view().setAccessibleName(combo.accessibleName())
         for text, key in SOURCES:
             self.source.addItem(text, key)
         self.repo = QLineEdit()

@@ -58,6 +58,8 @@ class BudgetPicker(QWidget):
         self.seconds.setObjectName("thinkingTime")
         self.seconds.setAccessibleName("Thinking time limit")
         self.seconds.setToolTip(SECONDS_TIP)
+        for combo in (self.tokens, self.seconds):  # its popup list, read as the same choice
+            combo.view().setAccessibleName(combo.accessibleName())
         self._value: tuple[int | None, float | None] = (None, None)
         self._quiet = False  # the lists are being filled, not chosen from
         self.custom_dialog: QInputDialog | None = None  # open while a number is asked for
