@@ -13,7 +13,7 @@ import time
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence
+from PySide6.QtGui import QKeyEvent, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QLineEdit,
@@ -183,6 +183,9 @@ class ConversationList(QWidget):
             if label != group:
                 header = QListWidgetItem(label)
                 header.setFlags(Qt.ItemFlag.NoItemFlags)
+                # Not the disabled gray Qt gives an item that cannot be chosen (1.9:1 on
+                # white): a heading is text to read, at AA contrast.
+                header.setForeground(self.palette().color(QPalette.ColorRole.PlaceholderText))
                 self.view.addItem(header)
                 group = label
             text, tooltip = item_text(c)

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import pytest
 from pygments.token import Error, Whitespace
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QLineEdit, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.store.conversations import ConversationStore
 from app.ui import answer_view
+from app.ui.conversation_list import ConversationList
 from app.ui.main_window import MainWindow
 from app.ui.theme import dark_palette, light_palette
 
@@ -108,6 +110,36 @@ def test_highlighted_code_meets_aa(qapp: QApplication, dark: bool) -> None:
             if contrast(color, bg) < AA:
                 failing.append(f"{token} #{look['color']} on {bg.name()}")
     assert failing == []
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_the_lists_date_headings_meet_aa(
+    qapp: QApplication, store: ConversationStore, theme: str
+) -> None:
+    """A heading ("Today") is an item that cannot be chosen: Qt draws those in the
+    disabled gray unless the item has a color of its own."""
+    palette = palettes(qapp)[theme]
+    store.create(title="Alpha")
+    qapp.setPalette(palette)
+    try:
+        from app.ui.operations import ChangeBridge, Operations
+
+        operations = Operations(store)
+        changes = ChangeBridge(store.changes)
+        listed = ConversationList(store, operations, changes)
+        heading = listed.view.item(0)
+        assert heading.text() == "Today" and not heading.flags() & Qt.ItemFlag.ItemIsEnabled
+        brush = heading.foreground()
+        drawn = (
+            brush.color()
+            if brush.style() != Qt.BrushStyle.NoBrush
+            else palette.color(QPalette.ColorGroup.Disabled, R.Text)
+        )
+        assert contrast(drawn, palette.color(R.Base)) >= AA
+        listed.deleteLater()
+        changes.close()
+    finally:
+        qapp.setPalette(qapp.style().standardPalette())
 
 
 def test_text_follows_the_systems_font_size(
