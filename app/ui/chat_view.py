@@ -326,7 +326,7 @@ class AssistantMessage(QWidget):
             stream.done = True
             self.show_done(batch.done, model)
             speed = batch.done.stats.tokens_per_second
-        return Taken([text for text, _ in batch.reasoning], batch.done, speed)
+        return Taken(batch.done, speed)
 
     def show_loop(self, note: str) -> None:
         """Say that the reply looped, with the remedy (or nothing, for ``""``)."""

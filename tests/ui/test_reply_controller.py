@@ -45,7 +45,8 @@ class Signals:
     def __init__(self, reply: ReplyController) -> None:
         self.seen: list[tuple[str, object]] = []
         reply.stored_started.connect(lambda: self.seen.append(("stored_started", None)))
-        reply.trace_grew.connect(lambda text: self.seen.append(("trace_grew", text)))
+        grew = reply.widget.reasoning.grew
+        grew.connect(lambda text: self.seen.append(("trace_grew", text)))
         reply.speed.connect(lambda value: self.seen.append(("speed", value)))
         reply.thinking_changed.connect(lambda on: self.seen.append(("thinking_changed", on)))
         reply.context_used.connect(lambda used: self.seen.append(("context_used", used)))
