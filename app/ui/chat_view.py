@@ -353,7 +353,7 @@ class AssistantMessage(QWidget):
             # (stopped, failed) says how it ended.
             answer = batch.done.answer
             self._announce(spoken(answer) if answer.strip() else self.footer.text())
-        return Taken([text for text, _ in batch.reasoning], batch.done, speed)
+        return Taken(batch.done, speed)
 
     def _announce(self, text: str) -> None:
         """Tell a screen reader, politely, if this reply is on screen."""

@@ -215,7 +215,6 @@ class MainWindow(QMainWindow):
         replies.speed.connect(lambda v: self.speed_label.setText(f"{v:.1f} tok/s"))
         replies.context_used.connect(self.context_meter.used)
         replies.context_streaming.connect(self.context_meter.used)
-        replies.trace_grew.connect(self.trace_dock.follow)
         # The model: its load shows in the context meter; the API server follows the
         # engine; every message goes to the notices.
         models = self.models

@@ -55,6 +55,7 @@ def split_inserted(text: str, spans: Sequence[InsertedSpan]) -> list[tuple[str, 
 
 class ReasoningBlock(QWidget):
     beside_requested = Signal()  # the user wants to read the trace beside the answer
+    grew = Signal(str)  # a live trace grew by this text (the side panel follows it)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -136,6 +137,7 @@ class ReasoningBlock(QWidget):
         if self.is_open:
             self._sync_view()
         self._update_label()
+        self.grew.emit(text)
 
     def restart(self, text: str, inserted: Sequence[InsertedSpan] = ()) -> None:
         """Show ``text`` as the trace so far (a continued one) and stream on after it."""

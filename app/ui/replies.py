@@ -40,7 +40,6 @@ class Replies(QObject):
     speed = Signal(float)  # tokens a second, of the reply on screen
     context_used = Signal(int)  # tokens of context, of the reply on screen, once it ended
     context_streaming = Signal(int)  # the same while it streams (prompt + tokens so far)
-    trace_grew = Signal(object, str)  # a live ReasoningBlock and the text it grew by
     failed = Signal(str)  # a reply could not start (the user is told why)
 
     def __init__(
@@ -241,7 +240,6 @@ class Replies(QObject):
     def connect_reply(self, reply: ReplyController) -> None:
         """What a reply tells the window; the status bar shows only the reply on screen.
         (The list and the title follow the stored messages.)"""
-        reply.trace_grew.connect(lambda text: self.trace_grew.emit(reply.widget.reasoning, text))
         reply.speed.connect(lambda value: self._on_speed(reply, value))
         reply.context_used.connect(lambda used: self._on_context_used(reply, used))
         reply.context_streaming.connect(lambda used: self._on_context_streaming(reply, used))

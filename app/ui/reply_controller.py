@@ -9,13 +9,15 @@ need (the conversation list, the status bar, the buttons); the window keeps no s
 its own about a live reply.
 
 Signals, in order: ``stored_started`` once (with the first events: the user's message is
-stored, so the title and the list may change), then per batch ``trace_grew``, ``speed``,
-``context_streaming``, ``thinking_changed`` and, at the end, ``context_used``; ``failed`` if the reply could not
+stored, so the title and the list may change), then per batch ``speed`` and
+``context_streaming`` (a few times a second), ``thinking_changed`` and, at the end,
+``context_used``; ``failed`` if the reply could not
 be generated; ``finished`` always last, once, after which the controller deletes itself.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -27,6 +29,8 @@ from app.session import StoredGeneration
 from app.store.conversations import StoredMessage
 from app.ui.chat_view import AssistantMessage
 from app.ui.worker import Job
+
+SPEED_EVERY_S = 0.25  # the speed shown while a reply streams changes at most this often
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +46,6 @@ class ReplyController(QObject):
     """A reply from its start on a worker to its end (see the module's docstring)."""
 
     stored_started = Signal()  # the user's message (or the reply going on) is stored
-    trace_grew = Signal(str)  # trace text added (a side panel may follow it)
     speed = Signal(float)  # tokens a second so far; the reply's own figure once done
     thinking_changed = Signal(bool)  # Answer now applies only while it thinks
     context_used = Signal(int)  # prompt + generated tokens, once the reply ended
@@ -73,6 +76,7 @@ class ReplyController(QObject):
         self.error: str | None = None  # why it failed
         self._cancelled = False
         self._seen_events = False
+        self._speed_due = 0.0  # when the speed may be said again
         if continuing is None:
             self.widget = AssistantMessage()
             self.widget.begin_reply()
@@ -159,14 +163,17 @@ class ReplyController(QObject):
             self.stored_started.emit()
         was_thinking = self.thinking
         taken = self.widget.take(batch, stored.message.model if stored is not None else "")
-        for text in taken.trace:
-            self.trace_grew.emit(text)
-        if taken.tokens_per_second is not None:
-            self.speed.emit(taken.tokens_per_second)
         done = taken.done
-        stream = self.widget.stream
-        if done is None and stream is not None and stored is not None:
-            self.context_streaming.emit((stored.prompt_size or 0) + stream.produced)
+        now = time.monotonic()
+        # The speed and the context in use are read by people: a few times a second is
+        # enough (and each emit costs the GUI thread more than the batch's text does).
+        if done or now >= self._speed_due:
+            self._speed_due = now + SPEED_EVERY_S
+            if taken.tokens_per_second is not None:
+                self.speed.emit(taken.tokens_per_second)
+            stream = self.widget.stream
+            if done is None and stream is not None and stored is not None:
+                self.context_streaming.emit((stored.prompt_size or 0) + stream.produced)
         if done is not None:
             self.context_used.emit(done.stats.prompt_tokens + done.stats.generated_tokens)
             if stored is not None and stored.save_error is not None:

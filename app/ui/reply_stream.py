@@ -79,6 +79,5 @@ def read_batch(events: Sequence[ChatEvent]) -> Batch:
 class Taken:
     """What a batch did to a reply, for the parts of the window around the message."""
 
-    trace: list[str]  # trace text added, run by run (a side panel may follow it)
     done: GenerationDone | None
     tokens_per_second: float | None  # the speed now (the reply's own once done); None: unknown

@@ -1,12 +1,13 @@
 """A panel to read a long trace side by side with its answer.
 
 It shows one :class:`~app.ui.reasoning_block.ReasoningBlock`'s text and, while that
-trace is still being written, keeps following it (the window passes on what a live
-reply's trace grew by: :meth:`TraceBeside.follow`).
+trace is still being written, keeps following it: the panel listens to the block it shows
+(its ``grew`` signal), so no other trace costs it anything.
 """
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtWidgets import QDockWidget, QWidget
 
 from app.ui.long_text import LongPlainText
@@ -28,11 +29,13 @@ class TraceBeside(QDockWidget):
 
     def read_beside(self, block: ReasoningBlock) -> None:
         """Show a trace in the panel (it keeps following a live one)."""
+        if self.block is not None and shiboken6.isValid(self.block):
+            self.block.grew.disconnect(self._grew)
         self.block = block
+        block.grew.connect(self._grew)
         self.view.set_text(block.text)
         self.show()
 
-    def follow(self, block: ReasoningBlock, text: str) -> None:
-        """``block``'s trace grew by ``text``: shown too if it is the one in the panel."""
-        if self.block is block and self.isVisible():
+    def _grew(self, text: str) -> None:
+        if self.isVisible():
             self.view.append_text(text)

@@ -163,10 +163,15 @@ def test_the_trace_beside_follows_only_its_own_trace(
     assert dock.isHidden()
     dock.read_beside(shown)
     assert dock.isVisible() and dock.view.toPlainText() == "Hm."
-    dock.follow(shown, " More.")
-    dock.follow(other, " Not this.")
+    shown.append(" More.", 2, 1.0)  # (as a live reply's batch does)
+    other.append(" Not this.", 2, 1.0)
     qtbot.waitUntil(lambda: not dock.view.filling)
     assert dock.view.toPlainText() == "Hm. More."
+    dock.read_beside(other)  # the panel now follows the other trace only
+    shown.append(" Gone.", 3, 2.0)
+    other.append(" Then this.", 3, 2.0)
+    qtbot.waitUntil(lambda: not dock.view.filling)
+    assert dock.view.toPlainText() == "Hm. Not this. Then this."
 
 
 def test_the_banner_says_what_is_damaged(qtbot: QtBot) -> None:

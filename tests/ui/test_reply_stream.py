@@ -51,8 +51,10 @@ def test_the_widget_takes_a_reply_batch_by_batch(qtbot: QtBot) -> None:
     qtbot.addWidget(widget)
     widget.begin_reply()
     first: list[ChatEvent] = [ReasoningDelta("Let me"), ReasoningDelta(" think.")]
+    grew: list[str] = []
+    widget.reasoning.grew.connect(grew.append)
     taken = widget.take(first)
-    assert taken.trace == ["Let me think."] and taken.done is None
+    assert grew == ["Let me think."] and taken.done is None  # one run, one append
     assert widget.thinking and widget.reasoning.thinking
     assert widget.reasoning.tokens == 2 and widget.reasoning.is_open
     widget.ask_answer()
