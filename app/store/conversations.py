@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar, cast
 
+from app.core.i18n import translate
 from app.core.paths import AppPaths
 from app.core.thinking import InsertedSpan, ReasonEnded
 from app.store import backup, validate
@@ -337,16 +338,27 @@ class ConversationStore:
                 if isinstance(e, sqlite3.DatabaseError) and "malformed" in str(e):
                     request_check(self.path)
                     raise StoreError(
-                        f"The conversation database is damaged ({e}). Restart QwQ Desktop: it "
-                        "will keep the damaged file as a backup and start a new one."
+                        translate(
+                            "ConversationStore",
+                            "The conversation database is damaged ({error}). Restart QwQ "
+                            "Desktop: it will keep the damaged file as a backup and start a "
+                            "new one.",
+                        ).format(error=e)
                     ) from e
                 if isinstance(e, sqlite3.OperationalError):
                     if "full" in str(e).lower():
                         raise StoreFullError(
-                            f"The disk is full: could not save to {self.path}. Free some space "
-                            "and retry; nothing on screen is lost."
+                            translate(
+                                "ConversationStore",
+                                "The disk is full: could not save to {path}. Free some space "
+                                "and retry; nothing on screen is lost.",
+                            ).format(path=self.path)
                         ) from e
-                    raise StoreError(f"Could not save to {self.path}: {e}") from e
+                    raise StoreError(
+                        translate("ConversationStore", "Could not save to {path}: {error}").format(
+                            path=self.path, error=e
+                        )
+                    ) from e
                 raise
 
     def _changed(self, conversation_id: int | None, kind: ChangeKind) -> None:
