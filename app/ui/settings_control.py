@@ -65,7 +65,13 @@ class SettingsControl(QObject):
         try:
             self.settings.save()
         except OSError as e:
-            self.noticed.emit(Notice(f"Could not save the settings: {e}", "error", "settings"))
+            self.noticed.emit(
+                Notice(
+                    self.tr("Could not save the settings: {error}").format(error=e),
+                    "error",
+                    "settings",
+                )
+            )
         self.changed.emit(settings)
         app = QApplication.instance()
         if isinstance(app, QApplication):

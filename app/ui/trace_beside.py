@@ -7,6 +7,7 @@ reply's trace grew by: :meth:`TraceBeside.follow`).
 
 from __future__ import annotations
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QDockWidget, QWidget
 
 from app.ui.long_text import LongPlainText
@@ -17,7 +18,7 @@ class TraceBeside(QDockWidget):
     """The "Reasoning" dock: hidden until a trace is asked for."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Reasoning", parent)
+        super().__init__(QCoreApplication.translate("TraceBeside", "Reasoning"), parent)
         self.setObjectName("traceDock")
         self.view = LongPlainText()  # a 5 MB trace goes in a slice per turn
         self.view.setObjectName("traceBeside")
