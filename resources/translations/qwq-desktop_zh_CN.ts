@@ -403,7 +403,7 @@ The current conversations are kept as a backup of their own first, so this can b
     </message>
     <message>
         <source>Search conversations  (Ctrl+K)</source>
-        <translation>搜索对话  （Ctrl+K）</translation>
+        <translation>搜索对话（Ctrl+K）</translation>
     </message>
     <message>
         <source>Undo</source>
@@ -681,7 +681,7 @@ The details are in the log: {log}</source>
     <name>MessageEdit</name>
     <message>
         <source>Ask QwQ…  (Enter to send, Shift+Enter for a new line)</source>
-        <translation>向 QwQ 提问…  （Enter 发送，Shift+Enter 换行）</translation>
+        <translation>向 QwQ 提问…（Enter 发送，Shift+Enter 换行）</translation>
     </message>
 </context>
 <context>
@@ -1055,7 +1055,7 @@ Keep it to resume later.</source>
     </message>
     <message>
         <source>, ~{speed:.0f} tokens/s expected</source>
-        <translation>，预计每秒约 {speed:.0f} 词元</translation>
+        <translation>，预计约每秒 {speed:.0f} 词元</translation>
     </message>
     <message>
         <source>{machine}: {quant}, {where}{speed}</source>
