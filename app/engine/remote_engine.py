@@ -643,7 +643,7 @@ class RemoteGeneration(GenerationStream):
             if finish == "stop":
                 finish = wire.our_finish_reason(st.server_finish)
                 if finish == "error":
-                    error = errors.CONTENT_FILTER
+                    error = translate("RemoteErrors", errors.CONTENT_FILTER)
         return finish, error
 
     def _continue(self, st: _ReplyState, go_on: Continuation) -> Iterator[ChatEvent]:

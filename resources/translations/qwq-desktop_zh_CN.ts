@@ -403,7 +403,7 @@ The current conversations are kept as a backup of their own first, so this can b
     </message>
     <message>
         <source>Search conversations  (Ctrl+K)</source>
-        <translation>搜索对话（Ctrl+K）</translation>
+        <translation>搜索对话  （Ctrl+K）</translation>
     </message>
     <message>
         <source>Undo</source>
@@ -681,7 +681,7 @@ The details are in the log: {log}</source>
     <name>MessageEdit</name>
     <message>
         <source>Ask QwQ…  (Enter to send, Shift+Enter for a new line)</source>
-        <translation>向 QwQ 提问…（Enter 发送，Shift+Enter 换行）</translation>
+        <translation>向 QwQ 提问…  （Enter 发送，Shift+Enter 换行）</translation>
     </message>
 </context>
 <context>
@@ -1055,7 +1055,7 @@ Keep it to resume later.</source>
     </message>
     <message>
         <source>, ~{speed:.0f} tokens/s expected</source>
-        <translation>，预计约每秒 {speed:.0f} 词元</translation>
+        <translation>，预计每秒约 {speed:.0f} 词元</translation>
     </message>
     <message>
         <source>{machine}: {quant}, {where}{speed}</source>
@@ -1173,6 +1173,149 @@ Keep it to resume later.</source>
     <message>
         <source>Replies come from {url} (model {model}).</source>
         <translation>回复来自 {url}（模型 {model}）。</translation>
+    </message>
+</context>
+<context>
+    <name>RemoteErrors</name>
+    <message>
+        <source>: {detail}</source>
+        <translation>：{detail}</translation>
+    </message>
+    <message>
+        <source>.</source>
+        <translation>。</translation>
+    </message>
+    <message>
+        <source>try again in {wait}.</source>
+        <translation>请在 {wait}后重试。</translation>
+    </message>
+    <message>
+        <source>try again later.</source>
+        <translation>请稍后重试。</translation>
+    </message>
+    <message>
+        <source>The endpoint refused the API key (401): check the key set for {host}.</source>
+        <translation>端点拒绝了 API 密钥（401）：请检查为 {host} 设置的密钥。</translation>
+    </message>
+    <message>
+        <source>The endpoint needs an API key (401): set one for {host}.</source>
+        <translation>端点需要 API 密钥（401）：请为 {host} 设置密钥。</translation>
+    </message>
+    <message>
+        <source>The endpoint refused access to &apos;{model}&apos; (403): check that the API key may use this model.</source>
+        <translation>端点拒绝访问“{model}”（403）：请确认该 API 密钥有权使用此模型。</translation>
+    </message>
+    <message>
+        <source>The endpoint has no model &apos;{model}&apos; or no chat completions at {url} (404): check the base URL and the model name.</source>
+        <translation>端点 {url} 上没有模型“{model}”或没有对话补全接口（404）：请检查基础 URL 和模型名称。</translation>
+    </message>
+    <message>
+        <source>The endpoint refused the request for lack of quota (429): check the account&apos;s balance or plan.</source>
+        <translation>端点因额度不足拒绝了请求（429）：请检查账户余额或套餐。</translation>
+    </message>
+    <message>
+        <source>The endpoint is rate-limiting requests (429): {later}</source>
+        <translation>端点正在限制请求频率（429）：{later}</translation>
+    </message>
+    <message>
+        <source>The conversation is too long for the endpoint (413): start a new one or shorten it.</source>
+        <translation>对话对该端点来说太长（413）：请新建对话或缩短内容。</translation>
+    </message>
+    <message>
+        <source>The endpoint rejected the request ({status}){said}</source>
+        <translation>端点拒绝了请求（{status}）{said}</translation>
+    </message>
+    <message>
+        <source>The endpoint is unavailable right now (503): {later}</source>
+        <translation>端点暂时不可用（503）：{later}</translation>
+    </message>
+    <message>
+        <source>The endpoint&apos;s gateway failed ({status}): {later}</source>
+        <translation>端点的网关出错（{status}）：{later}</translation>
+    </message>
+    <message>
+        <source>The endpoint failed with a server error ({status}): {later}</source>
+        <translation>端点出现服务器错误（{status}）：{later}</translation>
+    </message>
+    <message>
+        <source>The endpoint refused the request ({status}){said}</source>
+        <translation>端点拒绝了请求（{status}）{said}</translation>
+    </message>
+    <message>
+        <source>Could not connect to {where} within {seconds:g} seconds: check the URL and the network.</source>
+        <translation>{seconds:g} 秒内无法连接到 {where}：请检查 URL 和网络。</translation>
+    </message>
+    <message>
+        <source>The endpoint sent nothing for {seconds:g} seconds: it may be overloaded; try again.</source>
+        <translation>端点 {seconds:g} 秒内没有发送任何内容：它可能负载过高，请重试。</translation>
+    </message>
+    <message>
+        <source>The request to {where} timed out: try again.</source>
+        <translation>对 {where} 的请求超时：请重试。</translation>
+    </message>
+    <message>
+        <source>{where} closed the connection without answering: check that the URL is an OpenAI-compatible API.</source>
+        <translation>{where} 未作应答就关闭了连接：请确认该 URL 是 OpenAI 兼容 API。</translation>
+    </message>
+    <message>
+        <source>The reply from {where} could not be read ({why}).</source>
+        <translation>无法读取来自 {where} 的回复（{why}）。</translation>
+    </message>
+    <message>
+        <source>Could not connect to {where} (connection refused): check that the server is running and the URL is right.</source>
+        <translation>无法连接到 {where}（连接被拒绝）：请确认服务器正在运行且 URL 正确。</translation>
+    </message>
+    <message>
+        <source>Could not find the host {host}: check the URL and the network.</source>
+        <translation>找不到主机 {host}：请检查 URL 和网络。</translation>
+    </message>
+    <message>
+        <source>not trusted</source>
+        <translation>不受信任</translation>
+    </message>
+    <message>
+        <source>The certificate of {where} failed verification ({reason}): check the URL, or the system&apos;s trusted certificates.</source>
+        <translation>{where} 的证书未通过验证（{reason}）：请检查 URL 或系统的受信任证书。</translation>
+    </message>
+    <message>
+        <source>Could not make a secure connection to {where} ({why}): check the URL.</source>
+        <translation>无法与 {where} 建立安全连接（{why}）：请检查 URL。</translation>
+    </message>
+    <message>
+        <source>Could not connect to {where} ({why}): check the URL.</source>
+        <translation>无法连接到 {where}（{why}）：请检查 URL。</translation>
+    </message>
+    <message>
+        <source>The endpoint sent a garbled stream chunk (not JSON: {snippet}): check that {url} is an OpenAI-compatible API.</source>
+        <translation>端点发送了无法解析的流数据块（不是 JSON：{snippet}）：请确认 {url} 是 OpenAI 兼容 API。</translation>
+    </message>
+    <message>
+        <source>The connection to {where} dropped before the reply finished: try again.</source>
+        <translation>回复完成前与 {where} 的连接断开了：请重试。</translation>
+    </message>
+    <message>
+        <source>The endpoint reported an error during the reply: {message}</source>
+        <translation>端点在回复过程中报告了错误：{message}</translation>
+    </message>
+    <message>
+        <source>The endpoint did not answer as an OpenAI-compatible API (it sent {kind}): check the base URL, which usually ends in /v1.</source>
+        <translation>端点的应答不像 OpenAI 兼容 API（它发送的是 {kind}）：请检查基础 URL，它通常以 /v1 结尾。</translation>
+    </message>
+    <message>
+        <source>The endpoint&apos;s answer is larger than {mb} MB: it is not a reply this app can take.</source>
+        <translation>端点的应答超过 {mb} MB：本应用无法接收这样的回复。</translation>
+    </message>
+    <message>
+        <source>The endpoint sent a stream line longer than {mb} MB: it is not an OpenAI-compatible stream.</source>
+        <translation>端点发送的流数据行超过 {mb} MB：这不是 OpenAI 兼容的流。</translation>
+    </message>
+    <message>
+        <source>The endpoint&apos;s content filter stopped the reply: rephrase the question.</source>
+        <translation>端点的内容过滤器中止了回复：请换一种问法。</translation>
+    </message>
+    <message>
+        <source>The reply failed: {why}</source>
+        <translation>回复失败：{why}</translation>
     </message>
 </context>
 <context>
