@@ -213,18 +213,22 @@ def _explain_load_failure(gguf: GGUFInfo, log_lines: list[str]) -> str:
     text = "\n".join(log_lines)
     lowered = text.lower()
     if "unknown model architecture" in lowered:
-        return (
-            f"This model's architecture ('{gguf.architecture}') is not supported by the "
-            f"bundled llama.cpp: {gguf.path}"
-        )
+        return translate(
+            "LocalEngine",
+            "This model's architecture ('{architecture}') is not supported by the bundled "
+            "llama.cpp: {path}",
+        ).format(architecture=gguf.architecture, path=gguf.path)
     if "alloc" in lowered and ("failed" in lowered or "unable" in lowered):
-        return (
-            f"Not enough memory to load {gguf.name} ({gguf.file_size / 1e9:.1f} GB): try a "
-            "smaller quantization, fewer GPU layers or a shorter context."
-        )
+        return translate(
+            "LocalEngine",
+            "Not enough memory to load {name} ({size:.1f} GB): try a smaller quantization, "
+            "fewer GPU layers or a shorter context.",
+        ).format(name=gguf.name, size=gguf.file_size / 1e9)
     errors = [ln.strip() for ln in log_lines if "error" in ln.lower() or "failed" in ln.lower()]
     detail = f" ({errors[-1]})" if errors else ""
-    return f"llama.cpp could not load the model{detail}: {gguf.path}"
+    return translate("LocalEngine", "llama.cpp could not load the model{detail}: {path}").format(
+        detail=detail, path=gguf.path
+    )
 
 
 class LocalEngine:

@@ -605,7 +605,85 @@ The details are in the log: {log}</source>
     </message>
 </context>
 <context>
+    <name>GGUFFile</name>
+    <message>
+        <source>Model file not found: {path}</source>
+        <translation>找不到模型文件：{path}</translation>
+    </message>
+    <message>
+        <source>Model path is a folder, not a GGUF file: {path}</source>
+        <translation>模型路径是一个文件夹，而不是 GGUF 文件：{path}</translation>
+    </message>
+    <message>
+        <source>Not a GGUF model file: {path}</source>
+        <translation>不是 GGUF 模型文件：{path}</translation>
+    </message>
+    <message>
+        <source>The GGUF file is truncated ({size} bytes): {path}</source>
+        <translation>GGUF 文件不完整（{size} 字节）：{path}</translation>
+    </message>
+    <message>
+        <source>Cannot read the model file (permission denied): {path}</source>
+        <translation>无法读取模型文件（权限不足）：{path}</translation>
+    </message>
+    <message>
+        <source>Cannot read the model file: {path}: {error}</source>
+        <translation>无法读取模型文件：{path}：{error}</translation>
+    </message>
+    <message>
+        <source>Unsupported GGUF version {version}: {path}</source>
+        <translation>不支持的 GGUF 版本 {version}：{path}</translation>
+    </message>
+    <message>
+        <source>The GGUF file uses a tensor type ({type}) this version does not know: {path}</source>
+        <translation>GGUF 文件使用了此版本不认识的张量类型（{type}）：{path}</translation>
+    </message>
+    <message>
+        <source>The GGUF file is truncated ({size:,} bytes); the download may be incomplete: {path}</source>
+        <translation>GGUF 文件不完整（{size:,} 字节），可能没有下载完：{path}</translation>
+    </message>
+    <message>
+        <source>The GGUF file is damaged ({error}): {path}</source>
+        <translation>GGUF 文件已损坏（{error}）：{path}</translation>
+    </message>
+</context>
+<context>
+    <name>Library</name>
+    <message>
+        <source> and {count} more</source>
+        <translation> 等另外 {count} 个</translation>
+    </message>
+    <message>
+        <source>{name} is part {index} of a {count}-part model and {missing} part(s) are missing: {shown}. Keep all parts in one folder.</source>
+        <translation>{name} 是 {count} 个分卷模型中的第 {index} 卷，缺少 {missing} 个分卷：{shown}。请把所有分卷放在同一个文件夹中。</translation>
+    </message>
+    <message>
+        <source>{name} is incomplete (truncated): download it again, or copy it whole.</source>
+        <translation>{name} 不完整（被截断）：请重新下载，或完整复制。</translation>
+    </message>
+    <message>
+        <source>llama.cpp cannot read {name} (see the log for details).</source>
+        <translation>llama.cpp 无法读取 {name}（详见日志）。</translation>
+    </message>
+    <message>
+        <source>Cannot inspect this file ({kind}; see the log): {path}</source>
+        <translation>无法检查此文件（{kind}；详见日志）：{path}</translation>
+    </message>
+</context>
+<context>
     <name>LocalEngine</name>
+    <message>
+        <source>This model&apos;s architecture (&apos;{architecture}&apos;) is not supported by the bundled llama.cpp: {path}</source>
+        <translation>内置的 llama.cpp 不支持此模型的架构（“{architecture}”）：{path}</translation>
+    </message>
+    <message>
+        <source>Not enough memory to load {name} ({size:.1f} GB): try a smaller quantization, fewer GPU layers or a shorter context.</source>
+        <translation>内存不足，无法加载 {name}（{size:.1f} GB）：请尝试更小的量化、更少的 GPU 层数或更短的上下文。</translation>
+    </message>
+    <message>
+        <source>llama.cpp could not load the model{detail}: {path}</source>
+        <translation>llama.cpp 无法加载模型{detail}：{path}</translation>
+    </message>
     <message>
         <source>Out of GPU memory with {shown} layers on the GPU: loaded with {gpu} of {all}. Lower the context or the GPU layers to avoid the retry.</source>
         <translation>在 GPU 上放 {shown} 层时显存不足：已改为 {all} 层中的 {gpu} 层加载。调低上下文长度或 GPU 层数可避免重试。</translation>

@@ -309,3 +309,21 @@ def test_the_language_setting_is_offered_and_kept(qtbot: QtBot) -> None:
     assert AppSettings.load().language == "zh_CN"
     AppSettings(language="klingon").save()  # type: ignore[arg-type]
     assert AppSettings.load().language == "system"
+
+
+def test_a_bad_model_file_is_explained_in_chinese(
+    qtbot: QtBot, zh_cn: language.InstalledLanguage
+) -> None:
+    from app.core.paths import AppPaths
+
+    folder = AppPaths.current().ensure().models / "someone" / "models"
+    folder.mkdir(parents=True)
+    (folder / "broken.gguf").write_bytes(b"not a model at all, just some text" * 4)
+    (folder / "QwQ-32B-Q4_K_M-00001-of-00002.gguf").write_bytes(b"GGUF" + bytes(60))
+    library = ModelLibrary(AppSettings())
+    qtbot.addWidget(library)
+    qtbot.waitUntil(lambda: library.loads > 0)
+    wheres = [library.table.item(r, 3).text() for r in range(library.table.rowCount())]
+    assert any("不是 GGUF 模型文件" in w for w in wheres), wheres
+    assert any("缺少 1 个分卷" in w for w in wheres), wheres
+    assert walk(library, {"broken"}) == []  # (a file's own name, shown as its model name)
