@@ -95,6 +95,61 @@
     </message>
 </context>
 <context>
+    <name>Backup</name>
+    <message>
+        <source>There is no backup called {name} in {folder} (see qwq-desktop backups).</source>
+        <translation>{folder} 中没有名为 {name} 的备份（参见 qwq-desktop backups）。</translation>
+    </message>
+    <message>
+        <source>Cannot write a backup in {folder}: {error}</source>
+        <translation>无法在 {folder} 中写入备份：{error}</translation>
+    </message>
+    <message>
+        <source>The backup did not pass SQLite&apos;s check; it was not kept.</source>
+        <translation>备份未通过 SQLite 的检查，已丢弃。</translation>
+    </message>
+    <message>
+        <source>the disk is full.</source>
+        <translation>磁盘已满。</translation>
+    </message>
+    <message>
+        <source>Could not back up the conversations to {folder}: {why}</source>
+        <translation>无法把对话备份到 {folder}：{why}</translation>
+    </message>
+    <message>
+        <source>There is no conversation database at {path} to back up.</source>
+        <translation>{path} 处没有可备份的对话数据库。</translation>
+    </message>
+    <message>
+        <source>Cannot read the conversation database {path}: {error}</source>
+        <translation>无法读取对话数据库 {path}：{error}</translation>
+    </message>
+    <message>
+        <source>Cannot read the backup {name}: {error}</source>
+        <translation>无法读取备份 {name}：{error}</translation>
+    </message>
+    <message>
+        <source>{name} is not a SQLite database; nothing was restored.</source>
+        <translation>{name} 不是 SQLite 数据库；未恢复任何内容。</translation>
+    </message>
+    <message>
+        <source>{name} is not a QwQ Desktop database; nothing was restored.</source>
+        <translation>{name} 不是 QwQ 桌面版的数据库；未恢复任何内容。</translation>
+    </message>
+    <message>
+        <source>{name} was written by a newer QwQ Desktop; update the app to restore it.</source>
+        <translation>{name} 由更新版本的 QwQ 桌面版写入；请先更新应用再恢复。</translation>
+    </message>
+    <message>
+        <source>{name} is damaged; nothing was restored.</source>
+        <translation>{name} 已损坏；未恢复任何内容。</translation>
+    </message>
+    <message>
+        <source>{name} cannot be read ({error}); nothing was restored.</source>
+        <translation>无法读取 {name}（{error}）；未恢复任何内容。</translation>
+    </message>
+</context>
+<context>
     <name>BackupTimer</name>
     <message>
         <source>Backup failed: {error}</source>
@@ -645,6 +700,13 @@ The details are in the log: {log}</source>
     <message>
         <source>The GGUF file is damaged ({error}): {path}</source>
         <translation>GGUF 文件已损坏（{error}）：{path}</translation>
+    </message>
+</context>
+<context>
+    <name>Keys</name>
+    <message>
+        <source>No system keyring is available, so the key is kept for this session only. Set it in an environment variable (for DashScope: DASHSCOPE_API_KEY) to avoid typing it again.</source>
+        <translation>系统没有可用的密钥环，因此密钥只在本次运行中保留。可以把它设为环境变量（DashScope 为 DASHSCOPE_API_KEY），以免再次输入。</translation>
     </message>
 </context>
 <context>
