@@ -562,6 +562,53 @@ The details are in the log: {log}</source>
     </message>
 </context>
 <context>
+    <name>Download</name>
+    <message>
+        <source>Cannot check {path}: {error}.</source>
+        <translation>无法检查 {path}：{error}。</translation>
+    </message>
+    <message>
+        <source>Cannot open {path}: {error}.</source>
+        <translation>无法打开 {path}：{error}。</translation>
+    </message>
+    <message>
+        <source>Cannot write {path}: {error}.</source>
+        <translation>无法写入 {path}：{error}。</translation>
+    </message>
+    <message>
+        <source>Downloading {name} keeps failing ({why}). The {size} received are kept: run the download again to resume.</source>
+        <translation>下载 {name} 一直失败（{why}）。已收到的 {size} 会保留：重新下载即可继续。</translation>
+    </message>
+    <message>
+        <source>{why}; retrying in {delay:.0f} s (attempt {n} of {all})</source>
+        <translation>{why}；{delay:.0f} 秒后重试（第 {n}/{all} 次）</translation>
+    </message>
+    <message>
+        <source>The server keeps sending {name} from the start instead of resuming it, and the connection keeps dropping: try another source.</source>
+        <translation>服务器总是从头发送 {name} 而不是断点续传，且连接不断中断：请换一个下载源。</translation>
+    </message>
+    <message>
+        <source>{repo} refused the download (HTTP {status}): the repo may be gated or private; set HF_TOKEN to a token that may read it.</source>
+        <translation>{repo} 拒绝了下载（HTTP {status}）：该仓库可能需要申请访问或是私有的；请把 HF_TOKEN 设为有读取权限的令牌。</translation>
+    </message>
+    <message>
+        <source>{path} is no longer in {repo} (HTTP 404).</source>
+        <translation>{repo} 中已没有 {path}（HTTP 404）。</translation>
+    </message>
+    <message>
+        <source>The server&apos;s answer for {name} cannot be used ({why}): try another source.</source>
+        <translation>服务器对 {name} 的应答无法使用（{why}）：请换一个下载源。</translation>
+    </message>
+    <message>
+        <source>Cannot write {name}: {error}</source>
+        <translation>无法写入 {name}：{error}</translation>
+    </message>
+    <message>
+        <source>{name} is already being downloaded (process {holder}): let that one finish, or stop it first.</source>
+        <translation>{name} 已在下载中（进程 {holder}）：请等它完成，或先停止它。</translation>
+    </message>
+</context>
+<context>
     <name>FitPlan</name>
     <message>
         <source>unified memory</source>
@@ -1780,6 +1827,65 @@ Log: {logs}</source>
     <message>
         <source>Part of this conversation&apos;s stored data is unreadable ({damaged}). It is shown as far as it can be read; you can export or delete it.</source>
         <translation>此对话保存的部分数据无法读取（{damaged}）。能读取的部分已显示；你可以导出或删除它。</translation>
+    </message>
+</context>
+<context>
+    <name>Sources</name>
+    <message>
+        <source>Unknown source {choice}: use &apos;hf&apos;, &apos;modelscope&apos; or a Hub mirror&apos;s URL (for example https://hf-mirror.com).</source>
+        <translation>未知的下载源 {choice}：请使用“hf”、“modelscope”或 Hugging Face 镜像站的 URL（例如 https://hf-mirror.com）。</translation>
+    </message>
+    <message>
+        <source>HF_HUB_OFFLINE is set, so huggingface-hub refuses to download: unset it.</source>
+        <translation>已设置 HF_HUB_OFFLINE，huggingface-hub 因此拒绝下载：请取消该设置。</translation>
+    </message>
+    <message>
+        <source>{repo} is gated: accept its terms on the Hub and set HF_TOKEN.</source>
+        <translation>{repo} 需要申请访问：请在 Hugging Face 上接受其条款并设置 HF_TOKEN。</translation>
+    </message>
+    <message>
+        <source> (if it is private, set HF_TOKEN)</source>
+        <translation>（如果是私有仓库，请设置 HF_TOKEN）</translation>
+    </message>
+    <message>
+        <source>No repo {repo} on {source}{hint}.</source>
+        <translation>{source} 上没有仓库 {repo}{hint}。</translation>
+    </message>
+    <message>
+        <source>No file {path} in {repo} on {source}.</source>
+        <translation>{source} 上的 {repo} 中没有文件 {path}。</translation>
+    </message>
+    <message>
+        <source>{source} answered HTTP {status} for {repo}/{path}.</source>
+        <translation>{source} 对 {repo}/{path} 返回了 HTTP {status}。</translation>
+    </message>
+    <message>
+        <source>Cannot reach {source} ({url}): {why}. Check the connection, or choose another source (a Hub mirror or ModelScope).</source>
+        <translation>无法访问 {source}（{url}）：{why}。请检查网络连接，或换一个下载源（Hugging Face 镜像站或魔搭 ModelScope）。</translation>
+    </message>
+    <message>
+        <source>{source} gave no size for {repo}/{path}.</source>
+        <translation>{source} 没有给出 {repo}/{path} 的大小。</translation>
+    </message>
+    <message>
+        <source>Cannot reach ModelScope ({url}): {why}.</source>
+        <translation>无法访问魔搭 ModelScope（{url}）：{why}。</translation>
+    </message>
+    <message>
+        <source>No repo {repo} on ModelScope.</source>
+        <translation>魔搭 ModelScope 上没有仓库 {repo}。</translation>
+    </message>
+    <message>
+        <source>ModelScope answered HTTP {status} for {repo}.</source>
+        <translation>魔搭 ModelScope 对 {repo} 返回了 HTTP {status}。</translation>
+    </message>
+    <message>
+        <source>ModelScope sent an unreadable file list for {repo}.</source>
+        <translation>魔搭 ModelScope 返回的 {repo} 文件列表无法读取。</translation>
+    </message>
+    <message>
+        <source>No file {path} in {repo} on ModelScope.</source>
+        <translation>魔搭 ModelScope 上的 {repo} 中没有文件 {path}。</translation>
     </message>
 </context>
 <context>
