@@ -131,10 +131,17 @@ def check_no_links(models: Path, folder: Path) -> None:
         if kind == "missing":
             return
         if kind != "folder":
-            what = "a symbolic link" if kind == "link" else "not a folder"
+            what = (
+                translate("Download", "a symbolic link")
+                if kind == "link"
+                else translate("Download", "not a folder")
+            )
             raise UnsafePathError(
-                f"{current} is {what}: downloads never leave the models folder. Remove it "
-                "and run the download again."
+                translate(
+                    "Download",
+                    "{path} is {what}: downloads never leave the models folder. Remove it and "
+                    "run the download again.",
+                ).format(path=current, what=what)
             )
 
 
@@ -200,10 +207,17 @@ def _refuse_links(*paths: Path) -> None:
 
 
 def _unsafe(path: Path, kind: Kind = "link") -> UnsafePathError:
-    what = "a symbolic link" if kind == "link" else "not a plain file"
+    what = (
+        translate("Download", "a symbolic link")
+        if kind == "link"
+        else translate("Download", "not a plain file")
+    )
     return UnsafePathError(
-        f"{path} is {what}: a download never writes through one. Remove it and run the "
-        "download again."
+        translate(
+            "Download",
+            "{path} is {what}: a download never writes through one. Remove it and run the "
+            "download again.",
+        ).format(path=path, what=what)
     )
 
 
@@ -221,8 +235,11 @@ def _open_file(path: Path, flags: int) -> int:
             raise _unsafe(path, "other")
         if info.st_nlink > 1 and flags & (os.O_WRONLY | os.O_RDWR):
             raise UnsafePathError(
-                f"{path} has other hard links: a download never writes into a file that "
-                "is also elsewhere. Remove it and run the download again."
+                translate(
+                    "Download",
+                    "{path} has other hard links: a download never writes into a file that is "
+                    "also elsewhere. Remove it and run the download again.",
+                ).format(path=path)
             )
     except BaseException:
         os.close(fd)
@@ -383,9 +400,17 @@ class Download:
         free = self.free_bytes(self.folder)
         if remaining and free < remaining + margin:
             raise DiskFullError(
-                f"Not enough free disk space in {self.folder}: {_gb(remaining)} still to "
-                f"download (plus {_gb(margin)} to spare), {_gb(free)} free. Free some space "
-                "or move the models folder."
+                translate(
+                    "Download",
+                    "Not enough free disk space in {folder}: {remaining} still to download "
+                    "(plus {margin} to spare), {free} free. Free some space or move the models "
+                    "folder.",
+                ).format(
+                    folder=self.folder,
+                    remaining=_gb(remaining),
+                    margin=_gb(margin),
+                    free=_gb(free),
+                )
             )
 
     def _fetch(self, file: RemoteFile, index: int, done_before: int) -> Path:
@@ -408,9 +433,12 @@ class Download:
             _meta_path(part).unlink()
             if attempt == 2:
                 raise ChecksumError(
-                    f"{file.name} from {file.repo} failed its checksum twice (expected SHA-256 "
-                    f"{file.sha256}, got {digest}). The file was deleted; the source may be "
-                    "damaged: try another source."
+                    translate(
+                        "Download",
+                        "{name} from {repo} failed its checksum twice (expected SHA-256 "
+                        "{expected}, got {digest}). The file was deleted; the source may be "
+                        "damaged: try another source.",
+                    ).format(name=file.name, repo=file.repo, expected=file.sha256, digest=digest)
                 )
         raise AssertionError("unreachable")
 
@@ -573,8 +601,11 @@ class Download:
                 with contextlib.suppress(OSError):
                     out.flush()
                 raise DiskFullError(
-                    f"The disk filled up while downloading {file.name} into {self.folder}. "
-                    "What was received is kept: free some space and resume."
+                    translate(
+                        "Download",
+                        "The disk filled up while downloading {name} into {folder}. What was "
+                        "received is kept: free some space and resume.",
+                    ).format(name=file.name, folder=self.folder)
                 ) from None
             raise DownloadError(
                 translate("Download", "Cannot write {name}: {error}").format(

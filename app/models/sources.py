@@ -76,8 +76,11 @@ def check_repo_id(repo: str) -> str:
     ):
         shown = repo if len(repo) <= 100 else repo[:99] + "…"
         raise DownloadError(
-            f"{shown!r} is not a valid repository name: use OWNER/NAME, with letters, "
-            "digits, '-', '_' and '.' only (for example Qwen/QwQ-32B-GGUF)."
+            translate(
+                "Sources",
+                "{name} is not a valid repository name: use OWNER/NAME, with letters, digits, "
+                "'-', '_' and '.' only (for example Qwen/QwQ-32B-GGUF).",
+            ).format(name=repr(shown))
         )
     return repo
 
@@ -92,8 +95,11 @@ def check_file_path(path: str) -> str:
     if not path or len(path) > MAX_FILE_PATH or not all(_safe_name(part) for part in parts):
         shown = path if len(path) <= 100 else path[:99] + "…"
         raise DownloadError(
-            f"{shown!r} is not a valid file name in a repository: use a relative path "
-            "such as fp16/model-00001-of-00002.gguf, without '..', '\\' or ':'."
+            translate(
+                "Sources",
+                "{name} is not a valid file name in a repository: use a relative path such as "
+                "fp16/model-00001-of-00002.gguf, without '..', '\\' or ':'.",
+            ).format(name=repr(shown))
         )
     return path
 

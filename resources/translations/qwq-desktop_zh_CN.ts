@@ -2,6 +2,25 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>Acquire</name>
+    <message>
+        <source>No {quant} in the catalog. Known: {known}.</source>
+        <translation>目录中没有 {quant}。可选：{known}。</translation>
+    </message>
+    <message>
+        <source>Name a quant (e.g. q4_k_m), or both --repo and --file.</source>
+        <translation>请指定一个量化（例如 q4_k_m），或同时指定 --repo 和 --file。</translation>
+    </message>
+    <message>
+        <source>{file} is not a GGUF file: QwQ Desktop runs .gguf models.</source>
+        <translation>{file} 不是 GGUF 文件：QwQ 桌面版运行的是 .gguf 模型。</translation>
+    </message>
+    <message>
+        <source>{repo} is not mirrored on ModelScope; choose Hugging Face or a Hub mirror.</source>
+        <translation>魔搭 ModelScope 上没有 {repo} 的镜像；请选择 Hugging Face 或其镜像站。</translation>
+    </message>
+</context>
+<context>
     <name>ApiServerControl</name>
     <message>
         <source>Serve the loaded model as an OpenAI-compatible API on this machine (127.0.0.1)</source>
@@ -428,6 +447,13 @@ The current conversations are kept as a backup of their own first, so this can b
     </message>
 </context>
 <context>
+    <name>ContextPlan</name>
+    <message>
+        <source>The context length must be at least {n} tokens.</source>
+        <translation>上下文长度至少为 {n} 词元。</translation>
+    </message>
+</context>
+<context>
     <name>ConversationBudget</name>
     <message>
         <source>save the thinking budget</source>
@@ -458,7 +484,7 @@ The current conversations are kept as a backup of their own first, so this can b
     </message>
     <message>
         <source>Search conversations  (Ctrl+K)</source>
-        <translation>搜索对话  （Ctrl+K）</translation>
+        <translation>搜索对话（Ctrl+K）</translation>
     </message>
     <message>
         <source>Undo</source>
@@ -564,8 +590,32 @@ The details are in the log: {log}</source>
 <context>
     <name>Download</name>
     <message>
+        <source>a symbolic link</source>
+        <translation>符号链接</translation>
+    </message>
+    <message>
+        <source>not a folder</source>
+        <translation>不是文件夹</translation>
+    </message>
+    <message>
+        <source>{path} is {what}: downloads never leave the models folder. Remove it and run the download again.</source>
+        <translation>{path}（{what}）：下载绝不会写到模型文件夹之外。请删除它后重新下载。</translation>
+    </message>
+    <message>
         <source>Cannot check {path}: {error}.</source>
         <translation>无法检查 {path}：{error}。</translation>
+    </message>
+    <message>
+        <source>not a plain file</source>
+        <translation>不是普通文件</translation>
+    </message>
+    <message>
+        <source>{path} is {what}: a download never writes through one. Remove it and run the download again.</source>
+        <translation>{path}（{what}）：下载绝不会通过它写入。请删除它后重新下载。</translation>
+    </message>
+    <message>
+        <source>{path} has other hard links: a download never writes into a file that is also elsewhere. Remove it and run the download again.</source>
+        <translation>{path} 有其他硬链接：下载绝不会写入同时位于别处的文件。请删除它后重新下载。</translation>
     </message>
     <message>
         <source>Cannot open {path}: {error}.</source>
@@ -574,6 +624,14 @@ The details are in the log: {log}</source>
     <message>
         <source>Cannot write {path}: {error}.</source>
         <translation>无法写入 {path}：{error}。</translation>
+    </message>
+    <message>
+        <source>Not enough free disk space in {folder}: {remaining} still to download (plus {margin} to spare), {free} free. Free some space or move the models folder.</source>
+        <translation>{folder} 的磁盘空间不足：还需下载 {remaining}（另需预留 {margin}），当前剩余 {free}。请释放一些空间，或移动模型文件夹。</translation>
+    </message>
+    <message>
+        <source>{name} from {repo} failed its checksum twice (expected SHA-256 {expected}, got {digest}). The file was deleted; the source may be damaged: try another source.</source>
+        <translation>来自 {repo} 的 {name} 两次未通过校验（应为 SHA-256 {expected}，实际为 {digest}）。文件已删除；下载源可能有问题：请换一个下载源。</translation>
     </message>
     <message>
         <source>Downloading {name} keeps failing ({why}). The {size} received are kept: run the download again to resume.</source>
@@ -598,6 +656,10 @@ The details are in the log: {log}</source>
     <message>
         <source>The server&apos;s answer for {name} cannot be used ({why}): try another source.</source>
         <translation>服务器对 {name} 的应答无法使用（{why}）：请换一个下载源。</translation>
+    </message>
+    <message>
+        <source>The disk filled up while downloading {name} into {folder}. What was received is kept: free some space and resume.</source>
+        <translation>下载 {name} 到 {folder} 时磁盘已满。已收到的部分会保留：请释放一些空间后继续下载。</translation>
     </message>
     <message>
         <source>Cannot write {name}: {error}</source>
@@ -868,7 +930,7 @@ The details are in the log: {log}</source>
     <name>MessageEdit</name>
     <message>
         <source>Ask QwQ…  (Enter to send, Shift+Enter for a new line)</source>
-        <translation>向 QwQ 提问…  （Enter 发送，Shift+Enter 换行）</translation>
+        <translation>向 QwQ 提问…（Enter 发送，Shift+Enter 换行）</translation>
     </message>
 </context>
 <context>
@@ -1242,7 +1304,7 @@ Keep it to resume later.</source>
     </message>
     <message>
         <source>, ~{speed:.0f} tokens/s expected</source>
-        <translation>，预计每秒约 {speed:.0f} 词元</translation>
+        <translation>，预计约每秒 {speed:.0f} 词元</translation>
     </message>
     <message>
         <source>{machine}: {quant}, {where}{speed}</source>
@@ -1583,6 +1645,13 @@ Keep it to resume later.</source>
     </message>
 </context>
 <context>
+    <name>Resume</name>
+    <message>
+        <source>This reply cannot be continued: its stored text does not read as a trace and an answer.</source>
+        <translation>这条回复无法继续：保存的文本无法拆分为思考过程和回答。</translation>
+    </message>
+</context>
+<context>
     <name>SettingsControl</name>
     <message>
         <source>Could not save the settings: {error}</source>
@@ -1832,6 +1901,14 @@ Log: {logs}</source>
 <context>
     <name>Sources</name>
     <message>
+        <source>{name} is not a valid repository name: use OWNER/NAME, with letters, digits, &apos;-&apos;, &apos;_&apos; and &apos;.&apos; only (for example Qwen/QwQ-32B-GGUF).</source>
+        <translation>{name} 不是有效的仓库名：请使用“所有者/名称”格式，只能包含字母、数字、“-”、“_”和“.”（例如 Qwen/QwQ-32B-GGUF）。</translation>
+    </message>
+    <message>
+        <source>{name} is not a valid file name in a repository: use a relative path such as fp16/model-00001-of-00002.gguf, without &apos;..&apos;, &apos;\&apos; or &apos;:&apos;.</source>
+        <translation>{name} 不是仓库中有效的文件名：请使用相对路径，例如 fp16/model-00001-of-00002.gguf，且不能包含“..”、“\”或“:”。</translation>
+    </message>
+    <message>
         <source>Unknown source {choice}: use &apos;hf&apos;, &apos;modelscope&apos; or a Hub mirror&apos;s URL (for example https://hf-mirror.com).</source>
         <translation>未知的下载源 {choice}：请使用“hf”、“modelscope”或 Hugging Face 镜像站的 URL（例如 https://hf-mirror.com）。</translation>
     </message>
@@ -1916,6 +1993,21 @@ Log: {logs}</source>
     <message>
         <source>Math: step by step, answer in \boxed{}</source>
         <translation>数学：逐步推导，答案写在 \boxed{} 中</translation>
+    </message>
+</context>
+<context>
+    <name>Thinking</name>
+    <message>
+        <source>The hint is empty.</source>
+        <translation>提示为空。</translation>
+    </message>
+    <message>
+        <source>The hint is {length:,} characters; at most {limit:,} fit.</source>
+        <translation>提示有 {length:,} 个字符；最多只能容纳 {limit:,} 个。</translation>
+    </message>
+    <message>
+        <source>A hint cannot contain &lt;think&gt; or &lt;/think&gt;.</source>
+        <translation>提示中不能包含 &lt;think&gt; 或 &lt;/think&gt;。</translation>
     </message>
 </context>
 <context>
