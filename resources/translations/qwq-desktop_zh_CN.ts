@@ -1657,6 +1657,10 @@ Keep it to resume later.</source>
         <source>Could not save the settings: {error}</source>
         <translation>无法保存设置：{error}</translation>
     </message>
+    <message>
+        <source>The new language applies when QwQ Desktop starts again.</source>
+        <translation>新的界面语言将在 QwQ 桌面版下次启动时生效。</translation>
+    </message>
 </context>
 <context>
     <name>SettingsDialog</name>

@@ -327,3 +327,14 @@ def test_a_bad_model_file_is_explained_in_chinese(
     assert any("不是 GGUF 模型文件" in w for w in wheres), wheres
     assert any("缺少 1 个分卷" in w for w in wheres), wheres
     assert walk(library, {"broken"}) == []  # (a file's own name, shown as its model name)
+
+
+def test_a_new_language_is_said_to_apply_at_the_next_start(
+    qtbot: QtBot, store: ConversationStore
+) -> None:
+    from dataclasses import replace
+
+    window = open_window(qtbot, store, None)
+    window.settings_control.apply(replace(window.settings_control.settings, language="zh_CN"))
+    assert "starts again" in window.notices.text()
+    assert AppSettings.load().language == "zh_CN"
