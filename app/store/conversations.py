@@ -309,8 +309,11 @@ class ConversationStore:
                 migrate(self._conn)
             except sqlite3.Error as e:
                 raise StoreError(
-                    f"Could not restore {chosen.name} ({e}); the conversations as they were "
-                    f"before are kept in {kept}."
+                    translate(
+                        "ConversationStore",
+                        "Could not restore {name} ({error}); the conversations as they were "
+                        "before are kept in {kept}.",
+                    ).format(name=chosen.name, error=e, kept=kept)
                 ) from e
             self._recover_interrupted()
         self._changed(None, "replaced")
@@ -381,8 +384,12 @@ class ConversationStore:
                     raise
                 request_check(self.path)
                 raise StoreError(
-                    f"The conversation database is damaged ({e}). Restart QwQ Desktop: it "
-                    "will keep the damaged file as a backup and start a new one."
+                    translate(
+                        "ConversationStore",
+                        "The conversation database is damaged ({error}). Restart QwQ "
+                        "Desktop: it will keep the damaged file as a backup and start a "
+                        "new one.",
+                    ).format(error=e)
                 ) from e
 
     def _recover_interrupted(self) -> int:
@@ -424,7 +431,11 @@ class ConversationStore:
     def get(self, conversation_id: int) -> Conversation:
         rows = self._read("SELECT * FROM conversations WHERE id = ?", (conversation_id,))
         if not rows:
-            raise StoreError(f"There is no conversation {conversation_id}.")
+            raise StoreError(
+                translate("ConversationStore", "There is no conversation {id}.").format(
+                    id=conversation_id
+                )
+            )
         return _conversation(rows[0])
 
     def conversations(self) -> list[Conversation]:
@@ -443,7 +454,7 @@ class ConversationStore:
     def rename(self, conversation_id: int, title: str) -> None:
         title = " ".join(title.split())
         if not title:
-            raise StoreError("A title cannot be empty.")
+            raise StoreError(translate("ConversationStore", "A title cannot be empty."))
         with self._write() as c:
             c.execute(
                 "UPDATE conversations SET title = ?, title_is_custom = 1 WHERE id = ?",

@@ -375,6 +375,45 @@ The current conversations are kept as a backup of their own first, so this can b
     </message>
 </context>
 <context>
+    <name>ChatTemplate</name>
+    <message>
+        <source>The model&apos;s chat template is too long: {error}</source>
+        <translation>模型的对话模板过长：{error}</translation>
+    </message>
+    <message>
+        <source>The model&apos;s chat template was stopped: {error}</source>
+        <translation>模型的对话模板被中止：{error}</translation>
+    </message>
+    <message>
+        <source>The model&apos;s chat template has a syntax error on line {line}: {error}</source>
+        <translation>模型的对话模板第 {line} 行有语法错误：{error}</translation>
+    </message>
+    <message>
+        <source>The model&apos;s chat template recursed too deeply</source>
+        <translation>模型的对话模板递归过深</translation>
+    </message>
+    <message>
+        <source>The model&apos;s chat template ran out of memory</source>
+        <translation>模型的对话模板耗尽了内存</translation>
+    </message>
+    <message>
+        <source>The model&apos;s chat template failed: {error}</source>
+        <translation>模型的对话模板出错：{error}</translation>
+    </message>
+    <message>
+        <source>The model&apos;s chat template failed: {kind}: {error}</source>
+        <translation>模型的对话模板出错：{kind}：{error}</translation>
+    </message>
+    <message>
+        <source>The model file holds {count:,} chat templates (at most {limit}).</source>
+        <translation>模型文件含有 {count:,} 个对话模板（最多 {limit} 个）。</translation>
+    </message>
+    <message>
+        <source>The model&apos;s chat template ({key}) is not text.</source>
+        <translation>模型的对话模板（{key}）不是文本。</translation>
+    </message>
+</context>
+<context>
     <name>ChatView</name>
     <message>
         <source>QwQ kept writing the same passage over and over, so the reply was stopped. A presence penalty makes that rarer.</source>
@@ -552,6 +591,10 @@ The current conversations are kept as a backup of their own first, so this can b
 <context>
     <name>ConversationStore</name>
     <message>
+        <source>Could not restore {name} ({error}); the conversations as they were before are kept in {kept}.</source>
+        <translation>无法恢复 {name}（{error}）；恢复前的对话已保留在 {kept}。</translation>
+    </message>
+    <message>
         <source>The conversation database is damaged ({error}). Restart QwQ Desktop: it will keep the damaged file as a backup and start a new one.</source>
         <translation>对话数据库已损坏（{error}）。请重启 QwQ 桌面版：它会把损坏的文件保留为备份，并新建一个数据库。</translation>
     </message>
@@ -562,6 +605,14 @@ The current conversations are kept as a backup of their own first, so this can b
     <message>
         <source>Could not save to {path}: {error}</source>
         <translation>无法保存到 {path}：{error}</translation>
+    </message>
+    <message>
+        <source>There is no conversation {id}.</source>
+        <translation>没有编号为 {id} 的对话。</translation>
+    </message>
+    <message>
+        <source>A title cannot be empty.</source>
+        <translation>标题不能为空。</translation>
     </message>
     <message>
         <source>QwQ Desktop is already running on this data folder (process {holder}): {folder}. Close it first, or set QWQ_DESKTOP_HOME to another folder.</source>
