@@ -19,6 +19,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
 
 from app.core import i18n
+from app.core.i18n import QT_TRANSLATE_NOOP
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent.parent / "resources" / "translations"
 CATALOG = "qwq-desktop"
@@ -31,6 +32,14 @@ CJK_FAMILIES = (
     "PingFang SC",
     "Hiragino Sans GB",
     "WenQuanYi Micro Hei",
+)
+
+
+# Qt's own texts that qtbase_zh_CN.qm (Qt 6.11) leaves in English, in its own contexts:
+# our catalog is installed after Qt's, so these entries fill the gaps.
+QT_GAPS = (
+    QT_TRANSLATE_NOOP("QFileDialog", "&Look in:"),
+    QT_TRANSLATE_NOOP("QFileDialog", "Files of &type:"),
 )
 
 

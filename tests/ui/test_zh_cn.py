@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
     QDoubleSpinBox,
+    QFileDialog,
     QGroupBox,
     QInputDialog,
     QLabel,
@@ -229,6 +230,14 @@ def test_the_window_and_its_dialogs_after_an_exchange_have_no_english(
     assert budget.custom_dialog is not None
     assert walk(budget.custom_dialog, names) == []
     budget.custom_dialog.reject()
+
+    # Qt's own file dialog (where the platform has no native one), as Open a GGUF file asks.
+    files = QFileDialog(window, "打开 GGUF 模型", str(tmp_path), "GGUF 模型 (*.gguf)")
+    files.setOption(QFileDialog.Option.DontUseNativeDialog)
+    qtbot.addWidget(files)
+    files.show()
+    assert walk(files, names) == []
+    files.reject()
 
     # The crash dialog (an exception's own line stays as Python wrote it).
     reporter = CrashReporter(window, tmp_path / "qwq-desktop.log", window.windowTitle()).install()
