@@ -729,11 +729,11 @@ The details are in the log: {log}</source>
     </message>
     <message>
         <source>the {gpu}</source>
-        <translation>{gpu}</translation>
+        <translation> {gpu}</translation>
     </message>
     <message>
         <source>the GPU</source>
-        <translation>GPU</translation>
+        <translation> GPU</translation>
     </message>
     <message>
         <source>{quant} fits entirely in {where} ({size}).</source>
@@ -1170,7 +1170,7 @@ Your conversations stay. You can download it again later.</source>
     </message>
     <message>
         <source>  (recommended)</source>
-        <translation>  （推荐）</translation>
+        <translation>（推荐）</translation>
     </message>
     <message>
         <source>Checking the {size} already downloaded…</source>
