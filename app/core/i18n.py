@@ -10,9 +10,14 @@ translated where they are shown): one catalog for the window and the core.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 Translator = Callable[[str, str], str]
+# Set where the text goes to a program, not a person of the window: the local API's
+# clients read English whatever language the window is in (the server's threads set it).
+_in_english: ContextVar[bool] = ContextVar("qwq_in_english", default=False)
 
 
 def _english(context: str, text: str) -> str:
@@ -23,8 +28,29 @@ _translator: Translator = _english
 
 
 def translate(context: str, text: str) -> str:
-    """``text`` in the installed language (English until a face installs a translator)."""
-    return _translator(context, text)
+    """``text`` in the installed language (English until a face installs a translator,
+    and always inside :func:`english`)."""
+    return text if _in_english.get() else _translator(context, text)
+
+
+@contextmanager
+def english() -> Iterator[None]:
+    """Within this block (and the tasks and copied contexts started in it), English."""
+    token = _in_english.set(True)
+    try:
+        yield
+    finally:
+        _in_english.reset(token)
+
+
+def in_english(work: Callable[[], None]) -> Callable[[], None]:
+    """``work`` wrapped to run in English (a thread's target)."""
+
+    def run() -> None:
+        with english():
+            work()
+
+    return run
 
 
 def QT_TRANSLATE_NOOP(context: str, text: str) -> str:
