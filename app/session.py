@@ -21,6 +21,7 @@ from typing import Any, assert_never
 
 from app.core.errors import InvalidRequestError
 from app.core.events import AnswerDelta, ChatEvent, GenerationDone, ReasoningDelta
+from app.core.i18n import translate
 from app.core.messages import ChatMessage
 from app.core.sampling import SamplingSettings
 from app.core.thinking import (
@@ -304,7 +305,7 @@ class ChatSession:
     ) -> StoredGeneration:
         """Send ``text`` after the branch on screen and generate the reply."""
         if not text.strip():
-            raise InvalidRequestError("The prompt is empty.")
+            raise InvalidRequestError(translate("ChatSession", "The prompt is empty."))
         leaf = self.store.get(conversation_id).current_leaf
         user = self.store.add_message(conversation_id, "user", text, parent_id=leaf)
         return self._generate(conversation_id, user, sampling, thinking)
@@ -318,7 +319,9 @@ class ChatSession:
         """A new answer beside ``assistant_id``; the old one stays, as a sibling."""
         old = self.store.message(assistant_id)
         if old.role != "assistant" or old.parent_id is None:
-            raise InvalidRequestError("Only an answer can be regenerated.")
+            raise InvalidRequestError(
+                translate("ChatSession", "Only an answer can be regenerated.")
+            )
         parent = self.store.message(old.parent_id)
         return self._generate(old.conversation_id, parent, sampling, thinking)
 
@@ -332,9 +335,11 @@ class ChatSession:
         """Resend an edited user message: a new branch beside the old one."""
         old = self.store.message(user_id)
         if old.role != "user":
-            raise InvalidRequestError("Only your own messages can be edited.")
+            raise InvalidRequestError(
+                translate("ChatSession", "Only your own messages can be edited.")
+            )
         if not text.strip():
-            raise InvalidRequestError("The prompt is empty.")
+            raise InvalidRequestError(translate("ChatSession", "The prompt is empty."))
         user = self.store.add_message(old.conversation_id, "user", text, parent_id=old.parent_id)
         return self._generate(old.conversation_id, user, sampling, thinking)
 
@@ -356,11 +361,15 @@ class ChatSession:
         """
         old = self.store.message(assistant_id)
         if mode not in continue_modes(old):
-            raise InvalidRequestError("This reply cannot be continued that way.")
+            raise InvalidRequestError(
+                translate("ChatSession", "This reply cannot be continued that way.")
+            )
         if hint and mode != "thinking":
-            raise InvalidRequestError("A hint goes into the trace: continue thinking to steer.")
+            raise InvalidRequestError(
+                translate("ChatSession", "A hint goes into the trace: continue thinking to steer.")
+            )
         if old.parent_id is None:
-            raise InvalidRequestError("Only an answer can be continued.")
+            raise InvalidRequestError(translate("ChatSession", "Only an answer can be continued."))
         conversation = self.store.get(old.conversation_id)
         settings = self._sampling(old.conversation_id, sampling)
         history = history_of(

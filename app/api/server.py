@@ -52,6 +52,7 @@ from app.api.limits import ApiLimits
 from app.api.turn import EngineTurn
 from app.core.errors import EngineBusyError, QwQError
 from app.core.events import AnswerDelta, GenerationDone, ReasoningDelta
+from app.core.i18n import in_english
 from app.core.thinking import LoopAction, ThinkingControl
 from app.engine import openai_wire as wire
 from app.engine.base import ChatEngine
@@ -323,7 +324,10 @@ class ApiServer:
         import uvicorn
 
         self._server = uvicorn.Server(self._config())
-        self._thread = threading.Thread(target=self._server.run, name="api-server", daemon=True)
+        # Its clients read English, whatever language the window is in: the server's loop,
+        # its tasks and the turns' threads (which copy its context) all run in English.
+        serve = in_english(self._server.run)
+        self._thread = threading.Thread(target=serve, name="api-server", daemon=True)
         self._thread.start()
         deadline = time.monotonic() + 10
         while not self._server.started:

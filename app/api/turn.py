@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import threading
 from collections.abc import AsyncIterator, Callable
 from typing import Final, assert_never
@@ -45,7 +46,11 @@ class EngineTurn:
         self._generation: Generation | None = None
         self._stopped = False
         self._live = True  # until GenerationDone: a cancel may only reach our own reply
-        self._thread = threading.Thread(target=self._run, name="api-turn", daemon=True)
+        # The request's context goes with it (English for the API's clients: core.i18n).
+        context = contextvars.copy_context()
+        self._thread = threading.Thread(
+            target=context.run, args=(self._run,), name="api-turn", daemon=True
+        )
 
     def start(self) -> None:
         """Start the thread; from now on it owns the queue slot (released on any outcome)."""

@@ -3,27 +3,29 @@ writes for them (the remote engine's error sentences)."""
 
 from __future__ import annotations
 
+from app.core.i18n import QT_TRANSLATE_NOOP, translate
+
 
 def duration(seconds: float) -> str:
     """12 s, 1 min 12 s, 1 h 3 min."""
     s = round(seconds)
     if s < 60:
-        return f"{s} s"
+        return translate("Format", "{s} s").format(s=s)
     if s < 3600:
-        return f"{s // 60} min {s % 60} s"
-    return f"{s // 3600} h {s % 3600 // 60} min"
+        return translate("Format", "{m} min {s} s").format(m=s // 60, s=s % 60)
+    return translate("Format", "{h} h {m} min").format(h=s // 3600, m=s % 3600 // 60)
 
 
 def wait(seconds: float) -> str:
     """a second, 7 seconds, 3 minutes, 2 hours: how long to wait, in words for a sentence
     ("try again in 7 seconds"), rounded the way a person would say it."""
     if seconds < 1.5:
-        return "a second"
+        return translate("Format", "a second")
     if seconds < 90:
-        return f"{round(seconds)} seconds"
+        return translate("Format", "{n} seconds").format(n=round(seconds))
     if seconds < 5400:
-        return f"{round(seconds / 60)} minutes"
-    return f"{round(seconds / 3600)} hours"
+        return translate("Format", "{n} minutes").format(n=round(seconds / 60))
+    return translate("Format", "{n} hours").format(n=round(seconds / 3600))
 
 
 def sentence(text: str, limit: int = 300) -> str:
@@ -48,14 +50,15 @@ def size(n: float) -> str:
 # not there ("stopped", not "stopped by you"), so it keeps its own.
 FINISH_WORDS: dict[str, str] = {
     "stop": "",
-    "length": "stopped: out of tokens",
-    "cancelled": "stopped by you",
-    "repetition": "stopped: it repeated itself",
+    "length": QT_TRANSLATE_NOOP("Format", "stopped: out of tokens"),
+    "cancelled": QT_TRANSLATE_NOOP("Format", "stopped by you"),
+    "repetition": QT_TRANSLATE_NOOP("Format", "stopped: it repeated itself"),
 }
 
 
 def finish_words(reason: str, error: str | None = None) -> str:
     """ "stopped: out of tokens", "failed: <error>"; "" for a reply that ended by itself."""
     if reason == "error":
-        return f"failed: {error}"
-    return FINISH_WORDS.get(reason, "")
+        return translate("Format", "failed: {error}").format(error=error)
+    words = FINISH_WORDS.get(reason, "")
+    return translate("Format", words) if words else ""

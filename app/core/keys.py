@@ -12,6 +12,7 @@ import logging
 import os
 
 from app.core.errors import QwQError
+from app.core.i18n import translate
 from app.core.redact import redact
 
 log = logging.getLogger(__name__)
@@ -38,9 +39,12 @@ def save_key(endpoint: str, key: str) -> None:
     except Exception as e:  # keyring.errors.NoKeyringError, a locked or absent backend
         log.info("no keyring for the API key of %s: %s", redact(endpoint), e)
         raise NoKeyringError(
-            "No system keyring is available, so the key is kept for this session only. Set "
-            "it in an environment variable (for DashScope: DASHSCOPE_API_KEY) to avoid "
-            "typing it again."
+            translate(
+                "Keys",
+                "No system keyring is available, so the key is kept for this session only. Set "
+                "it in an environment variable (for DashScope: DASHSCOPE_API_KEY) to avoid "
+                "typing it again.",
+            )
         ) from None
 
 

@@ -18,6 +18,8 @@ FILE_NAME = "settings.json"
 DEFAULT_SNAPSHOT_BUDGET_GB = 16.0  # a few long QwQ-32B conversations (f16 KV: ~0.25 MB a token)
 MAX_SNAPSHOT_BUDGET_GB = 100_000.0
 Theme = Literal["system", "light", "dark"]
+Language = Literal["system", "en", "zh_CN"]  # the window's; "system" follows the locale
+LANGUAGES: tuple[Language, ...] = ("system", "en", "zh_CN")
 
 
 @dataclass
@@ -27,6 +29,7 @@ class AppSettings:
     gpu_layers: int | None = None  # None: automatic
     threads: int | None = None  # None: llama.cpp's choice
     theme: Theme = "system"
+    language: Language = "system"  # applied at the next start (the CLI stays English)
     last_model: str = ""  # the default model
     models: list[str] = field(default_factory=list)  # GGUF files opened from elsewhere
     kv_cache_type: str = "f16"  # or "q8_0" (with flash attention)
@@ -67,6 +70,8 @@ class AppSettings:
                 setattr(settings, key, value)
         if settings.theme not in ("system", "light", "dark"):
             settings.theme = "system"
+        if settings.language not in LANGUAGES:
+            settings.language = "system"
         if settings.loop_guard not in LOOP_ACTIONS:
             settings.loop_guard = "answer"
         settings.thinking_budget_tokens = budget_tokens(settings.thinking_budget_tokens)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from app.core.errors import InvalidRequestError
+from app.core.i18n import translate
 
 ReasonEnded = Literal["model", "budget", "time", "loop", "user"]
 Inserter = Literal["app", "user"]  # who wrote a part of a trace that the model did not
@@ -105,10 +106,14 @@ def check_hint(hint: str) -> None:
     if not hint:
         return
     if not hint.strip():
-        raise InvalidRequestError("The hint is empty.")
+        raise InvalidRequestError(translate("Thinking", "The hint is empty."))
     if len(hint) > HINT_MAX_CHARS:
         raise InvalidRequestError(
-            f"The hint is {len(hint):,} characters; at most {HINT_MAX_CHARS:,} fit."
+            translate(
+                "Thinking", "The hint is {length:,} characters; at most {limit:,} fit."
+            ).format(length=len(hint), limit=HINT_MAX_CHARS)
         )
     if "<think>" in hint or "</think>" in hint:
-        raise InvalidRequestError("A hint cannot contain <think> or </think>.")
+        raise InvalidRequestError(
+            translate("Thinking", "A hint cannot contain <think> or </think>.")
+        )

@@ -23,6 +23,7 @@ from typing import Any
 import jinja2
 
 from app.core.errors import ModelFileError
+from app.core.i18n import translate
 from app.core.messages import ChatMessage
 from app.core.reasoning import CLOSE_TAG
 from app.engine.template_sandbox import LimitedSandbox, Limits, TemplateLimitError, metered
@@ -80,20 +81,23 @@ def _one_line(text: str, limit: int = 240) -> str:
 def _failure(e: BaseException) -> ModelFileError:
     """One clear line for whatever a template did."""
     if isinstance(e, _TooLong):
-        why = f"is too long: {e}"
+        text = translate("ChatTemplate", "The model's chat template is too long: {error}")
     elif isinstance(e, TemplateLimitError):
-        why = f"was stopped: {e}"
+        text = translate("ChatTemplate", "The model's chat template was stopped: {error}")
     elif isinstance(e, jinja2.exceptions.TemplateSyntaxError):
-        why = f"has a syntax error on line {e.lineno}: {e.message}"
+        text = translate(
+            "ChatTemplate", "The model's chat template has a syntax error on line {line}: {error}"
+        )
+        return ModelFileError(_one_line(text.format(line=e.lineno, error=e.message)))
     elif isinstance(e, RecursionError):
-        why = "recursed too deeply"
+        text = translate("ChatTemplate", "The model's chat template recursed too deeply")
     elif isinstance(e, MemoryError):
-        why = "ran out of memory"
+        text = translate("ChatTemplate", "The model's chat template ran out of memory")
     elif isinstance(e, jinja2.exceptions.TemplateError):
-        why = f"failed: {e}"
+        text = translate("ChatTemplate", "The model's chat template failed: {error}")
     else:
-        why = f"failed: {type(e).__name__}: {e}"
-    return ModelFileError(_one_line(f"The model's chat template {why}"))
+        text = translate("ChatTemplate", "The model's chat template failed: {kind}: {error}")
+    return ModelFileError(_one_line(text.format(error=e, kind=type(e).__name__)))
 
 
 def check_templates(metadata: Mapping[str, object]) -> None:
@@ -106,14 +110,20 @@ def check_templates(metadata: Mapping[str, object]) -> None:
     }
     if len(templates) > MAX_TEMPLATES:
         raise ModelFileError(
-            f"The model file holds {len(templates):,} chat templates (at most {MAX_TEMPLATES})."
+            translate(
+                "ChatTemplate", "The model file holds {count:,} chat templates (at most {limit})."
+            ).format(count=len(templates), limit=MAX_TEMPLATES)
         )
     for key, value in templates.items():
         if not isinstance(value, str):
             length = getattr(value, "length", None)
             if isinstance(length, int):  # a string too long to have been read
                 raise _failure(_TooLong(f"{length:,} bytes (the limit is {MAX_TEMPLATE_CHARS:,})"))
-            raise ModelFileError(f"The model's chat template ({key}) is not text.")
+            raise ModelFileError(
+                translate("ChatTemplate", "The model's chat template ({key}) is not text.").format(
+                    key=key
+                )
+            )
         try:
             with metered(Limits.for_input(0)):
                 _compile(value)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from app.core.errors import InvalidRequestError
+from app.core.i18n import translate
 
 DEFAULT_CONTEXT = 32_768
 YARN_ARCHITECTURES = frozenset({"qwen2"})
@@ -33,7 +34,11 @@ class ContextPlan:
 def plan_context(requested: int | None, architecture: str, trained: int | None) -> ContextPlan:
     want = DEFAULT_CONTEXT if requested is None else requested
     if want < MIN_CONTEXT:
-        raise InvalidRequestError(f"The context length must be at least {MIN_CONTEXT} tokens.")
+        raise InvalidRequestError(
+            translate("ContextPlan", "The context length must be at least {n} tokens.").format(
+                n=MIN_CONTEXT
+            )
+        )
     if architecture in YARN_ARCHITECTURES:
         limit = YARN_ORIGINAL_CONTEXT * YARN_FACTOR
         n_ctx = min(want, limit)

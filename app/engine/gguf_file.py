@@ -25,6 +25,7 @@ from typing import Any
 from gguf.constants import GGML_QUANT_SIZES, GGMLQuantizationType, LlamaFileType
 
 from app.core.errors import ModelFileError
+from app.core.i18n import translate
 
 MAGIC = b"GGUF"
 _BLOCK = re.compile(r"blk\.(\d+)\.")
@@ -287,34 +288,60 @@ def read_gguf(path: str | Path) -> GGUFInfo:
     """Inspect ``path``; raise :class:`ModelFileError` if it is not a usable GGUF file."""
     path = Path(path)
     if not path.exists():
-        raise ModelFileError(f"Model file not found: {path}")
+        raise ModelFileError(
+            translate("GGUFFile", "Model file not found: {path}").format(path=path)
+        )
     if path.is_dir():
-        raise ModelFileError(f"Model path is a folder, not a GGUF file: {path}")
+        raise ModelFileError(
+            translate("GGUFFile", "Model path is a folder, not a GGUF file: {path}").format(
+                path=path
+            )
+        )
     try:
         size = path.stat().st_size
         with path.open("rb") as f:
             if size < 24:
                 head = f.read(4)
                 if head != MAGIC[: len(head)] or not head:
-                    raise ModelFileError(f"Not a GGUF model file: {path}")
-                raise ModelFileError(f"The GGUF file is truncated ({size} bytes): {path}")
+                    raise ModelFileError(
+                        translate("GGUFFile", "Not a GGUF model file: {path}").format(path=path)
+                    )
+                raise ModelFileError(
+                    translate(
+                        "GGUFFile", "The GGUF file is truncated ({size} bytes): {path}"
+                    ).format(size=size, path=path)
+                )
             with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as buf:
                 return _parse(path, size, buf)
     except PermissionError as e:
-        raise ModelFileError(f"Cannot read the model file (permission denied): {path}") from e
+        raise ModelFileError(
+            translate("GGUFFile", "Cannot read the model file (permission denied): {path}").format(
+                path=path
+            )
+        ) from e
     except OSError as e:
-        raise ModelFileError(f"Cannot read the model file: {path}: {e.strerror or e}") from e
+        raise ModelFileError(
+            translate("GGUFFile", "Cannot read the model file: {path}: {error}").format(
+                path=path, error=e.strerror or e
+            )
+        ) from e
 
 
 def _parse(path: Path, size: int, buf: mmap.mmap) -> GGUFInfo:
     if buf[:4] != MAGIC:
-        raise ModelFileError(f"Not a GGUF model file: {path}")
+        raise ModelFileError(
+            translate("GGUFFile", "Not a GGUF model file: {path}").format(path=path)
+        )
     r = _Reader(buf)
     r.pos = 4
     try:
         version = r.take("<I")
         if version not in (2, 3):
-            raise ModelFileError(f"Unsupported GGUF version {version}: {path}")
+            raise ModelFileError(
+                translate("GGUFFile", "Unsupported GGUF version {version}: {path}").format(
+                    version=version, path=path
+                )
+            )
         n_tensors = r.count("tensors", 8 + 4 + 4 + 8, MAX_TENSORS)  # name, dims, type, offset
         n_kv = r.count("metadata entries", 8 + 4 + 1, MAX_KV)
         metadata: dict[str, Any] = {}
@@ -347,7 +374,10 @@ def _parse(path: Path, size: int, buf: mmap.mmap) -> GGUFInfo:
                 type_name = GGMLQuantizationType(type_id).name
             except (ValueError, KeyError):
                 raise ModelFileError(
-                    f"The GGUF file uses a tensor type ({type_id}) this version does not know: {path}"
+                    translate(
+                        "GGUFFile",
+                        "The GGUF file uses a tensor type ({type}) this version does not know: {path}",
+                    ).format(type=type_id, path=path)
                 ) from None
             data_size = max(data_size, offset + nbytes)
             types[type_name] = types.get(type_name, 0) + 1
@@ -365,10 +395,17 @@ def _parse(path: Path, size: int, buf: mmap.mmap) -> GGUFInfo:
                 other_bytes += nbytes
     except _Truncated:
         raise ModelFileError(
-            f"The GGUF file is truncated ({size:,} bytes); the download may be incomplete: {path}"
+            translate(
+                "GGUFFile",
+                "The GGUF file is truncated ({size:,} bytes); the download may be incomplete: {path}",
+            ).format(size=size, path=path)
         ) from None
     except _Damaged as e:
-        raise ModelFileError(f"The GGUF file is damaged ({e}): {path}") from None
+        raise ModelFileError(
+            translate("GGUFFile", "The GGUF file is damaged ({error}): {path}").format(
+                error=e, path=path
+            )
+        ) from None
     alignment = metadata.get("general.alignment", 32)
     data_start = -(-r.pos // alignment) * alignment
     info = GGUFInfo(
@@ -385,7 +422,10 @@ def _parse(path: Path, size: int, buf: mmap.mmap) -> GGUFInfo:
     )
     if info.truncated:
         raise ModelFileError(
-            f"The GGUF file is truncated ({size:,} bytes); the download may be incomplete: {path}"
+            translate(
+                "GGUFFile",
+                "The GGUF file is truncated ({size:,} bytes); the download may be incomplete: {path}",
+            ).format(size=size, path=path)
         )
     return info
 

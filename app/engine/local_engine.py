@@ -55,6 +55,7 @@ from app.core.events import (
     ChatEvent,
     FinishReason,
 )
+from app.core.i18n import translate
 from app.core.loop_guard import LoopGuard
 from app.core.messages import ChatMessage
 from app.core.reasoning import Delta, DeltaKind, ReasoningSplitter, prompt_opens_reasoning
@@ -212,18 +213,22 @@ def _explain_load_failure(gguf: GGUFInfo, log_lines: list[str]) -> str:
     text = "\n".join(log_lines)
     lowered = text.lower()
     if "unknown model architecture" in lowered:
-        return (
-            f"This model's architecture ('{gguf.architecture}') is not supported by the "
-            f"bundled llama.cpp: {gguf.path}"
-        )
+        return translate(
+            "LocalEngine",
+            "This model's architecture ('{architecture}') is not supported by the bundled "
+            "llama.cpp: {path}",
+        ).format(architecture=gguf.architecture, path=gguf.path)
     if "alloc" in lowered and ("failed" in lowered or "unable" in lowered):
-        return (
-            f"Not enough memory to load {gguf.name} ({gguf.file_size / 1e9:.1f} GB): try a "
-            "smaller quantization, fewer GPU layers or a shorter context."
-        )
+        return translate(
+            "LocalEngine",
+            "Not enough memory to load {name} ({size:.1f} GB): try a smaller quantization, "
+            "fewer GPU layers or a shorter context.",
+        ).format(name=gguf.name, size=gguf.file_size / 1e9)
     errors = [ln.strip() for ln in log_lines if "error" in ln.lower() or "failed" in ln.lower()]
     detail = f" ({errors[-1]})" if errors else ""
-    return f"llama.cpp could not load the model{detail}: {gguf.path}"
+    return translate("LocalEngine", "llama.cpp could not load the model{detail}: {path}").format(
+        detail=detail, path=gguf.path
+    )
 
 
 class LocalEngine:
@@ -299,11 +304,11 @@ class LocalEngine:
                 log.warning("out of memory with %d GPU layers; trying %d", gpu_layers, retry)
                 gpu_layers = retry
                 shown = "all" if asked_layers < 0 else str(asked_layers)
-                load_note = (
-                    f"Out of GPU memory with {shown} layers on the GPU: loaded with "
-                    f"{gpu_layers} of {layers}. Lower the context or the GPU layers to avoid "
-                    "the retry."
-                )
+                load_note = translate(
+                    "LocalEngine",
+                    "Out of GPU memory with {shown} layers on the GPU: loaded with {gpu} of "
+                    "{all}. Lower the context or the GPU layers to avoid the retry.",
+                ).format(shown=shown, gpu=gpu_layers, all=layers)
         offloaded = 0
         if llama_cpp.llama_supports_gpu_offload():
             offloaded = layers if gpu_layers < 0 else min(gpu_layers, layers)
@@ -369,7 +374,9 @@ class LocalEngine:
     def description(self) -> str:
         info = self._info
         where = (
-            f"{info.backend}, {info.gpu_layers}/{info.layer_count} layers on the GPU"
+            translate("LocalEngine", "{backend}, {gpu}/{all} layers on the GPU").format(
+                backend=info.backend, gpu=info.gpu_layers, all=info.layer_count
+            )
             if info.gpu_layers
             else "CPU"
         )
@@ -473,8 +480,11 @@ class LocalEngine:
         if len(tokens) <= budget or len(tokens) < n_ctx:
             return prompt, tokens, dropped
         raise ContextOverflowError(
-            f"The prompt is {len(tokens):,} tokens but the context holds {n_ctx:,}: "
-            "shorten it or load the model with a longer context."
+            translate(
+                "LocalEngine",
+                "The prompt is {tokens:,} tokens but the context holds {n_ctx:,}: shorten it or "
+                "load the model with a longer context.",
+            ).format(tokens=len(tokens), n_ctx=n_ctx)
         )
 
     @property
@@ -539,9 +549,12 @@ class LocalEngine:
         n_ctx = self._info.context_length
         if total >= n_ctx:
             raise ContextOverflowError(
-                f"The reply to continue is {total:,} tokens with its prompt but the context "
-                f"holds {n_ctx:,}: ask again in a new message or load the model with a "
-                "longer context."
+                translate(
+                    "LocalEngine",
+                    "The reply to continue is {tokens:,} tokens with its prompt but the context "
+                    "holds {n_ctx:,}: ask again in a new message or load the model with a "
+                    "longer context.",
+                ).format(tokens=total, n_ctx=n_ctx)
             )
         return resume, steer
 
@@ -588,12 +601,18 @@ class LocalEngine:
                 self._abort.set()
                 self._chats_waiting += 1
         if not background:
-            raise EngineBusyError("The model is busy with another reply; stop it or wait.")
+            raise EngineBusyError(
+                translate("LocalEngine", "The model is busy with another reply; stop it or wait.")
+            )
         # A cancelled prewarm lets go within one graph node; a save or load in progress
         # cannot be cut short and finishes first (seconds for a multi-GB state).
         try:
             if not self._busy.acquire(timeout=BACKGROUND_WAIT_S):
-                raise EngineBusyError("The model is busy with another reply; stop it or wait.")
+                raise EngineBusyError(
+                    translate(
+                        "LocalEngine", "The model is busy with another reply; stop it or wait."
+                    )
+                )
         finally:
             with self._job_lock:
                 self._chats_waiting -= 1

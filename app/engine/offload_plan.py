@@ -18,6 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+from app.core.i18n import translate
+
 GIB = 1024**3
 KV_BYTES_PER_VALUE = {"f16": 2.0, "q8_0": 34 / 32}
 GPU_MARGIN = 768 * 1024**2  # left free for the driver, the desktop, fragmentation
@@ -119,13 +121,14 @@ def plan_fit(info: ModelWeights, hw: Hardware, n_ctx: int, kv_type: str = "f16")
 
     if budget >= need:
         where = (
-            "unified memory"
+            translate("FitPlan", "unified memory")
             if hw.unified_memory
-            else f"the {hw.gpus[0].name}"
+            else translate("FitPlan", "the {gpu}").format(gpu=hw.gpus[0].name)
             if hw.gpus
-            else "the GPU"
+            else translate("FitPlan", "the GPU")
         )
-        return plan("gpu", -1, need, 0, f"{quant} fits entirely in {where} ({_gb(need)}).")
+        reason = translate("FitPlan", "{quant} fits entirely in {where} ({size}).")
+        return plan("gpu", -1, need, 0, reason.format(quant=quant, where=where, size=_gb(need)))
 
     # As many blocks as fit on the GPU, with their share of the KV cache and the buffers.
     on_gpu = 0
@@ -142,8 +145,19 @@ def plan_fit(info: ModelWeights, hw: Hardware, n_ctx: int, kv_type: str = "f16")
             0,
             0,
             in_ram,
-            f"{quant} needs {_gb(in_ram)} of RAM{' besides the GPU' if on_gpu else ''}, and "
-            f"{_gb(ram_room)} is free: choose a smaller quantization or a shorter context.",
+            (
+                translate(
+                    "FitPlan",
+                    "{quant} needs {size} of RAM besides the GPU, and {free} is free: choose a "
+                    "smaller quantization or a shorter context.",
+                )
+                if on_gpu
+                else translate(
+                    "FitPlan",
+                    "{quant} needs {size} of RAM, and {free} is free: choose a smaller "
+                    "quantization or a shorter context.",
+                )
+            ).format(quant=quant, size=_gb(in_ram), free=_gb(ram_room)),
         )
     if on_gpu:
         return plan(
@@ -151,10 +165,13 @@ def plan_fit(info: ModelWeights, hw: Hardware, n_ctx: int, kv_type: str = "f16")
             on_gpu,
             used,
             in_ram,
-            f"{quant}: {on_gpu} of {layers} layers on the GPU ({_gb(used)}), the rest in RAM "
-            f"({_gb(in_ram)}).",
+            translate(
+                "FitPlan",
+                "{quant}: {gpu} of {all} layers on the GPU ({used}), the rest in RAM ({ram}).",
+            ).format(quant=quant, gpu=on_gpu, all=layers, used=_gb(used), ram=_gb(in_ram)),
         )
-    return plan("cpu", 0, 0, need, f"{quant} runs on the CPU, in {_gb(need)} of RAM.")
+    reason = translate("FitPlan", "{quant} runs on the CPU, in {size} of RAM.")
+    return plan("cpu", 0, 0, need, reason.format(quant=quant, size=_gb(need)))
 
 
 # Decoding reads every weight once per token, so memory bandwidth bounds the speed;
@@ -196,9 +213,14 @@ def kv_cache_advice(info: ModelWeights, hw: Hardware, n_ctx: int) -> str:
     if q8.mode == "none" or (f16.mode != "none" and on_gpu(q8) <= on_gpu(f16)):
         return ""
     if q8.mode == "gpu":
-        gain = "puts the whole model on the GPU"
+        gain = translate("FitPlan", "puts the whole model on the GPU")
     elif q8.mode == "partial":
-        gain = f"puts {q8.gpu_layers} layers on the GPU instead of {on_gpu(f16)}"
+        gain = translate("FitPlan", "puts {q8} layers on the GPU instead of {f16}").format(
+            q8=q8.gpu_layers, f16=on_gpu(f16)
+        )
     else:
-        gain = "makes it fit in RAM"
-    return f"A q8_0 KV cache (half the memory, with flash attention) {gain} at {n_ctx:,} tokens."
+        gain = translate("FitPlan", "makes it fit in RAM")
+    return translate(
+        "FitPlan",
+        "A q8_0 KV cache (half the memory, with flash attention) {gain} at {tokens:,} tokens.",
+    ).format(gain=gain, tokens=n_ctx)

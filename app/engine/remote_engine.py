@@ -145,6 +145,7 @@ import httpx2
 
 from app.core.errors import InvalidRequestError
 from app.core.events import ChatEvent, FinishReason
+from app.core.i18n import translate
 from app.core.loop_guard import LoopGuard
 from app.core.messages import ChatMessage
 from app.core.reasoning import CLOSE_TAG, OPEN_TAG, Delta, ReasoningRouter
@@ -188,7 +189,10 @@ def normalize_base_url(url: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidRequestError(
-            f"The endpoint URL must start with http:// or https:// and name a host: {url!r}."
+            translate(
+                "RemoteEngine",
+                "The endpoint URL must start with http:// or https:// and name a host: {url}.",
+            ).format(url=repr(url))
         )
     return url
 
@@ -287,7 +291,9 @@ class RemoteEngine:
             rope_scaling="none",
             gpu_layers=0,
             backend=backend,
-            load_note=f"Replies come from {self.shown_url} (model {self.model}).",
+            load_note=translate("RemoteEngine", "Replies come from {url} (model {model}).").format(
+                url=self.shown_url, model=self.model
+            ),
         )
         self._client = httpx2.Client(
             timeout=httpx2.Timeout(timeout, connect=connect_timeout),
@@ -637,7 +643,7 @@ class RemoteGeneration(GenerationStream):
             if finish == "stop":
                 finish = wire.our_finish_reason(st.server_finish)
                 if finish == "error":
-                    error = errors.CONTENT_FILTER
+                    error = translate("RemoteErrors", errors.CONTENT_FILTER)
         return finish, error
 
     def _continue(self, st: _ReplyState, go_on: Continuation) -> Iterator[ChatEvent]:

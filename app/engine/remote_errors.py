@@ -23,6 +23,7 @@ from typing import Protocol
 import httpx2
 
 from app.core import format
+from app.core.i18n import QT_TRANSLATE_NOOP, translate
 from app.engine.openai_wire import server_message
 
 
@@ -65,78 +66,118 @@ def http_error(endpoint: Endpoint, status: int, headers: Mapping[str, str], body
     except (ValueError, RecursionError):
         detail = text.strip() if "html" not in text[:200].lower() else ""
     detail = endpoint.redact(detail)  # before a cut could split a key
-    said = f": {format.sentence(detail)}" if detail else "."
+    said = (
+        translate("RemoteErrors", ": {detail}").format(detail=format.sentence(detail))
+        if detail
+        else translate("RemoteErrors", ".")
+    )
     wait = retry_after(headers.get("retry-after"))
-    later = f"try again in {format.wait(wait)}." if wait is not None else "try again later."
+    later = (
+        translate("RemoteErrors", "try again in {wait}.").format(wait=format.wait(wait))
+        if wait is not None
+        else translate("RemoteErrors", "try again later.")
+    )
     model = endpoint.model
     if status == 401:
         if endpoint.has_key:
-            return f"The endpoint refused the API key (401): check the key set for {endpoint.host}."
-        return f"The endpoint needs an API key (401): set one for {endpoint.host}."
+            return translate(
+                "RemoteErrors",
+                "The endpoint refused the API key (401): check the key set for {host}.",
+            ).format(host=endpoint.host)
+        return translate(
+            "RemoteErrors", "The endpoint needs an API key (401): set one for {host}."
+        ).format(host=endpoint.host)
     if status == 403:
-        return (
-            f"The endpoint refused access to '{model}' (403): check that the API key "
-            "may use this model."
-        )
+        return translate(
+            "RemoteErrors",
+            "The endpoint refused access to '{model}' (403): check that the API key may use "
+            "this model.",
+        ).format(model=model)
     if status == 404:
-        return (
-            f"The endpoint has no model '{model}' or no chat completions at "
-            f"{endpoint.shown_url} (404): check the base URL and the model name."
-        )
+        return translate(
+            "RemoteErrors",
+            "The endpoint has no model '{model}' or no chat completions at {url} (404): check "
+            "the base URL and the model name.",
+        ).format(model=model, url=endpoint.shown_url)
     if status == 429:
         if "quota" in detail.lower() or "balance" in detail.lower():
-            return (
+            return translate(
+                "RemoteErrors",
                 "The endpoint refused the request for lack of quota (429): check the "
-                "account's balance or plan."
+                "account's balance or plan.",
             )
-        return f"The endpoint is rate-limiting requests (429): {later}"
+        return translate(
+            "RemoteErrors", "The endpoint is rate-limiting requests (429): {later}"
+        ).format(later=later)
     if status == 413:
-        return "The conversation is too long for the endpoint (413): start a new one or shorten it."
+        return translate(
+            "RemoteErrors",
+            "The conversation is too long for the endpoint (413): start a new one or shorten it.",
+        )
     if status in (400, 422):
-        return f"The endpoint rejected the request ({status}){said}"
+        return translate(
+            "RemoteErrors", "The endpoint rejected the request ({status}){said}"
+        ).format(status=status, said=said)
     if status == 503:
-        return f"The endpoint is unavailable right now (503): {later}"
+        return translate(
+            "RemoteErrors", "The endpoint is unavailable right now (503): {later}"
+        ).format(later=later)
     if status in (502, 504):
-        return f"The endpoint's gateway failed ({status}): {later}"
+        return translate(
+            "RemoteErrors", "The endpoint's gateway failed ({status}): {later}"
+        ).format(status=status, later=later)
     if status >= 500:
-        return f"The endpoint failed with a server error ({status}): {later}"
-    return f"The endpoint refused the request ({status}){said}"
+        return translate(
+            "RemoteErrors", "The endpoint failed with a server error ({status}): {later}"
+        ).format(status=status, later=later)
+    return translate("RemoteErrors", "The endpoint refused the request ({status}){said}").format(
+        status=status, said=said
+    )
 
 
 def transport_error(endpoint: Endpoint, e: httpx2.HTTPError, responded: bool) -> str:
     """A request that failed below HTTP; ``responded``: the headers had come."""
     where = endpoint.host_port
     if isinstance(e, httpx2.ConnectTimeout):
-        return (
-            f"Could not connect to {where} within {endpoint.connect_timeout:g} seconds: "
-            "check the URL and the network."
-        )
+        return translate(
+            "RemoteErrors",
+            "Could not connect to {where} within {seconds:g} seconds: check the URL and the "
+            "network.",
+        ).format(where=where, seconds=endpoint.connect_timeout)
     if isinstance(e, httpx2.ReadTimeout):
-        return (
-            f"The endpoint sent nothing for {endpoint.timeout:g} seconds: it may be "
-            "overloaded; try again."
-        )
+        return translate(
+            "RemoteErrors",
+            "The endpoint sent nothing for {seconds:g} seconds: it may be overloaded; try again.",
+        ).format(seconds=endpoint.timeout)
     if isinstance(e, httpx2.TimeoutException):
-        return f"The request to {where} timed out: try again."
+        return translate("RemoteErrors", "The request to {where} timed out: try again.").format(
+            where=where
+        )
     if isinstance(e, httpx2.ConnectError):
         return _connect_error(endpoint, e)
     if isinstance(e, httpx2.TransportError):
         if responded:
             return dropped(endpoint)
-        return (
-            f"{where} closed the connection without answering: check that the URL is an "
-            "OpenAI-compatible API."
-        )
-    return f"The reply from {where} could not be read ({_clause(str(e))})."
+        return translate(
+            "RemoteErrors",
+            "{where} closed the connection without answering: check that the URL is an "
+            "OpenAI-compatible API.",
+        ).format(where=where)
+    return translate("RemoteErrors", "The reply from {where} could not be read ({why}).").format(
+        where=where, why=_clause(str(e))
+    )
 
 
 def _connect_error(endpoint: Endpoint, e: httpx2.ConnectError) -> str:
     where = endpoint.host_port
-    refused = (
-        f"Could not connect to {where} (connection refused): check that the "
-        "server is running and the URL is right."
-    )
-    unknown = f"Could not find the host {endpoint.host}: check the URL and the network."
+    refused = translate(
+        "RemoteErrors",
+        "Could not connect to {where} (connection refused): check that the server is running "
+        "and the URL is right.",
+    ).format(where=where)
+    unknown = translate(
+        "RemoteErrors", "Could not find the host {host}: check the URL and the network."
+    ).format(host=endpoint.host)
     cause: BaseException | None = e
     while cause is not None:
         if isinstance(cause, ConnectionRefusedError) or (
@@ -146,20 +187,26 @@ def _connect_error(endpoint: Endpoint, e: httpx2.ConnectError) -> str:
         if isinstance(cause, socket.gaierror):
             return unknown
         if isinstance(cause, ssl.SSLCertVerificationError):
-            reason = cause.verify_message or "not trusted"
-            return (
-                f"The certificate of {where} failed verification ({reason}): check "
-                "the URL, or the system's trusted certificates."
-            )
+            reason = cause.verify_message or translate("RemoteErrors", "not trusted")
+            return translate(
+                "RemoteErrors",
+                "The certificate of {where} failed verification ({reason}): check the URL, or "
+                "the system's trusted certificates.",
+            ).format(where=where, reason=reason)
         if isinstance(cause, ssl.SSLError):
-            return f"Could not make a secure connection to {where} ({_clause(str(cause))}): check the URL."
+            return translate(
+                "RemoteErrors",
+                "Could not make a secure connection to {where} ({why}): check the URL.",
+            ).format(where=where, why=_clause(str(cause)))
         cause = cause.__cause__ or cause.__context__
     text = str(e).lower()
     if "refused" in text:
         return refused
     if "name" in text and ("resolv" in text or "known" in text or "getaddrinfo" in text):
         return unknown
-    return f"Could not connect to {where} ({_clause(str(e))}): check the URL."
+    return translate("RemoteErrors", "Could not connect to {where} ({why}): check the URL.").format(
+        where=where, why=_clause(str(e))
+    )
 
 
 def _clause(text: str) -> str:
@@ -171,48 +218,58 @@ def malformed(endpoint: Endpoint, data: str) -> str:
     """A stream chunk (or a whole completion) that is not JSON."""
     snippet = endpoint.redact(" ".join(data[:4000].split()))  # before the cut
     snippet = snippet if len(snippet) <= 60 else snippet[:59] + "…"
-    return (
-        f"The endpoint sent a garbled stream chunk (not JSON: {snippet!r}): check that "
-        f"{endpoint.shown_url} is an OpenAI-compatible API."
-    )
+    return translate(
+        "RemoteErrors",
+        "The endpoint sent a garbled stream chunk (not JSON: {snippet}): check that {url} is "
+        "an OpenAI-compatible API.",
+    ).format(snippet=repr(snippet), url=endpoint.shown_url)
 
 
 def dropped(endpoint: Endpoint) -> str:
-    return f"The connection to {endpoint.host_port} dropped before the reply finished: try again."
+    return translate(
+        "RemoteErrors",
+        "The connection to {where} dropped before the reply finished: try again.",
+    ).format(where=endpoint.host_port)
 
 
 def reported(message: str) -> str:
     """An error the endpoint sent inside the stream (``message``: its text, redacted)."""
-    return f"The endpoint reported an error during the reply: {format.sentence(message)}"
+    return translate(
+        "RemoteErrors", "The endpoint reported an error during the reply: {message}"
+    ).format(message=format.sentence(message))
 
 
 def not_an_api(kind: str) -> str:
     """An answer of content type ``kind`` (an HTML page: a wrong base URL)."""
-    return (
-        f"The endpoint did not answer as an OpenAI-compatible API (it sent "
-        f"{kind}): check the base URL, which usually ends in /v1."
-    )
+    return translate(
+        "RemoteErrors",
+        "The endpoint did not answer as an OpenAI-compatible API (it sent {kind}): check the "
+        "base URL, which usually ends in /v1.",
+    ).format(kind=kind)
 
 
 def too_large(limit: int) -> str:
     """A whole (non-streamed) completion over ``limit`` bytes."""
-    return (
-        f"The endpoint's answer is larger than {limit // 1024**2}"
-        " MB: it is not a reply this app can take."
-    )
+    return translate(
+        "RemoteErrors",
+        "The endpoint's answer is larger than {mb} MB: it is not a reply this app can take.",
+    ).format(mb=limit // 1024**2)
 
 
 def line_too_long(limit: int) -> str:
     """A stream line over ``limit`` bytes."""
-    return (
-        f"The endpoint sent a stream line longer than {limit // 1024**2} MB: it is not "
-        "an OpenAI-compatible stream."
-    )
+    return translate(
+        "RemoteErrors",
+        "The endpoint sent a stream line longer than {mb} MB: it is not an OpenAI-compatible "
+        "stream.",
+    ).format(mb=limit // 1024**2)
 
 
-CONTENT_FILTER = "The endpoint's content filter stopped the reply: rephrase the question."
+CONTENT_FILTER = QT_TRANSLATE_NOOP(
+    "RemoteErrors", "The endpoint's content filter stopped the reply: rephrase the question."
+)
 
 
 def failed(why: str) -> str:
     """Anything else that broke the reply (``why``: redacted already)."""
-    return f"The reply failed: {format.sentence(why)}"
+    return translate("RemoteErrors", "The reply failed: {why}").format(why=format.sentence(why))

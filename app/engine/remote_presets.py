@@ -52,19 +52,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from app.core.i18n import QT_TRANSLATE_NOOP
+
 ContinueStyle = Literal["prefill", "continue_final_message"]
 """How an endpoint continues the last assistant message (see RemoteEngine):
 ``prefill``: llama-server's assistant prefill; ``continue_final_message``: vLLM's."""
-CANNOT_CONTINUE = (
+CANNOT_CONTINUE = QT_TRANSLATE_NOOP(
+    "RemotePreset",
     "This endpoint is not set up to continue a reply: Answer now, Continue, Steer and the "
-    "thinking budget need llama-server or vLLM."
+    "thinking budget need llama-server or vLLM.",
 )
 
 
 @dataclass(frozen=True, slots=True)
 class RemotePreset:
     id: str  # stable, for settings files: "dashscope", "vllm", "llama-server", "custom"
-    label: str  # shown in the endpoint picker
+    label: str  # shown in the endpoint picker (the faces translate the texts: "RemotePreset")
     backend: str  # ModelInfo.backend: where the replies come from
     base_url: str  # "" for custom: the user types it
     model: str  # the model name the server expects ("" for custom)
@@ -84,7 +87,7 @@ class RemotePreset:
 
 DASHSCOPE = RemotePreset(
     id="dashscope",
-    label="DashScope (Alibaba Cloud Model Studio)",
+    label=QT_TRANSLATE_NOOP("RemotePreset", "DashScope (Alibaba Cloud Model Studio)"),
     backend="DashScope",
     base_url="https://dashscope.aliyuncs.com/compatible-mode/v1",
     model="qwq-32b",
@@ -94,14 +97,16 @@ DASHSCOPE = RemotePreset(
     context_length=131_072,
     starts_in_reasoning=None,  # the reasoning comes in reasoning_content
     # It refuses non-streaming requests for QwQ; RemoteEngine always streams.
-    notes=(
+    notes=QT_TRANSLATE_NOOP(
+        "RemotePreset",
         "Uses a Model Studio API key of the same region as the URL: Beijing "
         "(dashscope.aliyuncs.com), Singapore (dashscope-intl.aliyuncs.com) or Virginia "
-        "(dashscope-us.aliyuncs.com). qwq-32b only streams, and ignores system messages."
+        "(dashscope-us.aliyuncs.com). qwq-32b only streams, and ignores system messages.",
     ),
-    cannot_continue=(
+    cannot_continue=QT_TRANSLATE_NOOP(
+        "RemotePreset",
         "DashScope cannot continue a reply of qwq-32b (its partial mode is for other "
-        "models), so Answer now, Continue, Steer and the thinking budget are off here."
+        "models), so Answer now, Continue, Steer and the thinking budget are off here.",
     ),
 )
 
@@ -115,17 +120,18 @@ VLLM = RemotePreset(
     needs_api_key=False,
     context_length=32_768,
     starts_in_reasoning=None,  # reasoning_content/reasoning with the parser; tags without
-    notes=(
+    notes=QT_TRANSLATE_NOOP(
+        "RemotePreset",
         "Start it with: vllm serve Qwen/QwQ-32B --reasoning-parser deepseek_r1 "
         "(vLLM 0.8 and older also need --enable-reasoning). The model name is the one it "
-        "serves (--served-model-name, else the model path). A key only with --api-key."
+        "serves (--served-model-name, else the model path). A key only with --api-key.",
     ),
     continue_style="continue_final_message",
 )
 
 LLAMA_SERVER = RemotePreset(
     id="llama-server",
-    label="llama.cpp server (llama-server)",
+    label=QT_TRANSLATE_NOOP("RemotePreset", "llama.cpp server (llama-server)"),
     backend="llama-server",
     base_url="http://localhost:8080/v1",
     model="qwq-32b",
@@ -136,18 +142,19 @@ LLAMA_SERVER = RemotePreset(
     # Ask for the reasoning in reasoning_content whatever --reasoning-format says; builds
     # that do not know the field ignore it, and then <think> in the content is handled.
     extra_body=(("reasoning_format", "deepseek"),),
-    notes=(
+    notes=QT_TRANSLATE_NOOP(
+        "RemotePreset",
         "Start it with: llama-server -m QwQ-32B-Q4_K_M.gguf -c 32768 --jinja "
         "--reasoning-format deepseek. It serves the one model it loaded, whatever the "
         "model name. A key only with --api-key. Answer now, Continue and Steer need a "
-        "build from May 2025 or later, without --no-prefill-assistant."
+        "build from May 2025 or later, without --no-prefill-assistant.",
     ),
     continue_style="prefill",
 )
 
 CUSTOM = RemotePreset(
     id="custom",
-    label="Other OpenAI-compatible endpoint",
+    label=QT_TRANSLATE_NOOP("RemotePreset", "Other OpenAI-compatible endpoint"),
     backend="remote",
     base_url="",
     model="",
@@ -155,9 +162,10 @@ CUSTOM = RemotePreset(
     needs_api_key=False,
     context_length=32_768,
     starts_in_reasoning=None,
-    notes=(
+    notes=QT_TRANSLATE_NOOP(
+        "RemotePreset",
         "Any server with /v1/chat/completions. The reasoning is read from "
-        "reasoning_content, reasoning, or <think> tags in the reply."
+        "reasoning_content, reasoning, or <think> tags in the reply.",
     ),
 )
 

@@ -29,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from app.core.errors import InvalidRequestError
+from app.core.i18n import translate
 from app.core.reasoning import CLOSE_TAG, OPEN_TAG, ReasoningSplitter, prompt_opens_reasoning
 from app.core.thinking import Continuation
 
@@ -214,8 +215,11 @@ def rebuild(
     primed = prime_text(cont, opens)
     if primed is None:
         raise InvalidRequestError(
-            "This reply cannot be continued: its stored text does not read as a trace "
-            "and an answer."
+            translate(
+                "Resume",
+                "This reply cannot be continued: its stored text does not read as a trace and "
+                "an answer.",
+            )
         )
     whole = tokenize(prompt_text + reply_text(cont, opens))
     # The prompt's own tokens come first (it ends with a special token or a newline,

@@ -30,6 +30,7 @@ from app.core.events import (
     GenerationStats,
     ReasoningDelta,
 )
+from app.core.i18n import translate
 from app.core.messages import ChatMessage
 from app.core.thinking import Continuation, Inserter, ReasonEnded, ThinkingControl, check_hint
 
@@ -44,9 +45,11 @@ def check_request(
     ``cannot_continue``: the engine's reason it cannot go on from a stopped reply (see
     ``ChatEngine.cannot_continue``), None where it can."""
     if not messages or messages[-1].role != "user":
-        raise InvalidRequestError("The conversation must end with a user message.")
+        raise InvalidRequestError(
+            translate("ChatEngine", "The conversation must end with a user message.")
+        )
     if not messages[-1].content.strip():
-        raise InvalidRequestError("The prompt is empty.")
+        raise InvalidRequestError(translate("ChatEngine", "The prompt is empty."))
     if continuation is not None:
         if cannot_continue is not None:
             raise InvalidRequestError(cannot_continue)

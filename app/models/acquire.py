@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from app.core.i18n import translate
 from app.models.catalog import Catalog, CatalogEntry
 from app.models.download import Download, ProgressCallback, check_no_links, target_folder
 from app.models.sources import (
@@ -38,14 +39,24 @@ def request_for(catalog: Catalog, quant: str | None, repo: str | None, file: str
         entry = catalog.find(quant)
         if entry is None:
             known = ", ".join(e.key for e in catalog.entries)
-            raise DownloadError(f"No {quant!r} in the catalog. Known: {known}.")
+            raise DownloadError(
+                translate("Acquire", "No {quant} in the catalog. Known: {known}.").format(
+                    quant=repr(quant), known=known
+                )
+            )
         return Request(entry.repo, tuple(f.path for f in entry.files), entry)
     if not repo or not file:
-        raise DownloadError("Name a quant (e.g. q4_k_m), or both --repo and --file.")
+        raise DownloadError(
+            translate("Acquire", "Name a quant (e.g. q4_k_m), or both --repo and --file.")
+        )
     check_repo_id(repo)
     check_file_path(file)
     if not file.lower().endswith(".gguf"):
-        raise DownloadError(f"{file} is not a GGUF file: QwQ Desktop runs .gguf models.")
+        raise DownloadError(
+            translate(
+                "Acquire", "{file} is not a GGUF file: QwQ Desktop runs .gguf models."
+            ).format(file=file)
+        )
     entry = next((e for e in catalog.entries if e.repo == repo and e.files[0].path == file), None)
     return Request(repo, (file,), entry)
 
@@ -64,7 +75,10 @@ def prepare(
         mapped = catalog.modelscope.get(repo)
         if mapped is None and request.entry is not None:
             raise DownloadError(
-                f"{repo} is not mirrored on ModelScope; choose Hugging Face or a Hub mirror."
+                translate(
+                    "Acquire",
+                    "{repo} is not mirrored on ModelScope; choose Hugging Face or a Hub mirror.",
+                ).format(repo=repo)
             )
         repo = mapped or repo
     token = hf_token() if source.kind == "hf" else None

@@ -20,6 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from app.core.i18n import translate
 from app.engine.offload_plan import (
     FitPlan,
     Hardware,
@@ -292,14 +293,29 @@ def recommend(options: list[Fit], free_disk: int | None = None) -> Fit | None:
 
 def why(fit: Fit, hw: Hardware) -> str:
     """One sentence: why this file, on this machine."""
-    speed = f", about {fit.tokens_per_second:.0f} tokens/s" if fit.tokens_per_second else ""
+    speed = (
+        translate("Catalog", ", about {speed:.0f} tokens/s").format(speed=fit.tokens_per_second)
+        if fit.tokens_per_second
+        else ""
+    )
     plan = fit.plan
+    quant = fit.entry.quant
     if plan.mode == "gpu":
-        where = "in unified memory" if hw.unified_memory else "on the GPU"
-        return f"{fit.entry.quant} is the best quality that fits entirely {where}{speed}."
+        if hw.unified_memory:
+            text = translate(
+                "Catalog",
+                "{quant} is the best quality that fits entirely in unified memory{speed}.",
+            )
+        else:
+            text = translate(
+                "Catalog", "{quant} is the best quality that fits entirely on the GPU{speed}."
+            )
+        return text.format(quant=quant, speed=speed)
     if plan.mode == "partial":
-        return (
-            f"{fit.entry.quant}: {plan.gpu_layers} of {plan.layer_count} layers fit on the "
-            f"GPU and the rest runs from RAM{speed}."
-        )
-    return f"{fit.entry.quant} runs on the CPU from RAM{speed}; a GPU would be much faster."
+        return translate(
+            "Catalog",
+            "{quant}: {gpu} of {all} layers fit on the GPU and the rest runs from RAM{speed}.",
+        ).format(quant=quant, gpu=plan.gpu_layers, all=plan.layer_count, speed=speed)
+    return translate(
+        "Catalog", "{quant} runs on the CPU from RAM{speed}; a GPU would be much faster."
+    ).format(quant=quant, speed=speed)

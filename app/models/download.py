@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import IO, Literal
 
 from app.core.file_lock import FileLock
+from app.core.i18n import translate
 from app.engine.hardware import free_disk
 from app.models.sources import (
     READ_TIMEOUT,
@@ -130,10 +131,17 @@ def check_no_links(models: Path, folder: Path) -> None:
         if kind == "missing":
             return
         if kind != "folder":
-            what = "a symbolic link" if kind == "link" else "not a folder"
+            what = (
+                translate("Download", "a symbolic link")
+                if kind == "link"
+                else translate("Download", "not a folder")
+            )
             raise UnsafePathError(
-                f"{current} is {what}: downloads never leave the models folder. Remove it "
-                "and run the download again."
+                translate(
+                    "Download",
+                    "{path} is {what}: downloads never leave the models folder. Remove it and "
+                    "run the download again.",
+                ).format(path=current, what=what)
             )
 
 
@@ -171,7 +179,11 @@ def _kind(path: Path) -> Kind:
     except FileNotFoundError:
         return "missing"
     except OSError as e:
-        raise DownloadError(f"Cannot check {path}: {e.strerror}.") from None
+        raise DownloadError(
+            translate("Download", "Cannot check {path}: {error}.").format(
+                path=path, error=e.strerror
+            )
+        ) from None
     if stat.S_ISLNK(info.st_mode) or getattr(info, "st_reparse_tag", 0) in _LINK_TAGS:
         return "link"
     if stat.S_ISREG(info.st_mode):
@@ -195,10 +207,17 @@ def _refuse_links(*paths: Path) -> None:
 
 
 def _unsafe(path: Path, kind: Kind = "link") -> UnsafePathError:
-    what = "a symbolic link" if kind == "link" else "not a plain file"
+    what = (
+        translate("Download", "a symbolic link")
+        if kind == "link"
+        else translate("Download", "not a plain file")
+    )
     return UnsafePathError(
-        f"{path} is {what}: a download never writes through one. Remove it and run the "
-        "download again."
+        translate(
+            "Download",
+            "{path} is {what}: a download never writes through one. Remove it and run the "
+            "download again.",
+        ).format(path=path, what=what)
     )
 
 
@@ -216,8 +235,11 @@ def _open_file(path: Path, flags: int) -> int:
             raise _unsafe(path, "other")
         if info.st_nlink > 1 and flags & (os.O_WRONLY | os.O_RDWR):
             raise UnsafePathError(
-                f"{path} has other hard links: a download never writes into a file that "
-                "is also elsewhere. Remove it and run the download again."
+                translate(
+                    "Download",
+                    "{path} has other hard links: a download never writes into a file that is "
+                    "also elsewhere. Remove it and run the download again.",
+                ).format(path=path)
             )
     except BaseException:
         os.close(fd)
@@ -230,7 +252,11 @@ def _open_part(part: Path) -> IO[bytes]:
     try:
         fd = _open_file(part, os.O_RDWR | os.O_CREAT | os.O_APPEND)
     except OSError as e:
-        raise DownloadError(f"Cannot open {part}: {e.strerror}.") from None
+        raise DownloadError(
+            translate("Download", "Cannot open {path}: {error}.").format(
+                path=part, error=e.strerror
+            )
+        ) from None
     return os.fdopen(fd, "a+b")
 
 
@@ -242,7 +268,11 @@ def _write_meta(path: Path, meta: dict[str, object]) -> None:
     try:
         fd = _open_file(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
     except OSError as e:
-        raise DownloadError(f"Cannot write {path}: {e.strerror}.") from None
+        raise DownloadError(
+            translate("Download", "Cannot write {path}: {error}.").format(
+                path=path, error=e.strerror
+            )
+        ) from None
     with os.fdopen(fd, "wb") as f:
         f.write(json.dumps(meta).encode("utf-8"))
 
@@ -370,9 +400,17 @@ class Download:
         free = self.free_bytes(self.folder)
         if remaining and free < remaining + margin:
             raise DiskFullError(
-                f"Not enough free disk space in {self.folder}: {_gb(remaining)} still to "
-                f"download (plus {_gb(margin)} to spare), {_gb(free)} free. Free some space "
-                "or move the models folder."
+                translate(
+                    "Download",
+                    "Not enough free disk space in {folder}: {remaining} still to download "
+                    "(plus {margin} to spare), {free} free. Free some space or move the models "
+                    "folder.",
+                ).format(
+                    folder=self.folder,
+                    remaining=_gb(remaining),
+                    margin=_gb(margin),
+                    free=_gb(free),
+                )
             )
 
     def _fetch(self, file: RemoteFile, index: int, done_before: int) -> Path:
@@ -395,9 +433,12 @@ class Download:
             _meta_path(part).unlink()
             if attempt == 2:
                 raise ChecksumError(
-                    f"{file.name} from {file.repo} failed its checksum twice (expected SHA-256 "
-                    f"{file.sha256}, got {digest}). The file was deleted; the source may be "
-                    "damaged: try another source."
+                    translate(
+                        "Download",
+                        "{name} from {repo} failed its checksum twice (expected SHA-256 "
+                        "{expected}, got {digest}). The file was deleted; the source may be "
+                        "damaged: try another source.",
+                    ).format(name=file.name, repo=file.repo, expected=file.sha256, digest=digest)
                 )
         raise AssertionError("unreachable")
 
@@ -428,13 +469,16 @@ class Download:
                     failures += 1
                     if failures > self.retries:
                         raise DownloadError(
-                            f"Downloading {file.name} keeps failing ({retry}). The "
-                            f"{_gb(have)} received are kept: run the download again to resume."
+                            translate(
+                                "Download",
+                                "Downloading {name} keeps failing ({why}). The {size} received "
+                                "are kept: run the download again to resume.",
+                            ).format(name=file.name, why=retry, size=_gb(have))
                         ) from None
                     delay = min(self.max_backoff, self.backoff * 2 ** (failures - 1))
-                    message = (
-                        f"{retry}; retrying in {delay:.0f} s (attempt {failures} of {self.retries})"
-                    )
+                    message = translate(
+                        "Download", "{why}; retrying in {delay:.0f} s (attempt {n} of {all})"
+                    ).format(why=retry, delay=delay, n=failures, all=self.retries)
                     retrying = replace(
                         base, state="retrying", done=done_before + have, message=message
                     )
@@ -446,9 +490,12 @@ class Download:
                     if restarts > MAX_RESTARTS:
                         out.truncate(0)
                         raise DownloadError(
-                            f"The server keeps sending {file.name} from the start instead of "
-                            "resuming it, and the connection keeps dropping: try another "
-                            "source."
+                            translate(
+                                "Download",
+                                "The server keeps sending {name} from the start instead of "
+                                "resuming it, and the connection keeps dropping: try another "
+                                "source.",
+                            ).format(name=file.name)
                         ) from None
                     out.truncate(0)
                     out.seek(0)
@@ -493,11 +540,18 @@ class Download:
                     raise _Restart
                 if status in (401, 403):
                     raise DownloadError(
-                        f"{file.repo} refused the download (HTTP {status}): the repo may be "
-                        "gated or private; set HF_TOKEN to a token that may read it."
+                        translate(
+                            "Download",
+                            "{repo} refused the download (HTTP {status}): the repo may be "
+                            "gated or private; set HF_TOKEN to a token that may read it.",
+                        ).format(repo=file.repo, status=status)
                     )
                 if status == 404:
-                    raise DownloadError(f"{file.path} is no longer in {file.repo} (HTTP 404).")
+                    raise DownloadError(
+                        translate("Download", "{path} is no longer in {repo} (HTTP 404).").format(
+                            path=file.path, repo=file.repo
+                        )
+                    )
                 if status == 429 or status >= 500 or status not in (200, 206):
                     raise _Retry(f"the server answered HTTP {status}", False)
                 length = response.headers.get("content-length", "")
@@ -517,8 +571,10 @@ class Download:
         except httpx2.RequestError as e:  # endless redirects, a body that cannot be decoded
             out.truncate(start)
             raise DownloadError(
-                f"The server's answer for {file.name} cannot be used ({_reason(e)}): try "
-                "another source."
+                translate(
+                    "Download",
+                    "The server's answer for {name} cannot be used ({why}): try another source.",
+                ).format(name=file.name, why=_reason(e))
             ) from None
         self._raise_if_stopped()
         if have < file.size:
@@ -545,10 +601,17 @@ class Download:
                 with contextlib.suppress(OSError):
                     out.flush()
                 raise DiskFullError(
-                    f"The disk filled up while downloading {file.name} into {self.folder}. "
-                    "What was received is kept: free some space and resume."
+                    translate(
+                        "Download",
+                        "The disk filled up while downloading {name} into {folder}. What was "
+                        "received is kept: free some space and resume.",
+                    ).format(name=file.name, folder=self.folder)
                 ) from None
-            raise DownloadError(f"Cannot write {file.name}: {e.strerror}") from None
+            raise DownloadError(
+                translate("Download", "Cannot write {name}: {error}").format(
+                    name=file.name, error=e.strerror
+                )
+            ) from None
 
     def _downloading(self, base: Progress, have: int) -> Progress:
         now = time.monotonic()
@@ -589,8 +652,11 @@ class _Restart(Exception):
 def _already_downloading(holder: str, path: Path) -> DownloadError:
     name = path.name.removesuffix(LOCK)
     return DownloadError(
-        f"{name} is already being downloaded (process {holder}): let that one finish, or "
-        "stop it first."
+        translate(
+            "Download",
+            "{name} is already being downloaded (process {holder}): let that one finish, or "
+            "stop it first.",
+        ).format(name=name, holder=holder)
     )
 
 

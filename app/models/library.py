@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.core.errors import ModelFileError
+from app.core.i18n import translate
 from app.engine.chat_template import check_templates
 from app.engine.gguf_file import GGUFInfo, read_gguf
 from app.models.download import META, PART
@@ -41,7 +42,7 @@ class LocalModel:
     @property
     def reason(self) -> str:
         """The problem, without the path it ends with (shown next to the path anyway)."""
-        return self.problem.removesuffix(f": {self.path}")
+        return self.problem.removesuffix(f": {self.path}").removesuffix(f"：{self.path}")
 
 
 def split_set(path: Path) -> tuple[Path, ...]:
@@ -56,18 +57,31 @@ def validate(path: str | Path, check_architecture: bool = True) -> GGUFInfo:
     missing = [p.name for p in parts if not p.exists()]
     if missing:
         shown = ", ".join(missing[:3]) + (
-            f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+            translate("Library", " and {count} more").format(count=len(missing) - 3)
+            if len(missing) > 3
+            else ""
         )
         raise ModelFileError(
-            f"{path.name} is part {parts.index(path) + 1 if path in parts else 1} of a "
-            f"{len(parts)}-part model and {len(missing)} part(s) are missing: {shown}. "
-            "Keep all parts in one folder."
+            translate(
+                "Library",
+                "{name} is part {index} of a {count}-part model and {missing} part(s) are "
+                "missing: {shown}. Keep all parts in one folder.",
+            ).format(
+                name=path.name,
+                index=parts.index(path) + 1 if path in parts else 1,
+                count=len(parts),
+                missing=len(missing),
+                shown=shown,
+            )
         )
     info = read_gguf(parts[0])  # raises for a bad magic or version
     for part in parts:
         if (info if part == parts[0] else read_gguf(part)).truncated:
             raise ModelFileError(
-                f"{part.name} is incomplete (truncated): download it again, or copy it whole."
+                translate(
+                    "Library",
+                    "{name} is incomplete (truncated): download it again, or copy it whole.",
+                ).format(name=part.name)
             )
     check_templates(info.metadata)
     if check_architecture:
@@ -93,10 +107,17 @@ def check_supported(path: Path, info: GGUFInfo) -> None:
     log = "\n".join(llama_log.since(mark)).lower()
     if "unknown model architecture" in log:
         raise ModelFileError(
-            f"This model's architecture ('{info.architecture}') is not supported by the "
-            f"bundled llama.cpp: {path.name}"
+            translate(
+                "LocalEngine",
+                "This model's architecture ('{architecture}') is not supported by the bundled "
+                "llama.cpp: {path}",
+            ).format(architecture=info.architecture, path=path.name)
         )
-    raise ModelFileError(f"llama.cpp cannot read {path.name} (see the log for details).")
+    raise ModelFileError(
+        translate("Library", "llama.cpp cannot read {name} (see the log for details).").format(
+            name=path.name
+        )
+    )
 
 
 def describe(path: Path, downloaded: bool, check_architecture: bool = False) -> LocalModel:
@@ -111,7 +132,9 @@ def describe(path: Path, downloaded: bool, check_architecture: bool = False) -> 
         return LocalModel(path, parts, size, "?", path.stem, "?", downloaded, _one_line(e))
     except Exception as e:  # a bug of ours on a strange file: still list the rest
         log.exception("could not inspect %s", path)
-        problem = f"Cannot inspect this file ({type(e).__name__}; see the log): {path}"
+        problem = translate(
+            "Library", "Cannot inspect this file ({kind}; see the log): {path}"
+        ).format(kind=type(e).__name__, path=path)
         return LocalModel(path, parts, size, "?", path.stem, "?", downloaded, problem)
     name = info.name if info.name != path.stem else path.stem
     return LocalModel(path, parts, size, info.quantization, name, info.architecture, downloaded)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core.format import size
+from app.core.i18n import translate
 from app.engine.hardware import detect, free_disk
 from app.engine.offload_plan import Hardware
 from app.models import library
@@ -34,29 +35,42 @@ class Overview:
         hw = self.hardware
         ram = f"{hw.ram_total_bytes / 1024**3:.0f} GB"
         if hw.unified_memory:
-            return f"{hw.chip or 'Apple Silicon'}, {ram} unified memory"
+            return translate("Overview", "{chip}, {ram} unified memory").format(
+                chip=hw.chip or "Apple Silicon", ram=ram
+            )
         parts = [f"{g.name} {g.total_bytes / 1024**3:.0f} GB" for g in hw.gpus]
-        text = " + ".join([*parts, f"{ram} RAM"])
+        text = " + ".join([*parts, translate("Overview", "{ram} RAM").format(ram=ram)])
         if hw.gpus and not hw.gpu_offload:
-            text += " (this llama.cpp build runs on the CPU only)"
+            text += translate("Overview", " (this llama.cpp build runs on the CPU only)")
         return text
 
     def headline(self) -> str:
         """The first-run sentence: machine, recommended file, where it runs, speed."""
         if self.recommended is None:
-            return (
-                f"{self.machine()}: no QwQ-32B file fits this machine ({size(self.free_disk)} "
-                "free disk). A remote endpoint or a bigger machine is needed."
-            )
+            return translate(
+                "Overview",
+                "{machine}: no QwQ-32B file fits this machine ({disk} free disk). A remote "
+                "endpoint or a bigger machine is needed.",
+            ).format(machine=self.machine(), disk=size(self.free_disk))
         fit = self.recommended
         plan = fit.plan
         where = {
-            "gpu": "all on the GPU",
-            "partial": f"{plan.gpu_layers} of {plan.layer_count} layers on the GPU",
-            "cpu": "on the CPU",
+            "gpu": translate("Overview", "all on the GPU"),
+            "partial": translate("Overview", "{gpu} of {all} layers on the GPU").format(
+                gpu=plan.gpu_layers, all=plan.layer_count
+            ),
+            "cpu": translate("Overview", "on the CPU"),
         }.get(plan.mode, "")
-        speed = f", ~{fit.tokens_per_second:.0f} tokens/s expected" if fit.tokens_per_second else ""
-        return f"{self.machine()}: {fit.entry.quant}, {where}{speed}"
+        speed = (
+            translate("Overview", ", ~{speed:.0f} tokens/s expected").format(
+                speed=fit.tokens_per_second
+            )
+            if fit.tokens_per_second
+            else ""
+        )
+        return translate("Overview", "{machine}: {quant}, {where}{speed}").format(
+            machine=self.machine(), quant=fit.entry.quant, where=where, speed=speed
+        )
 
     def reason(self) -> str:
         if self.recommended is None:

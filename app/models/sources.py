@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from urllib.parse import quote
 
 from app.core.errors import QwQError
+from app.core.i18n import translate
 from app.core.redact import redact
 
 if TYPE_CHECKING:
@@ -75,8 +76,11 @@ def check_repo_id(repo: str) -> str:
     ):
         shown = repo if len(repo) <= 100 else repo[:99] + "…"
         raise DownloadError(
-            f"{shown!r} is not a valid repository name: use OWNER/NAME, with letters, "
-            "digits, '-', '_' and '.' only (for example Qwen/QwQ-32B-GGUF)."
+            translate(
+                "Sources",
+                "{name} is not a valid repository name: use OWNER/NAME, with letters, digits, "
+                "'-', '_' and '.' only (for example Qwen/QwQ-32B-GGUF).",
+            ).format(name=repr(shown))
         )
     return repo
 
@@ -91,8 +95,11 @@ def check_file_path(path: str) -> str:
     if not path or len(path) > MAX_FILE_PATH or not all(_safe_name(part) for part in parts):
         shown = path if len(path) <= 100 else path[:99] + "…"
         raise DownloadError(
-            f"{shown!r} is not a valid file name in a repository: use a relative path "
-            "such as fp16/model-00001-of-00002.gguf, without '..', '\\' or ':'."
+            translate(
+                "Sources",
+                "{name} is not a valid file name in a repository: use a relative path such as "
+                "fp16/model-00001-of-00002.gguf, without '..', '\\' or ':'.",
+            ).format(name=repr(shown))
         )
     return path
 
@@ -184,8 +191,11 @@ class Source:
         if choice.startswith(("http://", "https://")):
             return Source("hf", choice.rstrip("/"))
         raise DownloadError(
-            f"Unknown source {choice!r}: use 'hf', 'modelscope' or a Hub mirror's URL "
-            "(for example https://hf-mirror.com)."
+            translate(
+                "Sources",
+                "Unknown source {choice}: use 'hf', 'modelscope' or a Hub mirror's URL (for "
+                "example https://hf-mirror.com).",
+            ).format(choice=repr(choice))
         )
 
     @property
@@ -222,27 +232,51 @@ class Source:
             )
         except OfflineModeIsEnabled:
             raise DownloadError(
-                "HF_HUB_OFFLINE is set, so huggingface-hub refuses to download: unset it."
+                translate(
+                    "Sources",
+                    "HF_HUB_OFFLINE is set, so huggingface-hub refuses to download: unset it.",
+                )
             ) from None
         except GatedRepoError:
             raise DownloadError(
-                f"{repo} is gated: accept its terms on the Hub and set HF_TOKEN."
+                translate(
+                    "Sources", "{repo} is gated: accept its terms on the Hub and set HF_TOKEN."
+                ).format(repo=repo)
             ) from None
         except RepositoryNotFoundError:
-            hint = "" if token else " (if it is private, set HF_TOKEN)"
-            raise DownloadError(f"No repo {repo} on {self.label}{hint}.") from None
+            hint = "" if token else translate("Sources", " (if it is private, set HF_TOKEN)")
+            raise DownloadError(
+                translate("Sources", "No repo {repo} on {source}{hint}.").format(
+                    repo=repo, source=self.label, hint=hint
+                )
+            ) from None
         except EntryNotFoundError:
-            raise DownloadError(f"No file {path} in {repo} on {self.label}.") from None
+            raise DownloadError(
+                translate("Sources", "No file {path} in {repo} on {source}.").format(
+                    path=path, repo=repo, source=self.label
+                )
+            ) from None
         except HfHubHTTPError as e:
             status = e.response.status_code if e.response is not None else "?"
-            raise DownloadError(f"{self.label} answered HTTP {status} for {repo}/{path}.") from None
+            raise DownloadError(
+                translate("Sources", "{source} answered HTTP {status} for {repo}/{path}.").format(
+                    source=self.label, status=status, repo=repo, path=path
+                )
+            ) from None
         except Exception as e:  # httpx2's network errors, after its own retries
             raise DownloadError(
-                f"Cannot reach {self.label} ({self.endpoint}): {_reason(e)}. Check the "
-                "connection, or choose another source (a Hub mirror or ModelScope)."
+                translate(
+                    "Sources",
+                    "Cannot reach {source} ({url}): {why}. Check the connection, or choose "
+                    "another source (a Hub mirror or ModelScope).",
+                ).format(source=self.label, url=self.endpoint, why=_reason(e))
             ) from None
         if meta.size is None or meta.commit_hash is None:
-            raise DownloadError(f"{self.label} gave no size for {repo}/{path}.")
+            raise DownloadError(
+                translate("Sources", "{source} gave no size for {repo}/{path}.").format(
+                    source=self.label, repo=repo, path=path
+                )
+            )
         etag = (meta.etag or "").strip('"').lower()
         sha256 = etag if _SHA256.match(etag) else None
         # Pinned to the commit, so every retry (and its fresh signed redirect) is the same file.
@@ -259,13 +293,25 @@ class Source:
             )
         except Exception as e:
             raise DownloadError(
-                f"Cannot reach ModelScope ({self.endpoint}): {_reason(e)}."
+                translate("Sources", "Cannot reach ModelScope ({url}): {why}.").format(
+                    url=self.endpoint, why=_reason(e)
+                )
             ) from None
         if response.status_code == 404:
-            raise DownloadError(f"No repo {repo} on ModelScope.")
+            raise DownloadError(
+                translate("Sources", "No repo {repo} on ModelScope.").format(repo=repo)
+            )
         if response.status_code != 200:
-            raise DownloadError(f"ModelScope answered HTTP {response.status_code} for {repo}.")
-        unreadable = DownloadError(f"ModelScope sent an unreadable file list for {repo}.")
+            raise DownloadError(
+                translate("Sources", "ModelScope answered HTTP {status} for {repo}.").format(
+                    status=response.status_code, repo=repo
+                )
+            )
+        unreadable = DownloadError(
+            translate("Sources", "ModelScope sent an unreadable file list for {repo}.").format(
+                repo=repo
+            )
+        )
         try:
             body: Any = response.json()
             files = {
@@ -283,7 +329,11 @@ class Source:
             # ModelScope keeps some sets at the root that the Hub keeps in a folder (fp16/).
             entry = files.get(path) or files.get(PurePosixPath(path).name)
             if entry is None:
-                raise DownloadError(f"No file {path} in {repo} on ModelScope.")
+                raise DownloadError(
+                    translate("Sources", "No file {path} in {repo} on ModelScope.").format(
+                        path=path, repo=repo
+                    )
+                )
             size = entry.get("Size")
             if isinstance(size, str) and size.isascii() and size.isdigit() and len(size) < 20:
                 size = int(size)

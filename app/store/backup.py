@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from app.core.i18n import translate
 from app.store.database import SQLITE_HEADER, StoreError
 from app.store.schema import APPLICATION_ID, LATEST, version_of
 
@@ -86,7 +87,11 @@ def find(folder: Path, name: str) -> Backup:
     for b in list_backups(folder):
         if b.name == name:
             return b
-    raise StoreError(f"There is no backup called {name!r} in {folder} (see qwq-desktop backups).")
+    raise StoreError(
+        translate(
+            "Backup", "There is no backup called {name} in {folder} (see qwq-desktop backups)."
+        ).format(name=repr(name), folder=folder)
+    )
 
 
 def _new_path(folder: Path, kind: Kind) -> Path:
@@ -106,14 +111,20 @@ def copy_database(source: sqlite3.Connection, folder: Path, kind: Kind) -> Path:
         tmp = path.with_name(path.name + ".tmp")
         tmp.unlink(missing_ok=True)
     except OSError as e:
-        raise StoreError(f"Cannot write a backup in {folder}: {e.strerror or e}") from e
+        raise StoreError(
+            translate("Backup", "Cannot write a backup in {folder}: {error}").format(
+                folder=folder, error=e.strerror or e
+            )
+        ) from e
     try:
         dest = sqlite3.connect(tmp, isolation_level=None)
         try:
             source.backup(dest)  # one step: one consistent snapshot
             dest.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
             if dest.execute("PRAGMA quick_check(1)").fetchone()[0] != "ok":
-                raise StoreError("The backup did not pass SQLite's check; it was not kept.")
+                raise StoreError(
+                    translate("Backup", "The backup did not pass SQLite's check; it was not kept.")
+                )
         finally:
             dest.close()
         os.replace(tmp, path)
@@ -121,9 +132,11 @@ def copy_database(source: sqlite3.Connection, folder: Path, kind: Kind) -> Path:
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
         full = "full" in str(e).lower()
+        why = translate("Backup", "the disk is full.") if full else str(e)
         raise StoreError(
-            f"Could not back up the conversations to {folder}: "
-            + ("the disk is full." if full else str(e))
+            translate("Backup", "Could not back up the conversations to {folder}: {why}").format(
+                folder=folder, why=why
+            )
         ) from e
     except BaseException:
         with contextlib.suppress(OSError):
@@ -135,11 +148,19 @@ def copy_database(source: sqlite3.Connection, folder: Path, kind: Kind) -> Path:
 def make(database: Path, folder: Path, *, kind: Kind = "daily", keep: int = KEEP) -> Backup:
     """Back up ``database`` (open or not; nothing waits for it) and rotate old backups."""
     if not database.is_file():
-        raise StoreError(f"There is no conversation database at {database} to back up.")
+        raise StoreError(
+            translate("Backup", "There is no conversation database at {path} to back up.").format(
+                path=database
+            )
+        )
     try:
         source = sqlite3.connect(database, isolation_level=None, timeout=5.0)
     except sqlite3.Error as e:
-        raise StoreError(f"Cannot read the conversation database {database}: {e}") from e
+        raise StoreError(
+            translate("Backup", "Cannot read the conversation database {path}: {error}").format(
+                path=database, error=e
+            )
+        ) from e
     try:
         source.execute("PRAGMA query_only = ON")
         path = copy_database(source, folder, kind)
@@ -184,23 +205,44 @@ def check(path: Path) -> None:
         with open(path, "rb") as f:
             header = f.read(len(SQLITE_HEADER))
     except OSError as e:
-        raise StoreError(f"Cannot read the backup {path.name}: {e.strerror or e}") from e
+        raise StoreError(
+            translate("Backup", "Cannot read the backup {name}: {error}").format(
+                name=path.name, error=e.strerror or e
+            )
+        ) from e
     if header != SQLITE_HEADER:
-        raise StoreError(f"{path.name} is not a SQLite database; nothing was restored.")
+        raise StoreError(
+            translate("Backup", "{name} is not a SQLite database; nothing was restored.").format(
+                name=path.name
+            )
+        )
     try:
         conn = sqlite3.connect(read_only_uri(path), uri=True, isolation_level=None)
         try:
             if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
                 raise StoreError(
-                    f"{path.name} is not a QwQ Desktop database; nothing was restored."
+                    translate(
+                        "Backup", "{name} is not a QwQ Desktop database; nothing was restored."
+                    ).format(name=path.name)
                 )
             if version_of(conn) > LATEST:
                 raise StoreError(
-                    f"{path.name} was written by a newer QwQ Desktop; update the app to restore it."
+                    translate(
+                        "Backup",
+                        "{name} was written by a newer QwQ Desktop; update the app to restore it.",
+                    ).format(name=path.name)
                 )
             if conn.execute("PRAGMA quick_check(1)").fetchone()[0] != "ok":
-                raise StoreError(f"{path.name} is damaged; nothing was restored.")
+                raise StoreError(
+                    translate("Backup", "{name} is damaged; nothing was restored.").format(
+                        name=path.name
+                    )
+                )
         finally:
             conn.close()
     except sqlite3.Error as e:
-        raise StoreError(f"{path.name} cannot be read ({e}); nothing was restored.") from e
+        raise StoreError(
+            translate("Backup", "{name} cannot be read ({error}); nothing was restored.").format(
+                name=path.name, error=e
+            )
+        ) from e

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar, cast
 
+from app.core.i18n import translate
 from app.core.paths import AppPaths
 from app.core.thinking import InsertedSpan, ReasonEnded
 from app.store import backup, validate
@@ -308,8 +309,11 @@ class ConversationStore:
                 migrate(self._conn)
             except sqlite3.Error as e:
                 raise StoreError(
-                    f"Could not restore {chosen.name} ({e}); the conversations as they were "
-                    f"before are kept in {kept}."
+                    translate(
+                        "ConversationStore",
+                        "Could not restore {name} ({error}); the conversations as they were "
+                        "before are kept in {kept}.",
+                    ).format(name=chosen.name, error=e, kept=kept)
                 ) from e
             self._recover_interrupted()
         self._changed(None, "replaced")
@@ -337,16 +341,27 @@ class ConversationStore:
                 if isinstance(e, sqlite3.DatabaseError) and "malformed" in str(e):
                     request_check(self.path)
                     raise StoreError(
-                        f"The conversation database is damaged ({e}). Restart QwQ Desktop: it "
-                        "will keep the damaged file as a backup and start a new one."
+                        translate(
+                            "ConversationStore",
+                            "The conversation database is damaged ({error}). Restart QwQ "
+                            "Desktop: it will keep the damaged file as a backup and start a "
+                            "new one.",
+                        ).format(error=e)
                     ) from e
                 if isinstance(e, sqlite3.OperationalError):
                     if "full" in str(e).lower():
                         raise StoreFullError(
-                            f"The disk is full: could not save to {self.path}. Free some space "
-                            "and retry; nothing on screen is lost."
+                            translate(
+                                "ConversationStore",
+                                "The disk is full: could not save to {path}. Free some space "
+                                "and retry; nothing on screen is lost.",
+                            ).format(path=self.path)
                         ) from e
-                    raise StoreError(f"Could not save to {self.path}: {e}") from e
+                    raise StoreError(
+                        translate("ConversationStore", "Could not save to {path}: {error}").format(
+                            path=self.path, error=e
+                        )
+                    ) from e
                 raise
 
     def _changed(self, conversation_id: int | None, kind: ChangeKind) -> None:
@@ -369,8 +384,12 @@ class ConversationStore:
                     raise
                 request_check(self.path)
                 raise StoreError(
-                    f"The conversation database is damaged ({e}). Restart QwQ Desktop: it "
-                    "will keep the damaged file as a backup and start a new one."
+                    translate(
+                        "ConversationStore",
+                        "The conversation database is damaged ({error}). Restart QwQ "
+                        "Desktop: it will keep the damaged file as a backup and start a "
+                        "new one.",
+                    ).format(error=e)
                 ) from e
 
     def _recover_interrupted(self) -> int:
@@ -412,7 +431,11 @@ class ConversationStore:
     def get(self, conversation_id: int) -> Conversation:
         rows = self._read("SELECT * FROM conversations WHERE id = ?", (conversation_id,))
         if not rows:
-            raise StoreError(f"There is no conversation {conversation_id}.")
+            raise StoreError(
+                translate("ConversationStore", "There is no conversation {id}.").format(
+                    id=conversation_id
+                )
+            )
         return _conversation(rows[0])
 
     def conversations(self) -> list[Conversation]:
@@ -431,7 +454,7 @@ class ConversationStore:
     def rename(self, conversation_id: int, title: str) -> None:
         title = " ".join(title.split())
         if not title:
-            raise StoreError("A title cannot be empty.")
+            raise StoreError(translate("ConversationStore", "A title cannot be empty."))
         with self._write() as c:
             c.execute(
                 "UPDATE conversations SET title = ?, title_is_custom = 1 WHERE id = ?",

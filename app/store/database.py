@@ -25,6 +25,7 @@ from pathlib import Path
 
 from app.core.errors import QwQError
 from app.core.file_lock import FileLock
+from app.core.i18n import translate
 from app.store.schema import APPLICATION_ID, LATEST, migrate, version_of
 
 DB_NAME = "conversations.sqlite3"
@@ -58,8 +59,11 @@ class Recovery:
 
 def _store_busy(holder: str, path: Path) -> StoreLockedError:
     return StoreLockedError(
-        f"QwQ Desktop is already running on this data folder (process {holder}): "
-        f"{path.parent}. Close it first, or set QWQ_DESKTOP_HOME to another folder."
+        translate(
+            "ConversationStore",
+            "QwQ Desktop is already running on this data folder (process {holder}): {folder}. "
+            "Close it first, or set QWQ_DESKTOP_HOME to another folder.",
+        ).format(holder=holder, folder=path.parent)
     )
 
 

@@ -229,7 +229,7 @@ class CodeBlockView(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.language = QLabel(self)
         self.copy_button = QToolButton(self)
-        self.copy_button.setText("Copy")
+        self.copy_button.setText(self.tr("Copy"))
         self.copy_button.setAccessibleName(self.tr("Copy code"))
         self.copy_button.setAutoRaise(True)
         self.copy_button.clicked.connect(self.copy)
@@ -250,7 +250,7 @@ class CodeBlockView(QFrame):
 
     def show_block(self, block: Block) -> None:
         self.block = block
-        self.language.setText(block.language or "code")
+        self.language.setText(block.language or self.tr("code"))
         if block.language:
             self.code.setAccessibleName(self.tr("Code ({0})").format(block.language))
         lexer = _lexer(block.language) if block.language else None
@@ -282,7 +282,7 @@ class LongBlockView(QFrame):
         self.caption = QLabel(self)
         self.caption.setWordWrap(True)
         self.copy_button = QToolButton(self)
-        self.copy_button.setText("Copy")
+        self.copy_button.setText(self.tr("Copy"))
         self.copy_button.setAccessibleName(self.tr("Copy this part of the answer"))
         self.copy_button.setAutoRaise(True)
         self.copy_button.clicked.connect(self.copy)
@@ -309,10 +309,14 @@ class LongBlockView(QFrame):
         else:
             self.text_view.set_text(block.text)
         self.block = block
-        what = f"{block.language or 'code'} block" if block.kind == "code" else "text"
+        if block.kind == "code":
+            what = self.tr("{language} block").format(language=block.language or self.tr("code"))
+        else:
+            what = self.tr("text")
         self.caption.setText(
-            f"Long {what}: {len(block.text):,} characters, shown as plain text "
-            "(Copy gives all of it)."
+            self.tr(
+                "Long {what}: {count:,} characters, shown as plain text (Copy gives all of it)."
+            ).format(what=what, count=len(block.text))
         )
 
     def copy(self) -> None:

@@ -24,11 +24,15 @@ from PySide6.QtWidgets import QPushButton, QWidget
 from app.api.server import ApiServer
 from app.core import keys
 from app.core.errors import QwQError
+from app.core.i18n import QT_TRANSLATE_NOOP
 from app.core.settings import AppSettings
 from app.engine.base import ChatEngine
 from app.ui.worker import Job
 
-TOOLTIP = "Serve the loaded model as an OpenAI-compatible API on this machine (127.0.0.1)"
+TOOLTIP = QT_TRANSLATE_NOOP(
+    "ApiServerControl",
+    "Serve the loaded model as an OpenAI-compatible API on this machine (127.0.0.1)",
+)
 
 
 class ApiServerControl(QObject):
@@ -48,10 +52,10 @@ class ApiServerControl(QObject):
         self.server: ApiServer | None = None
         self._starting: tuple[Job, ApiServer] | None = None
         self._stopping: Job | None = None
-        self.button = QPushButton("API: off")
+        self.button = QPushButton(self.tr("API: off"))
         self.button.setObjectName("apiToggle")
         self.button.setCheckable(True)
-        self.button.setToolTip(TOOLTIP)
+        self.button.setToolTip(self.tr(TOOLTIP))
         self.button.toggled.connect(self.set_on)
 
     @property
@@ -63,7 +67,7 @@ class ApiServerControl(QObject):
         """Start or stop the local API (on a worker: binding the port takes a moment)."""
         if not on:
             self._stop()
-            self.button.setText("API: off")
+            self.button.setText(self.tr("API: off"))
             return
         if self.server is not None or self._starting is not None:
             return
@@ -74,7 +78,7 @@ class ApiServerControl(QObject):
         if self.server is None:
             return
         self._stop()
-        self.button.setText("API: restarting after the load…")
+        self.button.setText(self.tr("API: restarting after the load…"))
 
     def engine_ready(self) -> None:
         """A model is in use: serve it again if the toggle is on."""
@@ -144,7 +148,7 @@ class ApiServerControl(QObject):
             api_key=key,
             loop_guard=self.settings.loop_guard,
         )
-        self.button.setText("API: starting…")
+        self.button.setText(self.tr("API: starting…"))
         job = Job(server.start, self)
         self._starting = (job, server)
 
@@ -157,14 +161,14 @@ class ApiServerControl(QObject):
                 self._stop()
                 return
             self.server = server
-            self.button.setText(f"API: {server.url}")
+            self.button.setText(self.tr("API: {url}").format(url=server.url))
 
         def failed(error: BaseException) -> None:
             if self._starting is None:
                 return
             self._starting = None
             self.button.setChecked(False)
-            self.button.setText("API: off")
+            self.button.setText(self.tr("API: off"))
             self.failed.emit(str(error))
 
         job.done.connect(started)

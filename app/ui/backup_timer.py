@@ -50,5 +50,5 @@ class BackupTimer(QObject):
                 self.failed.emit(note)
 
         job.done.connect(lambda _: finished(""))
-        job.failed.connect(lambda e: finished(f"Backup failed: {e}"))
+        job.failed.connect(lambda e: finished(self.tr("Backup failed: {error}").format(error=e)))
         job.start()

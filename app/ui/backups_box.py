@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractButton,
     QGroupBox,
@@ -26,11 +26,16 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.format import size
+from app.core.i18n import QT_TRANSLATE_NOOP
 from app.store import backup
 from app.store.conversations import ConversationStore
 from app.ui.worker import Job
 
-KIND_LABELS = {"daily": "daily", "manual": "made by you", "before-restore": "before a restore"}
+KIND_LABELS = {
+    "daily": QT_TRANSLATE_NOOP("BackupsBox", "daily"),
+    "manual": QT_TRANSLATE_NOOP("BackupsBox", "made by you"),
+    "before-restore": QT_TRANSLATE_NOOP("BackupsBox", "before a restore"),
+}
 
 
 def _when(timestamp: float) -> str:
@@ -49,7 +54,12 @@ class BackupsBox(QGroupBox):
         busy: Callable[[], bool] = lambda: False,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(f"Backups (daily; the newest {backup.KEEP} of each kind are kept)", parent)
+        super().__init__(
+            QCoreApplication.translate(
+                "BackupsBox", "Backups (daily; the newest {keep} of each kind are kept)"
+            ).format(keep=backup.KEEP),
+            parent,
+        )
         self.store = store
         self.folder = backup.folder_of(store.path.parent)
         self._busy = busy  # a reply is being written: restoring now would lose it
@@ -58,10 +68,10 @@ class BackupsBox(QGroupBox):
         self.list.setObjectName("backupList")
         self.list.setMaximumHeight(130)
         self.list.itemSelectionChanged.connect(self._update_buttons)
-        self.backup_button = QPushButton("Back up now", self)
+        self.backup_button = QPushButton(self.tr("Back up now"), self)
         self.backup_button.setObjectName("backupNow")
         self.backup_button.clicked.connect(self.back_up_now)
-        self.restore_button = QPushButton("Restore…", self)
+        self.restore_button = QPushButton(self.tr("Restore…"), self)
         self.restore_button.setObjectName("restoreBackup")
         self.restore_button.clicked.connect(self.ask_restore)
         self.status = QLabel(self)
@@ -84,13 +94,15 @@ class BackupsBox(QGroupBox):
         self.list.clear()
         for b in backup.list_backups(self.folder):
             item = QListWidgetItem(
-                f"{_when(b.created_at)}  ·  {KIND_LABELS[b.kind]}  ·  {size(b.size)}"
+                f"{_when(b.created_at)}  ·  {self.tr(KIND_LABELS[b.kind])}  ·  {size(b.size)}"
             )
             item.setData(Qt.ItemDataRole.UserRole, str(b.path))
             item.setToolTip(str(b.path))
             self.list.addItem(item)
         if not self.list.count():
-            self.status.setText(f"No backups yet; they are kept in {self.folder}.")
+            self.status.setText(
+                self.tr("No backups yet; they are kept in {folder}.").format(folder=self.folder)
+            )
         self._update_buttons()
 
     def selected(self) -> Path | None:
@@ -113,16 +125,18 @@ class BackupsBox(QGroupBox):
     def _finished(self, done: Callable[[object], None] | None, result: object) -> None:
         self._job = None
         if done is None:  # failed: one clear line (a StoreError says what and where)
-            self.status.setText(f"Failed: {result}")
+            self.status.setText(self.tr("Failed: {error}").format(error=result))
         else:
             done(result)
         self.refresh()
 
     def back_up_now(self) -> None:
-        self.status.setText("Backing up…")
+        self.status.setText(self.tr("Backing up…"))
         self._run(
             lambda: backup.make(self.store.path, self.folder, kind="manual"),
-            lambda made: self.status.setText(f"Backed up to {getattr(made, 'name', made)}."),
+            lambda made: self.status.setText(
+                self.tr("Backed up to {name}.").format(name=getattr(made, "name", made))
+            ),
         )
 
     def ask_restore(self) -> None:
@@ -130,19 +144,23 @@ class BackupsBox(QGroupBox):
         if chosen is None or self._job is not None:
             return
         if self._busy():
-            self.status.setText("A reply is being written: stop it or let it finish, then restore.")
+            self.status.setText(
+                self.tr("A reply is being written: stop it or let it finish, then restore.")
+            )
             return
         box = QMessageBox(
             QMessageBox.Icon.Question,
-            "Restore a backup",
-            f"Replace every conversation with those in the backup of "
-            f"{self.list.selectedItems()[0].text()}?\n\nThe current conversations are kept "
-            "as a backup of their own first, so this can be undone.",
+            self.tr("Restore a backup"),
+            self.tr(
+                "Replace every conversation with those in the backup of {backup}?\n\n"
+                "The current conversations are kept as a backup of their own first, so this "
+                "can be undone."
+            ).format(backup=self.list.selectedItems()[0].text()),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
             self,
         )
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.button(QMessageBox.StandardButton.Yes).setText("Restore")
+        box.button(QMessageBox.StandardButton.Yes).setText(self.tr("Restore"))
 
         def answered(button: QAbstractButton) -> None:
             if box.standardButton(button) == QMessageBox.StandardButton.Yes:
@@ -154,13 +172,15 @@ class BackupsBox(QGroupBox):
 
     def restore(self, chosen: Path) -> None:
         """Restore ``chosen`` now (after the user confirmed)."""
-        self.status.setText("Restoring…")
+        self.status.setText(self.tr("Restoring…"))
 
         def done(kept: object) -> None:
             name = kept.name if isinstance(kept, Path) else kept
             self.status.setText(
-                f"Restored. The conversations shown are now those of the backup; the ones "
-                f"they replaced are kept as {name}."
+                self.tr(
+                    "Restored. The conversations shown are now those of the backup; the ones "
+                    "they replaced are kept as {name}."
+                ).format(name=name)
             )
             self.restored.emit(str(chosen))
 

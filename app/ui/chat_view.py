@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from app.core.events import ChatEvent, GenerationDone
 from app.core.format import finish_words
+from app.core.i18n import translate
 from app.core.thinking import ContinueMode
 from app.store.conversations import StoredMessage
 from app.ui.announcer import announcer, spoken
@@ -83,7 +84,7 @@ class UserMessage(QWidget):
             label.setTextFormat(Qt.TextFormat.PlainText)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.label = label
-        self.edit_button = _action("Edit", self)
+        self.edit_button = _action(self.tr("Edit"), self)
         self.edit_button.setAccessibleName(self.tr("Edit message"))
         self.edit_button.setAccessibleDescription(
             self.tr("Put this message back in the message box, to send it again changed")
@@ -142,11 +143,11 @@ class AssistantMessage(QWidget):
         self.footer.setWordWrap(True)
         # Actions, shown once the reply is complete: flip between answers, copy, regenerate.
         self.siblings = SiblingNavigator(self)  # between answers to the same message
-        self.copy_button = _action("Copy", self)
+        self.copy_button = _action(self.tr("Copy"), self)
         self.copy_button.setAccessibleName(self.tr("Copy answer"))
-        self.copy_all_button = _action("Copy with reasoning", self)
+        self.copy_all_button = _action(self.tr("Copy with reasoning"), self)
         self.copy_all_button.setAccessibleName(self.tr("Copy answer with reasoning"))
-        self.regenerate_button = _action("Regenerate", self)
+        self.regenerate_button = _action(self.tr("Regenerate"), self)
         self.regenerate_button.setAccessibleName(self.tr("Regenerate answer"))
         self.regenerate_button.setAccessibleDescription(
             self.tr("Write this answer again (the old one stays: Previous version)")
@@ -157,13 +158,18 @@ class AssistantMessage(QWidget):
         self.loop_note.setTextFormat(Qt.TextFormat.PlainText)
         self.loop_note.setWordWrap(True)
         self.remedy_button = _action(
-            f"Regenerate with presence penalty {LOOP_REMEDY_PRESENCE_PENALTY:g}", self
+            self.tr("Regenerate with presence penalty {penalty:g}").format(
+                penalty=LOOP_REMEDY_PRESENCE_PENALTY
+            ),
+            self,
         )
         self.remedy_button.setObjectName("loopRemedy")
         self.remedy_button.setAccessibleName(self.remedy_button.text())
         self.remedy_button.setToolTip(
-            "The QwQ-32B model card: a presence penalty between 0 and 2 reduces endless"
-            " repetitions. For every reply: Settings → Presence penalty."
+            self.tr(
+                "The QwQ-32B model card: a presence penalty between 0 and 2 reduces endless"
+                " repetitions. For every reply: Settings → Presence penalty."
+            )
         )
         self.loop_row = QWidget(self)
         loop_layout = QHBoxLayout(self.loop_row)
@@ -173,17 +179,23 @@ class AssistantMessage(QWidget):
         self.loop_row.hide()
         # A reply that stopped early (Stop, length, a budget, the loop guard, Answer now)
         # goes on in place: its trace (with a hint from the user: Steer) or its answer.
-        self.continue_thinking_button = _action("Continue thinking", self)
+        self.continue_thinking_button = _action(self.tr("Continue thinking"), self)
         self.continue_thinking_button.setObjectName("continueThinking")
-        self.continue_answer_button = _action("Continue answer", self)
+        self.continue_answer_button = _action(self.tr("Continue answer"), self)
         self.continue_answer_button.setObjectName("continueAnswer")
-        self.steer_button = _action("Steer…", self)
+        self.steer_button = _action(self.tr("Steer…"), self)
         self.steer_button.setObjectName("steer")
-        self.steer_button.setAccessibleName("Steer")
+        self.steer_button.setAccessibleName(self.tr("Steer"))
         for button, tip in (
-            (self.continue_thinking_button, "Let QwQ think on from where its trace stopped"),
-            (self.continue_answer_button, "Let QwQ write on from where its answer stopped"),
-            (self.steer_button, "Add a hint to the trace, then let QwQ think on with it"),
+            (
+                self.continue_thinking_button,
+                self.tr("Let QwQ think on from where its trace stopped"),
+            ),
+            (
+                self.continue_answer_button,
+                self.tr("Let QwQ write on from where its answer stopped"),
+            ),
+            (self.steer_button, self.tr("Add a hint to the trace, then let QwQ think on with it")),
         ):
             button.setToolTip(tip)
             button.setProperty("tip", tip)
@@ -240,7 +252,7 @@ class AssistantMessage(QWidget):
         self.answer.set_markdown(m.content)
         footer = ""
         if m.status == "interrupted":
-            footer = "Interrupted: the app stopped while this reply was being written."
+            footer = self.tr("Interrupted: the app stopped while this reply was being written.")
         elif m.finish_reason:
             footer = footer_text(m.finish_reason, m.stats, m.error, m.model)
         if m.damaged:
@@ -369,20 +381,24 @@ class AssistantMessage(QWidget):
 def loop_text(ended_by: str | None, finish_reason: str | None) -> str:
     """What the loop guard did to a reply, in plain words ("" when it did nothing)."""
     if finish_reason == "repetition":
-        return (
+        return translate(
+            "ChatView",
             "QwQ kept writing the same passage over and over, so the reply was stopped."
-            " A presence penalty makes that rarer."
+            " A presence penalty makes that rarer.",
         )
     if ended_by == "loop":
-        return (
+        return translate(
+            "ChatView",
             "QwQ's thinking went round in circles, so the app closed it and asked for the"
-            " answer. A presence penalty makes that rarer."
+            " answer. A presence penalty makes that rarer.",
         )
     return ""
 
 
 def damaged_text(damaged: str) -> str:
-    return f"⚠ Damaged: part of this message's stored data is unreadable ({damaged})."
+    return translate(
+        "ChatView", "⚠ Damaged: part of this message's stored data is unreadable ({damaged})."
+    ).format(damaged=damaged)
 
 
 def footer_text(
@@ -391,9 +407,17 @@ def footer_text(
     """How it ended, the figures, and which model (local or remote) answered."""
     tokens = int(stats.get("generated_tokens", 0))
     speed = float(stats.get("tokens_per_second", 0.0))
-    figures = f"{tokens:,} tokens · {speed:.1f} tok/s" if tokens else ""
+    figures = (
+        translate("ChatView", "{tokens:,} tokens · {speed:.1f} tok/s").format(
+            tokens=tokens, speed=speed
+        )
+        if tokens
+        else ""
+    )
     words = finish_words(finish_reason, error)
-    ending = words[:1].upper() + words[1:] + ("." if words and finish_reason != "error" else "")
+    ending = words[:1].upper() + words[1:]
+    if words and finish_reason != "error":
+        ending = translate("ChatView", "{sentence}.").format(sentence=ending)
     return " · ".join(p for p in (ending, figures, model) if p)
 
 

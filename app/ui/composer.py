@@ -14,10 +14,13 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
+from app.core.i18n import QT_TRANSLATE_NOOP
 from app.ui.thinking_budget import BudgetPicker
 
 ANSWER_NOW_KEYS = "Ctrl+Shift+A"  # "Answer now" (Esc stays Stop)
-ANSWER_NOW_TIP = f"Stop thinking and answer from the thinking so far ({ANSWER_NOW_KEYS})"
+ANSWER_NOW_TIP = QT_TRANSLATE_NOOP(
+    "Composer", "Stop thinking and answer from the thinking so far (Ctrl+Shift+A)"
+)
 
 
 class MessageEdit(QPlainTextEdit):
@@ -28,7 +31,7 @@ class MessageEdit(QPlainTextEdit):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("composer")
-        self.setPlaceholderText("Ask QwQ…  (Enter to send, Shift+Enter for a new line)")
+        self.setPlaceholderText(self.tr("Ask QwQ…  (Enter to send, Shift+Enter for a new line)"))
         self.setAccessibleName(self.tr("Message to QwQ"))
         self.setAccessibleDescription(
             self.tr("Enter sends, Shift+Enter starts a new line, Tab leaves the box")
@@ -56,19 +59,19 @@ class Composer(QWidget):
         self.editor = MessageEdit(self)
         self.editor.send.connect(self.submit)
         self.setFocusProxy(self.editor)  # focusing the part puts the cursor in the box
-        self.send_button = QPushButton("Send", self)
+        self.send_button = QPushButton(self.tr("Send"), self)
         self.send_button.setAccessibleDescription(self.tr("Send the message (Enter)"))
         self.send_button.clicked.connect(self.submit)
-        self.stop_button = QPushButton("Stop", self)
+        self.stop_button = QPushButton(self.tr("Stop"), self)
         self.stop_button.setObjectName("stop")
-        self.stop_button.setAccessibleName("Stop")
-        self.stop_button.setToolTip("Stop the reply (Esc)")
+        self.stop_button.setAccessibleName(self.tr("Stop"))
+        self.stop_button.setToolTip(self.tr("Stop the reply (Esc)"))
         self.stop_button.clicked.connect(self.stop_requested)
         self.stop_button.hide()
-        self.answer_button = QPushButton("Answer now", self)
+        self.answer_button = QPushButton(self.tr("Answer now"), self)
         self.answer_button.setObjectName("answerNow")
-        self.answer_button.setAccessibleName("Answer now")
-        self.answer_button.setToolTip(ANSWER_NOW_TIP)
+        self.answer_button.setAccessibleName(self.tr("Answer now"))
+        self.answer_button.setToolTip(self.tr(ANSWER_NOW_TIP))
         self.answer_button.clicked.connect(self.answer_now_requested)
         self.answer_button.hide()
         # How long QwQ may think: the conversation's choice, for its next messages.
@@ -101,14 +104,14 @@ class Composer(QWidget):
 
     def sent(self) -> None:
         """The message was accepted: the box empties, and an edit is over."""
-        self.send_button.setText("Send")
+        self.send_button.setText(self.tr("Send"))
         self.editor.clear()
 
     def start_edit(self, text: str) -> None:
         """A sent message comes back into the box; sending it resends it (a new branch)."""
         self.editor.setPlainText(text)
         self.editor.setFocus()
-        self.send_button.setText("Resend")
+        self.send_button.setText(self.tr("Resend"))
 
     def set_busy(
         self, busy: bool, *, can_answer_now: bool = False, why_not: str | None = None
@@ -120,4 +123,4 @@ class Composer(QWidget):
         self.answer_button.setVisible(busy)
         self.send_button.setVisible(not busy)
         self.answer_button.setEnabled(busy and can_answer_now and why_not is None)
-        self.answer_button.setToolTip(why_not or ANSWER_NOW_TIP)
+        self.answer_button.setToolTip(why_not or self.tr(ANSWER_NOW_TIP))

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QProgressBar, QWidget
 
-CONTEXT_FORMAT = "context %v / %m tokens"
+from app.core.i18n import QT_TRANSLATE_NOOP
+
+CONTEXT_FORMAT = QT_TRANSLATE_NOOP("ContextMeter", "context %v / %m tokens")
 
 
 class ContextMeter(QProgressBar):
@@ -19,13 +21,13 @@ class ContextMeter(QProgressBar):
         super().__init__(parent)
         self.setFixedWidth(230)
         self.setAccessibleName(self.tr("Context in use"))
-        self.setFormat(CONTEXT_FORMAT)
+        self.setFormat(self.tr(CONTEXT_FORMAT))
         self.hide()
 
     def loading(self) -> None:
         """A load began: its progress shows from 0%."""
         self.setRange(0, 100)
-        self.setFormat("loading %p%")
+        self.setFormat(self.tr("loading %p%"))
         self.setValue(0)
         self.show()
 
@@ -35,7 +37,7 @@ class ContextMeter(QProgressBar):
     def ready(self, context_length: int) -> None:
         """An engine is in use: the meter counts its context from now."""
         self.setRange(0, context_length)
-        self.setFormat(CONTEXT_FORMAT)
+        self.setFormat(self.tr(CONTEXT_FORMAT))
         self.setValue(0)
 
     def used(self, tokens: int) -> None:

@@ -81,6 +81,6 @@ class ConversationBudget(QObject):
         thinking = {"budget_tokens": tokens, "budget_seconds": seconds}
         # A reply uses the budget the picker shows; only remembering it can fail.
         self.operations.write(
-            "save the thinking budget",
+            self.tr("save the thinking budget"),
             lambda s: s.update_settings(conversation_id, thinking=thinking),
         ).run()

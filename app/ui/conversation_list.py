@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.i18n import QT_TRANSLATE_NOOP
 from app.store.changes import Change
 from app.store.conversations import HIGHLIGHT_END, HIGHLIGHT_START, ConversationStore, SearchHit
 from app.store.export import conversation_to_dict
@@ -40,7 +41,12 @@ ROLE_TITLE = Qt.ItemDataRole.UserRole + 2  # the title as stored (an edit is tol
 ROLE_PINNED = Qt.ItemDataRole.UserRole + 3
 UNDO_MS = 10_000  # how long Undo is offered after a delete
 SEARCH_DELAY_MS = 150  # typing pauses this long before a search runs
-WHERE = {"title": "title", "answer": "answer", "reasoning": "reasoning", "prompt": "you"}
+WHERE = {
+    "title": QT_TRANSLATE_NOOP("ConversationList", "title"),
+    "answer": QT_TRANSLATE_NOOP("ConversationList", "answer"),
+    "reasoning": QT_TRANSLATE_NOOP("ConversationList", "reasoning"),
+    "prompt": QT_TRANSLATE_NOOP("ConversationList", "you"),
+}
 # Changes that alter no line of the list (a reply's text, the branch shown, settings).
 UNSEEN = frozenset({"streamed", "switched", "settings"})
 
@@ -69,11 +75,11 @@ class ConversationList(QWidget):
         self._filling = False  # the list is being refilled: ignore its item changes
         self._deleted: dict[str, Any] | None = None  # the last deleted conversation, whole
 
-        self.new_button = QPushButton("New chat")
+        self.new_button = QPushButton(self.tr("New chat"))
         self.new_button.clicked.connect(self.new_chat_requested)
         self.search_box = QLineEdit()
         self.search_box.setObjectName("search")
-        self.search_box.setPlaceholderText("Search conversations  (Ctrl+K)")
+        self.search_box.setPlaceholderText(self.tr("Search conversations  (Ctrl+K)"))
         self.search_box.setClearButtonEnabled(True)
         for clear in self.search_box.findChildren(QToolButton):  # Qt's own, without a name
             clear.setAccessibleName(self.tr("Clear the search"))
@@ -106,7 +112,7 @@ class ConversationList(QWidget):
         layout.addWidget(self.view)
 
         # Undo of the last delete: the window places the button (in its status bar).
-        self.undo_button = QPushButton("Undo")
+        self.undo_button = QPushButton(self.tr("Undo"))
         self.undo_button.setObjectName("undo")
         self.undo_button.setAccessibleDescription(
             self.tr("Bring back the conversation just deleted (Ctrl+Z in the list)")
@@ -179,7 +185,7 @@ class ConversationList(QWidget):
         now = time.time()
         group = None
         for c in self.store.conversations():
-            label = "Pinned" if c.pinned else group_label(c.updated_at, now)
+            label = self.tr("Pinned") if c.pinned else group_label(c.updated_at, now)
             if label != group:
                 header = QListWidgetItem(label)
                 header.setFlags(Qt.ItemFlag.NoItemFlags)
@@ -248,9 +254,12 @@ class ConversationList(QWidget):
             return
         pinned = bool(item.data(ROLE_PINNED))
         menu = QMenu(self)
-        menu.addAction("Rename", lambda: self.view.editItem(item))
-        menu.addAction("Unpin" if pinned else "Pin", lambda: self.set_pinned(int(cid), not pinned))
-        menu.addAction("Delete", lambda: self.delete_requested.emit(int(cid)))
+        menu.addAction(self.tr("Rename"), lambda: self.view.editItem(item))
+        menu.addAction(
+            self.tr("Unpin") if pinned else self.tr("Pin"),
+            lambda: self.set_pinned(int(cid), not pinned),
+        )
+        menu.addAction(self.tr("Delete"), lambda: self.delete_requested.emit(int(cid)))
         menu.popup(self.view.viewport().mapToGlobal(pos))
 
     def _on_item_changed(self, item: QListWidgetItem) -> None:
@@ -265,11 +274,11 @@ class ConversationList(QWidget):
 
     def rename(self, conversation_id: int, title: str) -> None:
         self.operations.write(
-            "rename the conversation", lambda s: s.rename(conversation_id, title)
+            self.tr("rename the conversation"), lambda s: s.rename(conversation_id, title)
         ).failure(self.refresh).run()
 
     def set_pinned(self, conversation_id: int, pinned: bool) -> None:
-        what = "pin the conversation" if pinned else "unpin the conversation"
+        what = self.tr("pin the conversation") if pinned else self.tr("unpin the conversation")
         self.operations.write(what, lambda s: s.set_pinned(conversation_id, pinned)).run()
 
     def delete(self, conversation_id: int) -> None:
@@ -280,14 +289,14 @@ class ConversationList(QWidget):
             store.delete(conversation_id)
             return whole
 
-        self.operations.write("delete the conversation", work).success(
+        self.operations.write(self.tr("delete the conversation"), work).success(
             lambda whole: self._offer_undo(conversation_id, whole)
         ).run()
 
     def _offer_undo(self, conversation_id: int, whole: dict[str, Any]) -> None:
         self._deleted = whole
-        title = str(whole.get("title") or "New chat")
-        self.undo_button.setText(f"Undo delete of “{title[:40]}”")
+        title = str(whole.get("title") or self.tr("New chat"))
+        self.undo_button.setText(self.tr("Undo delete of “{title}”").format(title=title[:40]))
         self.undo_button.show()
         self._undo_timer.start()
         self.deleted.emit(conversation_id)
@@ -302,7 +311,7 @@ class ConversationList(QWidget):
             self._deleted = whole
             self.undo_button.show()
 
-        self.operations.write("undo the delete", lambda s: s.restore([whole])).success(
+        self.operations.write(self.tr("undo the delete"), lambda s: s.restore([whole])).success(
             lambda ids: self.open_requested.emit(ids[0], None)
         ).failure(failed).run()
 
@@ -325,7 +334,9 @@ class ConversationList(QWidget):
             return
         job = Job(lambda: self.store.search(text), self)
         job.done.connect(lambda hits: self._show_hits(text, hits))
-        job.failed.connect(lambda e: self.notice.emit(f"Search failed: {e}"))
+        job.failed.connect(
+            lambda e: self.notice.emit(self.tr("Search failed: {error}").format(error=e))
+        )
         job.start()
 
     def _show_hits(self, text: str, hits: list[SearchHit]) -> None:
@@ -334,12 +345,18 @@ class ConversationList(QWidget):
         self._filling = True
         self.view.clear()
         if not hits:
-            empty = QListWidgetItem("No matches")
+            empty = QListWidgetItem(self.tr("No matches"))
             empty.setFlags(Qt.ItemFlag.NoItemFlags)
             self.view.addItem(empty)
         for hit in hits:
             snippet = hit.snippet.replace(HIGHLIGHT_START, "«").replace(HIGHLIGHT_END, "»")
-            item = QListWidgetItem(f"{hit.title or 'New chat'}\n  {WHERE[hit.field]}: {snippet}")
+            title = hit.title or self.tr("New chat")
+            where = self.tr(WHERE[hit.field])
+            item = QListWidgetItem(
+                self.tr("{title}\n  {where}: {snippet}").format(
+                    title=title, where=where, snippet=snippet
+                )
+            )
             item.setData(ROLE_ID, hit.conversation_id)
             item.setData(ROLE_MESSAGE, hit.message_id)
             self.view.addItem(item)

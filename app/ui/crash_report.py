@@ -21,10 +21,13 @@ from types import TracebackType
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from app.core.i18n import QT_TRANSLATE_NOOP
+
 log = logging.getLogger("app.crash")
 
-HEADLINE = (
-    "Something went wrong inside QwQ Desktop. It keeps running, and nothing you wrote was lost."
+HEADLINE = QT_TRANSLATE_NOOP(
+    "CrashReporter",
+    "Something went wrong inside QwQ Desktop. It keeps running, and nothing you wrote was lost.",
 )
 
 
@@ -97,7 +100,7 @@ class CrashReporter(QObject):
         box = QMessageBox(self._window)
         box.setIcon(QMessageBox.Icon.Critical)
         box.setWindowTitle(self.title)
-        box.setText(HEADLINE)
+        box.setText(self.tr(HEADLINE))
         box.setInformativeText(self._details(what))
         box.setStandardButtons(QMessageBox.StandardButton.Ok)
         box.setWindowModality(Qt.WindowModality.NonModal)  # the window stays usable
@@ -107,8 +110,12 @@ class CrashReporter(QObject):
         box.show()
 
     def _details(self, what: str) -> str:
-        more = f" ({self.count} errors so far)" if self.count > 1 else ""
-        return f"{what}{more}\n\nThe details are in the log: {self.log_path}"
+        more = (
+            self.tr(" ({count} errors so far)").format(count=self.count) if self.count > 1 else ""
+        )
+        return self.tr("{what}{more}\n\nThe details are in the log: {log}").format(
+            what=what, more=more, log=self.log_path
+        )
 
     @Slot()
     def _closed(self) -> None:

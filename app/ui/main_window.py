@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.i18n import QT_TRANSLATE_NOOP, translate
 from app.core.settings import AppSettings
 from app.engine.base import ChatEngine
 from app.session import ChatSession
@@ -48,7 +49,7 @@ from app.ui.trace_beside import TraceBeside
 from app.ui.warm_keeper import WarmKeeper
 from app.ui.worker import wait_for_all
 
-APP_TITLE = "QwQ Desktop"
+APP_TITLE = QT_TRANSLATE_NOOP("MainWindow", "QwQ Desktop")  # translated where it is shown
 BACKUP_NOTE_MS = 15_000  # how long "Backup failed: …" stays in the status bar
 
 
@@ -212,7 +213,9 @@ class MainWindow(QMainWindow):
         replies.failed.connect(self.notices.error)
         replies.started.connect(self._show_page)
         replies.show_stored.connect(self.open_conversation)
-        replies.speed.connect(lambda v: self.speed_label.setText(f"{v:.1f} tok/s"))
+        replies.speed.connect(
+            lambda v: self.speed_label.setText(self.tr("{speed:.1f} tok/s").format(speed=v))
+        )
         replies.context_used.connect(self.context_meter.used)
         replies.context_streaming.connect(self.context_meter.used)
         # The model: its load shows in the context meter; the API server follows the
@@ -282,7 +285,7 @@ class MainWindow(QMainWindow):
 
     def _on_engine_closed(self) -> None:
         """The model in use went for another one: nothing is loaded until that one is."""
-        self.notices.set_model(NO_MODEL, "")
+        self.notices.set_model(translate("Notices", NO_MODEL), "")
         self.replies.update_buttons()
 
     def _on_load_failed(self, _message: str) -> None:
@@ -403,7 +406,7 @@ class MainWindow(QMainWindow):
             store.switch_to(message_id)
             return store.message(message_id).conversation_id
 
-        self.operations.write("show that branch", switch).success(self._on_flipped).run()
+        self.operations.write(self.tr("show that branch"), switch).success(self._on_flipped).run()
 
     def _on_flipped(self, conversation_id: int) -> None:
         if conversation_id == self.conversation_id and not self._closed:
@@ -414,11 +417,11 @@ class MainWindow(QMainWindow):
         self.page.detach(live.widget for live in self.live.values())
 
     def _update_title(self) -> None:
-        title, damaged = "New chat", ""
+        title, damaged = self.tr("New chat"), ""
         if self.conversation_id is not None:
             conversation = self.store.get(self.conversation_id)
-            title, damaged = conversation.title or "New chat", conversation.damaged
-        self.setWindowTitle(f"{APP_TITLE} — {title}")
+            title, damaged = conversation.title or self.tr("New chat"), conversation.damaged
+        self.setWindowTitle(self.tr("{app} — {title}").format(app=self.tr(APP_TITLE), title=title))
         self.damaged_banner.show_damaged(damaged)
         self.system_button.refresh()
 
@@ -434,7 +437,7 @@ class MainWindow(QMainWindow):
         self.api.shutdown()
         self.replies.cancel_all()
         if self.models.begin_close():  # a quit keeps the conversation's snapshot
-            self.notices.show("Saving the conversation…", "progress")
+            self.notices.show(self.tr("Saving the conversation…"), "progress")
             self.hide()
         wait_for_all()  # replies, a model load, a search: none outlives the window
         self.models.close(self.conversation_id)

@@ -106,10 +106,12 @@ class ModelController(QObject):
         self.downloads.progress.connect(self._on_download_progress)
         self.downloads.finished.connect(self._on_download_finished)
         self.downloads.failed.connect(
-            lambda m: self._download_note(f"Download failed: {m}", "error")
+            lambda m: self._download_note(
+                self.tr("Download failed: {error}").format(error=m), "error"
+            )
         )
         self.downloads.stopped.connect(
-            lambda c: self._download_note("" if c else "Download paused")
+            lambda c: self._download_note("" if c else self.tr("Download paused"))
         )
         # The first-run page (the window lays it out): recommends, downloads, opens a file.
         self.first_run = ModelSetup(self.downloads)
@@ -130,7 +132,7 @@ class ModelController(QObject):
 
     def choose_model(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self._window, "Open a GGUF model", "", "GGUF models (*.gguf)"
+            self._window, self.tr("Open a GGUF model"), "", self.tr("GGUF models (*.gguf)")
         )
         if path:
             self.open_gguf(path)
@@ -138,7 +140,7 @@ class ModelController(QObject):
     def open_gguf(self, path: str) -> None:
         """A GGUF from anywhere: checked (header, parts, architecture) before it loads,
         then remembered in the library."""
-        self._note(f"Checking {Path(path).name}…", "progress")
+        self._note(self.tr("Checking {name}…").format(name=Path(path).name), "progress")
         job = Job(lambda: library.validate(path), self)
         job.done.connect(lambda _: self._remember_and_load(path))
         job.failed.connect(self._on_load_failed)
@@ -193,7 +195,7 @@ class ModelController(QObject):
 
     def load_model(self, path: str) -> None:
         """Load on a worker; ``load_progress`` carries llama.cpp's own load progress."""
-        self._note(f"Loading {Path(path).name}…", "progress")
+        self._note(self.tr("Loading {name}…").format(name=Path(path).name), "progress")
         self.loading.emit(Path(path).name)
         replying = bool(self._replying())
         let_go = self._let_go_of_engine() if self.engine is not None and not replying else None
@@ -266,7 +268,7 @@ class ModelController(QObject):
         self.engine_changed.emit(engine)
 
     def _on_load_failed(self, error: BaseException) -> None:
-        message = f"Could not load the model: {error}"
+        message = self.tr("Could not load the model: {error}").format(error=error)
         self._note(message, "error")
         self.load_failed.emit(message)
 
@@ -282,7 +284,7 @@ class ModelController(QObject):
 
     def _on_download_finished(self, paths: list[Path]) -> None:
         path = str(paths[0])
-        self._download_note(f"Downloaded {paths[0].name}")
+        self._download_note(self.tr("Downloaded {name}").format(name=paths[0].name))
         if not self.settings.last_model:
             self.settings.last_model = path
             self._save_settings()
@@ -305,7 +307,7 @@ class ModelController(QObject):
         if self.warm is None or conversation_id in self._replying():
             return  # (a reply holds the cache)
         self.warm.open(conversation_id)
-        self.noticed.emit(Notice("Restoring conversation…", "progress", "warm"))
+        self.noticed.emit(Notice(self.tr("Restoring conversation…"), "progress", "warm"))
 
     def rewarm(self, conversation_id: int) -> None:
         """A reply ended: re-warm its conversation in idle time (answers only) and save it."""
@@ -318,7 +320,7 @@ class ModelController(QObject):
 
     def _on_warm_task(self, task: WarmTask) -> None:
         if task.error is not None:
-            why = f"Could not keep the conversation warm: {task.error}"
+            why = self.tr("Could not keep the conversation warm: {error}").format(error=task.error)
             self.noticed.emit(Notice("", "error", "warm", tooltip=why, tooltip_only=True))
         if task.kind != "open" or (self.warm is not None and self.warm.pending("open")):
             return  # (another conversation is being restored)
@@ -327,10 +329,12 @@ class ModelController(QObject):
             return
         restored = task.result if isinstance(task.result, int) else 0
         held = self.warm is not None and self.warm.keep_warm.holding == task.conversation_id
-        tip = f"{restored:,} tokens of this conversation restored from its snapshot"
+        tip = self.tr("{count:,} tokens of this conversation restored from its snapshot").format(
+            count=restored
+        )
         self.noticed.emit(
             Notice(
-                "Warm" if restored or held else "",
+                self.tr("Warm") if restored or held else "",
                 "info",
                 "warm",
                 timeout_ms=WARM_NOTE_MS,
@@ -361,7 +365,13 @@ class ModelController(QObject):
         try:
             self.settings.save()
         except OSError as e:
-            self.noticed.emit(Notice(f"Could not save the settings: {e}", "error", "settings"))
+            self.noticed.emit(
+                Notice(
+                    self.tr("Could not save the settings: {error}").format(error=e),
+                    "error",
+                    "settings",
+                )
+            )
 
     def _note(self, text: str, kind: NoticeKind = "info") -> None:
         self.noticed.emit(Notice(text, kind, "model"))

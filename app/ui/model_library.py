@@ -22,13 +22,19 @@ from PySide6.QtWidgets import (
 
 from app.core.errors import ModelFileError
 from app.core.format import size
+from app.core.i18n import QT_TRANSLATE_NOOP
 from app.core.paths import AppPaths
 from app.core.settings import AppSettings
 from app.models import library
 from app.models.library import LocalModel
 from app.ui.worker import Job
 
-COLUMNS = ["File", "Quant", "Size", "Where"]
+COLUMNS = [
+    QT_TRANSLATE_NOOP("ModelLibrary", "File"),
+    QT_TRANSLATE_NOOP("ModelLibrary", "Quant"),
+    QT_TRANSLATE_NOOP("ModelLibrary", "Size"),
+    QT_TRANSLATE_NOOP("ModelLibrary", "Where"),
+]
 
 
 class ModelLibrary(QDialog):
@@ -38,7 +44,7 @@ class ModelLibrary(QDialog):
 
     def __init__(self, settings: AppSettings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Models")
+        self.setWindowTitle(self.tr("Models"))
         self.setObjectName("modelLibrary")
         self.resize(820, 380)
         self.settings = settings
@@ -50,7 +56,7 @@ class ModelLibrary(QDialog):
         corner = self.table.findChild(QAbstractButton, "qt_tableview_cornerbutton")
         if corner is not None:  # Qt's own "select all" corner, without a name
             corner.setAccessibleName(self.tr("Select all"))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setHorizontalHeaderLabels([self.tr(c) for c in COLUMNS])
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -63,17 +69,17 @@ class ModelLibrary(QDialog):
         self.note = QLabel("")
         self.note.setWordWrap(True)
 
-        self.load_button = QPushButton("Load")
+        self.load_button = QPushButton(self.tr("Load"))
         self.load_button.clicked.connect(self.load_selected)
-        self.default_button = QPushButton("Set as default")
+        self.default_button = QPushButton(self.tr("Set as default"))
         self.default_button.clicked.connect(self.set_default)
-        self.show_button = QPushButton("Show in folder")
+        self.show_button = QPushButton(self.tr("Show in folder"))
         self.show_button.clicked.connect(self.show_in_folder)
-        self.delete_button = QPushButton("Delete…")
+        self.delete_button = QPushButton(self.tr("Delete…"))
         self.delete_button.clicked.connect(self.delete_selected)
-        add_button = QPushButton("Add a GGUF file…")
+        add_button = QPushButton(self.tr("Add a GGUF file…"))
         add_button.clicked.connect(lambda: self._close_then(self.add_requested))
-        download_button = QPushButton("Download QwQ-32B…")
+        download_button = QPushButton(self.tr("Download QwQ-32B…"))
         download_button.clicked.connect(lambda: self._close_then(self.download_requested))
         buttons = QHBoxLayout()
         for b in (self.load_button, self.default_button, self.show_button, self.delete_button):
@@ -101,7 +107,11 @@ class ModelLibrary(QDialog):
 
         job = Job(read, self)
         job.done.connect(lambda result: self._show(result, select))
-        job.failed.connect(lambda e: self.note.setText(f"Could not read {models}: {e}"))
+        job.failed.connect(
+            lambda e: self.note.setText(
+                self.tr("Could not read {folder}: {error}").format(folder=models, error=e)
+            )
+        )
         job.start()
 
     def _show(self, result: tuple[list[LocalModel], int, int], select: str) -> None:
@@ -111,9 +121,9 @@ class ModelLibrary(QDialog):
         for row, m in enumerate(models):
             default = str(m.path) == self.settings.last_model
             name = f"★ {m.path.name}" if default else m.path.name
-            where = "downloaded" if m.downloaded else str(m.path.parent)
+            where = self.tr("downloaded") if m.downloaded else str(m.path.parent)
             if len(m.parts) > 1:
-                where += f" ({len(m.parts)} parts)"
+                where += self.tr(" ({count} parts)").format(count=len(m.parts))
             if m.problem:  # listed, with why it cannot be loaded (Load stays disabled)
                 where = f"⚠ {m.reason}"
             for col, text in enumerate((name, m.quant, size(m.size), where)):
@@ -125,9 +135,9 @@ class ModelLibrary(QDialog):
                     )
                 self.table.setItem(row, col, item)
         self.note.setText(
-            f"{size(total)} in {self.paths.models}"
-            + (f" · {partial} download(s) to resume" if partial else "")
-            + ("" if models else " · No models yet: download QwQ-32B or add a GGUF file.")
+            self.tr("{size} in {folder}").format(size=size(total), folder=self.paths.models)
+            + (self.tr(" · {count} download(s) to resume").format(count=partial) if partial else "")
+            + ("" if models else self.tr(" · No models yet: download QwQ-32B or add a GGUF file."))
         )
         self.loads += 1
         if select:
@@ -149,7 +159,9 @@ class ModelLibrary(QDialog):
             b.setEnabled(m is not None and m.usable)
         self.show_button.setEnabled(m is not None)
         self.delete_button.setEnabled(m is not None)
-        self.delete_button.setText("Delete…" if m is None or m.downloaded else "Forget")
+        self.delete_button.setText(
+            self.tr("Delete…") if m is None or m.downloaded else self.tr("Forget")
+        )
 
     def load_selected(self) -> None:
         m = self.selected()
@@ -183,9 +195,11 @@ class ModelLibrary(QDialog):
             return
         answer = QMessageBox.question(
             self,
-            "Delete the model",
-            f"Delete {m.path.name} ({size(m.size)}) from this machine?\n\n"
-            "Your conversations stay. You can download it again later.",
+            self.tr("Delete the model"),
+            self.tr(
+                "Delete {name} ({size}) from this machine?\n\n"
+                "Your conversations stay. You can download it again later."
+            ).format(name=m.path.name, size=size(m.size)),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Cancel,
         )
@@ -194,7 +208,9 @@ class ModelLibrary(QDialog):
         try:
             library.delete(m, self.paths.models)
         except (ModelFileError, OSError) as e:
-            self.note.setText(f"Could not delete {m.path.name}: {e}")
+            self.note.setText(
+                self.tr("Could not delete {name}: {error}").format(name=m.path.name, error=e)
+            )
             return
         if self.settings.last_model == str(m.path):
             self.settings.last_model = ""
@@ -205,4 +221,4 @@ class ModelLibrary(QDialog):
         try:
             self.settings.save()
         except OSError as e:
-            self.note.setText(f"Could not save the settings: {e}")
+            self.note.setText(self.tr("Could not save the settings: {error}").format(error=e))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.format import duration, size
+from app.core.i18n import QT_TRANSLATE_NOOP
 from app.core.paths import AppPaths
 from app.models import acquire
 from app.models.catalog import Catalog, Fit
@@ -37,36 +38,73 @@ from app.models.overview import Overview, overview
 from app.models.sources import DownloadError, Source
 from app.ui.worker import Job
 
-SOURCES = [("Hugging Face", "hf"), ("ModelScope (modelscope.cn)", "modelscope"), ("A Hub mirror…", "")]  # fmt: skip
-OTHER_FILE = "Another GGUF on the Hub…"
-FIT_TEXT = {"gpu": "all on the GPU", "cpu": "CPU only", "none": "does not fit"}
+SOURCES = [
+    ("Hugging Face", "hf"),
+    (QT_TRANSLATE_NOOP("ModelSetup", "ModelScope (modelscope.cn)"), "modelscope"),
+    (QT_TRANSLATE_NOOP("ModelSetup", "A Hub mirror…"), ""),
+]
+OTHER_FILE = QT_TRANSLATE_NOOP("ModelSetup", "Another GGUF on the Hub…")
+FIT_TEXT = {
+    "gpu": QT_TRANSLATE_NOOP("ModelSetup", "all on the GPU"),
+    "cpu": QT_TRANSLATE_NOOP("ModelSetup", "CPU only"),
+    "none": QT_TRANSLATE_NOOP("ModelSetup", "does not fit"),
+}
 
 
 def fit_label(fit: Fit, recommended: bool) -> str:
     plan = fit.plan
-    where = FIT_TEXT.get(plan.mode) or f"{plan.gpu_layers}/{plan.layer_count} layers on the GPU"
-    speed = f" · ~{fit.tokens_per_second:.0f} tokens/s" if fit.tokens_per_second else ""
+    where = (
+        QCoreApplication.translate("ModelSetup", FIT_TEXT[plan.mode])
+        if plan.mode in FIT_TEXT
+        else ""
+    )
+    where = where or QCoreApplication.translate(
+        "ModelSetup", "{gpu}/{all} layers on the GPU"
+    ).format(gpu=plan.gpu_layers, all=plan.layer_count)
+    speed = (
+        QCoreApplication.translate("ModelSetup", " · ~{speed:.0f} tokens/s").format(
+            speed=fit.tokens_per_second
+        )
+        if fit.tokens_per_second
+        else ""
+    )
     source = "" if fit.entry.official else f" · {fit.entry.repo.split('/')[0]}"
-    mark = "  (recommended)" if recommended else ""
+    mark = QCoreApplication.translate("ModelSetup", "  (recommended)") if recommended else ""
     return f"{fit.entry.quant} · {size(fit.entry.size)} · {where}{speed}{source}{mark}"
 
 
 def progress_text(p: Progress) -> str:
     if p.state == "checking":
-        return f"Checking the {size(p.done)} already downloaded…"
+        return QCoreApplication.translate(
+            "ModelSetup", "Checking the {size} already downloaded…"
+        ).format(size=size(p.done))
     if p.state == "verifying":
-        return f"Verifying {p.file} (SHA-256)…"
+        return QCoreApplication.translate("ModelSetup", "Verifying {file} (SHA-256)…").format(
+            file=p.file
+        )
     if p.state == "retrying":
         return p.message
     if p.state == "done":
-        return "Verified."
-    parts = [f"{size(p.done)} of {size(p.total)}"]
+        return QCoreApplication.translate("ModelSetup", "Verified.")
+    parts = [
+        QCoreApplication.translate("ModelSetup", "{done} of {total}").format(
+            done=size(p.done), total=size(p.total)
+        )
+    ]
     if p.speed:
-        parts.append(f"{size(p.speed)}/s")
+        parts.append(
+            QCoreApplication.translate("ModelSetup", "{size}/s").format(size=size(p.speed))
+        )
     if p.eta is not None:
-        parts.append(f"{duration(p.eta)} left")
+        parts.append(
+            QCoreApplication.translate("ModelSetup", "{time} left").format(time=duration(p.eta))
+        )
     if p.file_count > 1:
-        parts.append(f"file {p.file_index} of {p.file_count}")
+        parts.append(
+            QCoreApplication.translate("ModelSetup", "file {index} of {count}").format(
+                index=p.file_index, count=p.file_count
+            )
+        )
     return " · ".join(parts)
 
 
@@ -151,9 +189,9 @@ class ModelSetup(QWidget):
         self.view: Overview | None = None
         self._fits: list[Fit] = []
 
-        title = QLabel("<h2>Welcome to QwQ Desktop</h2>")
+        title = QLabel("<h2>{}</h2>".format(self.tr("Welcome to QwQ Desktop")))
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.machine = QLabel("Looking at this machine…")
+        self.machine = QLabel(self.tr("Looking at this machine…"))
         self.machine.setObjectName("machine")
         self.machine.setWordWrap(True)
         self.machine.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -169,15 +207,15 @@ class ModelSetup(QWidget):
         for combo in (self.quant, self.source):  # its popup list, read as the same choice
             combo.view().setAccessibleName(combo.accessibleName())
         for text, key in SOURCES:
-            self.source.addItem(text, key)
+            self.source.addItem(self.tr(text), key)
         self.repo = QLineEdit()
         self.repo.setObjectName("repo")
         self.repo.setAccessibleName(self.tr("Repository on the Hub"))
-        self.repo.setPlaceholderText("owner/repo, e.g. bartowski/Qwen_QwQ-32B-GGUF")
+        self.repo.setPlaceholderText(self.tr("owner/repo, e.g. bartowski/Qwen_QwQ-32B-GGUF"))
         self.file = QLineEdit()
         self.file.setObjectName("file")
         self.file.setAccessibleName(self.tr("File name in the repository"))
-        self.file.setPlaceholderText("file name, e.g. Qwen_QwQ-32B-IQ4_XS.gguf")
+        self.file.setPlaceholderText(self.tr("file name, e.g. Qwen_QwQ-32B-IQ4_XS.gguf"))
         self.quant.currentIndexChanged.connect(lambda _: self._show_other_fields())
         self.mirror = QLineEdit()
         self.mirror.setPlaceholderText("https://hf-mirror.com")
@@ -186,13 +224,13 @@ class ModelSetup(QWidget):
         self.source.currentIndexChanged.connect(
             lambda _: self.mirror.setVisible(self.source.currentData() == "")
         )
-        self.download_button = QPushButton("Download")
+        self.download_button = QPushButton(self.tr("Download"))
         self.download_button.setObjectName("download")
         self.download_button.setDefault(True)
         self.download_button.clicked.connect(self.start_download)
-        self.pause_button = QPushButton("Pause")
+        self.pause_button = QPushButton(self.tr("Pause"))
         self.pause_button.clicked.connect(self.pause_or_resume)
-        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button = QPushButton(self.tr("Cancel"))
         self.cancel_button.clicked.connect(self.cancel)
         self.bar = QProgressBar()
         self.bar.setRange(0, 1000)
@@ -202,9 +240,9 @@ class ModelSetup(QWidget):
         self.status.setObjectName("downloadStatus")
         self.status.setWordWrap(True)
         self.status.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        open_button = QPushButton("Open a GGUF file…")
+        open_button = QPushButton(self.tr("Open a GGUF file…"))
         open_button.clicked.connect(self.open_file)
-        drop_hint = QLabel("…or drop a .gguf file on this window.")
+        drop_hint = QLabel(self.tr("…or drop a .gguf file on this window."))
         drop_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
 
         choose = QHBoxLayout()
@@ -253,7 +291,11 @@ class ModelSetup(QWidget):
         paths = AppPaths.current().ensure()
         job = Job(lambda: overview(paths.models, paths.cache, remembered, context), self)
         job.done.connect(self._show)
-        job.failed.connect(lambda e: self.machine.setText(f"Could not read this machine: {e}"))
+        job.failed.connect(
+            lambda e: self.machine.setText(
+                self.tr("Could not read this machine: {error}").format(error=e)
+            )
+        )
         job.start()
 
     def _show(self, view: Overview) -> None:
@@ -264,7 +306,7 @@ class ModelSetup(QWidget):
         self.quant.clear()
         for fit in view.fits:
             self.quant.addItem(fit_label(fit, fit is view.recommended), fit.entry.key)
-        self.quant.addItem(OTHER_FILE, "")
+        self.quant.addItem(self.tr(OTHER_FILE), "")
         if self.runner.active:
             # The page shown again while a download runs: the list shows that download
             # (not the recommendation), though it cannot be changed until it ends.
@@ -277,8 +319,12 @@ class ModelSetup(QWidget):
             if partial:
                 key, done = next(iter(partial.items()))
                 self.select(key)
-                self.status.setText(f"{size(done)} of {key.upper()} already downloaded: resume it.")
-                self.download_button.setText("Resume download")
+                self.status.setText(
+                    self.tr("{size} of {quant} already downloaded: resume it.").format(
+                        size=size(done), quant=key.upper()
+                    )
+                )
+                self.download_button.setText(self.tr("Resume download"))
 
     def _show_other_fields(self) -> None:
         other = self.quant.count() > 0 and self.quant.currentData() == ""
@@ -306,7 +352,9 @@ class ModelSetup(QWidget):
         if key is None or source is None:
             return
         if self.source.currentData() == "" and not self.mirror.text().strip():
-            self.status.setText("Enter the mirror's address, for example https://hf-mirror.com.")
+            self.status.setText(
+                self.tr("Enter the mirror's address, for example https://hf-mirror.com.")
+            )
             return
         catalog = Catalog.load(AppPaths.current().cache)
         repo, file = self.repo.text().strip(), self.file.text().strip()
@@ -320,13 +368,22 @@ class ModelSetup(QWidget):
         if fit is not None and not fit.usable:
             answer = QMessageBox.question(
                 self,
-                "Download anyway?",
-                f"{fit.plan.reason}\n\nDownload {fit.entry.quant} anyway?",
+                self.tr("Download anyway?"),
+                self.tr("{reason}\n\nDownload {quant} anyway?").format(
+                    reason=fit.plan.reason, quant=fit.entry.quant
+                ),
             )
             if answer != QMessageBox.StandardButton.Yes:
                 return
-        self.status.setText(f"Asking {source.label} about {request.repo}…")
-        self.runner.start(request, source, f"{label} from {source.label}", key or "")
+        self.status.setText(
+            self.tr("Asking {source} about {repo}…").format(source=source.label, repo=request.repo)
+        )
+        self.runner.start(
+            request,
+            source,
+            self.tr("{file} from {source}").format(file=label, source=source.label),
+            key or "",
+        )
         self._set_downloading(True)
 
     def pause_or_resume(self) -> None:
@@ -341,8 +398,8 @@ class ModelSetup(QWidget):
             return
         answer = QMessageBox.question(
             self,
-            "Cancel the download",
-            "Delete what was downloaded so far?\n\nKeep it to resume later.",
+            self.tr("Cancel the download"),
+            self.tr("Delete what was downloaded so far?\n\nKeep it to resume later."),
             QMessageBox.StandardButton.Yes
             | QMessageBox.StandardButton.No
             | QMessageBox.StandardButton.Cancel,
@@ -361,7 +418,7 @@ class ModelSetup(QWidget):
         self.file.setEnabled(not on)
         self.pause_button.setVisible(on)
         self.pause_button.setEnabled(True)
-        self.pause_button.setText("Pause")
+        self.pause_button.setText(self.tr("Pause"))
         self.cancel_button.setVisible(on)
         self.bar.setVisible(on or self.bar.value() > 0)
 
@@ -372,23 +429,31 @@ class ModelSetup(QWidget):
 
     def _on_finished(self, paths: list[Path]) -> None:
         self._set_downloading(False)
-        self.download_button.setText("Download")
-        self.status.setText(f"Verified: {paths[0].name}. Loading it…")
+        self.download_button.setText(self.tr("Download"))
+        self.status.setText(self.tr("Verified: {name}. Loading it…").format(name=paths[0].name))
         self.model_ready.emit(str(paths[0]))
 
     def _on_stopped(self, cancelled: bool) -> None:
         self._set_downloading(False)
         if cancelled:
-            self.download_button.setText("Download")
+            self.download_button.setText(self.tr("Download"))
             self.bar.setValue(0)
-            self.status.setText("Download cancelled.")
+            self.status.setText(self.tr("Download cancelled."))
         else:
-            self.download_button.setText("Resume download")
+            self.download_button.setText(self.tr("Resume download"))
             d = self.runner.download
-            where = f" at {size(d.progress.done)} of {size(d.total)}" if d else ""
-            self.status.setText(f"Paused{where}. Resume now or after a restart.")
+            where = (
+                self.tr(" at {done} of {total}").format(
+                    done=size(d.progress.done), total=size(d.total)
+                )
+                if d
+                else ""
+            )
+            self.status.setText(
+                self.tr("Paused{where}. Resume now or after a restart.").format(where=where)
+            )
 
     def _on_failed(self, message: str) -> None:
         self._set_downloading(False)
-        self.download_button.setText("Try again")
+        self.download_button.setText(self.tr("Try again"))
         self.status.setText(message)

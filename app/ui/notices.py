@@ -24,10 +24,14 @@ from typing import Literal
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QStatusBar
 
+from app.core.i18n import QT_TRANSLATE_NOOP
+
 NoticeKind = Literal["info", "error", "progress"]
 
 # Sources shown in a place of their own (right of the bar), in this order.
-NO_MODEL = "No model loaded"  # the model label when no engine is in use
+NO_MODEL = QT_TRANSLATE_NOOP(
+    "Notices", "No model loaded"
+)  # the model label when no engine is in use
 OWN_PLACE = ("download", "warm")
 
 
@@ -51,7 +55,7 @@ class Notices(QObject):
 
     def __init__(self, bar: QStatusBar) -> None:
         super().__init__(bar)
-        self.model_label = QLabel(NO_MODEL)
+        self.model_label = QLabel(self.tr(NO_MODEL))
         self.model_label.setObjectName("modelLabel")
         self.notice_label = QLabel("")
         self.notice_label.setObjectName("noticeLabel")

@@ -21,6 +21,7 @@ from typing import Generic, TypeVar
 import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal
 
+from app.core.i18n import translate
 from app.store.changes import Change, Changes
 from app.store.conversations import ConversationStore
 from app.store.database import StoreError
@@ -37,9 +38,11 @@ def failure_sentence(what: str, error: BaseException) -> str:
     anything else is a bug, logged with its traceback and named by its type.
     """
     if isinstance(error, StoreError):
-        return f"Could not {what}: {error}"
+        return translate("Operations", "Could not {what}: {error}").format(what=what, error=error)
     log.error("could not %s", what, exc_info=error)
-    return f"Could not {what}: {type(error).__name__}: {error}"
+    return translate("Operations", "Could not {what}: {kind}: {error}").format(
+        what=what, kind=type(error).__name__, error=error
+    )
 
 
 class Operation(Generic[T]):

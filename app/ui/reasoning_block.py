@@ -21,17 +21,21 @@ from PySide6.QtGui import QFont, QPalette, QTextCharFormat
 from PySide6.QtWidgets import QHBoxLayout, QPlainTextEdit, QToolButton, QVBoxLayout, QWidget
 
 from app.core.format import duration
+from app.core.i18n import QT_TRANSLATE_NOOP
 from app.core.thinking import InsertedSpan, Inserter, ReasonEnded
 from app.ui.long_text import LongPlainText
 
 # How the header ends when the model did not close its trace itself.
 ENDINGS: dict[ReasonEnded, str] = {
-    "budget": "budget reached",
-    "time": "time limit reached",
-    "loop": "loop caught",
-    "user": "you asked for the answer",
+    "budget": QT_TRANSLATE_NOOP("ReasoningBlock", "budget reached"),
+    "time": QT_TRANSLATE_NOOP("ReasoningBlock", "time limit reached"),
+    "loop": QT_TRANSLATE_NOOP("ReasoningBlock", "loop caught"),
+    "user": QT_TRANSLATE_NOOP("ReasoningBlock", "you asked for the answer"),
 }
-INSERTED_LABELS: dict[Inserter, str] = {"app": "inserted by QwQ Desktop", "user": "your hint"}
+INSERTED_LABELS: dict[Inserter, str] = {
+    "app": QT_TRANSLATE_NOOP("ReasoningBlock", "inserted by QwQ Desktop"),
+    "user": QT_TRANSLATE_NOOP("ReasoningBlock", "your hint"),
+}
 
 
 def split_inserted(text: str, spans: Sequence[InsertedSpan]) -> list[tuple[str, Inserter | None]]:
@@ -74,7 +78,7 @@ class ReasoningBlock(QWidget):
         font.setItalic(True)
         self.body.setFont(font)
         self.beside_button = QToolButton(self)
-        self.beside_button.setText("Read beside the answer")
+        self.beside_button.setText(self.tr("Read beside the answer"))
         self.beside_button.setAutoRaise(True)
         self.beside_button.setAccessibleName(self.tr("Read the reasoning beside the answer"))
         self.beside_button.clicked.connect(self.beside_requested)
@@ -234,7 +238,10 @@ class ReasoningBlock(QWidget):
             words = text.lstrip()
             if words:
                 self.body.append_text(text[: len(text) - len(words)], look)
-                self.body.append_label(f"[{INSERTED_LABELS[by]}] ", self._label_look())
+                self.body.append_label(
+                    self.tr("[{label}] ").format(label=self.tr(INSERTED_LABELS[by])),
+                    self._label_look(),
+                )
                 self._label_due = False
                 text = words
         self.body.append_text(text, look)
@@ -251,17 +258,19 @@ class ReasoningBlock(QWidget):
         return look
 
     def _update_label(self) -> None:
-        figures = f"{duration(self.seconds)} · {self.tokens:,} tokens"
+        figures = self.tr("{duration} · {tokens:,} tokens").format(
+            duration=duration(self.seconds), tokens=self.tokens
+        )
         if self.thinking:
-            label = f"Thinking… {figures}"
+            label = self.tr("Thinking… {figures}").format(figures=figures)
             if self.answer_asked:
-                label += " · answering now"
+                label += self.tr(" · answering now")
         elif self.finished:
-            label = f"Thought for {figures}"
+            label = self.tr("Thought for {figures}").format(figures=figures)
             if self.ended_by in ENDINGS:
-                label += f" · {ENDINGS[self.ended_by]}"
+                label += self.tr(" · {ending}").format(ending=self.tr(ENDINGS[self.ended_by]))
         else:
-            label = f"Thinking stopped after {figures} (unfinished)"
+            label = self.tr("Thinking stopped after {figures} (unfinished)").format(figures=figures)
         self.header.setText(label)
         # A screen reader hears the figures once the thinking is over, not every token
         # ("QwQ is thinking" meanwhile): see app/ui/announcer.py.

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core import keys
+from app.core.i18n import translate
 from app.engine.remote_engine import RemoteEngine, normalize_base_url
 from app.engine.remote_presets import PRESETS, RemotePreset, preset
 
@@ -23,13 +24,13 @@ from app.engine.remote_presets import PRESETS, RemotePreset, preset
 class RemoteDialog(QDialog):
     def __init__(self, last: dict[str, str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Use a remote endpoint")
+        self.setWindowTitle(self.tr("Use a remote endpoint"))
         self.setObjectName("remoteDialog")
         self.resize(560, 300)
         self.preset = QComboBox()
         self.preset.setObjectName("preset")
         for p in PRESETS:
-            self.preset.addItem(p.label, p.id)
+            self.preset.addItem(translate("RemotePreset", p.label), p.id)
         self.base_url = QLineEdit()
         self.base_url.setObjectName("baseUrl")
         self.model = QLineEdit()
@@ -43,14 +44,14 @@ class RemoteDialog(QDialog):
         self.error.setObjectName("remoteError")
         self.error.setWordWrap(True)
         form = QFormLayout()
-        form.addRow("Service", self.preset)
-        form.addRow("Base URL", self.base_url)
-        form.addRow("Model", self.model)
-        form.addRow("API key", self.key)
+        form.addRow(self.tr("Service"), self.preset)
+        form.addRow(self.tr("Base URL"), self.base_url)
+        form.addRow(self.tr("Model"), self.model)
+        form.addRow(self.tr("API key"), self.key)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Use it")
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Use it"))
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -72,9 +73,9 @@ class RemoteDialog(QDialog):
         self.model.setText(last.get("model", p.model))
         url = self.base_url.text().strip()
         self.key.setText(keys.remote_key(url, p.api_key_env) or "")
-        variables = " or ".join(v for v in (p.api_key_env, keys.REMOTE_KEY_ENV) if v)
-        hint = f" The key may also come from {variables}."
-        self.notes.setText(p.notes + hint)
+        variables = self.tr(" or ").join(v for v in (p.api_key_env, keys.REMOTE_KEY_ENV) if v)
+        hint = self.tr(" The key may also come from {variables}.").format(variables=variables)
+        self.notes.setText(translate("RemotePreset", p.notes) + hint)
 
     def accept(self) -> None:
         p = preset(self.preset.currentData())
@@ -85,11 +86,15 @@ class RemoteDialog(QDialog):
             return
         model = self.model.text().strip()
         if not model:
-            self.error.setText("Name the model the endpoint serves (DashScope: qwq-32b).")
+            self.error.setText(self.tr("Name the model the endpoint serves (DashScope: qwq-32b)."))
             return
         key = self.key.text().strip() or None
         if p.needs_api_key and not key:
-            self.error.setText(f"{p.label} needs an API key.")
+            self.error.setText(
+                self.tr("{service} needs an API key.").format(
+                    service=translate("RemotePreset", p.label)
+                )
+            )
             return
         self.note = ""
         if key:

@@ -19,6 +19,7 @@ from dataclasses import replace
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QInputDialog, QPlainTextEdit, QWidget
 
+from app.core.i18n import translate
 from app.core.sampling import SamplingSettings
 from app.core.settings import AppSettings
 from app.core.thinking import ContinueMode
@@ -79,7 +80,10 @@ class Replies(QObject):
     def cannot_continue(self) -> str | None:
         """Why the engine cannot close a trace early or continue a reply (None: it can)."""
         engine = self.models.engine
-        return engine.cannot_continue if engine is not None else "No model is loaded."
+        if engine is None:
+            return self.tr("No model is loaded.")
+        why = engine.cannot_continue
+        return translate("RemotePreset", why) if why is not None else None
 
     def update_buttons(self) -> None:
         """The composer shows Send, or Stop and Answer now, as the reply on screen allows."""
@@ -112,7 +116,7 @@ class Replies(QObject):
     def send(self, text: str) -> None:
         """The composer asks to send ``text``: a new message, or an edited one resent."""
         if self.models.session is None:
-            self.failed.emit("Load a model first: Ctrl+O opens a GGUF file.")
+            self.failed.emit(self.tr("Load a model first: Ctrl+O opens a GGUF file."))
             return
         shown = self._shown()
         if shown in self.live:
@@ -172,11 +176,13 @@ class Replies(QObject):
         """Ask for a hint; QwQ then thinks on with it in its trace (marked as yours)."""
         dialog = QInputDialog(self._window)
         dialog.setObjectName("steerDialog")
-        dialog.setWindowTitle("Steer")
-        dialog.setLabelText("A hint for QwQ's thinking (it goes into the trace, marked as yours):")
+        dialog.setWindowTitle(self.tr("Steer"))
+        dialog.setLabelText(
+            self.tr("A hint for QwQ's thinking (it goes into the trace, marked as yours):")
+        )
         dialog.setInputMode(QInputDialog.InputMode.TextInput)
         dialog.setOption(QInputDialog.InputDialogOption.UsePlainTextEditForTextInput)
-        dialog.setOkButtonText("Continue thinking")
+        dialog.setOkButtonText(self.tr("Continue thinking"))
         for box in dialog.findChildren(QPlainTextEdit):  # (the label is not its buddy)
             box.setAccessibleName(self.tr("Hint for QwQ's thinking"))
             box.setTabChangesFocus(True)
@@ -278,5 +284,8 @@ class Replies(QObject):
             # The reply is stored as it was: shown so again, saying why it did not go on.
             widget = self.page.shown_answer(reply.continued)
             if widget is not None:
-                said = (f"Could not continue: {reply.error}", widget.footer.text())
+                said = (
+                    self.tr("Could not continue: {error}").format(error=reply.error),
+                    widget.footer.text(),
+                )
                 widget.set_footer(" · ".join(p for p in said if p))

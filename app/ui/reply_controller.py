@@ -177,14 +177,16 @@ class ReplyController(QObject):
         if done is not None:
             self.context_used.emit(done.stats.prompt_tokens + done.stats.generated_tokens)
             if stored is not None and stored.save_error is not None:
-                self.widget.set_footer(f"Not saved: {stored.save_error}")
+                self.widget.set_footer(
+                    self.tr("Not saved: {error}").format(error=stored.save_error)
+                )
         if self.thinking != was_thinking:
             self.thinking_changed.emit(self.thinking)
 
     def _fail(self, error: BaseException) -> None:
         self.error = str(error)
         if self._continuing is None:
-            self.widget.set_footer(f"Could not answer: {error}")
+            self.widget.set_footer(self.tr("Could not answer: {error}").format(error=error))
         # (A reply going on is shown again as stored: the window says why it did not.)
         self.failed.emit(self.error)
         self._end()

@@ -60,12 +60,24 @@ class SettingsControl(QObject):
                 self.noticed.emit(Notice(note, source="api"))
 
     def apply(self, settings: AppSettings) -> None:
-        """Use ``settings`` from now: saved, handed on, and the theme they choose."""
+        """Use ``settings`` from now: saved, handed on, and the theme they choose (the
+        language at the next start: widgets take their texts as they are built)."""
+        language_changed = settings.language != self.settings.language
         self.settings = settings
         try:
             self.settings.save()
         except OSError as e:
-            self.noticed.emit(Notice(f"Could not save the settings: {e}", "error", "settings"))
+            self.noticed.emit(
+                Notice(
+                    self.tr("Could not save the settings: {error}").format(error=e),
+                    "error",
+                    "settings",
+                )
+            )
+        else:
+            if language_changed:
+                note = self.tr("The new language applies when QwQ Desktop starts again.")
+                self.noticed.emit(Notice(note, source="settings"))
         self.changed.emit(settings)
         app = QApplication.instance()
         if isinstance(app, QApplication):

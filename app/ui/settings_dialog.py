@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -82,14 +82,14 @@ class SettingsDialog(QDialog):
         snapshots: SnapshotCache | None = None,
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Settings")
+        self.setWindowTitle(self.tr("Settings"))
         self.settings = settings
         self._busy = busy
         self.snapshots = snapshots
         # The conversations' backups, with Restore (only with a store to restore into).
         self.backups = BackupsBox(store, busy) if store is not None else None
 
-        sampling = QGroupBox("Sampling (defaults: the QwQ-32B model card)")
+        sampling = QGroupBox(self.tr("Sampling (defaults: the QwQ-32B model card)"))
         form = QFormLayout(sampling)
         self.temperature = _double(0.0, 5.0, 0.05)
         self.top_p = _double(0.01, 1.0, 0.01)
@@ -98,52 +98,56 @@ class SettingsDialog(QDialog):
         self.min_p = _double(0.0, 1.0, 0.01)
         self.presence = _double(-2.0, 2.0, 0.1)
         self.repeat = _double(0.5, 2.0, 0.05)
-        self.max_tokens = _Optional(1, 131072, "Until done")
-        form.addRow("Temperature", self.temperature)
-        form.addRow("Top P", self.top_p)
-        form.addRow("Top K", self.top_k)
-        form.addRow("Min P", self.min_p)
-        form.addRow("Presence penalty", self.presence)
-        form.addRow("Repeat penalty", self.repeat)
-        form.addRow("Max tokens", self.max_tokens)
+        self.max_tokens = _Optional(1, 131072, self.tr("Until done"))
+        form.addRow(self.tr("Temperature"), self.temperature)
+        form.addRow(self.tr("Top P"), self.top_p)
+        form.addRow(self.tr("Top K"), self.top_k)
+        form.addRow(self.tr("Min P"), self.min_p)
+        form.addRow(self.tr("Presence penalty"), self.presence)
+        form.addRow(self.tr("Repeat penalty"), self.repeat)
+        form.addRow(self.tr("Max tokens"), self.max_tokens)
         self.max_tokens.set_label(self.tr("Max tokens"))
         self.loop_guard = QComboBox()
         self.loop_guard.setToolTip(
-            "When QwQ's thinking starts repeating itself word for word: close the trace and "
-            "answer from it, stop the reply, or let it run."
+            self.tr(
+                "When QwQ's thinking starts repeating itself word for word: close the trace and "
+                "answer from it, stop the reply, or let it run."
+            )
         )
         for label, action in (
-            ("Answer from the thinking", "answer"),
-            ("Stop", "stop"),
-            ("Off", "off"),
+            (self.tr("Answer from the thinking"), "answer"),
+            (self.tr("Stop"), "stop"),
+            (self.tr("Off"), "off"),
         ):
             self.loop_guard.addItem(label, action)
-        form.addRow("Loop guard", self.loop_guard)
+        form.addRow(self.tr("Loop guard"), self.loop_guard)
         # New conversations start from this; each conversation keeps its own choice.
         self.thinking_budget = BudgetPicker(self)
         self.thinking_budget.setObjectName("defaultThinkingBudget")
         self.thinking_budget.setToolTip(
-            "How long QwQ may think in a new conversation before it answers from its thinking"
+            self.tr(
+                "How long QwQ may think in a new conversation before it answers from its thinking"
+            )
         )
-        form.addRow("Thinking budget", self.thinking_budget)
-        reset = QPushButton("Reset to the model card's defaults")
+        form.addRow(self.tr("Thinking budget"), self.thinking_budget)
+        reset = QPushButton(self.tr("Reset to the model card's defaults"))
         reset.clicked.connect(lambda: self._show_sampling(SamplingSettings()))
         form.addRow(reset)
 
-        loading = QGroupBox("Model loading (applies when a model is loaded)")
+        loading = QGroupBox(self.tr("Model loading (applies when a model is loaded)"))
         form2 = QFormLayout(loading)
         self.context = _Optional(256, 131072, "32,768")
         self.context.value.setSingleStep(1024)
-        self.gpu_layers = _Optional(0, 999, "Automatic")
-        self.threads = _Optional(1, 256, "Automatic")
-        form2.addRow("Context length", self.context)
+        self.gpu_layers = _Optional(0, 999, self.tr("Automatic"))
+        self.threads = _Optional(1, 256, self.tr("Automatic"))
+        form2.addRow(self.tr("Context length"), self.context)
         self.kv_cache = QComboBox()
         self.kv_cache.setObjectName("kvCache")
-        self.kv_cache.addItem("f16 (full precision)", "f16")
-        self.kv_cache.addItem("q8_0 (half the memory; uses flash attention)", "q8_0")
-        form2.addRow("GPU layers", self.gpu_layers)
-        form2.addRow("KV cache", self.kv_cache)
-        form2.addRow("Threads", self.threads)
+        self.kv_cache.addItem(self.tr("f16 (full precision)"), "f16")
+        self.kv_cache.addItem(self.tr("q8_0 (half the memory; uses flash attention)"), "q8_0")
+        form2.addRow(self.tr("GPU layers"), self.gpu_layers)
+        form2.addRow(self.tr("KV cache"), self.kv_cache)
+        form2.addRow(self.tr("Threads"), self.threads)
         self.context.set_label(self.tr("Context length"))
         self.gpu_layers.set_label(self.tr("GPU layers"))
         self.threads.set_label(self.tr("Threads"))
@@ -152,15 +156,17 @@ class SettingsDialog(QDialog):
         self.snapshot_budget = _double(0.0, MAX_SNAPSHOT_BUDGET_GB, 1.0, decimals=1)
         self.snapshot_budget.setObjectName("snapshotBudget")
         self.snapshot_budget.setSuffix(" GB")
-        self.snapshot_budget.setSpecialValueText("Off")
+        self.snapshot_budget.setSpecialValueText(self.tr("Off"))
         self.snapshot_budget.setAccessibleName(self.tr("Conversation snapshots"))
         self.snapshot_budget.setToolTip(
-            "The most disk space conversation snapshots may take (the least recently used go "
-            "first); Off: every conversation is read again after a switch or a restart"
+            self.tr(
+                "The most disk space conversation snapshots may take (the least recently used go "
+                "first); Off: every conversation is read again after a switch or a restart"
+            )
         )
         self.snapshot_used = QLabel()
         self.snapshot_used.setObjectName("snapshotUsed")
-        self.snapshot_clear = QPushButton("Clear")
+        self.snapshot_clear = QPushButton(self.tr("Clear"))
         self.snapshot_clear.setObjectName("snapshotClear")
         self.snapshot_clear.setAccessibleName(self.tr("Clear conversation snapshots"))
         self.snapshot_clear.clicked.connect(self.clear_snapshots)
@@ -168,9 +174,9 @@ class SettingsDialog(QDialog):
         snapshot_row.addWidget(self.snapshot_budget)
         snapshot_row.addWidget(self.snapshot_used, 1)
         snapshot_row.addWidget(self.snapshot_clear)
-        form2.addRow("Conversation snapshots", snapshot_row)
+        form2.addRow(self.tr("Conversation snapshots"), snapshot_row)
 
-        api = QGroupBox("Local API (the status bar's API button; serves on 127.0.0.1)")
+        api = QGroupBox(self.tr("Local API (the status bar's API button; serves on 127.0.0.1)"))
         form4 = QFormLayout(api)
         self.api_port = QSpinBox()
         self.api_port.setObjectName("apiPort")
@@ -179,28 +185,36 @@ class SettingsDialog(QDialog):
         self.api_key = QLineEdit()
         self.api_key.setObjectName("apiKey")
         self.api_key.setEchoMode(QLineEdit.EchoMode.Password)
-        self.api_key.setPlaceholderText("none: any program on this machine may use it")
+        self.api_key.setPlaceholderText(self.tr("none: any program on this machine may use it"))
         self.api_key.setText(keys.load_key(keys.LOCAL_API_KEY) or "")
-        form4.addRow("Port", self.api_port)
-        form4.addRow("API key", self.api_key)
+        form4.addRow(self.tr("Port"), self.api_port)
+        form4.addRow(self.tr("API key"), self.api_key)
 
-        look = QGroupBox("Appearance and data")
+        look = QGroupBox(self.tr("Appearance and data"))
         form3 = QFormLayout(look)
         self.theme = QComboBox()
-        self.theme.addItem("Follow the system", "system")
-        self.theme.addItem("Light", "light")
-        self.theme.addItem("Dark", "dark")
+        self.theme.addItem(self.tr("Follow the system"), "system")
+        self.theme.addItem(self.tr("Light"), "light")
+        self.theme.addItem(self.tr("Dark"), "dark")
+        self.language = QComboBox()
+        self.language.setObjectName("language")
+        self.language.addItem(self.tr("Follow the system"), "system")
+        self.language.addItem("English", "en")  # each language in its own words
+        self.language.addItem("简体中文", "zh_CN")
+        self.language.setToolTip(self.tr("The language of the window; applies at the next start"))
         paths = AppPaths.current()
         where = QLabel(
-            f"Conversations: {paths.data}\nModels: {paths.models}\nSettings: {paths.config}\n"
-            f"Log: {paths.logs}"
+            self.tr(
+                "Conversations: {data}\nModels: {models}\nSettings: {config}\nLog: {logs}"
+            ).format(data=paths.data, models=paths.models, config=paths.config, logs=paths.logs)
         )
         engine = QLabel(engine_description())
         engine.setObjectName("engineBuild")
         where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        form3.addRow("Theme", self.theme)
-        form3.addRow("Data folder", where)
-        form3.addRow("Engine", engine)
+        form3.addRow(self.tr("Theme"), self.theme)
+        form3.addRow(self.tr("Language"), self.language)
+        form3.addRow(self.tr("Data folder"), where)
+        form3.addRow(self.tr("Engine"), engine)
 
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -218,6 +232,7 @@ class SettingsDialog(QDialog):
         self.gpu_layers.set(settings.gpu_layers, 0)
         self.threads.set(settings.threads, 4)
         self.theme.setCurrentIndex(max(0, self.theme.findData(settings.theme)))
+        self.language.setCurrentIndex(max(0, self.language.findData(settings.language)))
         self.kv_cache.setCurrentIndex(max(0, self.kv_cache.findData(settings.kv_cache_type)))
         self.loop_guard.setCurrentIndex(max(0, self.loop_guard.findData(settings.loop_guard)))
         self.thinking_budget.set_value(
@@ -228,13 +243,13 @@ class SettingsDialog(QDialog):
 
     def _show_snapshot_usage(self, note: str = "") -> None:
         used = self.snapshots.usage() if self.snapshots is not None else 0
-        self.snapshot_used.setText(note or f"{size_text(used)} used")
+        self.snapshot_used.setText(note or self.tr("{size} used").format(size=size_text(used)))
         busy = self._busy()
         self.snapshot_clear.setEnabled(self.snapshots is not None and used > 0 and not busy)
         self.snapshot_clear.setToolTip(
-            "Wait until the reply is done: it is using the model's memory"
+            self.tr("Wait until the reply is done: it is using the model's memory")
             if busy
-            else "Delete every conversation snapshot (conversations are kept)"
+            else self.tr("Delete every conversation snapshot (conversations are kept)")
         )
 
     def clear_snapshots(self) -> None:
@@ -242,12 +257,12 @@ class SettingsDialog(QDialog):
         if self.snapshots is None:
             return
         if self._busy():
-            self._show_snapshot_usage("Not cleared: a reply is running")
+            self._show_snapshot_usage(self.tr("Not cleared: a reply is running"))
             return
         try:
             self.snapshots.clear()
         except OSError as e:
-            self._show_snapshot_usage(f"Could not clear them: {e}")
+            self._show_snapshot_usage(self.tr("Could not clear them: {error}").format(error=e))
             return
         self._show_snapshot_usage()
 
@@ -289,6 +304,7 @@ class SettingsDialog(QDialog):
             gpu_layers=self.gpu_layers.get(),
             threads=self.threads.get(),
             theme=self.theme.currentData(),
+            language=self.language.currentData(),
             last_model=self.settings.last_model,
             models=list(self.settings.models),
             kv_cache_type=self.kv_cache.currentData(),
@@ -318,8 +334,14 @@ def engine_description() -> str:
     from app.engine.local_engine import backend_name
 
     backend = backend_name()
-    offload = "GPU offload available" if backend != "CPU" else "no GPU offload"
-    return f"llama.cpp via llama-cpp-python {llama_cpp.__version__}: {backend} build ({offload})"
+    offload = (
+        QCoreApplication.translate("SettingsDialog", "GPU offload available")
+        if backend != "CPU"
+        else QCoreApplication.translate("SettingsDialog", "no GPU offload")
+    )
+    return QCoreApplication.translate(
+        "SettingsDialog", "llama.cpp via llama-cpp-python {version}: {backend} build ({offload})"
+    ).format(version=llama_cpp.__version__, backend=backend, offload=offload)
 
 
 class SystemPromptDialog(QDialog):
@@ -327,12 +349,12 @@ class SystemPromptDialog(QDialog):
 
     def __init__(self, text: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("System prompt")
+        self.setWindowTitle(self.tr("System prompt"))
         self.editor = QPlainTextEdit(text)
         self.editor.setAccessibleName(self.tr("System prompt"))
         self.editor.setTabChangesFocus(True)
-        self.editor.setPlaceholderText("Instructions QwQ follows in this conversation")
-        math = QPushButton("Math: step by step, answer in \\boxed{}")
+        self.editor.setPlaceholderText(self.tr("Instructions QwQ follows in this conversation"))
+        math = QPushButton(self.tr("Math: step by step, answer in \\boxed{}"))
         math.clicked.connect(lambda: self.editor.setPlainText(MATH_PROMPT))
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel

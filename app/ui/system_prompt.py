@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QPushButton, QWidget
 
 from app.store.conversations import ConversationStore
@@ -28,7 +29,7 @@ class SystemPromptButton(QPushButton):
         create_conversation: Callable[[str], int],
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__("System prompt…", parent)
+        super().__init__(QCoreApplication.translate("SystemPromptButton", "System prompt…"), parent)
         self.setObjectName("systemPrompt")
         self.store = store
         self.operations = operations
@@ -51,7 +52,8 @@ class SystemPromptButton(QPushButton):
             self._create_conversation(text)
         else:
             self.operations.write(
-                "save the system prompt", lambda s: s.update_settings(cid, system_prompt=text)
+                self.tr("save the system prompt"),
+                lambda s: s.update_settings(cid, system_prompt=text),
             ).failure(self.refresh).run()  # (shows the prompt as stored)
         self._show(bool(text))
 
@@ -61,4 +63,4 @@ class SystemPromptButton(QPushButton):
         self._show(bool(cid and self.store.get(cid).system_prompt))
 
     def _show(self, has: bool) -> None:
-        self.setText("System prompt ✓" if has else "System prompt…")
+        self.setText(self.tr("System prompt ✓") if has else self.tr("System prompt…"))

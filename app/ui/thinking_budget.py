@@ -11,36 +11,40 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QInputDialog, QLabel, QWidget
 
+from app.core.i18n import QT_TRANSLATE_NOOP
 from app.core.settings import MAX_BUDGET_SECONDS, MAX_BUDGET_TOKENS
 
 TOKEN_CHOICES: tuple[int | None, ...] = (None, 1024, 2048, 4096, 8192, 16384)
 TIME_CHOICES: tuple[float | None, ...] = (None, 60.0, 120.0, 300.0, 600.0)
 CUSTOM = "custom"  # the item data of "Custom…"
-TOKENS_TIP = (
-    "How many tokens QwQ may think before it is asked to answer from its thinking (1K = 1,024)"
+TOKENS_TIP = QT_TRANSLATE_NOOP(
+    "BudgetPicker",
+    "How many tokens QwQ may think before it is asked to answer from its thinking (1K = 1,024)",
 )
-SECONDS_TIP = "How long QwQ may think before it is asked to answer (for slow machines)"
+SECONDS_TIP = QT_TRANSLATE_NOOP(
+    "BudgetPicker", "How long QwQ may think before it is asked to answer (for slow machines)"
+)
 
 
 def tokens_text(tokens: int | None) -> str:
     """no limit, 1K tokens, 16K tokens, 1,500 tokens."""
     if tokens is None:
-        return "no limit"
+        return QCoreApplication.translate("BudgetPicker", "no limit")
     if tokens % 1024 == 0:
-        return f"{tokens // 1024}K tokens"
-    return f"{tokens:,} tokens"
+        return QCoreApplication.translate("BudgetPicker", "{k}K tokens").format(k=tokens // 1024)
+    return QCoreApplication.translate("BudgetPicker", "{n:,} tokens").format(n=tokens)
 
 
 def seconds_text(seconds: float | None) -> str:
     """no limit, 2 min, 1.5 min, 45 s."""
     if seconds is None:
-        return "no limit"
+        return QCoreApplication.translate("BudgetPicker", "no limit")
     if seconds < 60:
-        return f"{seconds:g} s"
-    return f"{seconds / 60:g} min"
+        return QCoreApplication.translate("BudgetPicker", "{s:g} s").format(s=seconds)
+    return QCoreApplication.translate("BudgetPicker", "{m:g} min").format(m=seconds / 60)
 
 
 class BudgetPicker(QWidget):
@@ -52,12 +56,12 @@ class BudgetPicker(QWidget):
         super().__init__(parent)
         self.tokens = QComboBox(self)
         self.tokens.setObjectName("thinkingBudget")
-        self.tokens.setAccessibleName("Thinking budget in tokens")
-        self.tokens.setToolTip(TOKENS_TIP)
+        self.tokens.setAccessibleName(self.tr("Thinking budget in tokens"))
+        self.tokens.setToolTip(self.tr(TOKENS_TIP))
         self.seconds = QComboBox(self)
         self.seconds.setObjectName("thinkingTime")
-        self.seconds.setAccessibleName("Thinking time limit")
-        self.seconds.setToolTip(SECONDS_TIP)
+        self.seconds.setAccessibleName(self.tr("Thinking time limit"))
+        self.seconds.setToolTip(self.tr(SECONDS_TIP))
         for combo in (self.tokens, self.seconds):  # its popup list, read as the same choice
             combo.view().setAccessibleName(combo.accessibleName())
         self._value: tuple[int | None, float | None] = (None, None)
@@ -88,15 +92,15 @@ class BudgetPicker(QWidget):
         """Disabled, saying why, where the model cannot be made to answer early (None:
         available). The choice is kept for when it can."""
         self.setEnabled(why is None)
-        self.tokens.setToolTip(why or TOKENS_TIP)
-        self.seconds.setToolTip(why or SECONDS_TIP)
+        self.tokens.setToolTip(why or self.tr(TOKENS_TIP))
+        self.seconds.setToolTip(why or self.tr(SECONDS_TIP))
 
     def _fill(self) -> None:
         tokens, seconds = self._value
         self._quiet = True
         try:
-            _fill(self.tokens, TOKEN_CHOICES, tokens, tokens_text, "Thinking: ")
-            _fill(self.seconds, TIME_CHOICES, seconds, seconds_text, "Time: ")
+            _fill(self.tokens, TOKEN_CHOICES, tokens, tokens_text, self.tr("Thinking: {budget}"))
+            _fill(self.seconds, TIME_CHOICES, seconds, seconds_text, self.tr("Time: {budget}"))
         finally:
             self._quiet = False
 
@@ -126,15 +130,15 @@ class BudgetPicker(QWidget):
         dialog.setObjectName("customBudget")
         tokens, seconds = self._value
         if combo is self.tokens:
-            dialog.setWindowTitle("Thinking budget")
-            dialog.setLabelText("Thinking tokens at most (1K = 1,024):")
+            dialog.setWindowTitle(self.tr("Thinking budget"))
+            dialog.setLabelText(self.tr("Thinking tokens at most (1K = 1,024):"))
             dialog.setInputMode(QInputDialog.InputMode.IntInput)
             dialog.setIntRange(1, MAX_BUDGET_TOKENS)
             dialog.setIntStep(256)
             dialog.setIntValue(tokens or 3000)
         else:
-            dialog.setWindowTitle("Thinking time")
-            dialog.setLabelText("Minutes of thinking at most:")
+            dialog.setWindowTitle(self.tr("Thinking time"))
+            dialog.setLabelText(self.tr("Minutes of thinking at most:"))
             dialog.setInputMode(QInputDialog.InputMode.DoubleInput)
             dialog.setDoubleDecimals(1)
             dialog.setDoubleRange(0.1, MAX_BUDGET_SECONDS / 60)
@@ -163,7 +167,7 @@ def _fill(
     choices: tuple[int | None, ...] | tuple[float | None, ...],
     current: int | float | None,
     text: Callable[[Any], str],
-    prefix: str,
+    entry: str,
 ) -> None:
     """The list's entries, with ``current`` among them (an extra entry if it is custom)."""
     values: list[int | float | None] = list(choices)
@@ -172,6 +176,6 @@ def _fill(
         values.sort(key=lambda v: -1 if v is None else v)
     combo.clear()
     for v in values:
-        combo.addItem(prefix + text(v), v)
-    combo.addItem("Custom…", CUSTOM)
+        combo.addItem(entry.format(budget=text(v)), v)
+    combo.addItem(QCoreApplication.translate("BudgetPicker", "Custom…"), CUSTOM)
     combo.setCurrentIndex(values.index(current))

@@ -9,7 +9,11 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
 
-REMOTE_TIP = "Run QwQ on DashScope, a vLLM or llama-server machine, or any URL"
+from app.core.i18n import QT_TRANSLATE_NOOP
+
+REMOTE_TIP = QT_TRANSLATE_NOOP(
+    "ToolRow", "Run QwQ on DashScope, a vLLM or llama-server machine, or any URL"
+)
 
 
 class ToolRow(QWidget):
@@ -21,14 +25,14 @@ class ToolRow(QWidget):
 
     def __init__(self, system_button: QPushButton, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.models_button = QPushButton("Models", self)
+        self.models_button = QPushButton(self.tr("Models"), self)
         self.models_button.setObjectName("modelsButton")
         self.models_button.clicked.connect(self.models_requested)
-        self.remote_button = QPushButton("Remote…", self)
+        self.remote_button = QPushButton(self.tr("Remote…"), self)
         self.remote_button.setObjectName("remoteButton")
-        self.remote_button.setToolTip(REMOTE_TIP)
+        self.remote_button.setToolTip(self.tr(REMOTE_TIP))
         self.remote_button.clicked.connect(self.remote_requested)
-        self.settings_button = QPushButton("Settings", self)
+        self.settings_button = QPushButton(self.tr("Settings"), self)
         self.settings_button.clicked.connect(self.settings_requested)
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)

@@ -8,6 +8,7 @@ trace is still being written, keeps following it: the panel listens to the block
 from __future__ import annotations
 
 import shiboken6
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QDockWidget, QWidget
 
 from app.ui.long_text import LongPlainText
@@ -18,7 +19,7 @@ class TraceBeside(QDockWidget):
     """The "Reasoning" dock: hidden until a trace is asked for."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Reasoning", parent)
+        super().__init__(QCoreApplication.translate("TraceBeside", "Reasoning"), parent)
         self.setObjectName("traceDock")
         self.view = LongPlainText()  # a 5 MB trace goes in a slice per turn
         self.view.setObjectName("traceBeside")

@@ -215,3 +215,23 @@ def test_requests_queue_and_never_mix(engine: LocalEngine) -> None:
         assert answers == [QWQ_ANSWER] * 4
     finally:
         server.stop()
+
+
+def test_the_apis_clients_read_english_whatever_the_windows_language(
+    server: ApiServer,
+) -> None:
+    """The window installs its language for the core's messages; the API server it runs
+    still answers its clients in English (an error from the engine, on the turn's thread)."""
+    from app.core import i18n
+
+    i18n.install(lambda _context, text: "译:" + text)
+    try:
+        assert i18n.translate("LocalEngine", "The prompt") == "译:The prompt"  # the window's
+        with client(server) as c, pytest.raises(openai.BadRequestError) as refused:
+            c.chat.completions.create(
+                model="qwq-32b", messages=[{"role": "user", "content": "word " * 5000}]
+            )
+        message = str(refused.value)
+        assert "context holds 4,096" in message and "译" not in message
+    finally:
+        i18n.install(None)
