@@ -63,6 +63,7 @@ class ReasoningBlock(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._live_texts: tuple[str, str, str] | None = None  # see _update_label
         self.header = QToolButton(self)
         self.header.setObjectName("reasoningHeader")
         self.header.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
@@ -258,14 +259,26 @@ class ReasoningBlock(QWidget):
         return look
 
     def _update_label(self) -> None:
+        if self.thinking:  # (every batch of a live trace: the templates are looked up once)
+            if self._live_texts is None:
+                self._live_texts = (
+                    self.tr("{duration} · {tokens:,} tokens"),
+                    self.tr("Thinking… {figures}"),
+                    self.tr("QwQ is thinking"),
+                )
+            figures_text, thinking_text, name = self._live_texts
+            figures = figures_text.format(duration=duration(self.seconds), tokens=self.tokens)
+            label = thinking_text.format(figures=figures)
+            if self.answer_asked:
+                label += self.tr(" · answering now")
+            self.header.setText(label)
+            if self.header.accessibleName() != name:
+                self.header.setAccessibleName(name)  # not every token: see announcer.py
+            return
         figures = self.tr("{duration} · {tokens:,} tokens").format(
             duration=duration(self.seconds), tokens=self.tokens
         )
-        if self.thinking:
-            label = self.tr("Thinking… {figures}").format(figures=figures)
-            if self.answer_asked:
-                label += self.tr(" · answering now")
-        elif self.finished:
+        if self.finished:
             label = self.tr("Thought for {figures}").format(figures=figures)
             if self.ended_by in ENDINGS:
                 label += self.tr(" · {ending}").format(ending=self.tr(ENDINGS[self.ended_by]))
@@ -274,6 +287,5 @@ class ReasoningBlock(QWidget):
         self.header.setText(label)
         # A screen reader hears the figures once the thinking is over, not every token
         # ("QwQ is thinking" meanwhile): see app/ui/announcer.py.
-        name = self.tr("QwQ is thinking") if self.thinking else label
-        if self.header.accessibleName() != name:
-            self.header.setAccessibleName(name)
+        if self.header.accessibleName() != label:
+            self.header.setAccessibleName(label)
