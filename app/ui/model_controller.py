@@ -35,6 +35,7 @@ from app.models import library
 from app.models.download import Progress
 from app.session import ChatSession
 from app.store.conversations import ConversationStore
+from app.ui import settings_control
 from app.ui.model_library import ModelLibrary
 from app.ui.model_setup import DownloadRunner, ModelSetup, progress_text
 from app.ui.notices import Notice, NoticeKind
@@ -362,16 +363,9 @@ class ModelController(QObject):
                 keep_warm.snapshots = snapshot_cache(settings)
 
     def _save_settings(self) -> None:
-        try:
-            self.settings.save()
-        except OSError as e:
-            self.noticed.emit(
-                Notice(
-                    self.tr("Could not save the settings: {error}").format(error=e),
-                    "error",
-                    "settings",
-                )
-            )
+        refused = settings_control.save(self.settings)
+        if refused is not None:
+            self.noticed.emit(refused)
 
     def _note(self, text: str, kind: NoticeKind = "info") -> None:
         self.noticed.emit(Notice(text, kind, "model"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtWidgets import QApplication, QWidget
 
 from app.core.settings import AppSettings
@@ -64,21 +64,24 @@ class SettingsControl(QObject):
         language at the next start: widgets take their texts as they are built)."""
         language_changed = settings.language != self.settings.language
         self.settings = settings
-        try:
-            self.settings.save()
-        except OSError as e:
-            self.noticed.emit(
-                Notice(
-                    self.tr("Could not save the settings: {error}").format(error=e),
-                    "error",
-                    "settings",
-                )
-            )
-        else:
-            if language_changed:
-                note = self.tr("The new language applies when QwQ Desktop starts again.")
-                self.noticed.emit(Notice(note, source="settings"))
+        refused = save(settings)
+        if refused is not None:
+            self.noticed.emit(refused)
+        elif language_changed:
+            note = self.tr("The new language applies when QwQ Desktop starts again.")
+            self.noticed.emit(Notice(note, source="settings"))
         self.changed.emit(settings)
         app = QApplication.instance()
         if isinstance(app, QApplication):
             apply_theme(app, settings.theme)
+
+
+def save(settings: AppSettings) -> Notice | None:
+    """Write ``settings`` to disk; the notice to show when the disk refuses (None: saved).
+    The one place the window saves them (this part, and the model controller's choices)."""
+    try:
+        settings.save()
+    except OSError as e:
+        text = QCoreApplication.translate("SettingsControl", "Could not save the settings: {error}")
+        return Notice(text.format(error=e), "error", "settings")
+    return None

@@ -1133,10 +1133,6 @@ The details are in the log: {log}</source>
         <source>Warm</source>
         <translation>已预热</translation>
     </message>
-    <message>
-        <source>Could not save the settings: {error}</source>
-        <translation>无法保存设置：{error}</translation>
-    </message>
 </context>
 <context>
     <name>ModelLibrary</name>
