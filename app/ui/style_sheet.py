@@ -1,0 +1,202 @@
+"""The application's style sheet, built from the theme's tokens (see :mod:`app.ui.theme`).
+
+One sheet for the whole application, set once by ``apply_theme``: the controls every
+window shares first, then one section per part of the main window, each keyed by the
+object names the part gives its widgets. Fonts are not set here (Qt style sheets would
+override the system's size and the widgets' own fonts); :func:`app.ui.theme.font` does
+that. Every focusable control keeps a visible focus ring in the accent color.
+"""
+
+from __future__ import annotations
+
+from app.ui.theme import Colors, Radius, Space
+
+
+def style_sheet(c: Colors) -> str:
+    """The whole sheet for colors ``c``."""
+    return "\n".join(
+        part(c)
+        for part in (
+            _controls,
+            _scroll_bars,
+            _sidebar,
+            _conversation,
+            _reasoning,
+            _composer,
+            _chrome,
+        )
+    )
+
+
+def _controls(c: Colors) -> str:
+    """Buttons, fields, lists, menus and tooltips, everywhere (dialogs included)."""
+    return f"""
+QPushButton {{
+    background: {c.surface}; color: {c.text};
+    border: 1px solid {c.control_border}; border-radius: {Radius.SMALL}px;
+    padding: 5px 14px; min-height: 20px;
+}}
+QPushButton:hover {{ background: {c.raised}; }}
+QPushButton:pressed {{ background: {c.border}; }}
+QPushButton:focus {{ border: 2px solid {c.accent}; padding: 4px 13px; }}
+QPushButton:disabled {{ color: {c.disabled_text}; border-color: {c.border}; }}
+QPushButton:default, QPushButton[primary="true"] {{
+    background: {c.accent}; color: {c.on_accent}; border: 1px solid {c.accent};
+}}
+QPushButton:default:hover, QPushButton[primary="true"]:hover {{ background: {c.accent_text}; }}
+QPushButton:default:focus, QPushButton[primary="true"]:focus {{
+    border: 2px solid {c.text}; padding: 4px 13px;
+}}
+QPushButton:default:disabled, QPushButton[primary="true"]:disabled {{
+    background: {c.raised}; color: {c.disabled_text}; border-color: {c.raised};
+}}
+QToolButton {{
+    background: transparent; color: {c.text};
+    border: 1px solid transparent; border-radius: {Radius.SMALL}px; padding: 3px 6px;
+}}
+QToolButton:hover {{ background: {c.raised}; }}
+QToolButton:pressed, QToolButton:checked {{ background: {c.raised}; }}
+QToolButton:focus {{ border: 2px solid {c.accent}; padding: 2px 5px; }}
+QToolButton:disabled {{ color: {c.disabled_text}; }}
+QLineEdit, QPlainTextEdit, QTextEdit, QSpinBox, QDoubleSpinBox, QComboBox {{
+    background: {c.surface}; color: {c.text};
+    border: 1px solid {c.control_border}; border-radius: {Radius.SMALL}px;
+    padding: 4px 8px; selection-background-color: {c.accent};
+    selection-color: {c.on_accent};
+}}
+QLineEdit:focus, QPlainTextEdit:focus, QTextEdit:focus, QSpinBox:focus,
+QDoubleSpinBox:focus, QComboBox:focus {{
+    border: 2px solid {c.accent}; padding: 3px 7px;
+}}
+QLineEdit:disabled, QSpinBox:disabled, QComboBox:disabled {{ color: {c.disabled_text}; }}
+QComboBox::drop-down {{ border: none; width: 22px; }}
+QComboBox QAbstractItemView {{
+    background: {c.surface}; color: {c.text}; border: 1px solid {c.border};
+    selection-background-color: {c.selected}; selection-color: {c.selected_text};
+    outline: none;
+}}
+QCheckBox, QRadioButton, QLabel, QGroupBox {{ color: {c.text}; }}
+QGroupBox {{
+    border: 1px solid {c.border}; border-radius: {Radius.CARD}px;
+    margin-top: 14px; padding: {Space.M}px {Space.S}px {Space.S}px {Space.S}px;
+}}
+QGroupBox::title {{ subcontrol-origin: margin; left: {Space.M}px; padding: 0 4px; }}
+QCheckBox:focus, QRadioButton:focus {{ color: {c.accent_text}; }}
+QListView, QTreeView, QTableView, QListWidget {{
+    background: {c.surface}; color: {c.text};
+    border: 1px solid {c.border}; border-radius: {Radius.SMALL}px; outline: none;
+}}
+QListView:focus, QTreeView:focus, QTableView:focus, QListWidget:focus {{
+    border: 2px solid {c.accent};
+}}
+QListView::item, QListWidget::item {{ padding: 4px 8px; border-radius: {Radius.SMALL}px; }}
+QListView::item:hover, QListWidget::item:hover {{ background: {c.raised}; }}
+QListView::item:selected, QListWidget::item:selected {{
+    background: {c.selected}; color: {c.selected_text};
+}}
+QProgressBar {{
+    background: {c.raised}; border: none; border-radius: 4px; height: 8px;
+    color: {c.text}; text-align: center;
+}}
+QProgressBar::chunk {{ background: {c.accent}; border-radius: 4px; }}
+QMenu {{
+    background: {c.surface}; color: {c.text};
+    border: 1px solid {c.border}; border-radius: {Radius.SMALL}px; padding: 4px;
+}}
+QMenu::item {{ padding: 5px 20px 5px 12px; border-radius: 4px; }}
+QMenu::item:selected {{ background: {c.selected}; color: {c.selected_text}; }}
+QMenu::separator {{ height: 1px; background: {c.border}; margin: 4px 8px; }}
+QToolTip {{
+    background: {c.surface}; color: {c.text};
+    border: 1px solid {c.control_border}; border-radius: 4px; padding: 4px 6px;
+}}
+QTabWidget::pane {{ border: 1px solid {c.border}; border-radius: {Radius.SMALL}px; }}
+QTabBar::tab {{
+    background: transparent; color: {c.muted}; padding: 6px 14px;
+    border-bottom: 2px solid transparent;
+}}
+QTabBar::tab:selected {{ color: {c.text}; border-bottom: 2px solid {c.accent}; }}
+QTabBar::tab:focus {{ color: {c.accent_text}; }}
+QSplitter::handle {{ background: {c.border}; }}
+QSplitter::handle:horizontal {{ width: 1px; }}
+QSplitter::handle:vertical {{ height: 1px; }}
+"""
+
+
+def _scroll_bars(c: Colors) -> str:
+    """Slim bars with a rounded handle, the track drawn only as space."""
+    return f"""
+QScrollBar:vertical {{ background: transparent; width: 12px; margin: 0; }}
+QScrollBar:horizontal {{ background: transparent; height: 12px; margin: 0; }}
+QScrollBar::handle:vertical {{
+    background: {c.control_border}; border-radius: 3px; min-height: 32px; margin: 2px 3px;
+}}
+QScrollBar::handle:horizontal {{
+    background: {c.control_border}; border-radius: 3px; min-width: 32px; margin: 3px 2px;
+}}
+QScrollBar::handle:hover {{ background: {c.muted}; }}
+QScrollBar::add-line, QScrollBar::sub-line {{ width: 0; height: 0; border: none; }}
+QScrollBar::add-page, QScrollBar::sub-page {{ background: transparent; }}
+"""
+
+
+def _sidebar(c: Colors) -> str:
+    """The conversation list's column (conversation_list)."""
+    return f"""
+#sidebar {{ background: {c.sidebar}; }}
+#sidebar QListView, #sidebar QListWidget {{
+    background: {c.sidebar}; border: 2px solid transparent;
+}}
+#sidebar QListView:focus, #sidebar QListWidget:focus {{ border: 2px solid {c.accent}; }}
+"""
+
+
+def _conversation(c: Colors) -> str:
+    """The messages (chat_view, answer_view)."""
+    return f"""
+#chatView, #chatView > QWidget > QWidget {{ background: {c.window}; }}
+#userMessage {{ background: transparent; }}
+#messageFooter {{ color: {c.muted}; }}
+#damagedNote, #loopNote {{ color: {c.danger}; }}
+#damagedBanner {{
+    background: {c.warning_surface}; color: {c.warning_text};
+    border-radius: {Radius.SMALL}px; padding: {Space.S}px {Space.M}px;
+}}
+#codeBlock {{
+    background: {c.code}; border: 1px solid {c.border}; border-radius: {Radius.CARD}px;
+}}
+"""
+
+
+def _reasoning(c: Colors) -> str:
+    """The reasoning block and the panel that shows a trace beside its answer."""
+    return f"""
+#reasoningHeader {{ color: {c.thinking_text}; }}
+#reasoningBody, #traceBeside {{
+    background: {c.thinking_surface}; color: {c.thinking_text};
+    border: none; border-left: 3px solid {c.thinking_rule};
+    border-radius: 0; padding: {Space.S}px {Space.M}px;
+}}
+"""
+
+
+def _composer(c: Colors) -> str:
+    """The message box and its buttons (composer)."""
+    return f"""
+#composer {{ border-radius: {Radius.FIELD}px; padding: {Space.S}px {Space.M}px; }}
+#composer:focus {{ padding: {Space.S - 1}px {Space.M - 1}px; }}
+"""
+
+
+def _chrome(c: Colors) -> str:
+    """The status bar, the dock and the row of tools above the chat."""
+    return f"""
+QMainWindow {{ background: {c.window}; }}
+QStatusBar {{ background: {c.sidebar}; color: {c.muted}; border-top: 1px solid {c.border}; }}
+QStatusBar QLabel {{ color: {c.muted}; }}
+QStatusBar::item {{ border: none; }}
+QDockWidget {{ color: {c.text}; }}
+QDockWidget::title {{
+    background: {c.sidebar}; padding: 6px 8px; border-bottom: 1px solid {c.border};
+}}
+"""
