@@ -16,14 +16,37 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QPalette, QTextCharFormat
-from PySide6.QtWidgets import QHBoxLayout, QPlainTextEdit, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QAbstractAnimation, QRectF, QSize, Qt, QTimer, QVariantAnimation, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QHideEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QShowEvent,
+    QTextCharFormat,
+)
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QPlainTextEdit,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.core.format import duration
 from app.core.i18n import QT_TRANSLATE_NOOP
 from app.core.thinking import InsertedSpan, Inserter, ReasonEnded
+from app.ui.icons import Icon, icon
 from app.ui.long_text import LongPlainText
+from app.ui.theme import Radius, Space, Type, colors
+from app.ui.theme import font as theme_font
+
+BODY_HEIGHT = 260  # pixels: an open trace scrolls past this
+FOLD_MS = 200  # the fold's animation
+DOTS_MS = 100  # the "Thinking…" dots: 10 frames a second (only they repaint)
+RULE = 3  # pixels: the accent line down the block's left edge
 
 # How the header ends when the model did not close its trace itself.
 ENDINGS: dict[ReasonEnded, str] = {
@@ -57,41 +80,131 @@ def split_inserted(text: str, spans: Sequence[InsertedSpan]) -> list[tuple[str, 
     return parts
 
 
+class IconMark(QWidget):
+    """An icon drawn in the theme's accent color (the brain, QwQ's avatar): not a
+    control, so not focusable; it follows a theme switch (the color is read at paint)."""
+
+    def __init__(self, which: Icon, side: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._which = which
+        self.setFixedSize(QSize(side, side))
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        icon(self._which, colors().accent).paint(painter, self.rect())
+
+
+class ThinkingDots(QWidget):
+    """Three dots that pulse while QwQ thinks: a QTimer at DOTS_MS repaints only this
+    small widget (no relayout, nothing per token), and stops with the thinking."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("thinkingDots")
+        self.setFixedSize(QSize(26, 14))
+        self.timer = QTimer(self)
+        self.timer.setInterval(DOTS_MS)
+        self.timer.timeout.connect(self._tick)
+        self._phase = 0
+        self._running = False
+        self.hide()
+
+    @property
+    def running(self) -> bool:
+        return self._running
+
+    def start(self) -> None:
+        self._running = True
+        self.show()
+        if self.isVisible():
+            self.timer.start()
+
+    def stop(self) -> None:
+        self._running = False
+        self.timer.stop()
+        self.hide()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        if self._running and not self.timer.isActive():
+            self.timer.start()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        self.timer.stop()  # off screen (another conversation shown): nothing to draw
+
+    def _tick(self) -> None:
+        self._phase = (self._phase + 1) % 12
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        accent = QColor(colors().accent)
+        r = 2.5
+        for i in range(3):
+            # Each dot brightens in turn: a wave from left to right, 1.2 s a cycle.
+            step = (self._phase - 3 * i) % 12
+            accent.setAlphaF(1.0 if step < 3 else 0.3)
+            painter.setBrush(accent)
+            cx = 4 + i * 9
+            painter.drawEllipse(QRectF(cx - r, self.height() / 2 - r, 2 * r, 2 * r))
+
+
 class ReasoningBlock(QWidget):
     beside_requested = Signal()  # the user wants to read the trace beside the answer
     grew = Signal(str)  # a live trace grew by this text (the side panel follows it)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setObjectName("reasoningBlock")
         self._live_texts: tuple[str, str, str] | None = None  # see _update_label
+        self.mark = IconMark(Icon.THINKING, 16, self)  # a brain, in the accent's color
+        self.mark.setObjectName("reasoningMark")
         self.header = QToolButton(self)
         self.header.setObjectName("reasoningHeader")
         self.header.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        # The fold's chevron after the text ("Thought for 42 s ›"), as chat apps put it.
+        self.header.setLayoutDirection(Qt.LayoutDirection.RightToLeft)
+        self.header.setIconSize(QSize(14, 14))
         self.header.setAutoRaise(True)
         self.header.setCheckable(True)
         self.header.toggled.connect(self._set_open)
+        self.dots = ThinkingDots(self)
         self.body = LongPlainText(self)
         self.body.setObjectName("reasoningBody")
         self.body.setAccessibleName(self.tr("Reasoning"))
-        self.body.setMaximumHeight(260)
+        self.body.setMaximumHeight(BODY_HEIGHT)
         self.body.setFrameShape(QPlainTextEdit.Shape.NoFrame)
-        font = QFont(self.body.font())
+        font = theme_font(Type.BODY)
         font.setItalic(True)
         self.body.setFont(font)
         self.beside_button = QToolButton(self)
+        self.beside_button.setObjectName("besideButton")
         self.beside_button.setText(self.tr("Read beside the answer"))
+        self.beside_button.setIcon(icon(Icon.BESIDE))
+        self.beside_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+        self.beside_button.setToolTip(self.tr("Read beside the answer"))
         self.beside_button.setAutoRaise(True)
         self.beside_button.setAccessibleName(self.tr("Read the reasoning beside the answer"))
         self.beside_button.clicked.connect(self.beside_requested)
         top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.setSpacing(Space.XS)
+        top.addWidget(self.mark)
         top.addWidget(self.header)
-        top.addWidget(self.beside_button)
+        top.addWidget(self.dots)
         top.addStretch(1)
+        top.addWidget(self.beside_button)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
+        layout.setContentsMargins(Space.S + RULE + Space.S, Space.XS, Space.XS, Space.XS)
+        layout.setSpacing(Space.XS)
         layout.addLayout(top)
         layout.addWidget(self.body)
+        # The fold: the body's height eases to nothing (or back), then it hides.
+        self._fold = QVariantAnimation(self)
+        self._fold.setDuration(FOLD_MS)
+        self._fold.valueChanged.connect(lambda h: self.body.setMaximumHeight(int(h)))
+        self._fold.finished.connect(self._fold_done)
         self._text_parts: list[str] = []
         self._part_by: list[Inserter | None] = []  # who inserted each part (None: the model)
         self._shown_parts = 0  # how many of the parts the view holds
@@ -131,6 +244,7 @@ class ReasoningBlock(QWidget):
         self.ended_by = None
         self.answer_asked = False
         self.header.setChecked(True)
+        self.dots.start()
         self._update_label()
 
     def append(
@@ -174,6 +288,7 @@ class ReasoningBlock(QWidget):
     ) -> None:
         """The answer began or the reply ended: fold, with the final figures."""
         self.thinking = False
+        self.dots.stop()
         self.tokens, self.seconds, self.finished = tokens, seconds, finished
         self.ended_by = ended_by if finished else None
         self.header.setChecked(False)
@@ -200,7 +315,7 @@ class ReasoningBlock(QWidget):
         return self.header.isChecked()
 
     def _set_open(self, on: bool) -> None:
-        self.header.setArrowType(Qt.ArrowType.DownArrow if on else Qt.ArrowType.RightArrow)
+        self.header.setIcon(icon(Icon.UNFOLDED if on else Icon.FOLDED))
         # Folded or not: the header is a toggle button (checked: open), and says so.
         self.header.setAccessibleDescription(
             self.tr("Reasoning shown; Space hides it")
@@ -209,7 +324,45 @@ class ReasoningBlock(QWidget):
         )
         if on:
             self._sync_view()
-        self.body.setVisible(on)
+        self._fold.stop()
+        if not self.isVisible():  # (being built, or off screen): no animation to see
+            self.body.setMaximumHeight(BODY_HEIGHT)
+            self.body.setVisible(on)
+            return
+        # A smooth fold: the body's height eases between its own and none (FOLD_MS);
+        # at the end it is hidden (folded) or back to its full height (open).
+        now = self.body.height() if self.body.isVisible() else 0
+        if on:
+            self.body.setMaximumHeight(now)
+            self.body.show()
+            end = min(BODY_HEIGHT, max(self.body.sizeHint().height(), 40))
+        else:
+            end = 0
+        self._fold.setStartValue(now)
+        self._fold.setEndValue(end)
+        self._fold.start()
+
+    @property
+    def folding(self) -> bool:
+        """The fold (or unfold) is being animated."""
+        return self._fold.state() == QAbstractAnimation.State.Running
+
+    def _fold_done(self) -> None:
+        self.body.setMaximumHeight(BODY_HEIGHT)
+        self.body.setVisible(self.is_open)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        """The block's surface: rounded, with the accent line down its left edge."""
+        c = colors()
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(c.thinking_surface))
+        area = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
+        painter.drawRoundedRect(area, Radius.CARD, Radius.CARD)
+        painter.setBrush(QColor(c.thinking_rule))
+        rule = QRectF(Space.S, Space.S, RULE, max(0.0, self.height() - 2 * Space.S))
+        painter.drawRoundedRect(rule, RULE / 2, RULE / 2)
 
     def _sync_view(self) -> None:
         """Append only what the view does not hold yet (cost per token stays flat)."""
