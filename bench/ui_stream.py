@@ -29,8 +29,8 @@ from app.core.events import AnswerDelta, ChatEvent, GenerationDone, GenerationSt
 from app.session import StoredGeneration
 from app.store.conversations import ConversationStore
 from app.ui.main_window import MainWindow
-from app.ui.theme import apply_theme
 from app.ui.reply_controller import ReplyController
+from app.ui.theme import apply_theme
 from app.ui.worker import Job
 
 WORDS = [
