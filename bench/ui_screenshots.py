@@ -8,7 +8,8 @@ Each scene runs a fresh window on a scripted QwQ (tests/fixtures/scripted_model.
 through real llama.cpp: ``window`` after one exchange (a trace, then an answer with a
 table and code); ``thinking`` while the trace streams, then ``stopped``; ``loop``, a
 trace caught going round in circles; ``math``; ``first-run`` without a model;
-``settings``. Files are named ``<scene>[-dark][-zh][-<scale>x].png``.
+``settings``; ``models`` (a bad file in the library); ``damaged`` (and Settings'
+backups); ``notice`` (the status bar); ``hostile`` output (and the crash dialog). Files are named ``<scene>[-dark][-zh][-<scale>x].png``.
 """
 
 from __future__ import annotations
@@ -226,8 +227,126 @@ class Shots:
         dialog.close()
         self.close(w)
 
+    def scene_models(self) -> None:
+        """The model library with a bad file selected (its one-sentence reason)."""
+        from app.core.paths import AppPaths
+        from app.core.settings import AppSettings
+        from app.ui.model_library import ModelLibrary
+        from tests.fixtures.gguf_bytes import kv_str, small_model
+        from tests.fixtures.scripted_model import write_scripted_model
 
-SCENES = ["window", "thinking", "loop", "math", "first-run", "settings"]
+        repo = AppPaths.current().ensure().models / "Qwen" / "QwQ-32B-GGUF"
+        repo.mkdir(parents=True, exist_ok=True)
+        write_scripted_model(repo / "qwq-32b-q4_k_m.gguf", ENGLISH)
+        bad = small_model()
+        bad.kvs[1] = kv_str("general.alignment", "thirty-two")
+        (repo / "qwq-32b-q8_0.gguf").write_bytes(bad.to_bytes())
+        dialog = ModelLibrary(AppSettings.load())
+        dialog.resize(1000, 440)
+        dialog.show()
+        self.settle(2.5)
+        dialog.select_path(str(repo / "qwq-32b-q8_0.gguf"))
+        self.settle(0.5)
+        self.save(dialog, "models-bad-file")
+        dialog.close()
+
+    def scene_damaged(self) -> None:
+        """A conversation whose stored rows are partly unreadable, and Settings' backups."""
+        from app.core.settings import AppSettings
+        from app.store import backup
+        from app.store.conversations import ConversationStore
+        from app.ui.main_window import MainWindow
+        from app.ui.settings_dialog import SettingsDialog
+        from tests.fixtures.damaged_rows import DAMAGED_TITLE, write_damaged
+
+        data = self.home / "damaged"
+        write_damaged(data)
+        store = ConversationStore(data)
+        backup.make(store.path, backup.folder_of(store.path.parent))
+        w = MainWindow(store, None)
+        w.resize(*self.size)
+        w.show()
+        self.settle()
+        (bad,) = [c for c in store.conversations() if c.title == DAMAGED_TITLE]
+        w.open_conversation(bad.id)
+        self.settle()
+        self.save(w, "damaged")
+        dialog = SettingsDialog(AppSettings(), w, store=store)
+        dialog.resize(640, 930)
+        dialog.show()
+        self.settle()
+        self.save(dialog, "settings-backups")
+        dialog.close()
+        self.close(w)
+
+    def scene_notice(self) -> None:
+        """The status bar with a notice beside the model in use (a file that failed)."""
+        w = self.window(self.model(ENGLISH))
+        bad = self.home / "QwQ-32B-Q4_K_M.gguf"
+        bad.write_bytes(b"GGUF" + b"\0" * 60)
+        w.models.open_gguf(str(bad))
+        self.wait(lambda: bool(w.notices.text()), 10)
+        self.settle()
+        self.save(w, "status-notice")
+        self.close(w)
+
+    def scene_hostile(self) -> None:
+        """Hostile output (a formula nested too deep, a huge line), then the crash dialog."""
+        from PySide6.QtCore import QTimer
+        from PySide6.QtWidgets import QMessageBox
+
+        from app.core.logging_setup import log_file, setup_logging
+        from app.core.paths import AppPaths
+        from app.ui.crash_report import CrashReporter
+
+        w = self.window(None)
+        paths = AppPaths.current().ensure()
+        setup_logging(paths)
+        store = w.store
+        c = store.create(title="Hostile output")
+        deep = "x"
+        for _ in range(20):
+            deep = f"\\frac{{{deep}}}{{2}}"
+        answer = (
+            "The sum is $\\boxed{100}$ and $\\frac{n(n+1)}{2}$ is the rule.\n\n"
+            f"A formula nested 20 deep stays as its source: $${deep}$$\n\n"
+            "And a very long line: " + "lorem ipsum " * 3000
+        )
+        u = store.add_message(c.id, "user", "Show me something hostile", parent_id=None)
+        store.add_message(c.id, "assistant", answer, parent_id=u.id, reasoning="Thinking. " * 2000)
+        reporter = CrashReporter(w, log_file(paths), "QwQ Desktop").install()
+        w.open_conversation(c.id)
+        w.composer.editor.setPlainText("A draft that must not be lost")
+        self.settle(2.5)
+        self.save(w, "hostile-output")
+
+        def boom() -> None:
+            raise RuntimeError("a bug in a slot")
+
+        QTimer.singleShot(0, boom)
+        self.settle(1.0)
+        boxes = [
+            b for b in self.app.topLevelWidgets() if isinstance(b, QMessageBox) and b.isVisible()
+        ]
+        if boxes:
+            self.save(boxes[0], "crash-dialog")
+            boxes[0].close()
+        reporter.uninstall()
+        self.close(w)
+
+
+SCENES = [
+    "window",
+    "thinking",
+    "loop",
+    "math",
+    "first-run",
+    "settings",
+    "models",
+    "damaged",
+    "notice",
+    "hostile",
+]
 
 
 def main() -> None:
