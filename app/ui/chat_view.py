@@ -665,7 +665,7 @@ class ChatView(QScrollArea):
         if self._pinned is None:
             self._pin_last()
         if not self._follow:
-            QTimer.singleShot(0, lambda: bar.setValue(bar.maximum() - from_bottom))
+            QTimer.singleShot(0, self, lambda: bar.setValue(bar.maximum() - from_bottom))
 
     def detach(self, widget: QWidget) -> None:
         """Take a live message out without deleting it (its reply goes on elsewhere)."""
@@ -693,7 +693,7 @@ class ChatView(QScrollArea):
             if getattr(widget, "message_id", None) == message_id:
                 self._follow = False
                 # After the layout has placed the freshly built messages.
-                QTimer.singleShot(0, lambda w=widget: self.ensureWidgetVisible(w, 0, 40))
+                QTimer.singleShot(0, self, lambda w=widget: self.ensureWidgetVisible(w, 0, 40))
                 return
 
     def _on_scroll(self, value: int) -> None:
@@ -701,4 +701,4 @@ class ChatView(QScrollArea):
 
     def _on_range(self, _low: int, high: int) -> None:
         if self._follow:
-            QTimer.singleShot(0, lambda: self.verticalScrollBar().setValue(high))
+            QTimer.singleShot(0, self, lambda: self.verticalScrollBar().setValue(high))

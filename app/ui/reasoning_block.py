@@ -105,7 +105,7 @@ class ThinkingDots(QWidget):
         self.timer = QTimer(self)
         self.timer.setInterval(DOTS_MS)
         self.timer.timeout.connect(self._tick)
-        self._phase = 0
+        self.phase = 0
         self._running = False
         self.hide()
 
@@ -132,7 +132,7 @@ class ThinkingDots(QWidget):
         self.timer.stop()  # off screen (another conversation shown): nothing to draw
 
     def _tick(self) -> None:
-        self._phase = (self._phase + 1) % 12
+        self.phase = (self.phase + 1) % 12
         self.update()
 
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -143,7 +143,7 @@ class ThinkingDots(QWidget):
         r = 2.5
         for i in range(3):
             # Each dot brightens in turn: a wave from left to right, 1.2 s a cycle.
-            step = (self._phase - 3 * i) % 12
+            step = (self.phase - 3 * i) % 12
             accent.setAlphaF(1.0 if step < 3 else 0.3)
             painter.setBrush(accent)
             cx = 4 + i * 9
