@@ -82,8 +82,8 @@ MATH_SWAP_MS = 40  # typeset formulas are swapped in at most this often per bloc
 # line of 20,000 "\[", is off.
 _MD = MarkdownIt("commonmark").enable("table").disable("inline")
 _FORMATTERS = {
-    False: HtmlFormatter(noclasses=True, style="default"),
-    True: HtmlFormatter(noclasses=True, style="monokai"),  # for a dark palette
+    False: HtmlFormatter(noclasses=True, nobackground=True, style="default"),
+    True: HtmlFormatter(noclasses=True, nobackground=True, style="monokai"),  # dark palette
 }
 
 

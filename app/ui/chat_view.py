@@ -180,11 +180,20 @@ class UserMessage(QWidget):
         self.damaged_note.setText(damaged_text(damaged))
         self.damaged_note.show()
 
+    def _natural_width(self) -> int:
+        """The bubble's width with its text unwrapped (a short message, a short bubble)."""
+        if isinstance(self.label, LongPlainText):
+            return 1 << 20
+        metrics = self.label.fontMetrics()
+        text = max((metrics.horizontalAdvance(line) for line in self._text.split("\n")), default=0)
+        return text + 2 * Space.L + 8  # the bubble's margins, the label's focus frame
+
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        widest = int(self.width() * USER_BUBBLE_SHARE)
-        if self.bubble.maximumWidth() != widest:
-            self.bubble.setMaximumWidth(widest)
+        # As wide as its text, at most three quarters of the column; wrapped inside.
+        width = min(self._natural_width(), int(self.width() * USER_BUBBLE_SHARE))
+        if self.bubble.width() != width or self.bubble.maximumWidth() != width:
+            self.bubble.setFixedWidth(width)
 
     def enterEvent(self, event: QEnterEvent) -> None:
         self.reveal.set(hovered=True)
@@ -227,7 +236,7 @@ class AssistantMessage(QWidget):
         self.name = QLabel("QwQ", self)
         self.name.setObjectName("assistantName")
         name_font = font(Type.BODY)
-        name_font.setWeight(QFont.Weight.DemiBold)
+        name_font.setWeight(QFont.Weight.Bold)  # (CJK fonts often have no DemiBold)
         self.name.setFont(name_font)
         self.model_label = QLabel(self)
         self.model_label.setObjectName("messageModel")

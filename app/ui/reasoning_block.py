@@ -173,7 +173,6 @@ class ReasoningBlock(QWidget):
         self.body = LongPlainText(self)
         self.body.setObjectName("reasoningBody")
         self.body.setAccessibleName(self.tr("Reasoning"))
-        self.body.setMaximumHeight(BODY_HEIGHT)
         self.body.setFrameShape(QPlainTextEdit.Shape.NoFrame)
         font = theme_font(Type.BODY)
         font.setItalic(True)
@@ -200,6 +199,11 @@ class ReasoningBlock(QWidget):
         layout.setSpacing(Space.XS)
         layout.addLayout(top)
         layout.addWidget(self.body)
+        # The open body is as tall as its text, up to BODY_HEIGHT (then it scrolls): its
+        # height changes when a line is added (not per token), and no more once capped.
+        self._body_height = BODY_HEIGHT
+        layout_of_text = self.body.document().documentLayout()
+        layout_of_text.documentSizeChanged.connect(self._fit_body)
         # The fold: the body's height eases to nothing (or back), then it hides.
         self._fold = QVariantAnimation(self)
         self._fold.setDuration(FOLD_MS)
@@ -326,21 +330,31 @@ class ReasoningBlock(QWidget):
             self._sync_view()
         self._fold.stop()
         if not self.isVisible():  # (being built, or off screen): no animation to see
-            self.body.setMaximumHeight(BODY_HEIGHT)
+            self.body.setFixedHeight(self._body_height)
             self.body.setVisible(on)
             return
         # A smooth fold: the body's height eases between its own and none (FOLD_MS);
         # at the end it is hidden (folded) or back to its full height (open).
         now = self.body.height() if self.body.isVisible() else 0
-        if on:
-            self.body.setMaximumHeight(now)
-            self.body.show()
-            end = min(BODY_HEIGHT, max(self.body.sizeHint().height(), 40))
-        else:
-            end = 0
+        self.body.setMinimumHeight(0)
+        self.body.setMaximumHeight(now)
+        self.body.show()
         self._fold.setStartValue(now)
-        self._fold.setEndValue(end)
+        self._fold.setEndValue(self._body_height if on else 0)
         self._fold.start()
+
+    def _fit_body(self) -> None:
+        """The open body's height for its text (in lines, from the plain text layout)."""
+        lines = max(1, int(self.body.document().documentLayout().documentSize().height()))
+        margin = 2 * (self.body.document().documentMargin() + self.body.frameWidth()) + 4
+        height = min(BODY_HEIGHT, lines * self.body.fontMetrics().lineSpacing() + int(margin))
+        if height == self._body_height:
+            return
+        self._body_height = height
+        if not self.folding:
+            self.body.setFixedHeight(height)
+        elif self.is_open:
+            self._fold.setEndValue(height)  # opening: to the height it has now
 
     @property
     def folding(self) -> bool:
@@ -348,7 +362,7 @@ class ReasoningBlock(QWidget):
         return self._fold.state() == QAbstractAnimation.State.Running
 
     def _fold_done(self) -> None:
-        self.body.setMaximumHeight(BODY_HEIGHT)
+        self.body.setFixedHeight(self._body_height)
         self.body.setVisible(self.is_open)
 
     def paintEvent(self, event: QPaintEvent) -> None:
