@@ -186,7 +186,8 @@ class UserMessage(QWidget):
             return 1 << 20
         metrics = self.label.fontMetrics()
         text = max((metrics.horizontalAdvance(line) for line in self._text.split("\n")), default=0)
-        return text + 2 * Space.L + 8  # the bubble's margins, the label's focus frame
+        # The bubble's margins, the label's focus frame (2 x 2) and its text margins (2 x 4).
+        return text + 2 * Space.L + 14
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
