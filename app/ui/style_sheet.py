@@ -171,6 +171,7 @@ def _conversation(c: Colors) -> str:
 #messageModel, #messageFooter, #siblingPosition {{ color: {c.muted}; }}
 #markdownBlock {{
     background: transparent; border: 2px solid transparent; border-radius: {Radius.SMALL}px;
+    padding: 0;
 }}
 #markdownBlock:focus, #codeText:focus {{ border: 2px solid {c.accent}; }}
 QToolButton#messageAction {{ color: {c.muted}; padding: 4px; }}
@@ -196,6 +197,7 @@ QToolButton#loopRemedy:focus {{ border: 2px solid {c.accent}; padding: 2px 7px; 
 #codeLanguage {{ color: {c.muted}; background: transparent; }}
 #codeText {{
     background: {c.code}; border: 2px solid transparent; border-radius: {Radius.CARD}px;
+    padding: 0;
 }}
 """
 
