@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QEvent, QSize, Qt, QTimer
-from PySide6.QtGui import QEnterEvent, QFont, QResizeEvent
+from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtGui import QEnterEvent, QFont, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -27,9 +27,9 @@ from app.core.thinking import ContinueMode
 from app.store.conversations import StoredMessage
 from app.ui.announcer import announcer, spoken
 from app.ui.answer_view import AnswerView
-from app.ui.icons import Icon, icon
+from app.ui.icons import Icon
 from app.ui.long_text import LongPlainText
-from app.ui.reasoning_block import IconMark, ReasoningBlock
+from app.ui.reasoning_block import ReasoningBlock, paint_mark, themed_icon
 from app.ui.reply_stream import ReplyStream, Taken, read_batch
 from app.ui.theme import READING_WIDTH, Space, Type, font
 
@@ -100,6 +100,7 @@ class SiblingNavigator(QWidget):
         self.next_button.setEnabled(index < count)
 
 
+AVATAR = 20  # pixels: QwQ's mark before its name
 USER_BUBBLE_SHARE = 0.75  # of the column: the widest a user's bubble grows
 
 
@@ -206,15 +207,11 @@ class UserMessage(QWidget):
 def _action(text: str, which: Icon, parent: QWidget, *, label: bool = False) -> QToolButton:
     """A message's action: an icon (with its words beside it where ``label``); the words
     stay the button's text, and callers give each an accessible name and a tooltip."""
-    button = QToolButton(parent)
+    button = QToolButton(parent)  # (icon only, 16 px: a tool button's defaults)
     button.setText(text)
-    button.setIcon(icon(which))
-    button.setIconSize(QSize(16, 16))
-    button.setToolButtonStyle(
-        Qt.ToolButtonStyle.ToolButtonTextBesideIcon
-        if label
-        else Qt.ToolButtonStyle.ToolButtonIconOnly
-    )
+    button.setIcon(themed_icon(which))
+    if label:
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
     button.setAutoRaise(True)
     button.setObjectName("messageAction")
     return button
@@ -232,8 +229,6 @@ class AssistantMessage(QWidget):
         super().__init__(parent)
         self.setObjectName("assistantMessage")
         # Headed by who answered: QwQ's mark, its name and (muted) the model.
-        self.avatar = IconMark(Icon.QWQ, 20, self)
-        self.avatar.setObjectName("assistantAvatar")
         self.name = QLabel("QwQ", self)
         self.name.setObjectName("assistantName")
         name_font = font(Type.BODY)
@@ -247,7 +242,7 @@ class AssistantMessage(QWidget):
         head = QHBoxLayout()
         head.setContentsMargins(0, 0, 0, 0)
         head.setSpacing(Space.S)
-        head.addWidget(self.avatar)
+        head.addSpacing(AVATAR + Space.S)  # QwQ's mark: painted (paintEvent)
         head.addWidget(self.name)
         head.addWidget(self.model_label)
         head.addStretch(1)
@@ -379,6 +374,10 @@ class AssistantMessage(QWidget):
     def leaveEvent(self, event: QEvent) -> None:
         self.reveal.set(hovered=False)
 
+    def paintEvent(self, event: QPaintEvent) -> None:
+        if event.rect().top() <= self.name.geometry().bottom():
+            paint_mark(self, Icon.QWQ, AVATAR, 0, self.name.geometry().center().y())
+
     def copy_text(self, *, with_reasoning: bool) -> str:
         answer = self.answer.markdown
         if with_reasoning and self.reasoning.text:
@@ -423,7 +422,7 @@ class AssistantMessage(QWidget):
                 finished=done.reasoning_finished,
                 ended_by=done.reasoning_ended_by,
             )
-        self.reasoning.dots.stop()  # (stopped before any answer, or failed)
+        self.reasoning.stop_dots()  # (stopped before any answer, or failed)
         self.answer.set_markdown(done.answer)
         if model and model != self.model:
             self.set_model(model)

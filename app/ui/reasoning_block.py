@@ -15,15 +15,27 @@ shown upright and muted, after a label ("inserted by QwQ Desktop", "your hint").
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache, lru_cache
 
-from PySide6.QtCore import QAbstractAnimation, QRectF, QSize, Qt, QTimer, QVariantAnimation, Signal
+from PySide6.QtCore import (
+    QAbstractAnimation,
+    QEasingCurve,
+    QRectF,
+    QSize,
+    Qt,
+    QTimer,
+    QVariantAnimation,
+    Signal,
+)
 from PySide6.QtGui import (
     QColor,
     QFont,
     QHideEvent,
+    QIcon,
     QPainter,
     QPaintEvent,
     QPalette,
+    QPixmap,
     QShowEvent,
     QTextCharFormat,
 )
@@ -47,6 +59,7 @@ BODY_HEIGHT = 260  # pixels: an open trace scrolls past this
 FOLD_MS = 200  # the fold's animation
 DOTS_MS = 100  # the "Thinking…" dots: 10 frames a second (only they repaint)
 RULE = 3  # pixels: the accent line down the block's left edge
+MARK = 16  # pixels: the brain before the header
 
 # How the header ends when the model did not close its trace itself.
 ENDINGS: dict[ReasonEnded, str] = {
@@ -80,18 +93,27 @@ def split_inserted(text: str, spans: Sequence[InsertedSpan]) -> list[tuple[str, 
     return parts
 
 
-class IconMark(QWidget):
-    """An icon drawn in the theme's accent color (the brain, QwQ's avatar): not a
-    control, so not focusable; it follows a theme switch (the color is read at paint)."""
+@cache
+def themed_icon(which: Icon) -> QIcon:
+    """One QIcon per icon, shared by every message (it is drawn in the palette's colors
+    at paint time, so one serves both themes)."""
+    return icon(which)
 
-    def __init__(self, which: Icon, side: int, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._which = which
-        self.setFixedSize(QSize(side, side))
 
-    def paintEvent(self, event: QPaintEvent) -> None:
-        painter = QPainter(self)
-        icon(self._which, colors().accent).paint(painter, self.rect())
+@lru_cache(maxsize=64)
+def accent_pixmap(which: Icon, side: int, ratio: float, color: str) -> QPixmap:
+    """``which`` drawn in ``color`` (the accent), rendered once per size and screen."""
+    return icon(which, color).pixmap(QSize(side, side), ratio)
+
+
+def paint_mark(widget: QWidget, which: Icon, side: int, x: int, center_y: int) -> None:
+    """Draw an accent-colored icon (the brain, QwQ's avatar) on ``widget``: a picture,
+    not a control, so no widget of its own (fewer widgets: a long conversation opens
+    faster); the color is the theme's at paint time."""
+    pixmap = accent_pixmap(which, side, widget.devicePixelRatioF(), colors().accent)
+    painter = QPainter(widget)
+    painter.drawPixmap(x, center_y - side // 2, pixmap)
+    painter.end()
 
 
 class ThinkingDots(QWidget):
@@ -158,8 +180,6 @@ class ReasoningBlock(QWidget):
         super().__init__(parent)
         self.setObjectName("reasoningBlock")
         self._live_texts: tuple[str, str, str] | None = None  # see _update_label
-        self.mark = IconMark(Icon.THINKING, 16, self)  # a brain, in the accent's color
-        self.mark.setObjectName("reasoningMark")
         self.header = QToolButton(self)
         self.header.setObjectName("reasoningHeader")
         self.header.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
@@ -169,7 +189,7 @@ class ReasoningBlock(QWidget):
         self.header.setAutoRaise(True)
         self.header.setCheckable(True)
         self.header.toggled.connect(self._set_open)
-        self.dots = ThinkingDots(self)
+        self._dots: ThinkingDots | None = None  # made when a trace first streams
         self.body = LongPlainText(self)
         self.body.setObjectName("reasoningBody")
         self.body.setAccessibleName(self.tr("Reasoning"))
@@ -180,7 +200,7 @@ class ReasoningBlock(QWidget):
         self.beside_button = QToolButton(self)
         self.beside_button.setObjectName("besideButton")
         self.beside_button.setText(self.tr("Read beside the answer"))
-        self.beside_button.setIcon(icon(Icon.BESIDE))
+        self.beside_button.setIcon(themed_icon(Icon.BESIDE))
         self.beside_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
         self.beside_button.setToolTip(self.tr("Read beside the answer"))
         self.beside_button.setAutoRaise(True)
@@ -189,9 +209,8 @@ class ReasoningBlock(QWidget):
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
         top.setSpacing(Space.XS)
-        top.addWidget(self.mark)
+        top.addSpacing(MARK + Space.XS)  # the brain: painted (paintEvent)
         top.addWidget(self.header)
-        top.addWidget(self.dots)
         top.addStretch(1)
         top.addWidget(self.beside_button)
         layout = QVBoxLayout(self)
@@ -199,16 +218,15 @@ class ReasoningBlock(QWidget):
         layout.setSpacing(Space.XS)
         layout.addLayout(top)
         layout.addWidget(self.body)
+        self._top = top
         # The open body is as tall as its text, up to BODY_HEIGHT (then it scrolls): its
         # height changes when a line is added (not per token), and no more once capped.
         self._body_height = BODY_HEIGHT
         layout_of_text = self.body.document().documentLayout()
         layout_of_text.documentSizeChanged.connect(self._fit_body)
-        # The fold: the body's height eases to nothing (or back), then it hides.
-        self._fold = QVariantAnimation(self)
-        self._fold.setDuration(FOLD_MS)
-        self._fold.valueChanged.connect(lambda h: self.body.setMaximumHeight(int(h)))
-        self._fold.finished.connect(self._fold_done)
+        # The fold: the body's height eases to nothing (or back), then it hides (made
+        # the first time it runs).
+        self._fold_animation: QVariantAnimation | None = None
         self._text_parts: list[str] = []
         self._part_by: list[Inserter | None] = []  # who inserted each part (None: the model)
         self._shown_parts = 0  # how many of the parts the view holds
@@ -251,6 +269,18 @@ class ReasoningBlock(QWidget):
         self.dots.start()
         self._update_label()
 
+    @property
+    def dots(self) -> ThinkingDots:
+        """The live indicator beside the header (made the first time it is needed)."""
+        if self._dots is None:
+            self._dots = ThinkingDots(self)
+            self._top.insertWidget(2, self._dots)
+        return self._dots
+
+    def stop_dots(self) -> None:
+        if self._dots is not None:
+            self._dots.stop()
+
     def append(
         self, text: str, tokens: int, seconds: float, inserted: Inserter | None = None
     ) -> None:
@@ -292,7 +322,7 @@ class ReasoningBlock(QWidget):
     ) -> None:
         """The answer began or the reply ended: fold, with the final figures."""
         self.thinking = False
-        self.dots.stop()
+        self.stop_dots()
         self.tokens, self.seconds, self.finished = tokens, seconds, finished
         self.ended_by = ended_by if finished else None
         self.header.setChecked(False)
@@ -319,7 +349,7 @@ class ReasoningBlock(QWidget):
         return self.header.isChecked()
 
     def _set_open(self, on: bool) -> None:
-        self.header.setIcon(icon(Icon.UNFOLDED if on else Icon.FOLDED))
+        self.header.setIcon(themed_icon(Icon.UNFOLDED if on else Icon.FOLDED))
         # Folded or not: the header is a toggle button (checked: open), and says so.
         self.header.setAccessibleDescription(
             self.tr("Reasoning shown; Space hides it")
@@ -328,7 +358,8 @@ class ReasoningBlock(QWidget):
         )
         if on:
             self._sync_view()
-        self._fold.stop()
+        if self._fold_animation is not None:
+            self._fold_animation.stop()
         if not self.isVisible():  # (being built, or off screen): no animation to see
             self.body.setFixedHeight(self._body_height)
             self.body.setVisible(on)
@@ -339,9 +370,21 @@ class ReasoningBlock(QWidget):
         self.body.setMinimumHeight(0)
         self.body.setMaximumHeight(now)
         self.body.show()
-        self._fold.setStartValue(now)
-        self._fold.setEndValue(self._body_height if on else 0)
-        self._fold.start()
+        fold = self._fold
+        fold.setStartValue(now)
+        fold.setEndValue(self._body_height if on else 0)
+        fold.start()
+
+    @property
+    def _fold(self) -> QVariantAnimation:
+        if self._fold_animation is None:
+            fold = QVariantAnimation(self)
+            fold.setDuration(FOLD_MS)
+            fold.setEasingCurve(QEasingCurve.Type.OutCubic)
+            fold.valueChanged.connect(lambda h: self.body.setMaximumHeight(int(h)))
+            fold.finished.connect(self._fold_done)
+            self._fold_animation = fold
+        return self._fold_animation
 
     def _fit_body(self) -> None:
         """The open body's height for its text (in lines, from the plain text layout)."""
@@ -359,7 +402,8 @@ class ReasoningBlock(QWidget):
     @property
     def folding(self) -> bool:
         """The fold (or unfold) is being animated."""
-        return self._fold.state() == QAbstractAnimation.State.Running
+        fold = self._fold_animation
+        return fold is not None and fold.state() == QAbstractAnimation.State.Running
 
     def _fold_done(self) -> None:
         self.body.setFixedHeight(self._body_height)
@@ -377,6 +421,9 @@ class ReasoningBlock(QWidget):
         painter.setBrush(QColor(c.thinking_rule))
         rule = QRectF(Space.S, Space.S, RULE, max(0.0, self.height() - 2 * Space.S))
         painter.drawRoundedRect(rule, RULE / 2, RULE / 2)
+        painter.end()
+        left = Space.S + RULE + Space.S  # the layout's left margin
+        paint_mark(self, Icon.THINKING, MARK, left, self.header.geometry().center().y())
 
     def _sync_view(self) -> None:
         """Append only what the view does not hold yet (cost per token stays flat)."""
