@@ -66,7 +66,10 @@ from app.ui.theme import READING_LINE_HEIGHT, Space, Type, colors, font, is_dark
 
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 MATH_SCALE = 1.15  # formulas a little larger than the text around them
-OPEN_BLOCK_BUDGET = 20  # wait 20x an update's cost before updating a streaming answer again
+# Wait 30x an update's cost before updating a streaming answer again (~3% of the GUI
+# thread). At 20x the answer's last thousand tokens cost 1.9x the trace's first thousand
+# (bench/ui_stream.py, the trace itself having got cheaper); at 30x, 1.2x.
+OPEN_BLOCK_BUDGET = 30
 # Rich text (Markdown, highlighted code) up to these sizes; plain text past them. Qt
 # lays out 10,000 characters of Markdown in 15 to 60 ms (many formulas or code spans:
 # the most); 1 MB in ~1.5 s.
@@ -451,7 +454,7 @@ class AnswerView(QWidget):
             self._next_update = 0.0
         self._markdown, self._streamed = text, True
         # Parsing and rendering the growing block cost more as it grows (one long
-        # paragraph or code block): update less often then, keeping this under ~5% of
+        # paragraph or code block): update less often then, keeping this under ~3% of
         # the GUI thread's time. The complete answer is rendered when it ends.
         now = time.monotonic()
         if now < self._next_update:
