@@ -32,15 +32,21 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
-from PySide6.QtCore import QTimer, QUrl, Slot
+from PySide6.QtCore import QSize, Qt, QTimer, QUrl, Slot
 from PySide6.QtGui import (
+    QColor,
     QDesktopServices,
+    QFontDatabase,
     QFontInfo,
     QGuiApplication,
     QImage,
     QPalette,
     QResizeEvent,
+    QTextBlockFormat,
+    QTextCursor,
     QTextDocument,
+    QTextFrameFormat,
+    QTextTable,
 )
 from PySide6.QtWidgets import (
     QFrame,
@@ -53,13 +59,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.ui.icons import Icon, icon
 from app.ui.long_text import LongPlainText
 from app.ui.math_render import find_formulas, typesetter, with_math_images
-from app.ui.theme import is_dark
+from app.ui.theme import READING_LINE_HEIGHT, Space, Type, colors, font, is_dark
 
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 MATH_SCALE = 1.15  # formulas a little larger than the text around them
-OPEN_BLOCK_BUDGET = 20  # wait 20x an update's cost before updating a streaming answer again
+# Wait 30x an update's cost before updating a streaming answer again (~3% of the GUI
+# thread). At 20x the answer's last thousand tokens cost 1.9x the trace's first thousand
+# (bench/ui_stream.py, the trace itself having got cheaper); at 30x, 1.2x.
+OPEN_BLOCK_BUDGET = 30
 # Rich text (Markdown, highlighted code) up to these sizes; plain text past them. Qt
 # lays out 10,000 characters of Markdown in 15 to 60 ms (many formulas or code spans:
 # the most); 1 MB in ~1.5 s.
@@ -75,8 +85,8 @@ MATH_SWAP_MS = 40  # typeset formulas are swapped in at most this often per bloc
 # line of 20,000 "\[", is off.
 _MD = MarkdownIt("commonmark").enable("table").disable("inline")
 _FORMATTERS = {
-    False: HtmlFormatter(noclasses=True, style="default"),
-    True: HtmlFormatter(noclasses=True, style="monokai"),  # for a dark palette
+    False: HtmlFormatter(noclasses=True, nobackground=True, style="default"),
+    True: HtmlFormatter(noclasses=True, nobackground=True, style="monokai"),  # dark palette
 }
 
 
@@ -175,6 +185,7 @@ class MarkdownBlockView(_TextView):
         super().__init__(parent)
         self.setAccessibleName(self.tr("Answer"))
         self.setObjectName("markdownBlock")
+        self.document().setDocumentMargin(2)  # the text lines up with QwQ's name
         self._math: dict[str, QImage] = {}
         self.math_pending = 0  # formulas shown as TeX until their images are typeset
         self._listening = False
@@ -198,7 +209,9 @@ class MarkdownBlockView(_TextView):
         size = QFontInfo(self.font()).pixelSize() * MATH_SCALE
         started = time.perf_counter()
         text, self._math, self.math_pending = with_math_images(block.text, color, size)
-        self.document().setMarkdown(text, features)
+        document = self.document()
+        document.setMarkdown(text, features)
+        _reading_look(document)
         self.fit_height()
         # Swapping images in redoes the block: keep that under ~10% of the GUI thread.
         self._swap.setInterval(max(MATH_SWAP_MS, int(10_000 * (time.perf_counter() - started))))
@@ -220,30 +233,82 @@ class MarkdownBlockView(_TextView):
         return self._math.get(QUrl(url).toString())
 
 
+def _reading_look(document: QTextDocument) -> None:
+    """Prose at READING_LINE_HEIGHT % line height; tables with hairlines, padded cells
+    and a tinted header row (Qt's Markdown tables have no look of their own)."""
+    cursor = QTextCursor(document)
+    cursor.select(QTextCursor.SelectionType.Document)
+    spaced = QTextBlockFormat()
+    spaced.setLineHeight(
+        READING_LINE_HEIGHT, QTextBlockFormat.LineHeightTypes.ProportionalHeight.value
+    )
+    cursor.mergeBlockFormat(spaced)
+    tables = [f for f in document.rootFrame().childFrames() if isinstance(f, QTextTable)]
+    if not tables:
+        return
+    c = colors()
+    single = QTextBlockFormat()
+    single.setLineHeight(100, QTextBlockFormat.LineHeightTypes.ProportionalHeight.value)
+    for table in tables:
+        inside = QTextCursor(table.firstCursorPosition())
+        inside.setPosition(table.lastPosition(), QTextCursor.MoveMode.KeepAnchor)
+        inside.mergeBlockFormat(single)  # cells: compact, the padding spaces them
+        look = table.format()
+        look.setBorder(1)
+        look.setBorderBrush(QColor(c.border))
+        look.setBorderStyle(QTextFrameFormat.BorderStyle.BorderStyle_Solid)
+        look.setBorderCollapse(True)
+        look.setCellPadding(Space.S - 2)
+        look.setCellSpacing(0)
+        table.setFormat(look)
+        for column in range(table.columns()):
+            cell = table.cellAt(0, column)
+            head = cell.format()
+            head.setBackground(QColor(c.code))
+            cell.setFormat(head)
+
+
 class CodeBlockView(QFrame):
-    """A code block: language label, Copy button, highlighted code."""
+    """A code block: a rounded card headed by its language and a Copy icon, then the
+    highlighted code in the system's fixed-width font."""
 
     def __init__(self, block: Block, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("codeBlock")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.language = QLabel(self)
+        self.language.setObjectName("codeLanguage")
+        self.language.setFont(font(Type.SMALL))
         self.copy_button = QToolButton(self)
+        self.copy_button.setObjectName("codeCopy")
         self.copy_button.setText(self.tr("Copy"))
+        self.copy_button.setIcon(icon(Icon.COPY))
+        self.copy_button.setIconSize(QSize(14, 14))
+        self.copy_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
         self.copy_button.setAccessibleName(self.tr("Copy code"))
+        self.copy_button.setToolTip(self.tr("Copy code"))
         self.copy_button.setAutoRaise(True)
         self.copy_button.clicked.connect(self.copy)
         self.code = _TextView(self)
+        self.code.setObjectName("codeText")
         self.code.setAccessibleName(self.tr("Code"))
         self.code.setLineWrapMode(QTextBrowser.LineWrapMode.NoWrap)
-        header = QHBoxLayout()
+        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        if (size := font(Type.BODY).pointSizeF()) > 0:
+            mono.setPointSizeF(size * 0.95)  # (fixed-width fonts look larger)
+        self.code.setFont(mono)
+        self.code.document().setDocumentMargin(Space.M - 2)
+        self.header = QWidget(self)
+        self.header.setObjectName("codeHeader")
+        header = QHBoxLayout(self.header)
+        header.setContentsMargins(Space.M, 2, Space.XS, 2)
         header.addWidget(self.language)
         header.addStretch(1)
         header.addWidget(self.copy_button)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 4, 6, 4)
-        layout.setSpacing(2)
-        layout.addLayout(header)
+        layout.setContentsMargins(1, 1, 1, 1)
+        layout.setSpacing(0)
+        layout.addWidget(self.header)
         layout.addWidget(self.code)
         self.block = block
         self.show_block(block)
@@ -389,7 +454,7 @@ class AnswerView(QWidget):
             self._next_update = 0.0
         self._markdown, self._streamed = text, True
         # Parsing and rendering the growing block cost more as it grows (one long
-        # paragraph or code block): update less often then, keeping this under ~5% of
+        # paragraph or code block): update less often then, keeping this under ~3% of
         # the GUI thread's time. The complete answer is rendered when it ends.
         now = time.monotonic()
         if now < self._next_update:

@@ -6,7 +6,9 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+import shiboken6
+from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtGui import QEnterEvent, QFont, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -25,14 +27,46 @@ from app.core.thinking import ContinueMode
 from app.store.conversations import StoredMessage
 from app.ui.announcer import announcer, spoken
 from app.ui.answer_view import AnswerView
+from app.ui.icons import Icon
 from app.ui.long_text import LongPlainText
-from app.ui.reasoning_block import ReasoningBlock
+from app.ui.reasoning_block import ReasoningBlock, paint_mark, themed_icon
 from app.ui.reply_stream import ReplyStream, Taken, read_batch
+from app.ui.theme import READING_WIDTH, Space, Type, font
 
 LOOP_REMEDY_PRESENCE_PENALTY = 1.5  # the model card: between 0 and 2; Qwen3's suggests 1.5
 
 LONG_USER_MESSAGE = 10_000  # characters; longer messages go into a scrolling view
 LONG_USER_MESSAGE_HEIGHT = 240  # pixels
+
+
+class ActionReveal:
+    """When a message's actions show: on hover, while the keyboard focus is inside the
+    message, and always on the conversation's last answer (``pinned``: the keyboard and
+    a screen reader always reach them there). Hidden, the row keeps its space, so
+    nothing moves when it appears. ``ready``: the message has actions now (a reply
+    being written has none until it is stored)."""
+
+    def __init__(self, row: QWidget, *, ready: bool) -> None:
+        self.row = row
+        policy = row.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        row.setSizePolicy(policy)
+        self.ready = ready
+        self.hovered = self.focused = self.pinned = False
+        self.sync()
+
+    @property
+    def shown(self) -> bool:
+        return self.ready and (self.hovered or self.focused or self.pinned)
+
+    def set(self, **flags: bool) -> None:
+        for name, value in flags.items():
+            setattr(self, name, value)
+        self.sync()
+
+    def sync(self) -> None:
+        if self.row.isHidden() == self.shown:
+            self.row.setVisible(self.shown)
 
 
 class SiblingNavigator(QWidget):
@@ -41,15 +75,18 @@ class SiblingNavigator(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         # The arrows alone are read as punctuation: each says what it does.
-        self.previous_button = _action("‹", self)
+        self.previous_button = _action("‹", Icon.PREVIOUS, self)
         self.previous_button.setAccessibleName(self.tr("Previous version"))
         self.previous_button.setToolTip(self.tr("Show the previous version"))
         self.position = QLabel(self)
-        self.next_button = _action("›", self)
+        self.position.setObjectName("siblingPosition")
+        self.position.setFont(font(Type.SMALL))
+        self.next_button = _action("›", Icon.NEXT, self)
         self.next_button.setAccessibleName(self.tr("Next version"))
         self.next_button.setToolTip(self.tr("Show the next version"))
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
         for w in (self.previous_button, self.position, self.next_button):
             row.addWidget(w)
         self.hide()
@@ -63,29 +100,48 @@ class SiblingNavigator(QWidget):
         self.next_button.setEnabled(index < count)
 
 
+AVATAR = 20  # pixels: QwQ's mark before its name
+USER_BUBBLE_SHARE = 0.75  # of the column: the widest a user's bubble grows
+
+
 class UserMessage(QWidget):
-    """The user's message, with Edit (which resends it as a new branch)."""
+    """The user's message: a bubble on the right, with Edit (which resends it as a new
+    branch) and ‹ n/m › under it, shown on hover or focus."""
 
     def __init__(self, text: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("userMessage")
         self._text = text
+        self.bubble = QFrame(self)
+        self.bubble.setObjectName("userBubble")
         self.label: QWidget
         if len(text) > LONG_USER_MESSAGE:
             # A label lays out all of its text at once: a 5 MB message (a paste, an
             # import) froze the window for seconds. This view lays out what is on screen.
-            long_view = LongPlainText(self)
+            long_view = LongPlainText(self.bubble)
             long_view.setFixedHeight(LONG_USER_MESSAGE_HEIGHT)
+            long_view.setFrameShape(QFrame.Shape.NoFrame)
             long_view.set_text(text)
             self.label = long_view
         else:
-            label = QLabel(text, self)
+            label = QLabel(text, self.bubble)
+            label.setObjectName("userText")
             label.setWordWrap(True)
             label.setTextFormat(Qt.TextFormat.PlainText)
-            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            # Selectable from the keyboard too: Tab reaches the message (and shows its
+            # actions), and a screen reader reads it there.
+            label.setTextInteractionFlags(
+                Qt.TextInteractionFlag.TextSelectableByMouse
+                | Qt.TextInteractionFlag.TextSelectableByKeyboard
+            )
             self.label = label
-        self.edit_button = _action(self.tr("Edit"), self)
+        self.label.setFont(font(Type.READING))
+        inside = QVBoxLayout(self.bubble)
+        inside.setContentsMargins(Space.L, Space.M - 2, Space.L, Space.M - 2)
+        inside.addWidget(self.label)
+        self.edit_button = _action(self.tr("Edit"), Icon.EDIT, self)
         self.edit_button.setAccessibleName(self.tr("Edit message"))
+        self.edit_button.setToolTip(self.tr("Edit message"))
         self.edit_button.setAccessibleDescription(
             self.tr("Put this message back in the message box, to send it again changed")
         )
@@ -96,15 +152,25 @@ class UserMessage(QWidget):
         self.damaged_note.setTextFormat(Qt.TextFormat.PlainText)
         self.damaged_note.setWordWrap(True)
         self.damaged_note.hide()
-        column = QVBoxLayout()
-        column.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(self.label)
-        column.addWidget(self.damaged_note)
-        layout = QHBoxLayout(self)
+        self.action_row = QWidget(self)
+        self.action_row.setObjectName("messageActions")
+        actions = QHBoxLayout(self.action_row)
+        actions.setContentsMargins(0, 0, 0, 0)
+        actions.setSpacing(0)
+        actions.addStretch(1)
+        actions.addWidget(self.siblings)
+        actions.addWidget(self.edit_button)
+        bubble_row = QHBoxLayout()
+        bubble_row.setContentsMargins(0, 0, 0, 0)
+        bubble_row.addStretch(1)
+        bubble_row.addWidget(self.bubble)
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(column, 1)
-        layout.addWidget(self.siblings, 0, Qt.AlignmentFlag.AlignTop)
-        layout.addWidget(self.edit_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.setSpacing(2)
+        layout.addLayout(bubble_row)
+        layout.addWidget(self.damaged_note, 0, Qt.AlignmentFlag.AlignRight)
+        layout.addWidget(self.action_row)
+        self.reveal = ActionReveal(self.action_row, ready=True)
         self.message_id: int | None = None
 
     def text(self) -> str:
@@ -115,10 +181,37 @@ class UserMessage(QWidget):
         self.damaged_note.setText(damaged_text(damaged))
         self.damaged_note.show()
 
+    def _natural_width(self) -> int:
+        """The bubble's width with its text unwrapped (a short message, a short bubble)."""
+        if isinstance(self.label, LongPlainText):
+            return 1 << 20
+        metrics = self.label.fontMetrics()
+        text = max((metrics.horizontalAdvance(line) for line in self._text.split("\n")), default=0)
+        # The bubble's margins, the label's focus frame (2 x 2) and its text margins (2 x 4).
+        return text + 2 * Space.L + 14
 
-def _action(text: str, parent: QWidget) -> QToolButton:
-    button = QToolButton(parent)
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        # As wide as its text, at most three quarters of the column; wrapped inside.
+        width = min(self._natural_width(), int(self.width() * USER_BUBBLE_SHARE))
+        if self.bubble.width() != width or self.bubble.maximumWidth() != width:
+            self.bubble.setFixedWidth(width)
+
+    def enterEvent(self, event: QEnterEvent) -> None:
+        self.reveal.set(hovered=True)
+
+    def leaveEvent(self, event: QEvent) -> None:
+        self.reveal.set(hovered=False)
+
+
+def _action(text: str, which: Icon, parent: QWidget, *, label: bool = False) -> QToolButton:
+    """A message's action: an icon (with its words beside it where ``label``); the words
+    stay the button's text, and callers give each an accessible name and a tooltip."""
+    button = QToolButton(parent)  # (icon only, 16 px: a tool button's defaults)
     button.setText(text)
+    button.setIcon(themed_icon(which))
+    if label:
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
     button.setAutoRaise(True)
     button.setObjectName("messageAction")
     return button
@@ -135,20 +228,45 @@ class AssistantMessage(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("assistantMessage")
+        # Headed by who answered: QwQ's mark, its name and (muted) the model.
+        self.name = QLabel("QwQ", self)
+        self.name.setObjectName("assistantName")
+        name_font = font(Type.BODY)
+        name_font.setWeight(QFont.Weight.Bold)  # (CJK fonts often have no DemiBold)
+        self.name.setFont(name_font)
+        self.model_label = QLabel(self)
+        self.model_label.setObjectName("messageModel")
+        self.model_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.model_label.setFont(font(Type.SMALL))
+        self.model_label.hide()
+        head = QHBoxLayout()
+        head.setContentsMargins(0, 0, 0, 0)
+        head.setSpacing(Space.S)
+        head.addSpacing(AVATAR + Space.S)  # QwQ's mark: painted (paintEvent)
+        head.addWidget(self.name)
+        head.addWidget(self.model_label)
+        head.addStretch(1)
         self.reasoning = ReasoningBlock(self)
         self.answer = AnswerView(self)
+        self.answer.setFont(font(Type.READING))
         self.footer = QLabel(self)
         self.footer.setObjectName("messageFooter")
         self.footer.setTextFormat(Qt.TextFormat.PlainText)  # stored text is never markup
         self.footer.setWordWrap(True)
+        self.footer.setFont(font(Type.SMALL))
         # Actions, shown once the reply is complete: flip between answers, copy, regenerate.
         self.siblings = SiblingNavigator(self)  # between answers to the same message
-        self.copy_button = _action(self.tr("Copy"), self)
+        self.copy_button = _action(self.tr("Copy"), Icon.COPY, self)
         self.copy_button.setAccessibleName(self.tr("Copy answer"))
-        self.copy_all_button = _action(self.tr("Copy with reasoning"), self)
+        self.copy_button.setToolTip(self.tr("Copy answer"))
+        self.copy_all_button = _action(
+            self.tr("Copy with reasoning"), Icon.COPY_WITH_REASONING, self
+        )
         self.copy_all_button.setAccessibleName(self.tr("Copy answer with reasoning"))
-        self.regenerate_button = _action(self.tr("Regenerate"), self)
+        self.copy_all_button.setToolTip(self.tr("Copy answer with reasoning"))
+        self.regenerate_button = _action(self.tr("Regenerate"), Icon.REGENERATE, self)
         self.regenerate_button.setAccessibleName(self.tr("Regenerate answer"))
+        self.regenerate_button.setToolTip(self.tr("Regenerate answer"))
         self.regenerate_button.setAccessibleDescription(
             self.tr("Write this answer again (the old one stays: Previous version)")
         )
@@ -161,7 +279,9 @@ class AssistantMessage(QWidget):
             self.tr("Regenerate with presence penalty {penalty:g}").format(
                 penalty=LOOP_REMEDY_PRESENCE_PENALTY
             ),
+            Icon.REGENERATE,
             self,
+            label=True,
         )
         self.remedy_button.setObjectName("loopRemedy")
         self.remedy_button.setAccessibleName(self.remedy_button.text())
@@ -179,11 +299,16 @@ class AssistantMessage(QWidget):
         self.loop_row.hide()
         # A reply that stopped early (Stop, length, a budget, the loop guard, Answer now)
         # goes on in place: its trace (with a hint from the user: Steer) or its answer.
-        self.continue_thinking_button = _action(self.tr("Continue thinking"), self)
+        # These are offers (something happened): their words show beside their icons.
+        self.continue_thinking_button = _action(
+            self.tr("Continue thinking"), Icon.CONTINUE, self, label=True
+        )
         self.continue_thinking_button.setObjectName("continueThinking")
-        self.continue_answer_button = _action(self.tr("Continue answer"), self)
+        self.continue_answer_button = _action(
+            self.tr("Continue answer"), Icon.CONTINUE, self, label=True
+        )
         self.continue_answer_button.setObjectName("continueAnswer")
-        self.steer_button = _action(self.tr("Steer…"), self)
+        self.steer_button = _action(self.tr("Steer…"), Icon.STEER, self, label=True)
         self.steer_button.setObjectName("steer")
         self.steer_button.setAccessibleName(self.tr("Steer"))
         for button, tip in (
@@ -203,22 +328,28 @@ class AssistantMessage(QWidget):
                 button.setAccessibleName(button.text())
             button.hide()
         self.action_row = QWidget(self)
+        self.action_row.setObjectName("messageActions")
         row = QHBoxLayout(self.action_row)
         row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.siblings)
-        row.addStretch(1)
+        row.setSpacing(0)
         for w in (
-            self.continue_thinking_button,
-            self.steer_button,
-            self.continue_answer_button,
+            self.siblings,
             self.copy_button,
             self.copy_all_button,
             self.regenerate_button,
         ):
             row.addWidget(w)
+        row.addStretch(1)
+        for w in (
+            self.continue_thinking_button,
+            self.steer_button,
+            self.continue_answer_button,
+        ):
+            row.addWidget(w)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(4)
+        layout.setSpacing(Space.S)
+        layout.addLayout(head)
         layout.addWidget(self.reasoning)
         layout.addWidget(self.answer)
         layout.addWidget(self.footer)
@@ -226,9 +357,26 @@ class AssistantMessage(QWidget):
         layout.addWidget(self.action_row)
         self.reasoning.hide()
         self.footer.hide()
-        self.action_row.hide()
+        self.reveal = ActionReveal(self.action_row, ready=False)
         self.message_id: int | None = None
+        self.model = ""  # the model that answered ("": not known yet)
         self.stream: ReplyStream | None = None  # set while a reply streams into it
+
+    def set_model(self, model: str) -> None:
+        """Name the model that answered under QwQ's name (local file or remote)."""
+        self.model = model
+        self.model_label.setText(model)
+        self.model_label.setVisible(bool(model))
+
+    def enterEvent(self, event: QEnterEvent) -> None:
+        self.reveal.set(hovered=True)
+
+    def leaveEvent(self, event: QEvent) -> None:
+        self.reveal.set(hovered=False)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        if event.rect().top() <= self.name.geometry().bottom():
+            paint_mark(self, Icon.QWQ, AVATAR, 0, self.name.geometry().center().y())
 
     def copy_text(self, *, with_reasoning: bool) -> str:
         answer = self.answer.markdown
@@ -238,7 +386,8 @@ class AssistantMessage(QWidget):
 
     def show_stored(self, m: StoredMessage) -> None:
         self.message_id = m.id
-        self.action_row.show()  # a stored answer can be copied, regenerated, flipped
+        self.reveal.set(ready=True)  # a stored answer can be copied, regenerated, flipped
+        self.set_model(m.model)
         if m.reasoning:
             self.reasoning.show()
             self.reasoning.set_stored(
@@ -273,7 +422,10 @@ class AssistantMessage(QWidget):
                 finished=done.reasoning_finished,
                 ended_by=done.reasoning_ended_by,
             )
+        self.reasoning.stop_dots()  # (stopped before any answer, or failed)
         self.answer.set_markdown(done.answer)
+        if model and model != self.model:
+            self.set_model(model)
         self.set_footer(footer_text(done.finish_reason, s.to_dict(), done.error, model))
 
     def show_continue(self, modes: Sequence[ContinueMode], why_not: str | None) -> None:
@@ -302,7 +454,7 @@ class AssistantMessage(QWidget):
             stream.answer_parts = [message.content]
             stream.answer_started = True
         self.stream = stream
-        self.action_row.hide()
+        self.reveal.set(ready=False)
         self.loop_row.hide()
         self.set_footer("")
         if mode == "thinking":
@@ -328,6 +480,8 @@ class AssistantMessage(QWidget):
         while it streams), and the footer once it is done (``model`` answered)."""
         stream = self.stream
         assert stream is not None, "begin_reply or begin_continue first"
+        if model and model != self.model:
+            self.set_model(model)  # (once: a string compared per batch after that)
         batch = read_batch(events)
         stream.reasoning_tokens += batch.reasoning_tokens
         stream.answer_parts.extend(batch.answer)
@@ -422,7 +576,10 @@ def footer_text(
 
 
 class ChatView(QScrollArea):
-    """Messages stacked top to bottom; follows the stream while the reader is at the end."""
+    """Messages stacked top to bottom in a centred column at most READING_WIDTH wide
+    (a wide window does not stretch lines to 200 characters); follows the stream while
+    the reader is at the end. It shows each message's actions on hover and focus, and
+    always on the last answer."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -431,14 +588,57 @@ class ChatView(QScrollArea):
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self._inner = QWidget()
-        self._layout = QVBoxLayout(self._inner)
-        self._layout.setContentsMargins(24, 16, 24, 16)
-        self._layout.setSpacing(14)
+        self._inner.setObjectName("chatInner")
+        self.column = QWidget(self._inner)
+        self.column.setObjectName("chatColumn")
+        self.column.setMaximumWidth(READING_WIDTH)
+        centred = QHBoxLayout(self._inner)
+        centred.setContentsMargins(Space.XL, Space.L, Space.XL, Space.L)
+        centred.addWidget(self.column)
+        self._layout = QVBoxLayout(self.column)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setSpacing(Space.L)
         self._layout.addStretch(1)
         self.setWidget(self._inner)
         self._follow = True
+        self._pinned: QWidget | None = None  # the last answer: its actions always show
         self.verticalScrollBar().valueChanged.connect(self._on_scroll)
         self.verticalScrollBar().rangeChanged.connect(self._on_range)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._on_focus)
+
+    def _message_of(self, widget: QWidget | None) -> QWidget | None:
+        """The message ``widget`` is in (None: not in this view)."""
+        while widget is not None:
+            parent = widget.parentWidget()
+            if parent is self.column:
+                return widget if hasattr(widget, "reveal") else None
+            widget = parent
+        return None
+
+    def _on_focus(self, old: QWidget | None, new: QWidget | None) -> None:
+        """The keyboard focus moved: show the actions of the message it is in."""
+        if not shiboken6.isValid(self):
+            return
+        was, now = self._message_of(old), self._message_of(new)
+        if was is now:
+            return
+        if was is not None:
+            was.reveal.set(focused=False)  # type: ignore[attr-defined]
+        if now is not None:
+            now.reveal.set(focused=True)  # type: ignore[attr-defined]
+
+    def _pin_last(self) -> None:
+        """Keep the last answer's actions shown (and only its)."""
+        last = next((w for w in reversed(self.messages()) if isinstance(w, AssistantMessage)), None)
+        if last is self._pinned:
+            return
+        if self._pinned is not None and shiboken6.isValid(self._pinned):
+            self._pinned.reveal.set(pinned=False)  # type: ignore[attr-defined]
+        self._pinned = last
+        if last is not None:
+            last.reveal.set(pinned=True)
 
     def _keep_focus(self, leaving: QWidget) -> None:
         """A keyboard user's focus in a message that leaves the screen stays in the view
@@ -457,11 +657,13 @@ class ChatView(QScrollArea):
                 # signals hold it in a cycle that Python's collector cannot see into.
                 widget.setParent(None)
                 widget.deleteLater()
+        self._pinned = None
         self._follow = True
 
     def add(self, widget: QWidget) -> None:
         self._layout.insertWidget(self._layout.count() - 1, widget)
         widget.show()  # now, not on the next turn of the event loop
+        self._pin_last()
 
     def add_first(self, widget: QWidget) -> None:
         """Put an older message above the others, keeping the view where the reader is."""
@@ -469,14 +671,21 @@ class ChatView(QScrollArea):
         from_bottom = bar.maximum() - bar.value()
         self._layout.insertWidget(0, widget)
         widget.show()
+        if self._pinned is None:
+            self._pin_last()
         if not self._follow:
-            QTimer.singleShot(0, lambda: bar.setValue(bar.maximum() - from_bottom))
+            QTimer.singleShot(0, self, lambda: bar.setValue(bar.maximum() - from_bottom))
 
     def detach(self, widget: QWidget) -> None:
         """Take a live message out without deleting it (its reply goes on elsewhere)."""
         self._keep_focus(widget)
         self._layout.removeWidget(widget)
         widget.setParent(None)
+        if hasattr(widget, "reveal"):
+            widget.reveal.set(pinned=False, focused=False, hovered=False)
+        if widget is self._pinned:
+            self._pinned = None
+        self._pin_last()
 
     def messages(self) -> list[QWidget]:
         out: list[QWidget] = []
@@ -493,7 +702,7 @@ class ChatView(QScrollArea):
             if getattr(widget, "message_id", None) == message_id:
                 self._follow = False
                 # After the layout has placed the freshly built messages.
-                QTimer.singleShot(0, lambda w=widget: self.ensureWidgetVisible(w, 0, 40))
+                QTimer.singleShot(0, self, lambda w=widget: self.ensureWidgetVisible(w, 0, 40))
                 return
 
     def _on_scroll(self, value: int) -> None:
@@ -501,4 +710,4 @@ class ChatView(QScrollArea):
 
     def _on_range(self, _low: int, high: int) -> None:
         if self._follow:
-            QTimer.singleShot(0, lambda: self.verticalScrollBar().setValue(high))
+            QTimer.singleShot(0, self, lambda: self.verticalScrollBar().setValue(high))

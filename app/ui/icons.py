@@ -107,6 +107,8 @@ class _TintedSvg(QIconEngine):
     def scaledPixmap(
         self, size: QSize, mode: QIcon.Mode, state: QIcon.State, scale: float
     ) -> QPixmap:
+        if size.isEmpty():
+            return QPixmap()  # (a button laid out smaller than its icon, for a moment)
         pixmap = QPixmap(size * scale)
         pixmap.fill(Qt.GlobalColor.transparent)
         painter = QPainter(pixmap)

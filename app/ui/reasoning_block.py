@@ -15,15 +15,51 @@ shown upright and muted, after a label ("inserted by QwQ Desktop", "your hint").
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache, lru_cache
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QPalette, QTextCharFormat
-from PySide6.QtWidgets import QHBoxLayout, QPlainTextEdit, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtCore import (
+    QAbstractAnimation,
+    QEasingCurve,
+    QRectF,
+    QSize,
+    Qt,
+    QTimer,
+    QVariantAnimation,
+    Signal,
+)
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QHideEvent,
+    QIcon,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPixmap,
+    QShowEvent,
+    QTextCharFormat,
+)
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QPlainTextEdit,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.core.format import duration
 from app.core.i18n import QT_TRANSLATE_NOOP
 from app.core.thinking import InsertedSpan, Inserter, ReasonEnded
+from app.ui.icons import Icon, icon
 from app.ui.long_text import LongPlainText
+from app.ui.theme import Radius, Space, Type, colors
+from app.ui.theme import font as theme_font
+
+BODY_HEIGHT = 260  # pixels: an open trace scrolls past this
+FOLD_MS = 200  # the fold's animation
+DOTS_MS = 100  # the "Thinking…" dots: 10 frames a second (only they repaint)
+RULE = 3  # pixels: the accent line down the block's left edge
+MARK = 16  # pixels: the brain before the header
 
 # How the header ends when the model did not close its trace itself.
 ENDINGS: dict[ReasonEnded, str] = {
@@ -57,41 +93,140 @@ def split_inserted(text: str, spans: Sequence[InsertedSpan]) -> list[tuple[str, 
     return parts
 
 
+@cache
+def themed_icon(which: Icon) -> QIcon:
+    """One QIcon per icon, shared by every message (it is drawn in the palette's colors
+    at paint time, so one serves both themes)."""
+    return icon(which)
+
+
+@lru_cache(maxsize=64)
+def accent_pixmap(which: Icon, side: int, ratio: float, color: str) -> QPixmap:
+    """``which`` drawn in ``color`` (the accent), rendered once per size and screen."""
+    return icon(which, color).pixmap(QSize(side, side), ratio)
+
+
+def paint_mark(widget: QWidget, which: Icon, side: int, x: int, center_y: int) -> None:
+    """Draw an accent-colored icon (the brain, QwQ's avatar) on ``widget``: a picture,
+    not a control, so no widget of its own (fewer widgets: a long conversation opens
+    faster); the color is the theme's at paint time."""
+    pixmap = accent_pixmap(which, side, widget.devicePixelRatioF(), colors().accent)
+    painter = QPainter(widget)
+    painter.drawPixmap(x, center_y - side // 2, pixmap)
+    painter.end()
+
+
+class ThinkingDots(QWidget):
+    """Three dots that pulse while QwQ thinks: a QTimer at DOTS_MS repaints only this
+    small widget (no relayout, nothing per token), and stops with the thinking."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("thinkingDots")
+        self.setFixedSize(QSize(26, 14))
+        self.timer = QTimer(self)
+        self.timer.setInterval(DOTS_MS)
+        self.timer.timeout.connect(self._tick)
+        self.phase = 0
+        self._running = False
+        self.hide()
+
+    @property
+    def running(self) -> bool:
+        return self._running
+
+    def start(self) -> None:
+        self._running = True
+        self.show()
+        if self.isVisible():
+            self.timer.start()
+
+    def stop(self) -> None:
+        self._running = False
+        self.timer.stop()
+        self.hide()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        if self._running and not self.timer.isActive():
+            self.timer.start()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        self.timer.stop()  # off screen (another conversation shown): nothing to draw
+
+    def _tick(self) -> None:
+        self.phase = (self.phase + 1) % 12
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        accent = QColor(colors().accent)
+        r = 2.5
+        for i in range(3):
+            # Each dot brightens in turn: a wave from left to right, 1.2 s a cycle.
+            step = (self.phase - 3 * i) % 12
+            accent.setAlphaF(1.0 if step < 3 else 0.3)
+            painter.setBrush(accent)
+            cx = 4 + i * 9
+            painter.drawEllipse(QRectF(cx - r, self.height() / 2 - r, 2 * r, 2 * r))
+
+
 class ReasoningBlock(QWidget):
     beside_requested = Signal()  # the user wants to read the trace beside the answer
     grew = Signal(str)  # a live trace grew by this text (the side panel follows it)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setObjectName("reasoningBlock")
         self._live_texts: tuple[str, str, str] | None = None  # see _update_label
         self.header = QToolButton(self)
         self.header.setObjectName("reasoningHeader")
         self.header.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        # The fold's chevron after the text ("Thought for 42 s ›"), as chat apps put it.
+        self.header.setLayoutDirection(Qt.LayoutDirection.RightToLeft)
+        self.header.setIconSize(QSize(14, 14))
         self.header.setAutoRaise(True)
         self.header.setCheckable(True)
         self.header.toggled.connect(self._set_open)
+        self._dots: ThinkingDots | None = None  # made when a trace first streams
         self.body = LongPlainText(self)
         self.body.setObjectName("reasoningBody")
         self.body.setAccessibleName(self.tr("Reasoning"))
-        self.body.setMaximumHeight(260)
         self.body.setFrameShape(QPlainTextEdit.Shape.NoFrame)
-        font = QFont(self.body.font())
+        font = theme_font(Type.BODY)
         font.setItalic(True)
         self.body.setFont(font)
         self.beside_button = QToolButton(self)
+        self.beside_button.setObjectName("besideButton")
         self.beside_button.setText(self.tr("Read beside the answer"))
+        self.beside_button.setIcon(themed_icon(Icon.BESIDE))
+        self.beside_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+        self.beside_button.setToolTip(self.tr("Read beside the answer"))
         self.beside_button.setAutoRaise(True)
         self.beside_button.setAccessibleName(self.tr("Read the reasoning beside the answer"))
         self.beside_button.clicked.connect(self.beside_requested)
         top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.setSpacing(Space.XS)
+        top.addSpacing(MARK + Space.XS)  # the brain: painted (paintEvent)
         top.addWidget(self.header)
-        top.addWidget(self.beside_button)
         top.addStretch(1)
+        top.addWidget(self.beside_button)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
+        layout.setContentsMargins(Space.S + RULE + Space.S, Space.XS, Space.XS, Space.XS)
+        layout.setSpacing(Space.XS)
         layout.addLayout(top)
         layout.addWidget(self.body)
+        self._top = top
+        # The open body is as tall as its text, up to BODY_HEIGHT (then it scrolls): its
+        # height changes when a line is added (not per token), and no more once capped.
+        self._body_height = BODY_HEIGHT
+        layout_of_text = self.body.document().documentLayout()
+        layout_of_text.documentSizeChanged.connect(self._fit_body)
+        # The fold: the body's height eases to nothing (or back), then it hides (made
+        # the first time it runs).
+        self._fold_animation: QVariantAnimation | None = None
         self._text_parts: list[str] = []
         self._part_by: list[Inserter | None] = []  # who inserted each part (None: the model)
         self._shown_parts = 0  # how many of the parts the view holds
@@ -131,7 +266,20 @@ class ReasoningBlock(QWidget):
         self.ended_by = None
         self.answer_asked = False
         self.header.setChecked(True)
+        self.dots.start()
         self._update_label()
+
+    @property
+    def dots(self) -> ThinkingDots:
+        """The live indicator beside the header (made the first time it is needed)."""
+        if self._dots is None:
+            self._dots = ThinkingDots(self)
+            self._top.insertWidget(2, self._dots)
+        return self._dots
+
+    def stop_dots(self) -> None:
+        if self._dots is not None:
+            self._dots.stop()
 
     def append(
         self, text: str, tokens: int, seconds: float, inserted: Inserter | None = None
@@ -174,6 +322,7 @@ class ReasoningBlock(QWidget):
     ) -> None:
         """The answer began or the reply ended: fold, with the final figures."""
         self.thinking = False
+        self.stop_dots()
         self.tokens, self.seconds, self.finished = tokens, seconds, finished
         self.ended_by = ended_by if finished else None
         self.header.setChecked(False)
@@ -200,7 +349,7 @@ class ReasoningBlock(QWidget):
         return self.header.isChecked()
 
     def _set_open(self, on: bool) -> None:
-        self.header.setArrowType(Qt.ArrowType.DownArrow if on else Qt.ArrowType.RightArrow)
+        self.header.setIcon(themed_icon(Icon.UNFOLDED if on else Icon.FOLDED))
         # Folded or not: the header is a toggle button (checked: open), and says so.
         self.header.setAccessibleDescription(
             self.tr("Reasoning shown; Space hides it")
@@ -209,7 +358,72 @@ class ReasoningBlock(QWidget):
         )
         if on:
             self._sync_view()
-        self.body.setVisible(on)
+        if self._fold_animation is not None:
+            self._fold_animation.stop()
+        if not self.isVisible():  # (being built, or off screen): no animation to see
+            self.body.setFixedHeight(self._body_height)
+            self.body.setVisible(on)
+            return
+        # A smooth fold: the body's height eases between its own and none (FOLD_MS);
+        # at the end it is hidden (folded) or back to its full height (open).
+        now = self.body.height() if self.body.isVisible() else 0
+        self.body.setMinimumHeight(0)
+        self.body.setMaximumHeight(now)
+        self.body.show()
+        fold = self._fold
+        fold.setStartValue(now)
+        fold.setEndValue(self._body_height if on else 0)
+        fold.start()
+
+    @property
+    def _fold(self) -> QVariantAnimation:
+        if self._fold_animation is None:
+            fold = QVariantAnimation(self)
+            fold.setDuration(FOLD_MS)
+            fold.setEasingCurve(QEasingCurve.Type.OutCubic)
+            fold.valueChanged.connect(lambda h: self.body.setMaximumHeight(int(h)))
+            fold.finished.connect(self._fold_done)
+            self._fold_animation = fold
+        return self._fold_animation
+
+    def _fit_body(self) -> None:
+        """The open body's height for its text (in lines, from the plain text layout)."""
+        lines = max(1, int(self.body.document().documentLayout().documentSize().height()))
+        margin = 2 * (self.body.document().documentMargin() + self.body.frameWidth()) + 4
+        height = min(BODY_HEIGHT, lines * self.body.fontMetrics().lineSpacing() + int(margin))
+        if height == self._body_height:
+            return
+        self._body_height = height
+        if not self.folding:
+            self.body.setFixedHeight(height)
+        elif self.is_open:
+            self._fold.setEndValue(height)  # opening: to the height it has now
+
+    @property
+    def folding(self) -> bool:
+        """The fold (or unfold) is being animated."""
+        fold = self._fold_animation
+        return fold is not None and fold.state() == QAbstractAnimation.State.Running
+
+    def _fold_done(self) -> None:
+        self.body.setFixedHeight(self._body_height)
+        self.body.setVisible(self.is_open)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        """The block's surface: rounded, with the accent line down its left edge."""
+        c = colors()
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(c.thinking_surface))
+        area = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
+        painter.drawRoundedRect(area, Radius.CARD, Radius.CARD)
+        painter.setBrush(QColor(c.thinking_rule))
+        rule = QRectF(Space.S, Space.S, RULE, max(0.0, self.height() - 2 * Space.S))
+        painter.drawRoundedRect(rule, RULE / 2, RULE / 2)
+        painter.end()
+        left = Space.S + RULE + Space.S  # the layout's left margin
+        paint_mark(self, Icon.THINKING, MARK, left, self.header.geometry().center().y())
 
     def _sync_view(self) -> None:
         """Append only what the view does not hold yet (cost per token stays flat)."""

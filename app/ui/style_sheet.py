@@ -157,16 +157,47 @@ def _sidebar(c: Colors) -> str:
 def _conversation(c: Colors) -> str:
     """The messages (chat_view, answer_view)."""
     return f"""
-#chatView, #chatView > QWidget > QWidget {{ background: {c.window}; }}
-#userMessage {{ background: transparent; }}
-#messageFooter {{ color: {c.muted}; }}
+#chatView, #chatInner, #chatColumn {{ background: {c.window}; }}
+#userMessage, #assistantMessage, #answer, #messageActions {{ background: transparent; }}
+#userBubble {{
+    background: {c.user_bubble}; border: none; border-radius: {Radius.CARD}px;
+}}
+#userBubble QLabel, #userBubble QPlainTextEdit {{
+    background: transparent; color: {c.text}; border: 2px solid transparent;
+    border-radius: {Radius.SMALL}px;
+}}
+#userBubble QLabel:focus, #userBubble QPlainTextEdit:focus {{ border: 2px solid {c.accent}; }}
+#assistantName {{ color: {c.text}; }}
+#messageModel, #messageFooter, #siblingPosition {{ color: {c.muted}; }}
+#markdownBlock {{
+    background: transparent; border: 2px solid transparent; border-radius: {Radius.SMALL}px;
+    padding: 0;
+}}
+#markdownBlock:focus, #codeText:focus {{ border: 2px solid {c.accent}; }}
+QToolButton#messageAction {{ color: {c.muted}; padding: 4px; }}
+QToolButton#messageAction:focus {{ padding: 3px; }}
+QToolButton#continueThinking, QToolButton#continueAnswer, QToolButton#steer,
+QToolButton#loopRemedy {{
+    color: {c.accent_text}; border: 1px solid {c.border}; padding: 3px 8px;
+}}
+QToolButton#continueThinking:focus, QToolButton#continueAnswer:focus, QToolButton#steer:focus,
+QToolButton#loopRemedy:focus {{ border: 2px solid {c.accent}; padding: 2px 7px; }}
 #damagedNote, #loopNote {{ color: {c.danger}; }}
 #damagedBanner {{
     background: {c.warning_surface}; color: {c.warning_text};
     border-radius: {Radius.SMALL}px; padding: {Space.S}px {Space.M}px;
 }}
-#codeBlock {{
+#codeBlock, #longBlock {{
     background: {c.code}; border: 1px solid {c.border}; border-radius: {Radius.CARD}px;
+}}
+#codeHeader {{
+    background: {c.sidebar}; border: none; border-bottom: 1px solid {c.border};
+    border-top-left-radius: {Radius.CARD - 1}px; border-top-right-radius: {Radius.CARD - 1}px;
+}}
+#codeLanguage {{ color: {c.muted}; background: transparent; }}
+#codeText {{
+    background: {c.code}; border: 2px solid transparent; border-radius: {Radius.CARD}px;
+    padding: 0;
 }}
 """
 
@@ -174,12 +205,21 @@ def _conversation(c: Colors) -> str:
 def _reasoning(c: Colors) -> str:
     """The reasoning block and the panel that shows a trace beside its answer."""
     return f"""
-#reasoningHeader {{ color: {c.thinking_text}; }}
-#reasoningBody, #traceBeside {{
+QToolButton#reasoningHeader {{ color: {c.thinking_text}; padding: 3px 6px; }}
+QToolButton#reasoningHeader:focus {{ padding: 2px 5px; }}
+QToolButton#reasoningHeader:checked {{ background: transparent; }}
+QToolButton#reasoningHeader:checked:hover {{ background: {c.raised}; }}
+#reasoningBody {{
+    background: transparent; color: {c.thinking_text};
+    border: 2px solid transparent; border-radius: {Radius.SMALL}px;
+}}
+#reasoningBody:focus {{ border: 2px solid {c.accent}; }}
+#traceBeside {{
     background: {c.thinking_surface}; color: {c.thinking_text};
     border: none; border-left: 3px solid {c.thinking_rule};
     border-radius: 0; padding: {Space.S}px {Space.M}px;
 }}
+#traceBeside:focus {{ border-left: 3px solid {c.accent}; }}
 """
 
 

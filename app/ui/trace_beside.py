@@ -13,16 +13,24 @@ from PySide6.QtWidgets import QDockWidget, QWidget
 
 from app.ui.long_text import LongPlainText
 from app.ui.reasoning_block import ReasoningBlock
+from app.ui.theme import Space, Type, font
 
 
 class TraceBeside(QDockWidget):
-    """The "Reasoning" dock: hidden until a trace is asked for."""
+    """The "Reasoning" dock: hidden until a trace is asked for; styled to match the
+    reasoning block (``_reasoning`` in the style sheet)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(QCoreApplication.translate("TraceBeside", "Reasoning"), parent)
         self.setObjectName("traceDock")
         self.view = LongPlainText()  # a 5 MB trace goes in a slice per turn
         self.view.setObjectName("traceBeside")
+        # Drawn like the reasoning block (its surface and accent line: the style sheet),
+        # in the block's italics, with room to read.
+        look = font(Type.BODY)
+        look.setItalic(True)
+        self.view.setFont(look)
+        self.view.document().setDocumentMargin(Space.S)
         self.view.setAccessibleName(self.tr("Reasoning beside the answer"))
         self.setWidget(self.view)
         self.hide()
