@@ -255,4 +255,15 @@ QDockWidget::title {{
 #toolRow QToolButton {{ padding: 5px; border-radius: {Radius.SMALL}px; }}
 #toolRow QToolButton:focus {{ padding: 4px; }}
 #toolRow #systemPrompt[active="true"] {{ background: {c.selected}; }}
+#welcome, #welcomeScroll {{ background: {c.window}; }}
+#welcomeIntro, #reason, #dropHint, #factName, #otherHeading {{ color: {c.muted}; }}
+#welcomeCard {{
+    background: {c.surface}; border: 1px solid {c.border}; border-radius: {Radius.CARD}px;
+}}
+#cardRule {{ background: {c.border}; border: none; }}
+#welcomeCard QPushButton#download {{ padding: 8px 18px; }}
+#welcomeCard QPushButton#download:focus {{ padding: 7px 17px; }}
+#openGguf {{ background: transparent; border: 1px solid transparent; }}
+#openGguf:hover {{ background: {c.raised}; }}
+#openGguf:focus {{ border: 2px solid {c.accent}; }}
 """
