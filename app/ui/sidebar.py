@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QLocale, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
+from PySide6.QtCore import QDate, QLocale, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
 
@@ -42,11 +42,11 @@ def group_label(updated_at: float, now: float) -> str:
 
 
 def month_label(year: int, month: int) -> str:
-    """ "October 2026" (in Chinese "2026年10月"): the month's name from the locale."""
-    name = QLocale().standaloneMonthName(month, QLocale.FormatType.LongFormat)
-    return translate("Sidebar", "{month_name} {year}").format(
-        month_name=name, month=month, year=year
-    )
+    """ "October 2026" (in Chinese "2026年10月"): the month in the locale's words, in a
+    date pattern each translation gives (Qt's date format: MMMM the month's name, M its
+    number, yyyy the year)."""
+    pattern = translate("Sidebar", "MMMM yyyy")  # a Qt date format, not words
+    return QLocale().toString(QDate(year, month, 1), pattern)
 
 
 def item_text(c: Conversation) -> tuple[str, str]:
