@@ -199,6 +199,14 @@ class Mark(QWidget):
         painter.end()
 
 
+class StatusLine(QLabel):
+    """The download's status: hidden while it has nothing to say (no empty gap in the card)."""
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self.setVisible(bool(text))
+
+
 def fact_row(grid: QGridLayout, row: int, name: str, value: QLabel) -> None:
     """One line of the "This computer" card: a muted name, then its value."""
     label = QLabel(name)
@@ -282,8 +290,9 @@ class ModelSetup(QWidget):
         self.bar.setRange(0, 1000)
         self.bar.setTextVisible(False)
         self.bar.setAccessibleName(self.tr("Download progress"))
-        self.status = QLabel("")
+        self.status = StatusLine("")
         self.status.setObjectName("downloadStatus")
+        self.status.hide()
         self.status.setWordWrap(True)
 
         buttons = QHBoxLayout()
@@ -334,6 +343,7 @@ class ModelSetup(QWidget):
         self.file.setPlaceholderText(self.tr("file name, e.g. Qwen_QwQ-32B-IQ4_XS.gguf"))
         self.quant.currentIndexChanged.connect(lambda _: self._show_other_fields())
         self.quant.currentIndexChanged.connect(lambda _: self._label_button())
+        self.quant.currentTextChanged.connect(self.quant.setToolTip)  # all of a long line
         self.mirror = QLineEdit()
         self.mirror.setPlaceholderText("https://hf-mirror.com")
         self.mirror.setAccessibleName(self.tr("Mirror address"))
@@ -348,7 +358,7 @@ class ModelSetup(QWidget):
         drop_hint.setObjectName("dropHint")
 
         choose = QHBoxLayout()
-        choose.addWidget(self.quant, 3)
+        choose.addWidget(self.quant, 5)
         choose.addWidget(self.source, 2)
         choose.addWidget(self.mirror, 2)
         other = QHBoxLayout()
