@@ -121,6 +121,8 @@ class Composer(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        # As tall as its text needs (the box grows; the field never stretches empty).
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.field = QFrame(self)
         self.field.setObjectName("composerField")
         self.field.setMaximumWidth(FIELD_WIDTH)
