@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QApplication
 
 from app.store.conversations import ConversationStore
 from app.ui.main_window import MainWindow
+from app.ui.theme import apply_theme
 
 ANSWER = (
     "The answer has a first paragraph that explains the idea in a few sentences, with "
@@ -37,8 +38,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--theme", default="light", help="as the app applies it (light, dark)")
     args = parser.parse_args()
     app = QApplication(sys.argv)
+    apply_theme(app, args.theme)  # the palette and style sheet the app runs with
     store = ConversationStore(Path(tempfile.mkdtemp()))
     c = store.create(title="Long conversation")
     parent = None

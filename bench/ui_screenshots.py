@@ -6,8 +6,10 @@
 
 Each scene runs a fresh window on a scripted QwQ (tests/fixtures/scripted_model.py)
 through real llama.cpp: ``window`` after one exchange (a trace, then an answer with a
-table and code), ``thinking`` while the trace streams, ``first-run`` without a model,
-``settings``. Files are named ``<scene>[-dark][-zh][-<scale>x].png``.
+table and code); ``thinking`` while the trace streams, then ``stopped``; ``loop``, a
+trace caught going round in circles; ``math``; ``first-run`` without a model;
+``settings``; ``models`` (a bad file in the library); ``damaged`` (and Settings'
+backups); ``notice`` (the status bar); ``hostile`` output (and the crash dialog). Files are named ``<scene>[-dark][-zh][-<scale>x].png``.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -50,6 +53,300 @@ QUESTION = {
     "en": "What is the sum of the first 10 odd numbers?",
     "zh_CN": "前十个奇数的和是多少？",
 }
+# A trace that never ends by itself (for the live, stopped and loop scenes).
+THOUGHTS = [
+    "Okay, so I need to find for which n from 1 to 100 the number n² + 3n + 1 is divisible by 7.",
+    " Work modulo 7: n² + 3n + 1 ≡ 0 (mod 7).",
+    " Try the residues: n ≡ 0 gives 1, n ≡ 1 gives 5, n ≡ 2 gives 11 ≡ 4.",
+    " n ≡ 3 gives 19 ≡ 5, n ≡ 4 gives 29 ≡ 1, n ≡ 5 gives 41 ≡ 6, n ≡ 6 gives 55 ≡ 6.\n",
+    "Hmm, none of them is 0. Let me double-check n ≡ 2: 4 + 6 + 1 = 11, and 11 mod 7 = 4.",
+    " The discriminant is 9 − 4 = 5, and 5 is not a square mod 7 (squares: 0, 1, 2, 4).",
+    " So there are no solutions at all.\n",
+]
+LOOPING = [
+    " Wait, let me re-check the case n = 4: 16 + 12 + 1 = 29, and 29 mod 7 = 1.",
+    " So n = 4 does not work.",
+    " Hmm, but maybe I made a mistake with n = 4.",
+    " Let me go back to it.",
+]
+MATH = [
+    "The roots of a quadratic come from completing the square.\n",
+    "</think>",
+    "\n\n",
+    "For $ax^2 + bx + c = 0$ with $a \\neq 0$:\n\n",
+    "$$x = \\frac{-b \\pm \\sqrt{b^2 - 4ac}}{2a}$$\n\n",
+    "The discriminant $\\Delta = b^2 - 4ac$ says how many real roots there are.\n",
+]
+DIVISIBLE = "For which n from 1 to 100 is n² + 3n + 1 divisible by 7?"
+
+
+class Shots:
+    """One scene after another, each in a fresh window on its own store."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        from app.ui import language
+        from app.ui.theme import apply_theme
+
+        self.args = args
+        self.home = Path(os.environ["QWQ_DESKTOP_HOME"]).parent
+        self.app = QApplication(sys.argv)
+        language.install(self.app, args.language)
+        apply_theme(self.app, args.theme)
+        self.suffix = (
+            ("-dark" if args.theme == "dark" else "")
+            + ("-zh" if args.language == "zh_CN" else "")
+            + (f"-{args.scale}x" if args.scale else "")
+        )
+        self.size = tuple(int(v) for v in args.size.split("x"))
+        self.n = 0
+
+    def wait(self, done: Callable[[], bool], seconds: float = 60) -> None:
+        from PySide6.QtCore import QEventLoop
+
+        end = time.monotonic() + seconds
+        while not done() and time.monotonic() < end:
+            self.app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+            time.sleep(0.01)
+
+    def settle(self, seconds: float = 0.6) -> None:
+        self.wait(lambda: False, seconds)
+
+    def save(self, widget: Any, scene: str) -> None:
+        path = self.args.out / f"{scene}{self.suffix}.png"
+        widget.grab().save(str(path))
+        print(path)
+
+    def model(self, script: list[str], **kw: Any) -> str:
+        from tests.fixtures.scripted_model import write_scripted_model
+
+        self.n += 1
+        return str(
+            write_scripted_model(self.home / f"m{self.n}.gguf", script, name="QwQ-32B", **kw).path
+        )
+
+    def window(self, model: str | None) -> Any:
+        from app.store.conversations import ConversationStore
+        from app.ui.main_window import MainWindow
+
+        self.n += 1
+        store = ConversationStore(self.home / f"data-{self.n}")
+        window = MainWindow(store, model)
+        window.resize(*self.size)
+        window.show()
+        if model is not None:
+            self.wait(lambda: window.session is not None)
+        self.settle()
+        return window
+
+    def close(self, window: Any) -> None:
+        self.wait(lambda: not window.live, 30)
+        store = window.store
+        window.close()
+        store.close()
+
+    def ask(self, window: Any, text: str) -> None:
+        window.composer.editor.setPlainText(text)
+        window.composer.submit()
+
+    def last_reply(self, window: Any) -> Any:
+        from app.ui.chat_view import AssistantMessage
+
+        return [m for m in window.chat.messages() if isinstance(m, AssistantMessage)][-1]
+
+    # -- the scenes --------------------------------------------------------------------
+
+    def scene_window(self) -> None:
+        """One exchange: the trace folded, the answer with a table and code."""
+        script = CHINESE if self.args.language == "zh_CN" else ENGLISH
+        w = self.window(self.model(script))
+        self.ask(w, QUESTION[self.args.language])
+        self.wait(lambda: not w.live)
+        self.settle(1.0)
+        self.save(w, "window")
+        self.close(w)
+
+    def scene_thinking(self) -> None:
+        """QwQ thinking: the live trace, Answer now and Stop; then the stopped reply."""
+        w = self.window(self.model(THOUGHTS, loop=True))
+        w.settings.loop_guard = "off"
+        self.ask(w, DIVISIBLE)
+        self.wait(lambda: bool(w.live) and len(self.last_reply(w).reasoning.text) > 1500, 30)
+        self.settle(0.05)
+        self.save(w, "thinking")
+        w.replies.stop()
+        self.wait(lambda: not w.live, 30)
+        self.settle(1.0)
+        self.save(w, "stopped")
+        self.close(w)
+
+    def scene_loop(self) -> None:
+        """A trace that goes round in circles: caught, answered, the remedy offered."""
+        w = self.window(
+            self.model(
+                LOOPING,
+                loop=True,
+                after_blank_line=["No n works: ", "n² + 3n + 1 is **never** divisible by 7."],
+            )
+        )
+        w.settings.loop_guard = "answer"
+        self.ask(w, DIVISIBLE)
+        self.wait(lambda: not w.live, 60)
+        self.settle(0.5)
+        reply = self.last_reply(w)
+        reply.reasoning.header.click()
+        self.settle(1.0)
+        bar = reply.reasoning.body.verticalScrollBar()
+        bar.setValue(bar.maximum())
+        self.settle(0.3)
+        self.save(w, "loop-caught")
+        self.close(w)
+
+    def scene_math(self) -> None:
+        w = self.window(self.model(MATH))
+        self.ask(w, "How do I solve a quadratic equation?")
+        self.wait(lambda: not w.live)
+        self.settle(1.0)
+        self.save(w, "math")
+        self.close(w)
+
+    def scene_first_run(self) -> None:
+        w = self.window(None)
+        self.save(w, "first-run")
+        self.close(w)
+
+    def scene_settings(self) -> None:
+        from app.ui.settings_dialog import SettingsDialog
+
+        w = self.window(self.model(ENGLISH))
+        dialog = SettingsDialog(w.settings, w, store=w.store)
+        dialog.show()
+        self.settle()
+        self.save(dialog, "settings")
+        dialog.close()
+        self.close(w)
+
+    def scene_models(self) -> None:
+        """The model library with a bad file selected (its one-sentence reason)."""
+        from app.core.paths import AppPaths
+        from app.core.settings import AppSettings
+        from app.ui.model_library import ModelLibrary
+        from tests.fixtures.gguf_bytes import kv_str, small_model
+        from tests.fixtures.scripted_model import write_scripted_model
+
+        repo = AppPaths.current().ensure().models / "Qwen" / "QwQ-32B-GGUF"
+        repo.mkdir(parents=True, exist_ok=True)
+        write_scripted_model(repo / "qwq-32b-q4_k_m.gguf", ENGLISH)
+        bad = small_model()
+        bad.kvs[1] = kv_str("general.alignment", "thirty-two")
+        (repo / "qwq-32b-q8_0.gguf").write_bytes(bad.to_bytes())
+        dialog = ModelLibrary(AppSettings.load())
+        dialog.resize(1000, 440)
+        dialog.show()
+        self.settle(2.5)
+        dialog.select_path(str(repo / "qwq-32b-q8_0.gguf"))
+        self.settle(0.5)
+        self.save(dialog, "models-bad-file")
+        dialog.close()
+
+    def scene_damaged(self) -> None:
+        """A conversation whose stored rows are partly unreadable, and Settings' backups."""
+        from app.core.settings import AppSettings
+        from app.store import backup
+        from app.store.conversations import ConversationStore
+        from app.ui.main_window import MainWindow
+        from app.ui.settings_dialog import SettingsDialog
+        from tests.fixtures.damaged_rows import DAMAGED_TITLE, write_damaged
+
+        data = self.home / "damaged"
+        write_damaged(data)
+        store = ConversationStore(data)
+        backup.make(store.path, backup.folder_of(store.path.parent))
+        w = MainWindow(store, None)
+        w.resize(*self.size)
+        w.show()
+        self.settle()
+        (bad,) = [c for c in store.conversations() if c.title == DAMAGED_TITLE]
+        w.open_conversation(bad.id)
+        self.settle()
+        self.save(w, "damaged")
+        dialog = SettingsDialog(AppSettings(), w, store=store)
+        dialog.resize(640, 930)
+        dialog.show()
+        self.settle()
+        self.save(dialog, "settings-backups")
+        dialog.close()
+        self.close(w)
+
+    def scene_notice(self) -> None:
+        """The status bar with a notice beside the model in use (a file that failed)."""
+        w = self.window(self.model(ENGLISH))
+        bad = self.home / "QwQ-32B-Q4_K_M.gguf"
+        bad.write_bytes(b"GGUF" + b"\0" * 60)
+        w.models.open_gguf(str(bad))
+        self.wait(lambda: bool(w.notices.text()), 10)
+        self.settle()
+        self.save(w, "status-notice")
+        self.close(w)
+
+    def scene_hostile(self) -> None:
+        """Hostile output (a formula nested too deep, a huge line), then the crash dialog."""
+        from PySide6.QtCore import QTimer
+        from PySide6.QtWidgets import QMessageBox
+
+        from app.core.logging_setup import log_file, setup_logging
+        from app.core.paths import AppPaths
+        from app.ui.crash_report import CrashReporter
+
+        w = self.window(None)
+        paths = AppPaths.current().ensure()
+        setup_logging(paths)
+        store = w.store
+        c = store.create(title="Hostile output")
+        deep = "x"
+        for _ in range(20):
+            deep = f"\\frac{{{deep}}}{{2}}"
+        answer = (
+            "The sum is $\\boxed{100}$ and $\\frac{n(n+1)}{2}$ is the rule.\n\n"
+            f"A formula nested 20 deep stays as its source: $${deep}$$\n\n"
+            "And a very long line: " + "lorem ipsum " * 3000
+        )
+        u = store.add_message(c.id, "user", "Show me something hostile", parent_id=None)
+        store.add_message(c.id, "assistant", answer, parent_id=u.id, reasoning="Thinking. " * 2000)
+        reporter = CrashReporter(w, log_file(paths), "QwQ Desktop").install()
+        w.open_conversation(c.id)
+        w.composer.editor.setPlainText("A draft that must not be lost")
+        self.settle(2.5)
+        self.save(w, "hostile-output")
+
+        def boom() -> None:
+            raise RuntimeError("a bug in a slot")
+
+        QTimer.singleShot(0, boom)
+        self.settle(1.0)
+        boxes = [
+            b for b in self.app.topLevelWidgets() if isinstance(b, QMessageBox) and b.isVisible()
+        ]
+        if boxes:
+            self.save(boxes[0], "crash-dialog")
+            boxes[0].close()
+        reporter.uninstall()
+        self.close(w)
+
+
+SCENES = [
+    "window",
+    "thinking",
+    "loop",
+    "math",
+    "first-run",
+    "settings",
+    "models",
+    "damaged",
+    "notice",
+    "hostile",
+]
 
 
 def main() -> None:
@@ -58,81 +355,17 @@ def main() -> None:
     parser.add_argument("--theme", default="light", choices=["light", "dark"])
     parser.add_argument("--language", default="en", choices=["en", "zh_CN"])
     parser.add_argument("--scale", default="")
-    parser.add_argument("--only", default="window,thinking,first-run,settings")
+    parser.add_argument("--only", default=",".join(SCENES))
     parser.add_argument("--size", default="1280x840")
     args = parser.parse_args()
     if args.scale:
         os.environ["QT_SCALE_FACTOR"] = args.scale
     home = Path(tempfile.mkdtemp())
     os.environ["QWQ_DESKTOP_HOME"] = str(home / "home")
-
-    from PySide6.QtCore import QEventLoop
-    from PySide6.QtWidgets import QApplication
-
-    from app.store.conversations import ConversationStore
-    from app.ui import language
-    from app.ui.main_window import MainWindow
-    from app.ui.settings_dialog import SettingsDialog
-    from app.ui.theme import apply_theme
-    from tests.fixtures.scripted_model import write_scripted_model
-
-    app = QApplication(sys.argv)
-    language.install(app, args.language)
-    apply_theme(app, args.theme)
-    script = CHINESE if args.language == "zh_CN" else ENGLISH
-    model = write_scripted_model(home / "qwq.gguf", script, name="QwQ-32B")
-    width, height = (int(v) for v in args.size.split("x"))
-    suffix = (
-        ("-dark" if args.theme == "dark" else "")
-        + ("-zh" if args.language == "zh_CN" else "")
-        + (f"-{args.scale}x" if args.scale else "")
-    )
     args.out.mkdir(parents=True, exist_ok=True)
-
-    def wait(done: Callable[[], bool], seconds: float = 60) -> None:
-        end = time.monotonic() + seconds
-        while not done() and time.monotonic() < end:
-            app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
-            time.sleep(0.01)
-
-    def settle(seconds: float = 0.6) -> None:
-        wait(lambda: False, seconds)
-
-    def save(widget: object, scene: str) -> None:
-        path = args.out / f"{scene}{suffix}.png"
-        widget.grab().save(str(path))  # type: ignore[attr-defined]
-        print(path)
-
-    scenes = args.only.split(",")
-    for n, scene in enumerate(scenes):
-        store = ConversationStore(home / f"data-{n}")
-        with_model = scene != "first-run"
-        window = MainWindow(store, str(model.path) if with_model else None)
-        window.resize(width, height)
-        window.show()
-        if with_model:
-            wait(lambda w=window: w.session is not None)  # type: ignore[misc]
-        settle()
-        if scene in ("window", "thinking"):
-            window.composer.editor.setPlainText(QUESTION[args.language])
-            window.composer.submit()
-            if scene == "thinking":
-                wait(lambda w=window: bool(w.live) and w.trace_view is not None, 5)  # type: ignore[misc]
-                settle(0.05)
-            else:
-                wait(lambda w=window: not w.live)  # type: ignore[misc]
-                settle(1.0)
-            save(window, scene)
-        elif scene == "settings":
-            dialog = SettingsDialog(window.settings, window, store=store)
-            dialog.show()
-            settle()
-            save(dialog, scene)
-            dialog.close()
-        else:
-            save(window, scene)
-        window.close()
-        store.close()
+    shots = Shots(args)
+    for scene in args.only.split(","):
+        getattr(shots, "scene_" + scene.replace("-", "_"))()
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ from app.session import StoredGeneration
 from app.store.conversations import ConversationStore
 from app.ui.main_window import MainWindow
 from app.ui.reply_controller import ReplyController
+from app.ui.theme import apply_theme
 from app.ui.worker import Job
 
 WORDS = [
@@ -82,9 +83,11 @@ def main() -> None:
     parser.add_argument("--reasoning", type=int, default=30_000)
     parser.add_argument("--answer", type=int, default=2_000)
     parser.add_argument("--rate", type=float, default=200.0)
+    parser.add_argument("--theme", default="light", help="as the app applies it (light, dark)")
     args = parser.parse_args()
 
     app = QApplication(sys.argv)
+    apply_theme(app, args.theme)  # the palette and style sheet the app runs with
     folder = Path(tempfile.mkdtemp())
     store = ConversationStore(folder)
     window = MainWindow(store)

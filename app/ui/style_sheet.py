@@ -29,8 +29,12 @@ def style_sheet(c: Colors) -> str:
 
 
 def _controls(c: Colors) -> str:
-    """Buttons, fields, lists, menus and tooltips, everywhere (dialogs included)."""
+    """Buttons, fields, lists, menus and tooltips, everywhere (dialogs included).
+
+    Spin boxes and combo boxes are left to Fusion, drawn with the theme's palette: a
+    sheet that sets their frame must redraw their arrows too, and Qt then draws none."""
     return f"""
+QDialogButtonBox {{ dialogbuttonbox-buttons-have-icons: 0; }}
 QPushButton {{
     background: {c.surface}; color: {c.text};
     border: 1px solid {c.control_border}; border-radius: {Radius.SMALL}px;
@@ -58,18 +62,17 @@ QToolButton:hover {{ background: {c.raised}; }}
 QToolButton:pressed, QToolButton:checked {{ background: {c.raised}; }}
 QToolButton:focus {{ border: 2px solid {c.accent}; padding: 2px 5px; }}
 QToolButton:disabled {{ color: {c.disabled_text}; }}
-QLineEdit, QPlainTextEdit, QTextEdit, QSpinBox, QDoubleSpinBox, QComboBox {{
+QLineEdit, QPlainTextEdit, QTextEdit {{
     background: {c.surface}; color: {c.text};
     border: 1px solid {c.control_border}; border-radius: {Radius.SMALL}px;
     padding: 4px 8px; selection-background-color: {c.accent};
     selection-color: {c.on_accent};
 }}
-QLineEdit:focus, QPlainTextEdit:focus, QTextEdit:focus, QSpinBox:focus,
-QDoubleSpinBox:focus, QComboBox:focus {{
+QLineEdit:focus, QPlainTextEdit:focus, QTextEdit:focus {{
     border: 2px solid {c.accent}; padding: 3px 7px;
 }}
-QLineEdit:disabled, QSpinBox:disabled, QComboBox:disabled {{ color: {c.disabled_text}; }}
-QComboBox::drop-down {{ border: none; width: 22px; }}
+QLineEdit:disabled {{ color: {c.disabled_text}; }}
+QSpinBox, QDoubleSpinBox, QComboBox {{ min-height: 24px; }}
 QComboBox QAbstractItemView {{
     background: {c.surface}; color: {c.text}; border: 1px solid {c.border};
     selection-background-color: {c.selected}; selection-color: {c.selected_text};

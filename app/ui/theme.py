@@ -91,13 +91,13 @@ DARK = Colors(
     control_border="#74757f",
     text="#e7e7ea",
     muted="#a4a4ae",
-    accent="#6353e0",
+    accent="#6d5ee8",
     on_accent="#ffffff",
     accent_text="#aea6ff",
     user_bubble="#2b2a44",
     thinking_surface="#212127",
     thinking_text="#bdbdc8",
-    thinking_rule="#6353e0",
+    thinking_rule="#6d5ee8",
     code="#16171a",
     danger="#ff8f85",
     warning_surface="#3a2d12",
@@ -204,24 +204,31 @@ def apply_theme(app: QApplication, theme: str) -> None:
     """Set Fusion, the palette and the style sheet for ``theme`` (system, light, dark);
     with "system", the window follows the system when it switches."""
     global _scheme
-    from app.ui.style_sheet import style_sheet  # the rules need the tokens above
-
     _scheme = theme
     app.setStyle("Fusion")
     hints = app.styleHints()
     hints.setColorScheme(SCHEMES.get(theme, Qt.ColorScheme.Unknown))
-    dark = theme == "dark" or (theme == "system" and hints.colorScheme() == Qt.ColorScheme.Dark)
+    _show(
+        app,
+        dark=theme == "dark" or (theme == "system" and hints.colorScheme() == Qt.ColorScheme.Dark),
+    )
+    if not app.property("qwqFollowsScheme"):
+        app.setProperty("qwqFollowsScheme", True)
+        hints.colorSchemeChanged.connect(lambda scheme: _follow_system(app, scheme))
+
+
+def _show(app: QApplication, *, dark: bool) -> None:
+    from app.ui.style_sheet import style_sheet  # (its rules are built from this module's tokens)
+
     c = DARK if dark else LIGHT
     app.setPalette(palette(c))
     app.setStyleSheet(style_sheet(c))
-    if not app.property("qwqFollowsScheme"):
-        app.setProperty("qwqFollowsScheme", True)
-        hints.colorSchemeChanged.connect(lambda _scheme: _follow_system(app))
 
 
-def _follow_system(app: QApplication) -> None:
+def _follow_system(app: QApplication, scheme: Qt.ColorScheme) -> None:
+    """The system switched between light and dark: so does a window that follows it."""
     if _scheme == "system":
-        apply_theme(app, "system")
+        _show(app, dark=scheme == Qt.ColorScheme.Dark)
 
 
 def is_dark() -> bool:

@@ -1,12 +1,21 @@
-"""Fail any UI test that leaves a worker thread running (they make Qt suites flaky)."""
+"""The window as the app shows it (its theme), and no UI test may leave a worker thread
+running (they make Qt suites flaky)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import pytest
+from PySide6.QtWidgets import QApplication
 
+from app.ui.theme import apply_theme
 from app.ui.worker import hand_over_all, running_jobs
+
+
+@pytest.fixture(autouse=True, scope="session")
+def themed(qapp: QApplication) -> None:
+    """Every UI test runs with the palette and style sheet the app applies at start."""
+    apply_theme(qapp, "light")
 
 
 @pytest.fixture(autouse=True)

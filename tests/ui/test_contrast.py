@@ -19,7 +19,7 @@ from app.store.conversations import ConversationStore
 from app.ui import answer_view
 from app.ui.conversation_list import ConversationList
 from app.ui.main_window import MainWindow
-from app.ui.theme import dark_palette, light_palette
+from app.ui.theme import DARK, LIGHT, Colors, Type, apply_theme, dark_palette, light_palette
 
 AA = 4.5
 R = QPalette.ColorRole
@@ -139,14 +139,14 @@ def test_the_lists_date_headings_meet_aa(
         listed.deleteLater()
         changes.close()
     finally:
-        qapp.setPalette(qapp.style().standardPalette())
+        apply_theme(qapp, "light")  # as the other tests run
 
 
 def test_text_follows_the_systems_font_size(
     qtbot: QtBot, qapp: QApplication, store: ConversationStore
 ) -> None:
     """No fixed point or pixel sizes: with a larger system font every label, button and
-    field of the window is at least that large."""
+    field of the window grows with it (at least the type scale's smallest step of it)."""
     before = QFont(qapp.font())
     large = QFont(before)
     large.setPointSizeF(before.pointSizeF() * 1.6)
@@ -158,8 +158,40 @@ def test_text_follows_the_systems_font_size(
             f"{type(w).__name__} {w.objectName()!r}: {w.font().pointSizeF()}"
             for w in window.findChildren(QWidget)
             if isinstance(w, QLabel | QAbstractButton | QLineEdit)
-            and w.font().pointSizeF() < large.pointSizeF() - 0.01
+            and w.font().pointSizeF() < large.pointSizeF() * min(t.value for t in Type) - 0.01
         ]
         assert small == []
     finally:
         qapp.setFont(before)
+
+
+# The theme's own colors: each text color on every surface the window draws it on.
+TOKEN_PAIRS = [
+    ("text", ("window", "sidebar", "surface", "raised", "user_bubble", "code")),
+    ("selected_text", ("selected",)),
+    ("muted", ("window", "sidebar", "surface", "raised", "selected", "user_bubble")),
+    ("muted", ("thinking_surface",)),
+    ("on_accent", ("accent",)),
+    ("accent_text", ("window", "surface", "thinking_surface", "user_bubble")),
+    ("thinking_text", ("thinking_surface",)),
+    ("danger", ("window", "surface")),
+    ("warning_text", ("warning_surface",)),
+]
+# Not text, but what shows where a control is (WCAG 1.4.11: 3:1): outlines and focus.
+NON_TEXT = 3.0
+OUTLINE_PAIRS = [
+    ("control_border", ("window", "sidebar", "surface")),
+    ("accent", ("window", "sidebar", "surface")),
+]
+
+
+@pytest.mark.parametrize("colors", [LIGHT, DARK], ids=["light", "dark"])
+def test_the_themes_colors_meet_aa(colors: Colors) -> None:
+    failing = []
+    for pairs, goal in ((TOKEN_PAIRS, AA), (OUTLINE_PAIRS, NON_TEXT)):
+        for fg, backgrounds in pairs:
+            for bg in backgrounds:
+                ratio = contrast(QColor(getattr(colors, fg)), QColor(getattr(colors, bg)))
+                if ratio < goal:
+                    failing.append(f"{fg} on {bg}: {ratio:.2f}")
+    assert failing == []
