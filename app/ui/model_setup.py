@@ -391,6 +391,7 @@ class ModelSetup(QWidget):
         scroll.setObjectName("welcomeScroll")
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to its controls (and shows them)
         holder = QWidget()
         holder.setObjectName("welcome")
         around = QHBoxLayout(holder)

@@ -9,6 +9,11 @@ that. Every focusable control keeps a visible focus ring in the accent color.
 
 from __future__ import annotations
 
+import os
+import tempfile
+from pathlib import Path
+
+from app.ui.icons import FOLDER as ICONS
 from app.ui.theme import Colors, Radius, Space
 
 
@@ -200,6 +205,19 @@ def _reasoning(c: Colors) -> str:
 """
 
 
+def _icon_file(name: str, color: str) -> str:
+    """A Lucide icon as an SVG file in ``color``, for a sheet's ``image: url(...)`` (a
+    sheet takes files only; the composer's choice lists draw their arrow with it)."""
+    user = os.getuid() if hasattr(os, "getuid") else 0  # (a shared /tmp: one folder each)
+    folder = Path(tempfile.gettempdir()) / f"qwq-desktop-icons-{user}"
+    path = folder / f"{name}-{color.lstrip('#')}.svg"
+    if not path.is_file():
+        folder.mkdir(parents=True, exist_ok=True)
+        svg = (ICONS / f"{name}.svg").read_text(encoding="utf-8").replace("currentColor", color)
+        path.write_text(svg, encoding="utf-8")
+    return path.as_posix()
+
+
 def _composer(c: Colors) -> str:
     """The composer: one rounded field (the message box has no frame of its own) with the
     accent ring while the box has focus; the round accent Send and Stop inside it."""
@@ -213,11 +231,17 @@ def _composer(c: Colors) -> str:
     background: transparent; border: none; padding: 0;
 }}
 #composerField QComboBox {{
-    background: transparent; border: 1px solid transparent;
-    border-radius: {Radius.SMALL + 6}px; padding: 3px 10px; color: {c.muted};
+    background: transparent; color: {c.muted}; border: 1px solid transparent;
+    border-radius: {Radius.SMALL + 6}px; padding: 3px 24px 3px 10px;
 }}
 #composerField QComboBox:hover {{ background: {c.raised}; color: {c.text}; }}
-#composerField QComboBox:focus {{ border: 2px solid {c.accent}; padding: 2px 9px; }}
+#composerField QComboBox:focus {{ border: 2px solid {c.accent}; padding: 2px 23px 2px 9px; }}
+#composerField QComboBox::drop-down {{
+    border: none; width: 22px; subcontrol-origin: padding; subcontrol-position: center right;
+}}
+#composerField QComboBox::down-arrow {{
+    image: url({_icon_file("chevron-down", c.muted)}); width: 14px; height: 14px;
+}}
 #composerField #send, #composerField #stop {{
     background: {c.accent}; color: {c.on_accent}; border: none;
     border-radius: 16px; padding: 0;
