@@ -109,6 +109,7 @@ class RowDelegate(QStyledItemDelegate):
             small = font(Type.SMALL, option.font)
             top = Space.L if index.row() > 0 else Space.XS
             return QSize(hint.width(), QFontMetrics(small).height() + top + Space.XS)
+        # A row: a line with room around it; a search hit's two lines get the same room.
         return QSize(
-            hint.width(), max(hint.height(), option.fontMetrics.height() + 2 * Space.S + 2)
+            hint.width(), max(hint.height(), option.fontMetrics.height()) + 2 * Space.S + 2
         )
