@@ -134,7 +134,7 @@ class ConversationList(QWidget):
         layout.addWidget(self.view, 1)
 
         # Undo of the last delete: the window places the button (in its status bar).
-        self.undo_button = QPushButton(self.tr("Undo"))
+        self.undo_button = QPushButton(icon(Icon.UNDO), self.tr("Undo"))
         self.undo_button.setObjectName("undo")
         self.undo_button.setAccessibleDescription(
             self.tr("Bring back the conversation just deleted (Ctrl+Z in the list)")
@@ -279,12 +279,15 @@ class ConversationList(QWidget):
             return
         pinned = bool(item.data(ROLE_PINNED))
         menu = QMenu(self)
-        menu.addAction(self.tr("Rename"), lambda: self.view.editItem(item))
+        menu.addAction(icon(Icon.RENAME), self.tr("Rename"), lambda: self.view.editItem(item))
         menu.addAction(
+            icon(Icon.UNPIN if pinned else Icon.PIN),
             self.tr("Unpin") if pinned else self.tr("Pin"),
             lambda: self.set_pinned(int(cid), not pinned),
         )
-        menu.addAction(self.tr("Delete"), lambda: self.delete_requested.emit(int(cid)))
+        menu.addAction(
+            icon(Icon.DELETE), self.tr("Delete"), lambda: self.delete_requested.emit(int(cid))
+        )
         menu.popup(self.view.viewport().mapToGlobal(pos))
 
     def _on_item_changed(self, item: QListWidgetItem) -> None:
