@@ -78,6 +78,7 @@ class ConversationList(QWidget):
 
         self.setObjectName("sidebar")  # the column, in the sidebar's color
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setMinimumWidth(180)  # the splitter may narrow it, not squeeze New chat away
         self.new_button = QPushButton(icon(Icon.NEW_CHAT), self.tr("New chat"))
         self.new_button.setObjectName("newChat")
         self.new_button.setToolTip(self.tr("Start a new chat (Ctrl+N)"))

@@ -190,3 +190,50 @@ def test_the_window_reopens_where_it_was_left(
     fourth = open_window(qtbot, store, None)
     assert fourth.size().width() == 1100
     QApplication.processEvents()
+
+
+def test_the_row_above_the_chat_is_icons_and_the_title(
+    qtbot: QtBot, store: ConversationStore
+) -> None:
+    c = store.create(title="A long title about the sum of the first ten odd numbers " * 3)
+    window = open_window(qtbot, store, None)
+    window.open_conversation(c.id)
+    tools = window.tools
+    buttons = [
+        window.system_button,
+        tools.models_button,
+        tools.remote_button,
+        tools.settings_button,
+    ]
+    for button in buttons:
+        assert not button.icon().isNull() and button.toolTip()
+        assert button.toolButtonStyle() == Qt.ToolButtonStyle.ToolButtonIconOnly
+    assert [b.accessibleName() for b in buttons] == [
+        "System prompt",
+        "Models",
+        "Remote…",
+        "Settings",
+    ]
+    # The title, whole in its tooltip, elided to the room left of the buttons.
+    assert tools.title.full_text() == c.title and tools.title.toolTip() == c.title
+    shown = tools.title.text()
+    assert shown.endswith("…") and len(shown) < len(c.title)
+    assert tools.title.fontMetrics().horizontalAdvance(shown) <= tools.title.width()
+    window.new_chat()
+    assert tools.title.full_text() == "New chat"
+
+
+def test_the_status_bar_is_calm(qtbot: QtBot, store: ConversationStore) -> None:
+    window = open_window(qtbot, store, None)
+    meter = window.context_meter
+    meter.ready(32768)
+    meter.used(1000)
+    meter.show()
+    qtbot.waitUntil(lambda: meter.isVisible())
+    assert meter.text() == "context 1000 / 32768 tokens"
+    # Slim: one line of text high, wide enough for its longest text.
+    assert meter.height() <= meter.fontMetrics().height() * 2
+    widest = meter.fontMetrics().horizontalAdvance("context 32768 / 32768 tokens")
+    assert meter.width() > widest
+    assert window.notices.model_icon.isVisible()  # the model's chip
+    assert window.api.button.icon() is not None and not window.api.button.icon().isNull()
