@@ -237,3 +237,26 @@ def test_the_status_bar_is_calm(qtbot: QtBot, store: ConversationStore) -> None:
     assert meter.width() > widest
     assert window.notices.model_icon.isVisible()  # the model's chip
     assert window.api.button.icon() is not None and not window.api.button.icon().isNull()
+
+
+def test_settings_fit_the_screen_and_scroll(qtbot: QtBot, store: ConversationStore) -> None:
+    """Taller than a small (or 200 %) screen, the groups scroll; OK and Cancel stay in view."""
+    from PySide6.QtWidgets import QDialogButtonBox, QScrollArea
+
+    from app.core.settings import AppSettings
+    from app.ui.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(AppSettings(), store=store)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    screen = dialog.screen().availableGeometry()
+    scroll = dialog.findChild(QScrollArea, "settingsScroll")
+    assert scroll is not None
+    body = scroll.widget()
+    assert body is not None and body.sizeHint().height() > screen.height()  # (the premise)
+    assert dialog.height() <= screen.height()
+    assert scroll.verticalScrollBar().maximum() > 0
+    (buttons,) = dialog.findChildren(QDialogButtonBox)
+    assert buttons.isVisible() and dialog.rect().contains(buttons.geometry())
+    assert scroll.horizontalScrollBar().maximum() == 0  # never sideways
