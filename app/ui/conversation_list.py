@@ -13,7 +13,7 @@ import time
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QKeyEvent, QKeySequence, QPalette
+from PySide6.QtGui import QFont, QKeyEvent, QKeySequence, QMouseEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QLineEdit,
@@ -32,7 +32,7 @@ from app.store.conversations import HIGHLIGHT_END, HIGHLIGHT_START, Conversation
 from app.store.export import conversation_to_dict
 from app.ui.icons import Icon, icon
 from app.ui.operations import ChangeBridge, Operations
-from app.ui.sidebar import ROLE_HEADING, RowDelegate, group_label, item_text
+from app.ui.sidebar import ROLE_HEADING, ROLE_MENU, RowDelegate, group_label, item_text
 from app.ui.theme import Space
 from app.ui.worker import Job
 
@@ -114,6 +114,8 @@ class ConversationList(QWidget):
         self.view = QListWidget()
         self.view.setObjectName("conversations")
         self.view.setItemDelegate(RowDelegate(self.view))
+        self.view.setMouseTracking(True)  # (a row's "…" follows the mouse)
+        self.view.viewport().installEventFilter(self)  # a click on a row's "…"
         self.view.setUniformItemSizes(False)
         self.view.setAccessibleName(self.tr("Conversations"))
         self.view.setAccessibleDescription(
@@ -159,7 +161,10 @@ class ConversationList(QWidget):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """The list from the keyboard: Enter opens, Delete deletes, Ctrl+Z undoes that
-        (F2 renames: the list's own edit key)."""
+        (F2 renames: the list's own edit key); a click on a row's "…" opens its menu,
+        and neither selects nor opens the row."""
+        if watched is self.view.viewport() and isinstance(event, QMouseEvent):
+            return self._on_dots(event)
         if (
             watched is self.view
             and isinstance(event, QKeyEvent)
@@ -168,6 +173,23 @@ class ConversationList(QWidget):
         ):
             return True
         return super().eventFilter(watched, event)
+
+    def _on_dots(self, event: QMouseEvent) -> bool:
+        if event.button() != Qt.MouseButton.LeftButton or event.type() not in (
+            QEvent.Type.MouseButtonPress,
+            QEvent.Type.MouseButtonRelease,
+            QEvent.Type.MouseButtonDblClick,
+        ):
+            return False
+        pos = event.position().toPoint()
+        item = self.view.itemAt(pos)
+        if item is None or not item.data(ROLE_MENU):
+            return False
+        if not RowDelegate.more_rect(self.view.visualItemRect(item)).contains(pos):
+            return False
+        if event.type() == QEvent.Type.MouseButtonRelease:
+            self._menu(pos)
+        return True
 
     def _key(self, event: QKeyEvent) -> bool:
         if self.view.state() == QAbstractItemView.State.EditingState:
@@ -228,6 +250,7 @@ class ConversationList(QWidget):
             item.setData(ROLE_ID, c.id)
             item.setData(ROLE_TITLE, c.title)
             item.setData(ROLE_PINNED, c.pinned)
+            item.setData(ROLE_MENU, True)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
             self.view.addItem(item)
             if c.id == self.current:

@@ -9,15 +9,26 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QDate, QLocale, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
-from PySide6.QtGui import QFontMetrics, QPainter, QPalette
-from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
+from PySide6.QtCore import (
+    QDate,
+    QLocale,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRect,
+    QSize,
+    Qt,
+)
+from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPalette
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from app.core.i18n import translate
 from app.store.conversations import Conversation
-from app.ui.theme import Space, Type, font
+from app.ui.icons import Icon, icon
+from app.ui.theme import Space, Type, colors, font
 
 ROLE_HEADING = Qt.ItemDataRole.UserRole + 10  # True on a group's heading
+ROLE_MENU = Qt.ItemDataRole.UserRole + 11  # True on a row with a "…" menu (a conversation)
+MORE_SIDE = 22  # the "…" button's square, at a row's right end
 
 
 def group_label(updated_at: float, now: float) -> str:
@@ -69,7 +80,10 @@ def damaged_notice(damaged: str) -> str:
 
 class RowDelegate(QStyledItemDelegate):
     """Headings drawn small and muted with room above them; conversations as the style
-    sheet draws them (rounded rows, hover, selected), taller than Qt's default."""
+    sheet draws them (rounded rows, hover, selected), taller than Qt's default, with a
+    "…" at the right end of the row under the mouse and of the selected one (the list
+    opens the row's menu on a click there, as on a right click; from the keyboard: F2,
+    Delete)."""
 
     def paint(
         self,
@@ -79,6 +93,11 @@ class RowDelegate(QStyledItemDelegate):
     ) -> None:
         if not index.data(ROLE_HEADING):
             super().paint(painter, option, index)
+            state = option.state
+            if index.data(ROLE_MENU) and state & (
+                QStyle.StateFlag.State_MouseOver | QStyle.StateFlag.State_Selected
+            ):
+                self._paint_more(painter, option, bool(state & QStyle.StateFlag.State_Selected))
             return
         painter.save()
         painter.setFont(font(Type.SMALL, option.font))
@@ -99,6 +118,28 @@ class RowDelegate(QStyledItemDelegate):
             str(index.data()), Qt.TextElideMode.ElideRight, rect.width()
         )
         painter.drawText(rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom, text)
+        painter.restore()
+
+    @staticmethod
+    def more_rect(row: QRect) -> QRect:
+        """Where a row's "…" is."""
+        return QRect(
+            row.right() - MORE_SIDE - Space.XS + 1,
+            row.center().y() - MORE_SIDE // 2 + 1,
+            MORE_SIDE,
+            MORE_SIDE,
+        )
+
+    def _paint_more(self, painter: QPainter, option: QStyleOptionViewItem, selected: bool) -> None:
+        c = colors()
+        target = self.more_rect(option.rect)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        # Over the end of the title (elided under it), in the row's own color.
+        painter.setBrush(QColor(c.selected if selected else c.raised))
+        painter.drawRoundedRect(target.adjusted(-Space.S, 0, 0, 0), 4, 4)
+        icon(Icon.MORE).paint(painter, target.adjusted(3, 3, -3, -3))
         painter.restore()
 
     def sizeHint(

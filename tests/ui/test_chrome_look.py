@@ -260,3 +260,39 @@ def test_settings_fit_the_screen_and_scroll(qtbot: QtBot, store: ConversationSto
     (buttons,) = dialog.findChildren(QDialogButtonBox)
     assert buttons.isVisible() and dialog.rect().contains(buttons.geometry())
     assert scroll.horizontalScrollBar().maximum() == 0  # never sideways
+
+
+@pytest.mark.qt_log_ignore(  # (a menu popped up by a click, on the offscreen platform)
+    "This plugin does not support grabbing the keyboard",
+    "This plugin does not support raise",
+)
+def test_a_rows_dots_open_its_menu_without_opening_it(
+    qtbot: QtBot, store: ConversationStore
+) -> None:
+    from PySide6.QtWidgets import QMenu
+
+    from app.ui.sidebar import RowDelegate
+
+    store.create(title="First")
+    store.create(title="Second")
+    part = ConversationList(store, Operations(store), ChangeBridge(store.changes))
+    qtbot.addWidget(part)
+    part.resize(260, 400)
+    part.show()
+    qtbot.waitExposed(part)
+    view = part.view
+    (row,) = [view.item(i) for i in range(view.count()) if view.item(i).text() == "First"]
+    dots = RowDelegate.more_rect(view.visualItemRect(row)).center()
+    opened: list[object] = []
+    part.open_requested.connect(lambda *a: opened.append(a))
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=dots)
+    qtbot.waitUntil(lambda: bool(part.findChildren(QMenu)))
+    (menu,) = part.findChildren(QMenu)
+    assert [a.text() for a in menu.actions()] == ["Rename", "Pin", "Delete"]
+    assert opened == [] and view.currentItem() is not row  # neither opened nor chosen
+    menu.close()
+    # The rest of the row still opens it.
+    qtbot.mouseClick(
+        view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualItemRect(row).center()
+    )
+    qtbot.waitUntil(lambda: len(opened) == 1)
