@@ -212,15 +212,24 @@ def _icon_file(name: str, color: str) -> str:
     folder = Path(tempfile.gettempdir()) / f"qwq-desktop-icons-{user}"
     path = folder / f"{name}-{color.lstrip('#')}.svg"
     if not path.is_file():
-        folder.mkdir(parents=True, exist_ok=True)
-        svg = (ICONS / f"{name}.svg").read_text(encoding="utf-8").replace("currentColor", color)
-        path.write_text(svg, encoding="utf-8")
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            svg = (ICONS / f"{name}.svg").read_text(encoding="utf-8")
+            path.write_text(svg.replace("currentColor", color), encoding="utf-8")
+        except OSError:  # (no writable temp folder: the list shows no arrow, nothing fails)
+            return ""
     return path.as_posix()
 
 
 def _composer(c: Colors) -> str:
     """The composer: one rounded field (the message box has no frame of its own) with the
     accent ring while the box has focus; the round accent Send and Stop inside it."""
+    chevron = _icon_file("chevron-down", c.muted)
+    arrow = (
+        f"#composerField QComboBox::down-arrow {{ image: url({chevron}); width: 14px; height: 14px; }}\n"
+        if chevron
+        else ""
+    )
     return f"""
 #composerField {{
     background: {c.surface}; border: 1px solid {c.control_border};
@@ -239,10 +248,7 @@ def _composer(c: Colors) -> str:
 #composerField QComboBox::drop-down {{
     border: none; width: 22px; subcontrol-origin: padding; subcontrol-position: center right;
 }}
-#composerField QComboBox::down-arrow {{
-    image: url({_icon_file("chevron-down", c.muted)}); width: 14px; height: 14px;
-}}
-#composerField #send, #composerField #stop {{
+{arrow}#composerField #send, #composerField #stop {{
     background: {c.accent}; color: {c.on_accent}; border: none;
     border-radius: 16px; padding: 0;
 }}
