@@ -18,7 +18,7 @@ from PySide6.QtCore import (
     QSize,
     Qt,
 )
-from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPalette
+from PySide6.QtGui import QColor, QFontMetrics, QLinearGradient, QPainter, QPalette
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from app.core.i18n import translate
@@ -136,9 +136,16 @@ class RowDelegate(QStyledItemDelegate):
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(Qt.PenStyle.NoPen)
-        # Over the end of the title (elided under it), in the row's own color.
-        painter.setBrush(QColor(c.selected if selected else c.raised))
-        painter.drawRoundedRect(target.adjusted(-Space.S, 0, 0, 0), 4, 4)
+        # Over the end of the title, in the row's own color, the title fading into it.
+        row = QColor(c.selected if selected else c.raised)
+        clear = QColor(row)
+        clear.setAlpha(0)
+        fade = QRect(target.left() - Space.L, target.top(), Space.L, target.height())
+        gradient = QLinearGradient(fade.left(), 0, fade.right() + 1, 0)
+        gradient.setColorAt(0, clear)
+        gradient.setColorAt(1, row)
+        painter.fillRect(fade, gradient)
+        painter.fillRect(target, row)
         icon(Icon.MORE).paint(painter, target.adjusted(3, 3, -3, -3))
         painter.restore()
 
