@@ -27,6 +27,7 @@ from app.core.errors import QwQError
 from app.core.i18n import QT_TRANSLATE_NOOP
 from app.core.settings import AppSettings
 from app.engine.base import ChatEngine
+from app.ui.icons import Icon, icon
 from app.ui.worker import Job
 
 TOOLTIP = QT_TRANSLATE_NOOP(
@@ -54,6 +55,7 @@ class ApiServerControl(QObject):
         self._stopping: Job | None = None
         self.button = QPushButton(self.tr("API: off"))
         self.button.setObjectName("apiToggle")
+        self.button.setIcon(icon(Icon.API))
         self.button.setCheckable(True)
         self.button.setToolTip(self.tr(TOOLTIP))
         self.button.toggled.connect(self.set_on)

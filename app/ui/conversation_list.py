@@ -12,8 +12,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QPalette
+from PySide6.QtCore import QEvent, QObject, QPoint, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QKeyEvent, QKeySequence, QMouseEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QLineEdit,
@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMenu,
     QPushButton,
-    QStyle,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -31,8 +30,10 @@ from app.core.i18n import QT_TRANSLATE_NOOP
 from app.store.changes import Change
 from app.store.conversations import HIGHLIGHT_END, HIGHLIGHT_START, ConversationStore, SearchHit
 from app.store.export import conversation_to_dict
+from app.ui.icons import Icon, icon
 from app.ui.operations import ChangeBridge, Operations
-from app.ui.sidebar import group_label, item_text
+from app.ui.sidebar import ROLE_HEADING, ROLE_MENU, RowDelegate, group_label, item_text
+from app.ui.theme import Space
 from app.ui.worker import Job
 
 ROLE_ID = Qt.ItemDataRole.UserRole  # the conversation's id (None: a group header)
@@ -75,14 +76,32 @@ class ConversationList(QWidget):
         self._filling = False  # the list is being refilled: ignore its item changes
         self._deleted: dict[str, Any] | None = None  # the last deleted conversation, whole
 
-        self.new_button = QPushButton(self.tr("New chat"))
+        self.setObjectName("sidebar")  # the column, in the sidebar's color
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setMinimumWidth(180)  # the splitter may narrow it, not squeeze New chat away
+        self.new_button = QPushButton(icon(Icon.NEW_CHAT), self.tr("New chat"))
+        self.new_button.setObjectName("newChat")
+        self.new_button.setToolTip(self.tr("Start a new chat (Ctrl+N)"))
+        bold = self.new_button.font()
+        bold.setWeight(QFont.Weight.DemiBold)
+        self.new_button.setFont(bold)
+        self.new_button.setIconSize(QSize(18, 18))
         self.new_button.clicked.connect(self.new_chat_requested)
         self.search_box = QLineEdit()
         self.search_box.setObjectName("search")
-        self.search_box.setPlaceholderText(self.tr("Search conversations  (Ctrl+K)"))
+        self.search_box.setPlaceholderText(self.tr("Search  (Ctrl+K)"))
+        search_icon = self.search_box.addAction(
+            icon(Icon.SEARCH), QLineEdit.ActionPosition.LeadingPosition
+        )
+        search_icon.setText(self.tr("Search"))
         self.search_box.setClearButtonEnabled(True)
-        for clear in self.search_box.findChildren(QToolButton):  # Qt's own, without a name
-            clear.setAccessibleName(self.tr("Clear the search"))
+        for button in self.search_box.findChildren(QToolButton):  # Qt's own, without names
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            if button.defaultAction() is search_icon:
+                button.setAccessibleName(self.tr("Search"))
+            else:
+                button.setAccessibleName(self.tr("Clear the search"))
+                button.setToolTip(self.tr("Clear the search"))
         self.search_box.setAccessibleName(self.tr("Search conversations"))
         self.search_box.setAccessibleDescription(
             self.tr("Searches titles, messages and reasoning; the list shows what it found")
@@ -93,7 +112,11 @@ class ConversationList(QWidget):
         self._search_timer.timeout.connect(self._run_search)
         self.search_box.textChanged.connect(lambda _: self._search_timer.start())
         self.view = QListWidget()
-        self.view.setObjectName("sidebar")
+        self.view.setObjectName("conversations")
+        self.view.setItemDelegate(RowDelegate(self.view))
+        self.view.setMouseTracking(True)  # (a row's "…" follows the mouse)
+        self.view.viewport().installEventFilter(self)  # a click on a row's "…"
+        self.view.setUniformItemSizes(False)
         self.view.setAccessibleName(self.tr("Conversations"))
         self.view.setAccessibleDescription(
             self.tr("Enter opens, F2 renames, Delete deletes, Ctrl+Z undoes a delete")
@@ -106,13 +129,15 @@ class ConversationList(QWidget):
         self.view.customContextMenuRequested.connect(self._menu)
         self.view.itemChanged.connect(self._on_item_changed)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 8, 8, 8)
+        layout.setContentsMargins(Space.M, Space.M, Space.M - Space.XS, Space.S)
+        layout.setSpacing(Space.S)
         layout.addWidget(self.new_button)
         layout.addWidget(self.search_box)
-        layout.addWidget(self.view)
+        layout.addSpacing(Space.XS)
+        layout.addWidget(self.view, 1)
 
         # Undo of the last delete: the window places the button (in its status bar).
-        self.undo_button = QPushButton(self.tr("Undo"))
+        self.undo_button = QPushButton(icon(Icon.UNDO), self.tr("Undo"))
         self.undo_button.setObjectName("undo")
         self.undo_button.setAccessibleDescription(
             self.tr("Bring back the conversation just deleted (Ctrl+Z in the list)")
@@ -136,7 +161,10 @@ class ConversationList(QWidget):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """The list from the keyboard: Enter opens, Delete deletes, Ctrl+Z undoes that
-        (F2 renames: the list's own edit key)."""
+        (F2 renames: the list's own edit key); a click on a row's "…" opens its menu,
+        and neither selects nor opens the row."""
+        if watched is self.view.viewport() and isinstance(event, QMouseEvent):
+            return self._on_dots(event)
         if (
             watched is self.view
             and isinstance(event, QKeyEvent)
@@ -145,6 +173,23 @@ class ConversationList(QWidget):
         ):
             return True
         return super().eventFilter(watched, event)
+
+    def _on_dots(self, event: QMouseEvent) -> bool:
+        if event.button() != Qt.MouseButton.LeftButton or event.type() not in (
+            QEvent.Type.MouseButtonPress,
+            QEvent.Type.MouseButtonRelease,
+            QEvent.Type.MouseButtonDblClick,
+        ):
+            return False
+        pos = event.position().toPoint()
+        item = self.view.itemAt(pos)
+        if item is None or not item.data(ROLE_MENU):
+            return False
+        if not RowDelegate.more_rect(self.view.visualItemRect(item)).contains(pos):
+            return False
+        if event.type() == QEvent.Type.MouseButtonRelease:
+            self._menu(pos)
+        return True
 
     def _key(self, event: QKeyEvent) -> bool:
         if self.view.state() == QAbstractItemView.State.EditingState:
@@ -187,21 +232,25 @@ class ConversationList(QWidget):
         for c in self.store.conversations():
             label = self.tr("Pinned") if c.pinned else group_label(c.updated_at, now)
             if label != group:
+                # A heading cannot be chosen; the delegate draws it small, in the muted
+                # color (not the disabled gray Qt gives such an item: 1.9:1 on white).
                 header = QListWidgetItem(label)
                 header.setFlags(Qt.ItemFlag.NoItemFlags)
-                # Not the disabled gray Qt gives an item that cannot be chosen (1.9:1 on
-                # white): a heading is text to read, at AA contrast.
+                header.setData(ROLE_HEADING, True)
                 header.setForeground(self.palette().color(QPalette.ColorRole.PlaceholderText))
+                if c.pinned:
+                    header.setIcon(icon(Icon.PIN))
                 self.view.addItem(header)
                 group = label
             text, tooltip = item_text(c)
             item = QListWidgetItem(text)
             if c.damaged:
-                item.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning))
+                item.setIcon(icon(Icon.WARNING))
                 item.setToolTip(tooltip)
             item.setData(ROLE_ID, c.id)
             item.setData(ROLE_TITLE, c.title)
             item.setData(ROLE_PINNED, c.pinned)
+            item.setData(ROLE_MENU, True)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
             self.view.addItem(item)
             if c.id == self.current:
@@ -254,12 +303,15 @@ class ConversationList(QWidget):
             return
         pinned = bool(item.data(ROLE_PINNED))
         menu = QMenu(self)
-        menu.addAction(self.tr("Rename"), lambda: self.view.editItem(item))
+        menu.addAction(icon(Icon.RENAME), self.tr("Rename"), lambda: self.view.editItem(item))
         menu.addAction(
+            icon(Icon.UNPIN if pinned else Icon.PIN),
             self.tr("Unpin") if pinned else self.tr("Pin"),
             lambda: self.set_pinned(int(cid), not pinned),
         )
-        menu.addAction(self.tr("Delete"), lambda: self.delete_requested.emit(int(cid)))
+        menu.addAction(
+            icon(Icon.DELETE), self.tr("Delete"), lambda: self.delete_requested.emit(int(cid))
+        )
         menu.popup(self.view.viewport().mapToGlobal(pos))
 
     def _on_item_changed(self, item: QListWidgetItem) -> None:
@@ -347,6 +399,7 @@ class ConversationList(QWidget):
         if not hits:
             empty = QListWidgetItem(self.tr("No matches"))
             empty.setFlags(Qt.ItemFlag.NoItemFlags)
+            empty.setData(ROLE_HEADING, True)
             self.view.addItem(empty)
         for hit in hits:
             snippet = hit.snippet.replace(HIGHLIGHT_START, "«").replace(HIGHLIGHT_END, "»")

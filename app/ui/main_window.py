@@ -12,7 +12,9 @@ settings (settings_control), the status bar (notices, context_meter), the trace 
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+import logging
+
+from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QLabel,
@@ -25,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from app.core.i18n import QT_TRANSLATE_NOOP, translate
 from app.core.settings import AppSettings
+from app.core.window_state import WindowState
 from app.engine.base import ChatEngine
 from app.session import ChatSession
 from app.store.changes import Change
@@ -49,6 +52,7 @@ from app.ui.trace_beside import TraceBeside
 from app.ui.warm_keeper import WarmKeeper
 from app.ui.worker import wait_for_all
 
+log = logging.getLogger(__name__)
 APP_TITLE = QT_TRANSLATE_NOOP("MainWindow", "QwQ Desktop")  # translated where it is shown
 BACKUP_NOTE_MS = 15_000  # how long "Backup failed: …" stays in the status bar
 
@@ -61,6 +65,7 @@ class MainWindow(QMainWindow):
         self._closed = False
         self.resize(1100, 760)
         self._build()
+        self._restore_place()
         self.new_chat()
         self.setAcceptDrops(True)  # a .gguf dropped on the window: see ModelController
         self._connect_signals()
@@ -126,7 +131,8 @@ class MainWindow(QMainWindow):
 
         right = QWidget()
         right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(0, 0, 8, 8)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.setSpacing(0)
         self.system_button = SystemPromptButton(
             self.store,
             self.operations,
@@ -140,7 +146,9 @@ class MainWindow(QMainWindow):
         right_layout.addWidget(self.pages, 1)
         right_layout.addWidget(self.composer)
 
-        splitter = QSplitter()
+        self.splitter = splitter = QSplitter()
+        splitter.setObjectName("mainSplitter")
+        splitter.setChildrenCollapsible(False)
         splitter.addWidget(self.conversation_list)
         splitter.addWidget(right)
         splitter.setStretchFactor(1, 1)
@@ -422,6 +430,7 @@ class MainWindow(QMainWindow):
             conversation = self.store.get(self.conversation_id)
             title, damaged = conversation.title or self.tr("New chat"), conversation.damaged
         self.setWindowTitle(self.tr("{app} — {title}").format(app=self.tr(APP_TITLE), title=title))
+        self.tools.set_title(title)
         self.damaged_banner.show_damaged(damaged)
         self.system_button.refresh()
 
@@ -429,9 +438,32 @@ class MainWindow(QMainWindow):
         empty = self.engine is None and self.conversation_id is None
         self.pages.setCurrentWidget(self.first_run if empty else self.chat)
 
+    # -- where the window was ------------------------------------------------------------
+
+    def _restore_place(self) -> None:
+        """Size, position and the sidebar's width as the last window left them (a damaged
+        record is ignored: Qt refuses bytes it cannot read, and the defaults stay)."""
+        state = WindowState.load()
+        if state.geometry:
+            self.restoreGeometry(QByteArray(state.geometry))
+        if state.splitter:
+            self.splitter.restoreState(QByteArray(state.splitter))
+
+    def _save_place(self) -> None:
+        state = WindowState(
+            geometry=bytes(self.saveGeometry().data()),
+            splitter=bytes(self.splitter.saveState().data()),
+        )
+        try:
+            state.save()
+        except OSError as e:  # (a read-only config folder: the next start uses the defaults)
+            log.warning("could not save the window's place: %s", e)
+
     # -- shutdown ----------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._closed:
+            self._save_place()  # before anything hides the window
         self._closed = True
         self.store_changes.close()
         self.api.shutdown()

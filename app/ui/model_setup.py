@@ -16,14 +16,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QComboBox,
+    QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -36,6 +40,8 @@ from app.models.catalog import Catalog, Fit
 from app.models.download import Download, DownloadStopped, Progress
 from app.models.overview import Overview, overview
 from app.models.sources import DownloadError, Source
+from app.ui.icons import Icon, icon
+from app.ui.theme import Space, Type, colors, font
 from app.ui.worker import Job
 
 SOURCES = [
@@ -43,6 +49,7 @@ SOURCES = [
     (QT_TRANSLATE_NOOP("ModelSetup", "ModelScope (modelscope.cn)"), "modelscope"),
     (QT_TRANSLATE_NOOP("ModelSetup", "A Hub mirror…"), ""),
 ]
+WELCOME_WIDTH = 680  # the welcome's column, centred
 OTHER_FILE = QT_TRANSLATE_NOOP("ModelSetup", "Another GGUF on the Hub…")
 FIT_TEXT = {
     "gpu": QT_TRANSLATE_NOOP("ModelSetup", "all on the GPU"),
@@ -178,7 +185,44 @@ class DownloadRunner(QObject):
             self.failed.emit(str(error))
 
 
+class Mark(QWidget):
+    """QwQ's mark over the welcome, in the accent color (drawn at paint time, so it
+    follows a theme switch)."""
+
+    def __init__(self, side: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFixedSize(side, side)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        icon(Icon.QWQ, colors().accent).paint(painter, self.rect())
+        painter.end()
+
+
+class StatusLine(QLabel):
+    """The download's status: hidden while it has nothing to say (no empty gap in the card)."""
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self.setVisible(bool(text))
+
+
+def fact_row(grid: QGridLayout, row: int, name: str, value: QLabel) -> None:
+    """One line of the "This computer" card: a muted name, then its value."""
+    label = QLabel(name)
+    label.setObjectName("factName")
+    value.setObjectName("factValue")
+    value.setWordWrap(True)
+    value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    grid.addWidget(label, row, 0, Qt.AlignmentFlag.AlignTop)
+    grid.addWidget(value, row, 1)
+
+
 class ModelSetup(QWidget):
+    """The welcome: what QwQ is, a card with this computer and the recommended file with
+    its one primary button (and the download's progress, in the same card), then the
+    other choices (another quant, the source, a GGUF from elsewhere), quieter."""
+
     model_ready = Signal(str)  # a verified file to load
     open_file = Signal()  # the user wants to pick a GGUF
 
@@ -188,16 +232,93 @@ class ModelSetup(QWidget):
         self.runner = runner
         self.view: Overview | None = None
         self._fits: list[Fit] = []
+        self._button_state = "download"  # or "resume", "retry": what the button says
 
-        title = QLabel("<h2>{}</h2>".format(self.tr("Welcome to QwQ Desktop")))
+        title = QLabel(self.tr("Welcome to QwQ Desktop"))
+        title.setObjectName("welcomeTitle")
+        title.setFont(font(Type.TITLE))
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        intro = QLabel(
+            self.tr(
+                "QwQ-32B is the Qwen team's open reasoning model: it thinks a problem "
+                "through before it answers. It runs on this computer, offline after one "
+                "download."
+            )
+        )
+        intro.setObjectName("welcomeIntro")
+        intro.setWordWrap(True)
+        intro.setAlignment(Qt.AlignmentFlag.AlignCenter)
+
+        # The card: this computer, the recommendation, its button and the download.
+        card = QFrame()
+        card.setObjectName("welcomeCard")
+        computer = QLabel(self.tr("This computer"))
+        computer.setObjectName("cardHeading")
+        computer.setFont(font(Type.HEADING))
+        self.memory = QLabel("…")
+        self.gpu = QLabel("…")
+        self.disk = QLabel("…")
+        facts = QGridLayout()
+        facts.setHorizontalSpacing(Space.L)
+        facts.setVerticalSpacing(Space.XS)
+        facts.setColumnStretch(1, 1)
+        fact_row(facts, 0, self.tr("Memory"), self.memory)
+        fact_row(facts, 1, self.tr("Graphics"), self.gpu)
+        fact_row(facts, 2, self.tr("Disk free"), self.disk)
+        rule = QFrame()
+        rule.setObjectName("cardRule")
+        rule.setFixedHeight(1)
+        recommended = QLabel(self.tr("Recommended for it"))
+        recommended.setObjectName("cardHeading")
+        recommended.setFont(font(Type.HEADING))
         self.machine = QLabel(self.tr("Looking at this machine…"))
         self.machine.setObjectName("machine")
         self.machine.setWordWrap(True)
-        self.machine.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.reason = QLabel("")
+        self.reason.setObjectName("reason")
         self.reason.setWordWrap(True)
-        self.reason.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.download_button = QPushButton(icon(Icon.DOWNLOAD, colors().on_accent), "")
+        self.download_button.setObjectName("download")
+        self.download_button.setProperty("primary", True)
+        self.download_button.setDefault(True)
+        self.download_button.clicked.connect(self.start_download)
+        self.pause_button = QPushButton(self.tr("Pause"))
+        self.pause_button.clicked.connect(self.pause_or_resume)
+        self.cancel_button = QPushButton(self.tr("Cancel"))
+        self.cancel_button.clicked.connect(self.cancel)
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 1000)
+        self.bar.setTextVisible(False)
+        self.bar.setAccessibleName(self.tr("Download progress"))
+        self.status = StatusLine("")
+        self.status.setObjectName("downloadStatus")
+        self.status.hide()
+        self.status.setWordWrap(True)
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.download_button)
+        buttons.addWidget(self.pause_button)
+        buttons.addWidget(self.cancel_button)
+        buttons.addStretch(1)
+        inside = QVBoxLayout(card)
+        inside.setContentsMargins(Space.XL, Space.L, Space.XL, Space.L)
+        inside.setSpacing(Space.S)
+        inside.addWidget(computer)
+        inside.addLayout(facts)
+        inside.addSpacing(Space.XS)
+        inside.addWidget(rule)
+        inside.addSpacing(Space.XS)
+        inside.addWidget(recommended)
+        inside.addWidget(self.machine)
+        inside.addWidget(self.reason)
+        inside.addSpacing(Space.XS)
+        inside.addLayout(buttons)
+        inside.addWidget(self.bar)
+        inside.addWidget(self.status)
+
+        # The other choices: present, quieter.
+        other_heading = QLabel(self.tr("Other choices"))
+        other_heading.setObjectName("otherHeading")
         self.quant = QComboBox()
         self.quant.setObjectName("quant")
         self.quant.setAccessibleName(self.tr("Model file to download"))
@@ -206,6 +327,10 @@ class ModelSetup(QWidget):
         self.source.setAccessibleName(self.tr("Download from"))
         for combo in (self.quant, self.source):  # its popup list, read as the same choice
             combo.view().setAccessibleName(combo.accessibleName())
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(12)
         for text, key in SOURCES:
             self.source.addItem(self.tr(text), key)
         self.repo = QLineEdit()
@@ -217,6 +342,8 @@ class ModelSetup(QWidget):
         self.file.setAccessibleName(self.tr("File name in the repository"))
         self.file.setPlaceholderText(self.tr("file name, e.g. Qwen_QwQ-32B-IQ4_XS.gguf"))
         self.quant.currentIndexChanged.connect(lambda _: self._show_other_fields())
+        self.quant.currentIndexChanged.connect(lambda _: self._label_button())
+        self.quant.currentTextChanged.connect(self.quant.setToolTip)  # all of a long line
         self.mirror = QLineEdit()
         self.mirror.setPlaceholderText("https://hf-mirror.com")
         self.mirror.setAccessibleName(self.tr("Mirror address"))
@@ -224,65 +351,85 @@ class ModelSetup(QWidget):
         self.source.currentIndexChanged.connect(
             lambda _: self.mirror.setVisible(self.source.currentData() == "")
         )
-        self.download_button = QPushButton(self.tr("Download"))
-        self.download_button.setObjectName("download")
-        self.download_button.setDefault(True)
-        self.download_button.clicked.connect(self.start_download)
-        self.pause_button = QPushButton(self.tr("Pause"))
-        self.pause_button.clicked.connect(self.pause_or_resume)
-        self.cancel_button = QPushButton(self.tr("Cancel"))
-        self.cancel_button.clicked.connect(self.cancel)
-        self.bar = QProgressBar()
-        self.bar.setRange(0, 1000)
-        self.bar.setTextVisible(False)
-        self.bar.setAccessibleName(self.tr("Download progress"))
-        self.status = QLabel("")
-        self.status.setObjectName("downloadStatus")
-        self.status.setWordWrap(True)
-        self.status.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        open_button = QPushButton(self.tr("Open a GGUF file…"))
+        open_button = QPushButton(icon(Icon.OPEN_FILE), self.tr("Open a GGUF file…"))
+        open_button.setObjectName("openGguf")
         open_button.clicked.connect(self.open_file)
         drop_hint = QLabel(self.tr("…or drop a .gguf file on this window."))
-        drop_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        drop_hint.setObjectName("dropHint")
 
         choose = QHBoxLayout()
-        choose.addWidget(self.quant, 3)
+        choose.addWidget(self.quant, 5)
         choose.addWidget(self.source, 2)
         choose.addWidget(self.mirror, 2)
         other = QHBoxLayout()
         other.addWidget(self.repo, 1)
         other.addWidget(self.file, 1)
-        controls = QHBoxLayout()
-        controls.addStretch(1)
-        for button in (self.download_button, self.pause_button, self.cancel_button):
-            controls.addWidget(button)
-        controls.addStretch(1)
+        elsewhere = QHBoxLayout()
+        elsewhere.addWidget(open_button)
+        elsewhere.addWidget(drop_hint, 1)
 
-        column = QVBoxLayout()
+        content = QWidget()
+        content.setObjectName("welcome")
+        content.setMaximumWidth(WELCOME_WIDTH)
+        column = QVBoxLayout(content)
+        column.setContentsMargins(Space.XL, Space.XL, Space.XL, Space.XL)
+        column.setSpacing(Space.S)
         column.addStretch(1)
+        column.addWidget(Mark(44), alignment=Qt.AlignmentFlag.AlignHCenter)
         column.addWidget(title)
-        column.addWidget(self.machine)
-        column.addWidget(self.reason)
-        column.addSpacing(12)
+        column.addWidget(intro)
+        column.addSpacing(Space.L)
+        column.addWidget(card)
+        column.addSpacing(Space.M)
+        column.addWidget(other_heading)
         column.addLayout(choose)
         column.addLayout(other)
-        column.addLayout(controls)
-        column.addWidget(self.bar)
-        column.addWidget(self.status)
-        column.addSpacing(24)
-        column.addWidget(open_button, alignment=Qt.AlignmentFlag.AlignCenter)
-        column.addWidget(drop_hint)
+        column.addLayout(elsewhere)
         column.addStretch(2)
-        outer = QHBoxLayout(self)
-        outer.addStretch(1)
-        outer.addLayout(column, 4)
-        outer.addStretch(1)
+        # Scrolls when the window is short (a large font, 200 % scaling): nothing clipped.
+        scroll = QScrollArea(self)
+        scroll.setObjectName("welcomeScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to its controls (and shows them)
+        holder = QWidget()
+        holder.setObjectName("welcome")
+        around = QHBoxLayout(holder)
+        around.setContentsMargins(0, 0, 0, 0)
+        around.addStretch(1)
+        around.addWidget(content, 100)
+        around.addStretch(1)
+        scroll.setWidget(holder)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
 
         runner.progress.connect(self._on_progress)
         runner.finished.connect(self._on_finished)
         runner.stopped.connect(self._on_stopped)
         runner.failed.connect(self._on_failed)
+        self._label_button()
         self._set_downloading(runner.active)
+
+    def _label_button(self, state: str | None = None) -> None:
+        """The primary button names what it downloads: "Download Q4_K_M (19.9 GB)"
+        (the file chosen below), or says "Resume download" / "Try again"."""
+        if state is not None:
+            self._button_state = state
+        if self._button_state == "resume":
+            text = self.tr("Resume download")
+        elif self._button_state == "retry":
+            text = self.tr("Try again")
+        else:
+            fit = next((f for f in self._fits if f.entry.key == self.quant.currentData()), None)
+            text = (
+                self.tr("Download {quant} ({size})").format(
+                    quant=fit.entry.quant, size=size(fit.entry.size)
+                )
+                if fit is not None
+                else self.tr("Download")
+            )
+        self.download_button.setText(text)
 
     # -- what fits ---------------------------------------------------------------------
 
@@ -300,7 +447,8 @@ class ModelSetup(QWidget):
 
     def _show(self, view: Overview) -> None:
         self.view = view
-        self.machine.setText(f"<b>{view.headline()}</b>")
+        self._show_facts(view)
+        self.machine.setText(view.headline())
         self.reason.setText(view.reason())
         self._fits = view.fits
         self.quant.clear()
@@ -324,7 +472,27 @@ class ModelSetup(QWidget):
                         size=size(done), quant=key.upper()
                     )
                 )
-                self.download_button.setText(self.tr("Resume download"))
+                self._label_button("resume")
+
+    def _show_facts(self, view: Overview) -> None:
+        """The card's lines: memory, graphics, free disk."""
+        hw = view.hardware
+        ram = f"{hw.ram_total_bytes / 1024**3:.0f} GB"
+        if hw.unified_memory:
+            self.memory.setText(self.tr("{ram} unified memory").format(ram=ram))
+            self.gpu.setText(hw.chip or "Apple Silicon")
+        else:
+            self.memory.setText(self.tr("{ram} RAM").format(ram=ram))
+            gpus = [f"{g.name} · {g.total_bytes / 1024**3:.0f} GB" for g in hw.gpus]
+            text = "\n".join(gpus) if gpus else self.tr("No GPU found: QwQ runs on the CPU")
+            if hw.gpus and not hw.gpu_offload:
+                text += "\n" + self.tr("(this llama.cpp build runs on the CPU only)")
+            self.gpu.setText(text)
+        self.disk.setText(
+            self.tr("{size} in {folder}").format(
+                size=size(view.free_disk), folder=view.models_folder
+            )
+        )
 
     def _show_other_fields(self) -> None:
         other = self.quant.count() > 0 and self.quant.currentData() == ""
@@ -429,18 +597,18 @@ class ModelSetup(QWidget):
 
     def _on_finished(self, paths: list[Path]) -> None:
         self._set_downloading(False)
-        self.download_button.setText(self.tr("Download"))
+        self._label_button("download")
         self.status.setText(self.tr("Verified: {name}. Loading it…").format(name=paths[0].name))
         self.model_ready.emit(str(paths[0]))
 
     def _on_stopped(self, cancelled: bool) -> None:
         self._set_downloading(False)
         if cancelled:
-            self.download_button.setText(self.tr("Download"))
+            self._label_button("download")
             self.bar.setValue(0)
             self.status.setText(self.tr("Download cancelled."))
         else:
-            self.download_button.setText(self.tr("Resume download"))
+            self._label_button("resume")
             d = self.runner.download
             where = (
                 self.tr(" at {done} of {total}").format(
@@ -455,5 +623,5 @@ class ModelSetup(QWidget):
 
     def _on_failed(self, message: str) -> None:
         self._set_downloading(False)
-        self.download_button.setText(self.tr("Try again"))
+        self._label_button("retry")
         self.status.setText(message)

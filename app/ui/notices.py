@@ -21,10 +21,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtWidgets import QLabel, QStatusBar
+from PySide6.QtCore import QObject, QRect, QSize, QTimer, Signal
+from PySide6.QtGui import QPainter, QPaintEvent
+from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from app.core.i18n import QT_TRANSLATE_NOOP
+from app.ui.icons import Icon, icon
 
 NoticeKind = Literal["info", "error", "progress"]
 
@@ -33,6 +35,23 @@ NO_MODEL = QT_TRANSLATE_NOOP(
     "Notices", "No model loaded"
 )  # the model label when no engine is in use
 OWN_PLACE = ("download", "warm")
+
+
+class IconMark(QWidget):
+    """A small icon beside a label (the chip before the model's name): drawn at paint
+    time, so it follows a theme switch; decoration only, so not focusable."""
+
+    def __init__(self, which: Icon, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._icon = icon(which)
+        side = self.fontMetrics().height()
+        self.setFixedSize(QSize(side + 4, side))
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        side = self.height()
+        painter = QPainter(self)
+        self._icon.paint(painter, QRect(4, 0, side, side))
+        painter.end()
 
 
 @dataclass(frozen=True)
@@ -61,6 +80,8 @@ class Notices(QObject):
         self.notice_label.setObjectName("noticeLabel")
         self.notice_label.setWordWrap(False)
         self.notice_label.setIndent(16)  # apart from the model's name: a notice, not its name
+        self.model_icon = IconMark(Icon.CPU)
+        bar.addWidget(self.model_icon)
         bar.addWidget(self.model_label)
         bar.addWidget(self.notice_label, 1)
         self._labels: dict[str, QLabel] = {"": self.notice_label}
@@ -98,12 +119,12 @@ class Notices(QObject):
         label = self._labels[place]
         if notice.tooltip_only:
             label.setToolTip(notice.tooltip)
-            label.setProperty("kind", notice.kind)
+            _set_kind(label, notice.kind)
             self.posted.emit(notice)
             return
         label.setText(notice.text)
         label.setToolTip(notice.tooltip)
-        label.setProperty("kind", notice.kind)
+        _set_kind(label, notice.kind)
         self._shown[place] = notice
         timer = self._timers.get(place)
         if timer is not None:
@@ -154,3 +175,12 @@ class Notices(QObject):
         shown = self._shown.get(place)
         if shown is not None:
             self.post(Notice("", "info", shown.source))
+
+
+def _set_kind(label: QLabel, kind: NoticeKind) -> None:
+    """The label's ``kind`` (an error shows in the danger color): restyled only when it
+    changes, not at each of a download's progress notices."""
+    if label.property("kind") != kind:
+        label.setProperty("kind", kind)
+        label.style().unpolish(label)
+        label.style().polish(label)

@@ -12,12 +12,14 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -221,11 +223,26 @@ class SettingsDialog(QDialog):
         )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
+        # The groups scroll (OK and Cancel stay in view): at 200 % scaling, or on a small
+        # screen, the dialog is taller than the screen and its end would be cut off.
+        body = QWidget()
+        body.setObjectName("settingsBody")
+        column = QVBoxLayout(body)
+        column.setContentsMargins(0, 0, 0, 0)
         for w in (sampling, loading, api, look, self.backups):
             if w is not None:
-                layout.addWidget(w)
+                column.addWidget(w)
+        scroll = QScrollArea()
+        scroll.setObjectName("settingsScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the fields (and shows them)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(body)
+        layout = QVBoxLayout(self)
+        layout.addWidget(scroll, 1)
         layout.addWidget(buttons)
+        self._fit_to_screen(layout, body, scroll, buttons)
 
         self._show_sampling(settings.sampling_settings())
         self.context.set(settings.context_length, 32768)
@@ -240,6 +257,24 @@ class SettingsDialog(QDialog):
         )
         self.snapshot_budget.setValue(settings.snapshot_budget_gb)
         self._show_snapshot_usage()
+
+    def _fit_to_screen(
+        self, layout: QVBoxLayout, body: QWidget, scroll: QScrollArea, buttons: QWidget
+    ) -> None:
+        """As wide as the groups (no sideways scrolling) and as tall as they are, up to
+        nine tenths of the screen."""
+        bar = scroll.verticalScrollBar().sizeHint().width()
+        scroll.setMinimumWidth(body.sizeHint().width() + bar)
+        margins = layout.contentsMargins()
+        wanted = (
+            body.sizeHint().height()
+            + buttons.sizeHint().height()
+            + layout.spacing()
+            + margins.top()
+            + margins.bottom()
+        )
+        screen = (self.parentWidget() or self).screen().availableGeometry()
+        self.resize(self.sizeHint().width(), min(wanted, int(screen.height() * 0.9)))
 
     def _show_snapshot_usage(self, note: str = "") -> None:
         used = self.snapshots.usage() if self.snapshots is not None else 0

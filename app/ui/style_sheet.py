@@ -9,6 +9,11 @@ that. Every focusable control keeps a visible focus ring in the accent color.
 
 from __future__ import annotations
 
+import os
+import tempfile
+from pathlib import Path
+
+from app.ui.icons import FOLDER as ICONS
 from app.ui.theme import Colors, Radius, Space
 
 
@@ -144,13 +149,30 @@ QScrollBar::add-page, QScrollBar::sub-page {{ background: transparent; }}
 
 
 def _sidebar(c: Colors) -> str:
-    """The conversation list's column (conversation_list)."""
+    """The conversation list's column (conversation_list): New chat, the search field,
+    then rounded rows with a hover and a selected state; headings are drawn by its
+    delegate."""
     return f"""
 #sidebar {{ background: {c.sidebar}; }}
-#sidebar QListView, #sidebar QListWidget {{
-    background: {c.sidebar}; border: 2px solid transparent;
+#sidebar QListView {{
+    background: transparent; border: 2px solid transparent;
+    border-radius: {Radius.SMALL}px; padding: 0;
 }}
-#sidebar QListView:focus, #sidebar QListWidget:focus {{ border: 2px solid {c.accent}; }}
+#sidebar QListView:focus {{ border: 2px solid {c.accent}; }}
+#sidebar QListView::item {{
+    color: {c.text}; padding: 0 {Space.S}px; margin: 1px 0;
+    border: none; border-radius: {Radius.SMALL}px;
+}}
+#sidebar QListView::item:hover {{ background: {c.raised}; }}
+#sidebar QListView::item:selected {{ background: {c.selected}; color: {c.selected_text}; }}
+#newChat {{
+    text-align: left; padding: 7px {Space.M}px; background: {c.surface};
+    border: 1px solid {c.control_border}; border-radius: {Radius.SMALL + 2}px;
+}}
+#newChat:hover {{ background: {c.raised}; }}
+#newChat:focus {{ border: 2px solid {c.accent}; padding: 6px {Space.M - 1}px; }}
+#sidebar #search {{ border-radius: {Radius.SMALL + 2}px; padding: 5px 6px; }}
+#sidebar #search:focus {{ padding: 4px 5px; }}
 """
 
 
@@ -223,23 +245,98 @@ QToolButton#reasoningHeader:checked:hover {{ background: {c.raised}; }}
 """
 
 
+def _icon_file(name: str, color: str) -> str:
+    """A Lucide icon as an SVG file in ``color``, for a sheet's ``image: url(...)`` (a
+    sheet takes files only; the composer's choice lists draw their arrow with it)."""
+    user = os.getuid() if hasattr(os, "getuid") else 0  # (a shared /tmp: one folder each)
+    folder = Path(tempfile.gettempdir()) / f"qwq-desktop-icons-{user}"
+    path = folder / f"{name}-{color.lstrip('#')}.svg"
+    if not path.is_file():
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            svg = (ICONS / f"{name}.svg").read_text(encoding="utf-8")
+            path.write_text(svg.replace("currentColor", color), encoding="utf-8")
+        except OSError:  # (no writable temp folder: the list shows no arrow, nothing fails)
+            return ""
+    return path.as_posix()
+
+
 def _composer(c: Colors) -> str:
-    """The message box and its buttons (composer)."""
+    """The composer: one rounded field (the message box has no frame of its own) with the
+    accent ring while the box has focus; the round accent Send and Stop inside it."""
+    chevron = _icon_file("chevron-down", c.muted)
+    arrow = (
+        f"#composerField QComboBox::down-arrow {{ image: url({chevron}); width: 14px; height: 14px; }}\n"
+        if chevron
+        else ""
+    )
     return f"""
-#composer {{ border-radius: {Radius.FIELD}px; padding: {Space.S}px {Space.M}px; }}
-#composer:focus {{ padding: {Space.S - 1}px {Space.M - 1}px; }}
+#composerField {{
+    background: {c.surface}; border: 1px solid {c.control_border};
+    border-radius: {Radius.FIELD}px; padding: 1px;
+}}
+#composerField[focused="true"] {{ border: 2px solid {c.accent}; padding: 0; }}
+#composerField #composer, #composerField #composer:focus {{
+    background: transparent; border: none; padding: 0;
+}}
+#composerField QComboBox {{
+    background: transparent; color: {c.muted}; border: 1px solid transparent;
+    border-radius: {Radius.SMALL + 6}px; padding: 3px 24px 3px 10px;
+}}
+#composerField QComboBox:hover {{ background: {c.raised}; color: {c.text}; }}
+#composerField QComboBox:focus {{ border: 2px solid {c.accent}; padding: 2px 23px 2px 9px; }}
+#composerField QComboBox::drop-down {{
+    border: none; width: 22px; subcontrol-origin: padding; subcontrol-position: center right;
+}}
+{arrow}#composerField #send, #composerField #stop {{
+    background: {c.accent}; color: {c.on_accent}; border: none;
+    border-radius: 16px; padding: 0;
+}}
+#composerField #send[resend="true"] {{ padding: 0 12px; }}
+#composerField #send:hover, #composerField #stop:hover {{ background: {c.accent_text}; }}
+#composerField #send:focus, #composerField #stop:focus {{ border: 2px solid {c.text}; }}
+#composerField #answerNow {{
+    border: 1px solid {c.control_border}; border-radius: 16px; padding: 4px 12px;
+    min-height: 22px;
+}}
+#composerField #answerNow:focus {{ border: 2px solid {c.accent}; padding: 3px 11px; }}
 """
 
 
 def _chrome(c: Colors) -> str:
-    """The status bar, the dock and the row of tools above the chat."""
+    """The status bar (calm: muted text, a flat API toggle), the dock, and the row above
+    the chat (the conversation's title, muted; icon buttons)."""
     return f"""
 QMainWindow {{ background: {c.window}; }}
-QStatusBar {{ background: {c.sidebar}; color: {c.muted}; border-top: 1px solid {c.border}; }}
-QStatusBar QLabel {{ color: {c.muted}; }}
+QStatusBar {{ background: {c.window}; color: {c.muted}; border-top: 1px solid {c.border}; }}
+QStatusBar QLabel {{ color: {c.muted}; padding: 0 2px; }}
+QStatusBar QLabel[kind="error"] {{ color: {c.danger}; }}
 QStatusBar::item {{ border: none; }}
+QStatusBar QPushButton {{
+    background: transparent; color: {c.muted}; border: 1px solid transparent;
+    border-radius: {Radius.SMALL}px; padding: 1px 8px; min-height: 18px; margin: 2px 0;
+}}
+QStatusBar QPushButton:hover {{ background: {c.raised}; color: {c.text}; }}
+QStatusBar QPushButton:focus {{ border: 2px solid {c.accent}; padding: 0 7px; }}
+QStatusBar QPushButton:checked {{ background: {c.selected}; color: {c.selected_text}; }}
 QDockWidget {{ color: {c.text}; }}
 QDockWidget::title {{
     background: {c.sidebar}; padding: 6px 8px; border-bottom: 1px solid {c.border};
 }}
+#toolRow {{ background: {c.window}; }}
+#conversationTitle {{ color: {c.muted}; }}
+#toolRow QToolButton {{ padding: 5px; border-radius: {Radius.SMALL}px; }}
+#toolRow QToolButton:focus {{ padding: 4px; }}
+#toolRow #systemPrompt[active="true"] {{ background: {c.selected}; }}
+#welcome, #welcomeScroll {{ background: {c.window}; }}
+#welcomeIntro, #reason, #dropHint, #factName, #otherHeading {{ color: {c.muted}; }}
+#welcomeCard {{
+    background: {c.surface}; border: 1px solid {c.border}; border-radius: {Radius.CARD}px;
+}}
+#cardRule {{ background: {c.border}; border: none; }}
+#welcomeCard QPushButton#download {{ padding: 8px 18px; }}
+#welcomeCard QPushButton#download:focus {{ padding: 7px 17px; }}
+#openGguf {{ background: transparent; border: 1px solid transparent; }}
+#openGguf:hover {{ background: {c.raised}; }}
+#openGguf:focus {{ border: 2px solid {c.accent}; }}
 """

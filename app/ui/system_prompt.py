@@ -1,6 +1,8 @@
-"""The "System prompt…" button: the conversation on screen's system prompt, shown and edited.
+"""The "System prompt" button: the conversation on screen's system prompt, shown and edited.
 
-The button says whether the conversation has a prompt (a tick). On a new chat a prompt
+An icon in the row above the chat. It says whether the conversation has a prompt: it is
+highlighted (the ``active`` property), its tooltip quotes the prompt, and its accessible
+name says "System prompt (set)". On a new chat a prompt
 starts the conversation at once, so that the message typed next finds it; on a stored
 one it is saved as an operation (a failed save shows the prompt as stored again).
 """
@@ -9,16 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QCoreApplication
-from PySide6.QtWidgets import QPushButton, QWidget
+from PySide6.QtWidgets import QToolButton, QWidget
 
 from app.store.conversations import ConversationStore
+from app.ui.icons import Icon, icon
 from app.ui.operations import Operations
 from app.ui.settings_dialog import SystemPromptDialog
+from app.ui.tool_row import ICON_SIZE
+
+TIP_LENGTH = 120  # characters of the prompt its tooltip quotes
 
 
-class SystemPromptButton(QPushButton):
-    """Opens the system prompt's dialog; its text shows whether there is one."""
+class SystemPromptButton(QToolButton):
+    """Opens the system prompt's dialog; its look, tooltip and name show whether there is one."""
 
     def __init__(
         self,
@@ -29,13 +34,18 @@ class SystemPromptButton(QPushButton):
         create_conversation: Callable[[str], int],
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(QCoreApplication.translate("SystemPromptButton", "System prompt…"), parent)
+        super().__init__(parent)
         self.setObjectName("systemPrompt")
+        self.setIcon(icon(Icon.SYSTEM_PROMPT))
+        self.setIconSize(ICON_SIZE)
+        self.setAutoRaise(True)
+        self.has_prompt = False
         self.store = store
         self.operations = operations
         self._shown = shown
         self._create_conversation = create_conversation  # with the prompt as its own
         self.clicked.connect(self.edit)
+        self._show(False)
 
     def edit(self) -> None:
         conversation_id = self._shown()
@@ -55,12 +65,25 @@ class SystemPromptButton(QPushButton):
                 self.tr("save the system prompt"),
                 lambda s: s.update_settings(cid, system_prompt=text),
             ).failure(self.refresh).run()  # (shows the prompt as stored)
-        self._show(bool(text))
+
+        self._show(bool(text), text)
 
     def refresh(self) -> None:
         """Show whether the conversation on screen has a prompt, as stored."""
         cid = self._shown()
-        self._show(bool(cid and self.store.get(cid).system_prompt))
+        prompt = self.store.get(cid).system_prompt if cid else ""
+        self._show(bool(prompt), prompt)
 
-    def _show(self, has: bool) -> None:
-        self.setText(self.tr("System prompt ✓") if has else self.tr("System prompt…"))
+    def _show(self, has: bool, prompt: str = "") -> None:
+        self.has_prompt = has
+        if has:
+            quoted = prompt if len(prompt) <= TIP_LENGTH else prompt[:TIP_LENGTH] + "…"
+            self.setAccessibleName(self.tr("System prompt (set)"))
+            self.setToolTip(self.tr("System prompt: {prompt}").format(prompt=quoted))
+        else:
+            self.setAccessibleName(self.tr("System prompt"))
+            self.setToolTip(self.tr("System prompt: none. Click to give this conversation one."))
+        if self.property("active") != has:
+            self.setProperty("active", has)
+            self.style().unpolish(self)
+            self.style().polish(self)

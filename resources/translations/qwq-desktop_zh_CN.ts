@@ -494,6 +494,10 @@ The current conversations are kept as a backup of their own first, so this can b
         <translation>停止思考，根据目前的思考作答（Ctrl+Shift+A）</translation>
     </message>
     <message>
+        <source>Resend the edited message (Enter): a new branch</source>
+        <translation>重新发送编辑后的消息（Enter）：新建一个分支</translation>
+    </message>
+    <message>
         <source>Send</source>
         <translation>发送</translation>
     </message>
@@ -516,6 +520,10 @@ The current conversations are kept as a backup of their own first, so this can b
     <message>
         <source>Resend</source>
         <translation>重新发送</translation>
+    </message>
+    <message>
+        <source>Send (Enter)</source>
+        <translation>发送（Enter）</translation>
     </message>
 </context>
 <context>
@@ -570,8 +578,16 @@ The current conversations are kept as a backup of their own first, so this can b
         <translation>新对话</translation>
     </message>
     <message>
-        <source>Search conversations  (Ctrl+K)</source>
-        <translation>搜索对话（Ctrl+K）</translation>
+        <source>Start a new chat (Ctrl+N)</source>
+        <translation>开始新对话（Ctrl+N）</translation>
+    </message>
+    <message>
+        <source>Search  (Ctrl+K)</source>
+        <translation>搜索（Ctrl+K）</translation>
+    </message>
+    <message>
+        <source>Search</source>
+        <translation>搜索</translation>
     </message>
     <message>
         <source>Clear the search</source>
@@ -1308,8 +1324,36 @@ Your conversations stay. You can download it again later.</source>
         <translation>欢迎使用 QwQ 桌面版</translation>
     </message>
     <message>
+        <source>QwQ-32B is the Qwen team&apos;s open reasoning model: it thinks a problem through before it answers. It runs on this computer, offline after one download.</source>
+        <translation>QwQ-32B 是通义千问（Qwen）团队开源的推理模型：它会先把问题想透，再给出回答。它在这台电脑上运行，下载一次之后即可离线使用。</translation>
+    </message>
+    <message>
+        <source>This computer</source>
+        <translation>这台电脑</translation>
+    </message>
+    <message>
+        <source>Memory</source>
+        <translation>内存</translation>
+    </message>
+    <message>
+        <source>Graphics</source>
+        <translation>显卡</translation>
+    </message>
+    <message>
+        <source>Disk free</source>
+        <translation>可用磁盘空间</translation>
+    </message>
+    <message>
+        <source>Recommended for it</source>
+        <translation>为这台电脑推荐</translation>
+    </message>
+    <message>
         <source>Looking at this machine…</source>
         <translation>正在检测本机配置…</translation>
+    </message>
+    <message>
+        <source>Other choices</source>
+        <translation>其他选择</translation>
     </message>
     <message>
         <source>Model file to download</source>
@@ -1338,6 +1382,10 @@ Your conversations stay. You can download it again later.</source>
     <message>
         <source>Mirror address</source>
         <translation>镜像地址</translation>
+    </message>
+    <message>
+        <source>Download {quant} ({size})</source>
+        <translation>下载 {quant}（{size}）</translation>
     </message>
     <message>
         <source>Download</source>
@@ -1374,6 +1422,26 @@ Your conversations stay. You can download it again later.</source>
     <message>
         <source>Resume download</source>
         <translation>继续下载</translation>
+    </message>
+    <message>
+        <source>{ram} unified memory</source>
+        <translation>{ram} 统一内存</translation>
+    </message>
+    <message>
+        <source>{ram} RAM</source>
+        <translation>{ram} 内存</translation>
+    </message>
+    <message>
+        <source>No GPU found: QwQ runs on the CPU</source>
+        <translation>未找到 GPU：QwQ 将在 CPU 上运行</translation>
+    </message>
+    <message>
+        <source>(this llama.cpp build runs on the CPU only)</source>
+        <translation>（此 llama.cpp 版本仅在 CPU 上运行）</translation>
+    </message>
+    <message>
+        <source>{size} in {folder}</source>
+        <translation>{folder} 中可用 {size}</translation>
     </message>
     <message>
         <source>Enter the mirror&apos;s address, for example https://hf-mirror.com.</source>
@@ -2134,6 +2202,14 @@ Log: {logs}</source>
         <translation>过去 7 天</translation>
     </message>
     <message>
+        <source>Previous 30 days</source>
+        <translation>过去 30 天</translation>
+    </message>
+    <message>
+        <source>MMMM yyyy</source>
+        <translation>yyyy年M月</translation>
+    </message>
+    <message>
         <source>New chat</source>
         <translation>新对话</translation>
     </message>
@@ -2212,16 +2288,24 @@ Log: {logs}</source>
 <context>
     <name>SystemPromptButton</name>
     <message>
-        <source>System prompt…</source>
-        <translation>系统提示词…</translation>
-    </message>
-    <message>
         <source>save the system prompt</source>
         <translation>保存系统提示词</translation>
     </message>
     <message>
-        <source>System prompt ✓</source>
-        <translation>系统提示词 ✓</translation>
+        <source>System prompt (set)</source>
+        <translation>系统提示词（已设置）</translation>
+    </message>
+    <message>
+        <source>System prompt: {prompt}</source>
+        <translation>系统提示词：{prompt}</translation>
+    </message>
+    <message>
+        <source>System prompt</source>
+        <translation>系统提示词</translation>
+    </message>
+    <message>
+        <source>System prompt: none. Click to give this conversation one.</source>
+        <translation>系统提示词：无。点击为此对话设置。</translation>
     </message>
 </context>
 <context>
@@ -2265,12 +2349,20 @@ Log: {logs}</source>
         <translation>模型</translation>
     </message>
     <message>
+        <source>Models: download, choose, delete</source>
+        <translation>模型：下载、选择、删除</translation>
+    </message>
+    <message>
         <source>Remote…</source>
         <translation>远程…</translation>
     </message>
     <message>
         <source>Settings</source>
         <translation>设置</translation>
+    </message>
+    <message>
+        <source>Settings (Ctrl+,)</source>
+        <translation>设置（Ctrl+,）</translation>
     </message>
 </context>
 <context>

@@ -45,7 +45,7 @@ def test_grouped_by_date_pinned_first(qtbot: QtBot, store: ConversationStore) ->
         "New chat",
         "Previous 7 days",
         "Last week",
-        "Older",
+        "Previous 30 days",
         "Old",
     ]
 
