@@ -403,7 +403,7 @@ class AssistantMessage(QWidget):
         if m.status == "interrupted":
             footer = self.tr("Interrupted: the app stopped while this reply was being written.")
         elif m.finish_reason:
-            footer = footer_text(m.finish_reason, m.stats, m.error, m.model)
+            footer = footer_text(m.finish_reason, m.stats, m.error)
         if m.damaged:
             footer = " · ".join(p for p in (damaged_text(m.damaged), footer) if p)
         self.set_footer(footer)
@@ -426,7 +426,7 @@ class AssistantMessage(QWidget):
         self.answer.set_markdown(done.answer)
         if model and model != self.model:
             self.set_model(model)
-        self.set_footer(footer_text(done.finish_reason, s.to_dict(), done.error, model))
+        self.set_footer(footer_text(done.finish_reason, s.to_dict(), done.error))
 
     def show_continue(self, modes: Sequence[ContinueMode], why_not: str | None) -> None:
         """Offer the ways this reply can go on (none: hidden); disabled, saying why,
@@ -555,10 +555,8 @@ def damaged_text(damaged: str) -> str:
     ).format(damaged=damaged)
 
 
-def footer_text(
-    finish_reason: str, stats: dict[str, Any], error: str | None, model: str = ""
-) -> str:
-    """How it ended, the figures, and which model (local or remote) answered."""
+def footer_text(finish_reason: str, stats: dict[str, Any], error: str | None) -> str:
+    """How it ended and the figures (the model that answered heads the message)."""
     tokens = int(stats.get("generated_tokens", 0))
     speed = float(stats.get("tokens_per_second", 0.0))
     figures = (
@@ -572,7 +570,7 @@ def footer_text(
     ending = words[:1].upper() + words[1:]
     if words and finish_reason != "error":
         ending = translate("ChatView", "{sentence}.").format(sentence=ending)
-    return " · ".join(p for p in (ending, figures, model) if p)
+    return " · ".join(p for p in (ending, figures) if p)
 
 
 class ChatView(QScrollArea):

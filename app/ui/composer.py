@@ -36,7 +36,7 @@ ANSWER_NOW_TIP = QT_TRANSLATE_NOOP(
     "Composer", "Stop thinking and answer from the thinking so far (Ctrl+Shift+A)"
 )
 MAX_LINES = 8  # the box grows to this many lines, then scrolls
-FIELD_WIDTH = READING_WIDTH + 2 * Space.XL  # the messages' column and its margins
+FIELD_WIDTH = READING_WIDTH  # the messages' column: the field's edges line up with it
 ROUND = 32  # the Send and Stop buttons' diameter
 
 

@@ -47,7 +47,7 @@ def test_a_remote_reply_shows_its_reasoning_and_who_answered(
     reply = assistant_widgets(window)[-1]
     assert reply.answer.markdown == ANSWER
     assert reply.reasoning.text == REASONING
-    assert "qwq-32b" in reply.footer.text()  # which backend answered this message
+    assert "qwq-32b" in reply.model_label.text()  # which backend answered this message
     [stored] = [m for m in store.messages(window.conversation_id or 0) if m.role == "assistant"]
     assert stored.model.startswith("qwq-32b") and stored.reasoning == REASONING
 

@@ -92,7 +92,8 @@ def test_a_reply_streams_into_its_widget_and_the_signals_come_in_order(
     widget = reply.widget
     assert widget.answer.markdown == QWQ_ANSWER
     assert widget.reasoning.text == QWQ_REASONING and not widget.reasoning.is_open
-    assert "Scripted QwQ" in widget.footer.text()
+    assert widget.model_label.text() == "Scripted QwQ"
+    assert "Scripted QwQ" not in widget.footer.text()  # (said once, under QwQ's name)
     assert not reply.thinking and not reply.answer_asked
 
 
