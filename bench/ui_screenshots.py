@@ -9,7 +9,8 @@ through real llama.cpp: ``window`` after one exchange (a trace, then an answer w
 table and code); ``thinking`` while the trace streams, then ``stopped``; ``loop``, a
 trace caught going round in circles; ``math``; ``first-run`` without a model;
 ``settings``; ``models`` (a bad file in the library); ``damaged`` (and Settings'
-backups); ``notice`` (the status bar); ``hostile`` output (and the crash dialog). Files are named ``<scene>[-dark][-zh][-<scale>x].png``.
+backups); ``notice`` (the status bar); ``hostile`` output (and the crash dialog); ``budget``
+(a trace cut by the thinking budget); ``focus`` (the keyboard's focus ring). Files are named ``<scene>[-dark][-zh][-<scale>x].png``.
 """
 
 from __future__ import annotations
@@ -212,8 +213,17 @@ class Shots:
         self.close(w)
 
     def scene_first_run(self) -> None:
+        """A first start: no model, no settings (a home of its own: the other scenes'
+        settings name the model they loaded)."""
+        os.environ["QWQ_DESKTOP_HOME"] = str(self.home / "first-run-home")
         w = self.window(None)
         self.save(w, "first-run")
+        self.close(w)
+
+    def scene_new_chat(self) -> None:
+        """A new chat with a model loaded, before the first message."""
+        w = self.window(self.model(ENGLISH))
+        self.save(w, "new-chat")
         self.close(w)
 
     def scene_settings(self) -> None:
@@ -245,6 +255,7 @@ class Shots:
         dialog.resize(1000, 440)
         dialog.show()
         self.settle(2.5)
+        self.save(dialog, "models")
         dialog.select_path(str(repo / "qwq-32b-q8_0.gguf"))
         self.settle(0.5)
         self.save(dialog, "models-bad-file")
@@ -334,6 +345,80 @@ class Shots:
         reporter.uninstall()
         self.close(w)
 
+    def scene_budget(self) -> None:
+        """A stored reply whose trace the budget cut: the app's wrap-up marked, the answer."""
+        from app.core.thinking import WRAP_UP, InsertedSpan
+
+        w = self.window(self.model(ENGLISH))
+        store = w.store
+        c = store.create(title="Primes from n² + n + 41")
+        u = store.add_message(
+            c.id,
+            "user",
+            "For how many positive integers n ≤ 100 is n² + n + 41 prime?",
+            parent_id=None,
+        )
+        a = store.add_message(
+            c.id, "assistant", "", parent_id=u.id, status="streaming", model="QwQ-32B"
+        )
+        trace = (
+            "Euler's polynomial gives primes for n from 0 to 39, so the count is at least 39.\n\n"
+            "n = 40: 1600 + 40 + 41 = 1681 = 41², not prime. n = 41: 41 · 43, not prime.\n\n"
+            "n = 42: 1847. √1847 ≈ 42.98; no prime up to 41 divides it, so 1847 is prime.\n\n"
+            "n = 43: 1933, prime. n = 44: 2021 = 43 · 47, not prime.\n\n"
+            "The composites come from factors 41, 43, 47, 53, 61, 71… Let me go through n = 45 to"
+            " 100 and test each value against those primes instead of trial division.\n\n"
+        )
+        wrap = WRAP_UP[: WRAP_UP.index("</think>")].rstrip()
+        store.finish_message(
+            a.id,
+            content="Euler's polynomial is prime for n = 1 … 39, fails at 40, 41 and 44, and is"
+            " prime at 42, 43, 45 and 46: the count is **at least 43**. Continue thinking for"
+            " n = 47 to 100.",
+            reasoning=trace + wrap,
+            finish_reason="stop",
+            reasoning_finished=True,
+            thinking_seconds=131.0,
+            stats={"reasoning_tokens": 1024, "generated_tokens": 1190, "tokens_per_second": 8.1},
+            reasoning_ended_by="budget",
+            inserted=[InsertedSpan(len(trace), len(trace) + len(wrap), "app")],
+        )
+        w.open_conversation(c.id)
+        self.settle()
+        reply = self.last_reply(w)
+        reply.reasoning.header.click()
+        self.settle(1.0)
+        bar = reply.reasoning.body.verticalScrollBar()
+        bar.setValue(bar.maximum())
+        self.settle(0.3)
+        self.save(w, "budget-reached")
+        self.close(w)
+
+    def scene_focus(self) -> None:
+        """The keyboard's focus ring: Shift+Tab from the message box to the reasoning header."""
+        from PySide6.QtCore import Qt
+        from PySide6.QtTest import QTest
+        from PySide6.QtWidgets import QApplication
+
+        w = self.window(self.model(ENGLISH))
+        self.ask(w, QUESTION[self.args.language])
+        self.wait(lambda: not w.live)
+        self.settle()
+        w.activateWindow()
+        w.composer.setFocus()
+        header = self.last_reply(w).reasoning.header
+        for _ in range(40):
+            focused = QApplication.focusWidget()
+            if focused is header:
+                break
+            QTest.keyClick(
+                focused or w.composer.editor, Qt.Key.Key_Backtab, Qt.KeyboardModifier.ShiftModifier
+            )
+            self.settle(0.05)
+        self.settle(0.5)
+        self.save(w, "a11y-keyboard-focus")
+        self.close(w)
+
 
 SCENES = [
     "window",
@@ -341,11 +426,14 @@ SCENES = [
     "loop",
     "math",
     "first-run",
+    "new-chat",
     "settings",
     "models",
     "damaged",
     "notice",
-    "hostile",
+    "budget",
+    "focus",
+    "hostile",  # last: it sets up the app's logging, which then talks on the terminal
 ]
 
 

@@ -168,7 +168,10 @@ class UserMessage(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         layout.addLayout(bubble_row)
-        layout.addWidget(self.damaged_note, 0, Qt.AlignmentFlag.AlignRight)
+        # The whole width to wrap in (aligned in the layout, a wrapped label was given
+        # one line's height and cut), its text to the right under the bubble.
+        self.damaged_note.setAlignment(Qt.AlignmentFlag.AlignRight)
+        layout.addWidget(self.damaged_note)
         layout.addWidget(self.action_row)
         self.reveal = ActionReveal(self.action_row, ready=True)
         self.message_id: int | None = None
@@ -387,7 +390,8 @@ class AssistantMessage(QWidget):
     def show_stored(self, m: StoredMessage) -> None:
         self.message_id = m.id
         self.reveal.set(ready=True)  # a stored answer can be copied, regenerated, flipped
-        self.set_model(m.model)
+        # (A model name that could not be read back is not put under QwQ's name.)
+        self.set_model("" if "model" in m.damaged.split(", ") else m.model)
         if m.reasoning:
             self.reasoning.show()
             self.reasoning.set_stored(
@@ -573,6 +577,48 @@ def footer_text(finish_reason: str, stats: dict[str, Any], error: str | None) ->
     return " · ".join(p for p in (ending, figures) if p)
 
 
+class EmptyConversation(QWidget):
+    """What a new chat shows before its first message: QwQ's mark and what it does."""
+
+    MARK = 44  # pixels
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("emptyConversation")
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.title = QLabel(self.tr("What shall QwQ think about?"), self)
+        self.title.setObjectName("emptyTitle")
+        self.title.setFont(font(Type.TITLE))
+        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.line = QLabel(
+            self.tr(
+                "QwQ thinks a problem through before it answers. Its thinking shows here"
+                " as it goes, and folds away when the answer begins."
+            ),
+            self,
+        )
+        self.line.setObjectName("emptyLine")
+        self.line.setWordWrap(True)
+        self.line.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.line.setMaximumWidth(READING_WIDTH * 2 // 3)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(Space.XL, 0, Space.XL, Space.XXL * 2)
+        column.setSpacing(Space.S)
+        column.addStretch(1)
+        column.addSpacing(self.MARK + Space.M)  # QwQ's mark: painted (paintEvent)
+        column.addWidget(self.title)
+        centred = QHBoxLayout()  # (aligned in the column itself, the wrapped line was cut)
+        centred.addStretch(1)
+        centred.addWidget(self.line, 100)
+        centred.addStretch(1)
+        column.addLayout(centred)
+        column.addStretch(1)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        top = self.title.geometry().top() - Space.M - self.MARK // 2
+        paint_mark(self, Icon.QWQ, self.MARK, (self.width() - self.MARK) // 2, top)
+
+
 class ChatView(QScrollArea):
     """Messages stacked top to bottom in a centred column at most READING_WIDTH wide
     (a wide window does not stretch lines to 200 characters); follows the stream while
@@ -598,6 +644,9 @@ class ChatView(QScrollArea):
         self._layout.setSpacing(Space.L)
         self._layout.addStretch(1)
         self.setWidget(self._inner)
+        # A new chat is not a blank page: QwQ's mark and a line, until the first message.
+        self.empty = EmptyConversation(self.viewport())
+        self.empty.show()
         self._follow = True
         self._pinned: QWidget | None = None  # the last answer: its actions always show
         self.verticalScrollBar().valueChanged.connect(self._on_scroll)
@@ -657,11 +706,27 @@ class ChatView(QScrollArea):
                 widget.deleteLater()
         self._pinned = None
         self._follow = True
+        self._show_empty()
+
+    def _show_empty(self) -> None:
+        """The empty state while there is no message (the layout holds only its stretch)."""
+        empty = self._layout.count() <= 1
+        if self.empty.isHidden() == empty:
+            self.empty.setVisible(empty)
+        if empty:
+            self.empty.setGeometry(self.viewport().rect())
+            self.empty.raise_()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if not self.empty.isHidden():
+            self.empty.setGeometry(self.viewport().rect())
 
     def add(self, widget: QWidget) -> None:
         self._layout.insertWidget(self._layout.count() - 1, widget)
         widget.show()  # now, not on the next turn of the event loop
         self._pin_last()
+        self._show_empty()
 
     def add_first(self, widget: QWidget) -> None:
         """Put an older message above the others, keeping the view where the reader is."""
@@ -671,6 +736,7 @@ class ChatView(QScrollArea):
         widget.show()
         if self._pinned is None:
             self._pin_last()
+        self._show_empty()
         if not self._follow:
             QTimer.singleShot(0, self, lambda: bar.setValue(bar.maximum() - from_bottom))
 
@@ -684,6 +750,7 @@ class ChatView(QScrollArea):
         if widget is self._pinned:
             self._pinned = None
         self._pin_last()
+        self._show_empty()
 
     def messages(self) -> list[QWidget]:
         out: list[QWidget] = []

@@ -83,7 +83,7 @@ class ConversationList(QWidget):
         self.new_button.setObjectName("newChat")
         self.new_button.setToolTip(self.tr("Start a new chat (Ctrl+N)"))
         bold = self.new_button.font()
-        bold.setWeight(QFont.Weight.DemiBold)
+        bold.setWeight(QFont.Weight.Bold)  # (CJK fonts often have no DemiBold)
         self.new_button.setFont(bold)
         self.new_button.setIconSize(QSize(18, 18))
         self.new_button.clicked.connect(self.new_chat_requested)

@@ -469,7 +469,7 @@ class ReasoningBlock(QWidget):
 
     def _label_look(self) -> QTextCharFormat:
         look = self._inserted_look()
-        look.setFontWeight(QFont.Weight.DemiBold)
+        look.setFontWeight(QFont.Weight.Bold)
         return look
 
     def _update_label(self) -> None:

@@ -179,6 +179,7 @@ def _sidebar(c: Colors) -> str:
 def _conversation(c: Colors) -> str:
     """The messages (chat_view, answer_view)."""
     return f"""
+#emptyLine {{ color: {c.muted}; }}
 #chatView, #chatInner, #chatColumn {{ background: {c.window}; }}
 #userMessage, #assistantMessage, #answer, #messageActions {{ background: transparent; }}
 #userBubble {{

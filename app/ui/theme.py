@@ -154,7 +154,9 @@ def font(role: Type, base: QFont | None = None) -> QFont:
     else:  # a font sized in pixels
         f.setPixelSize(round(f.pixelSize() * role.value))
     if role in (Type.HEADING, Type.TITLE):
-        f.setWeight(QFont.Weight.DemiBold)
+        f.setWeight(
+            QFont.Weight.Bold
+        )  # (CJK fonts often have no DemiBold: Qt then draws them regular)
     return f
 
 

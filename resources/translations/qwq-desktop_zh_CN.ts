@@ -810,6 +810,17 @@ The details are in the log: {log}</source>
     </message>
 </context>
 <context>
+    <name>EmptyConversation</name>
+    <message>
+        <source>What shall QwQ think about?</source>
+        <translation>想让 QwQ 思考什么？</translation>
+    </message>
+    <message>
+        <source>QwQ thinks a problem through before it answers. Its thinking shows here as it goes, and folds away when the answer begins.</source>
+        <translation>QwQ 会先把问题想透，再作答。它的思考过程会在这里实时显示，开始作答时自动收起。</translation>
+    </message>
+</context>
+<context>
     <name>FitPlan</name>
     <message>
         <source>unified memory</source>

@@ -7,6 +7,7 @@ with scripted models."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QEvent, QPoint, QPointF
@@ -20,6 +21,7 @@ from app.ui.chat_view import USER_BUBBLE_SHARE, AssistantMessage, UserMessage
 from app.ui.main_window import MainWindow
 from app.ui.reasoning_block import ThinkingDots
 from app.ui.theme import DARK, LIGHT, READING_WIDTH, apply_theme
+from tests.fixtures.damaged_rows import DAMAGED_TITLE, write_damaged
 from tests.fixtures.models import ScriptFactory
 from tests.ui.test_main_window import ask, assistant_widgets, open_window
 
@@ -222,3 +224,43 @@ def test_the_conversation_is_drawn_in_both_themes(
     image = bubble.grab().toImage()
     assert QColor(image.pixel(bubble.width() // 2, 2)).name() == expected.user_bubble
     assert isinstance(assistant_widgets(window)[0], AssistantMessage)
+
+
+def test_a_new_chat_shows_what_qwq_does_until_the_first_message(
+    qtbot: QtBot, store: ConversationStore, scripted: ScriptFactory
+) -> None:
+    window = open_window(qtbot, store, scripted(EXCHANGE).path)
+    empty = window.chat.empty
+    assert empty.isVisible() and empty.title.text() == "What shall QwQ think about?"
+    assert empty.geometry() == window.chat.viewport().rect()  # over the whole view
+    exchange(qtbot, window, "How do I print 4?")
+    assert not empty.isVisible()  # the conversation takes its place
+    window.new_chat()
+    assert empty.isVisible()
+    (c,) = store.conversations()
+    window.open_conversation(c.id)
+    assert not empty.isVisible()
+
+
+def test_a_damaged_users_message_says_so_in_full_under_its_bubble(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    """The note wraps at the column's width; aligned in the layout it got one line's
+    height and was cut. A model name that could not be read is not shown."""
+    data = tmp_path / "data"
+    write_damaged(data)
+    damaged_store = ConversationStore(data)
+    try:
+        window = open_window(qtbot, damaged_store, None)
+        (bad,) = [c for c in damaged_store.conversations() if c.title == DAMAGED_TITLE]
+        window.open_conversation(bad.id)
+        (user,) = users(window)
+        note = user.damaged_note
+        qtbot.waitUntil(lambda: note.isVisible() and note.width() > 0)
+        assert note.height() >= note.heightForWidth(note.width())  # every line of it
+        assert note.width() > user.bubble.width()  # the column's width, not the bubble's
+        (reply,) = assistant_widgets(window)
+        assert "model" in reply.footer.text() and not reply.model_label.isVisible()
+        window.close()
+    finally:
+        damaged_store.close()
