@@ -41,7 +41,7 @@ def _controls(c: Colors) -> str:
     return f"""
 QDialogButtonBox {{ dialogbuttonbox-buttons-have-icons: 0; }}
 QPushButton {{
-    background: {c.surface}; color: {c.text};
+    background: {c.surface};
     border: 1px solid {c.control_border}; border-radius: {Radius.SMALL}px;
     padding: 5px 14px; min-height: 20px;
 }}
@@ -60,7 +60,7 @@ QPushButton:default:disabled, QPushButton[primary="true"]:disabled {{
     background: {c.raised}; color: {c.disabled_text}; border-color: {c.raised};
 }}
 QToolButton {{
-    background: transparent; color: {c.text};
+    background: transparent;
     border: 1px solid transparent; border-radius: {Radius.SMALL}px; padding: 3px 6px;
 }}
 QToolButton:hover {{ background: {c.raised}; }}
@@ -68,7 +68,7 @@ QToolButton:pressed, QToolButton:checked {{ background: {c.raised}; }}
 QToolButton:focus {{ border: 2px solid {c.accent}; padding: 2px 5px; }}
 QToolButton:disabled {{ color: {c.disabled_text}; }}
 QLineEdit, QPlainTextEdit, QTextEdit {{
-    background: {c.surface}; color: {c.text};
+    background: {c.surface};
     border: 1px solid {c.control_border}; border-radius: {Radius.SMALL}px;
     padding: 4px 8px; selection-background-color: {c.accent};
     selection-color: {c.on_accent};
@@ -83,7 +83,6 @@ QComboBox QAbstractItemView {{
     selection-background-color: {c.selected}; selection-color: {c.selected_text};
     outline: none;
 }}
-QCheckBox, QRadioButton, QLabel, QGroupBox {{ color: {c.text}; }}
 QGroupBox {{
     border: 1px solid {c.border}; border-radius: {Radius.CARD}px;
     margin-top: 14px; padding: {Space.M}px {Space.S}px {Space.S}px {Space.S}px;
@@ -91,7 +90,7 @@ QGroupBox {{
 QGroupBox::title {{ subcontrol-origin: margin; left: {Space.M}px; padding: 0 4px; }}
 QCheckBox:focus, QRadioButton:focus {{ color: {c.accent_text}; }}
 QListView, QTreeView, QTableView, QListWidget {{
-    background: {c.surface}; color: {c.text};
+    background: {c.surface};
     border: 1px solid {c.border}; border-radius: {Radius.SMALL}px; outline: none;
 }}
 QListView:focus, QTreeView:focus, QTableView:focus, QListWidget:focus {{
@@ -108,14 +107,14 @@ QProgressBar {{
 }}
 QProgressBar::chunk {{ background: {c.accent}; border-radius: 4px; }}
 QMenu {{
-    background: {c.surface}; color: {c.text};
+    background: {c.surface};
     border: 1px solid {c.border}; border-radius: {Radius.SMALL}px; padding: 4px;
 }}
 QMenu::item {{ padding: 5px 20px 5px 12px; border-radius: 4px; }}
 QMenu::item:selected {{ background: {c.selected}; color: {c.selected_text}; }}
 QMenu::separator {{ height: 1px; background: {c.border}; margin: 4px 8px; }}
 QToolTip {{
-    background: {c.surface}; color: {c.text};
+    background: {c.surface};
     border: 1px solid {c.control_border}; border-radius: 4px; padding: 4px 6px;
 }}
 QTabWidget::pane {{ border: 1px solid {c.border}; border-radius: {Radius.SMALL}px; }}
@@ -190,7 +189,6 @@ def _conversation(c: Colors) -> str:
     border-radius: {Radius.SMALL}px;
 }}
 #userBubble QLabel:focus, #userBubble QPlainTextEdit:focus {{ border: 2px solid {c.accent}; }}
-#assistantName {{ color: {c.text}; }}
 #messageModel, #messageFooter, #siblingPosition {{ color: {c.muted}; }}
 #markdownBlock {{
     background: transparent; border: 2px solid transparent; border-radius: {Radius.SMALL}px;
@@ -320,7 +318,6 @@ QStatusBar QPushButton {{
 QStatusBar QPushButton:hover {{ background: {c.raised}; color: {c.text}; }}
 QStatusBar QPushButton:focus {{ border: 2px solid {c.accent}; padding: 0 7px; }}
 QStatusBar QPushButton:checked {{ background: {c.selected}; color: {c.selected_text}; }}
-QDockWidget {{ color: {c.text}; }}
 QDockWidget::title {{
     background: {c.sidebar}; padding: 6px 8px; border-bottom: 1px solid {c.border};
 }}
