@@ -9,10 +9,7 @@ that. Every focusable control keeps a visible focus ring in the accent color.
 
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
-
+from app.core.paths import AppPaths
 from app.ui.icons import FOLDER as ICONS
 from app.ui.theme import Colors, Radius, Space
 
@@ -246,9 +243,10 @@ QToolButton#reasoningHeader:checked:hover {{ background: {c.raised}; }}
 
 def _icon_file(name: str, color: str) -> str:
     """A Lucide icon as an SVG file in ``color``, for a sheet's ``image: url(...)`` (a
-    sheet takes files only; the composer's choice lists draw their arrow with it)."""
-    user = os.getuid() if hasattr(os, "getuid") else 0  # (a shared /tmp: one folder each)
-    folder = Path(tempfile.gettempdir()) / f"qwq-desktop-icons-{user}"
+    sheet takes files only; the composer's choice lists draw their arrow with it). In
+    the user's own cache folder: a fixed name in a shared temp folder could be made
+    first by another user, with a picture of theirs in it."""
+    folder = AppPaths.current().cache / "icons"
     path = folder / f"{name}-{color.lstrip('#')}.svg"
     if not path.is_file():
         try:

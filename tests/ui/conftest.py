@@ -13,9 +13,13 @@ from app.ui.worker import hand_over_all, running_jobs
 
 
 @pytest.fixture(autouse=True, scope="session")
-def themed(qapp: QApplication) -> None:
-    """Every UI test runs with the palette and style sheet the app applies at start."""
-    apply_theme(qapp, "light")
+def themed(qapp: QApplication, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Every UI test runs with the palette and style sheet the app applies at start (in
+    a home of the session's: the sheet writes its arrow icon to the cache folder)."""
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("QWQ_DESKTOP_HOME", str(tmp_path_factory.mktemp("themed-home")))
+        apply_theme(qapp, "light")
+    yield
 
 
 @pytest.fixture(autouse=True)
