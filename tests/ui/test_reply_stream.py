@@ -65,7 +65,8 @@ def test_the_widget_takes_a_reply_batch_by_batch(qtbot: QtBot) -> None:
     taken = widget.take([AnswerDelta(" is 4."), _done("Let me think.", "The answer is 4.")], "QwQ")
     assert taken.done is not None and taken.tokens_per_second == 12.5
     assert widget.answer.markdown == "The answer is 4."
-    assert widget.footer.text().endswith("12.5 tok/s · QwQ")
+    assert widget.footer.text().endswith("12.5 tok/s")
+    assert widget.model_label.text() == "QwQ"  # who answered: under QwQ's name, said once
 
 
 def test_a_continued_reply_counts_on_from_the_stored_one(
