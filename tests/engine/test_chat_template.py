@@ -138,3 +138,26 @@ def test_a_template_without_tools_still_renders_results() -> None:
     assert render_prompt(None, messages, tools=[NOW]) == (
         "<|im_start|>user\nq<|im_end|>\n<|im_start|>tool\n42<|im_end|>\n<|im_start|>assistant\n"
     )
+
+
+def test_the_next_round_shares_the_prompt_up_to_the_reply_that_called() -> None:
+    """QwQ's template drops the trace from every assistant turn, the last one too: the
+    prompt of a turn's second round shares the first round's only up to the assistant's
+    header, so the first round's trace and answer are processed again (the KV cache
+    holds them after the trace). A later round must measure this, or keep the trace of
+    the current turn's rounds (as Qwen3's template does after the last user message)."""
+    user = ChatMessage.user("q")
+    first = render_prompt(QWQ_TEMPLATE, [user], tools=[CALC])
+    call = ToolCall("call_1", "calculator", {"expression": "2"})
+    second = render_prompt(
+        QWQ_TEMPLATE,
+        [
+            user,
+            ChatMessage.assistant("Checking.", "TRACE", (call,)),
+            ChatMessage.tool("call_1", "2"),
+        ],
+        tools=[CALC],
+    )
+    shared = first.removesuffix("<think>\n")
+    assert second.startswith(shared) and not second.startswith(first)
+    assert second[len(shared) :].startswith("Checking.\n<tool_call>")
