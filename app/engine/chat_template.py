@@ -10,6 +10,13 @@ History holds answers only: the QwQ-32B model card says earlier turns must carry
 no thinking content. An assistant message's ``reasoning`` is never passed to the
 template, and a ``</think>`` left inside an answer (from an import, say) cuts off
 everything before it, exactly as the official template does.
+
+Tools go to the template as OpenAI's ``tools`` list, an assistant's calls as its
+``tool_calls`` (arguments as objects, which templates ``tojson``) and results as ``"tool"``
+messages: the template decides how the model sees them (QwQ's: JSON lines in
+``<tools></tools>``, ``<tool_call>`` blocks after the answer, ``<tool_response>`` in a user
+turn). A call the model wrote as QwQ's template writes it renders back byte for byte, so
+the next round's prompt extends the last one.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from app.core.errors import ModelFileError
 from app.core.i18n import translate
 from app.core.messages import ChatMessage
 from app.core.reasoning import CLOSE_TAG
+from app.core.tool_calls import ToolSpec
 from app.engine.template_sandbox import LimitedSandbox, Limits, TemplateLimitError, metered
 
 # Real templates are a few kilobytes (QwQ's: 2.6 KB; the longest tool-use ones, ~20 KB).
@@ -138,14 +146,29 @@ def answer_only(content: str) -> str:
     return content
 
 
-def history_for_template(messages: Sequence[ChatMessage]) -> list[dict[str, str]]:
-    return [
-        {
-            "role": m.role,
-            "content": answer_only(m.content) if m.role == "assistant" else m.content,
-        }
-        for m in messages
-    ]
+def _for_template(m: ChatMessage) -> dict[str, Any]:
+    """One message as templates read it (the OpenAI shape): the answer only for an
+    assistant; its calls and a tool result's call id only where there are some, so a
+    message without them renders exactly as before tools existed."""
+    entry: dict[str, Any] = {
+        "role": m.role,
+        "content": answer_only(m.content) if m.role == "assistant" else m.content,
+    }
+    if m.tool_calls:
+        entry["tool_calls"] = [call.for_template() for call in m.tool_calls]
+    if m.tool_call_id:
+        entry["tool_call_id"] = m.tool_call_id
+    return entry
+
+
+def history_for_template(messages: Sequence[ChatMessage]) -> list[dict[str, Any]]:
+    return [_for_template(m) for m in messages]
+
+
+def _size(entry: Mapping[str, Any]) -> int:
+    """Characters a message brings into the prompt (its calls' JSON included)."""
+    calls = entry.get("tool_calls")
+    return len(entry["content"]) + (len(_tojson(calls)) if calls else 0)
 
 
 def render_prompt(
@@ -155,13 +178,21 @@ def render_prompt(
     bos_token: str = "",
     eos_token: str = "",
     add_generation_prompt: bool = True,
+    tools: Sequence[ToolSpec] = (),
 ) -> str:
     """The prompt text for ``messages``, ending where the model's reply begins.
+
+    ``tools``: what the model may call, passed to the template as OpenAI's ``tools`` list
+    (QwQ's lists them as JSON in ``<tools></tools>`` in the system turn); none is
+    ``tools=None``, as before tools existed. A template that ignores tools (ChatML)
+    renders without them.
 
     Raises :class:`ModelFileError` (one line) for any failure of the template, including
     going past the limits of :mod:`app.engine.template_sandbox`."""
     history = history_for_template(messages)
-    chars = sum(len(m["content"]) for m in history) + len(bos_token) + len(eos_token)
+    tool_list = [tool.to_openai() for tool in tools] or None
+    chars = sum(_size(m) for m in history) + len(bos_token) + len(eos_token)
+    chars += len(_tojson(tool_list)) if tool_list else 0
     limits = Limits.for_input(chars)
     try:
         with metered(limits):
@@ -173,7 +204,7 @@ def render_prompt(
                 add_generation_prompt=add_generation_prompt,
                 bos_token=bos_token,
                 eos_token=eos_token,
-                tools=None,
+                tools=tool_list,
             ):
                 total += len(chunk)
                 limits.fits(total, "a prompt")

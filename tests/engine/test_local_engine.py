@@ -16,6 +16,7 @@ from app.core.events import AnswerDelta, ChatEvent, GenerationDone, ReasoningDel
 from app.core.messages import ChatMessage
 from app.core.sampling import SamplingSettings
 from app.core.thinking import ThinkingControl
+from app.core.tool_calls import Parsed, ToolCall, ToolCallParser, join_text
 from app.engine.base import ChatEngine
 from app.engine.chat_template import CHATML_TEMPLATE
 from app.engine.local_engine import LoadSettings, LocalEngine, backend_name, fewer_layers
@@ -451,3 +452,57 @@ def test_the_engine_says_what_runs_where_and_what_it_keeps(
     run(qwq, "What is 2+2?")
     assert cache.cached_tokens > 0
     assert cache.state_size() > 0  # llama.cpp counts the state it would write
+
+
+# -- tool calls in the stream (issue 16) -----------------------------------------------
+
+TOOL_SCRIPT = [
+    "I could write ",  # a call inside the trace: the model thinking aloud, not a call
+    "<tool_",
+    "call>",
+    '{"name": "calculator", "arguments": {"expression": "6*7"}}',
+    "</tool_call>",
+    " but I will ask properly.",
+    "</think>",
+    "\n\n",
+    "Let me compute",
+    ".\n<tool",  # the answer's call, its tags cut across tokens
+    "_call>\n",
+    '{"name": "calculator", "arguments": {"expression": "2**10"}}',
+    "\n</tool",
+    "_call",
+    ">\nThen I answer.",
+]
+
+
+def test_only_the_answers_tool_call_comes_out_of_the_stream(scripted: ScriptFactory) -> None:
+    engine = LocalEngine(scripted(TOOL_SCRIPT).path, SMALL)
+    try:
+        events = list(engine.chat([ChatMessage.user("What is 2**10?")]))
+    finally:
+        engine.close()
+    parser = ToolCallParser()
+    items: list[Parsed] = []
+    for event in events:
+        if isinstance(event, AnswerDelta):
+            items += parser.feed(event.text)
+    items += parser.flush()
+
+    reasoning = texts(events, ReasoningDelta)
+    assert '<tool_call>{"name": "calculator", "arguments": {"expression": "6*7"}}' in reasoning
+    calls = [i for i in items if isinstance(i, ToolCall)]
+    assert calls == [
+        ToolCall(
+            "call_1",
+            "calculator",
+            {"expression": "2**10"},
+            '<tool_call>\n{"name": "calculator", "arguments": {"expression": "2**10"}}\n</tool_call>',
+        )
+    ]
+    assert not parser.malformed
+    assert join_text(items) == "Let me compute.\n\nThen I answer."
+    order = [item if isinstance(item, ToolCall) else "text" for item in items]
+    assert [k for k, _ in itertools.groupby(order)] == ["text", calls[0], "text"]
+    done = events[-1]
+    assert isinstance(done, GenerationDone) and done.finish_reason == "stop"
+    assert done.answer == texts(events, AnswerDelta)  # the engine's events are unchanged
