@@ -77,6 +77,9 @@ class PythonLimits:
     file_bytes: int = 64 * 2**20  # the largest file the program may write
 
 
+DEFAULT_LIMITS = PythonLimits()
+
+
 @dataclass(frozen=True, slots=True)
 class PythonRun:
     output: str  # stdout and stderr as they came, capped
@@ -132,7 +135,7 @@ def _namespace_flags() -> tuple[tuple[str, ...], str]:
 def run_python(
     code: str,
     *,
-    limits: PythonLimits = PythonLimits(),
+    limits: PythonLimits = DEFAULT_LIMITS,
     sandbox: Sandbox = Sandbox.AUTO,
     python: str = sys.executable,
 ) -> PythonRun:
@@ -288,7 +291,7 @@ def describe(run: PythonRun, limits: PythonLimits) -> str:
 
 
 def python_tool(
-    limits: PythonLimits = PythonLimits(), sandbox: Sandbox = Sandbox.AUTO
+    limits: PythonLimits = DEFAULT_LIMITS, sandbox: Sandbox = Sandbox.AUTO
 ) -> BuiltinTool:
     """The ``python`` tool with these limits and this sandbox."""
 
