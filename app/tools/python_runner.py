@@ -90,6 +90,14 @@ class PythonRun:
     seconds: float
 
 
+def interpreter() -> str | None:
+    """The Python that runs the programs: the app's own, unless the app is a frozen build
+    (PyInstaller), whose executable is the app itself and would not run a program."""
+    if getattr(sys, "frozen", False) or not sys.executable:
+        return None
+    return sys.executable
+
+
 def resolve_sandbox(requested: Sandbox = Sandbox.AUTO) -> tuple[Sandbox, str]:
     """The sandbox a run would use, and why none where it comes back :attr:`Sandbox.NONE`."""
     if requested is Sandbox.NONE:
@@ -137,10 +145,18 @@ def run_python(
     *,
     limits: PythonLimits = DEFAULT_LIMITS,
     sandbox: Sandbox = Sandbox.AUTO,
-    python: str = sys.executable,
+    python: str | None = None,
 ) -> PythonRun:
-    """Run ``code`` as described in the module's docstring. Raises
-    :class:`SandboxUnavailable` (before anything runs) where no network sandbox works."""
+    """Run ``code`` as described in the module's docstring, with the interpreter
+    ``python`` (by default the one running the app). Raises :class:`SandboxUnavailable`
+    (before anything runs) where no network sandbox works, and :class:`ToolError` where
+    there is no interpreter to run it with."""
+    python = python or interpreter()
+    if python is None:
+        raise ToolError(
+            "The python tool cannot run here: this build of the app carries no separate"
+            " Python interpreter to run code with."
+        )
     chosen, reason = resolve_sandbox(sandbox)
     if chosen is Sandbox.NONE:
         raise SandboxUnavailable(

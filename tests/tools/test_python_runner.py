@@ -212,3 +212,14 @@ def test_it_asks_first_and_takes_code() -> None:
     bad = tool.run({"code": 42})
     assert not bad.ok
     assert "must be a string" in bad.text
+
+
+def test_a_frozen_app_has_no_interpreter_to_run_code_with(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """In a PyInstaller build sys.executable is the app itself: running it would start the
+    app, not the program."""
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    result = python_tool(LIMITS).run({"code": "print(1)"})
+    assert not result.ok
+    assert "no separate Python interpreter" in result.text
