@@ -121,7 +121,8 @@ def resolve_sandbox(requested: Sandbox = Sandbox.AUTO) -> tuple[Sandbox, str]:
 
 @cache
 def _namespace_flags() -> tuple[tuple[str, ...], str]:
-    """The unshare flags that work here (tried once per process), or () and why not."""
+    """``unshare`` with the flags that work here (tried once per process), or () and why
+    not."""
     unshare = shutil.which("unshare")
     if not sys.platform.startswith("linux") or unshare is None:
         return (), "the unshare command is missing"
@@ -135,7 +136,7 @@ def _namespace_flags() -> tuple[tuple[str, ...], str]:
             reason = str(e)
             continue
         if probe.returncode == 0:
-            return flags, ""
+            return (unshare, *flags), ""
         reason = probe.stderr.strip().splitlines()[-1] if probe.stderr.strip() else ""
     return (), f"this system does not allow a network namespace ({reason or 'unshare failed'})"
 
@@ -178,7 +179,7 @@ def run_python(
             str(limits.file_bytes),
         ]
         if chosen is Sandbox.NAMESPACE:
-            command = ["unshare", *_namespace_flags()[0], *command]
+            command = [*_namespace_flags()[0], *command]
         else:
             command = ["sandbox-exec", "-p", _NETWORK_DENIED, *command]
         output, returncode, timed_out, truncated = _run(command, folder, limits)
