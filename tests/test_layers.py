@@ -67,6 +67,7 @@ ALLOWED: dict[str, set[str]] = {
     "models": {"core", "engine"},
     "api": {"core", "engine"},
     "session": {"core", "engine", "store"},
+    "tools": {"core", "store"},
     "keep_warm": {"core", "engine", "session", "store"},
     "cli": {"core", "engine", "store", "models", "api", "session", "keep_warm"},
     "ui": {"core", "engine", "store", "models", "api", "session", "keep_warm"},
