@@ -19,6 +19,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from app.core.tool_calls import ToolSpec
+
 log = logging.getLogger(__name__)
 
 
@@ -62,16 +64,13 @@ class BuiltinTool:
     needs_approval: bool  # side effects: the user is asked before each run
     action: Callable[..., str]
 
+    def spec(self) -> ToolSpec:
+        """The tool as the model is told of it (``render_prompt(tools=...)`` takes these)."""
+        return ToolSpec(self.name, self.description, self.parameters)
+
     def schema(self) -> dict[str, Any]:
         """The tool as a chat template's ``tools`` list (and OpenAI's API) takes it."""
-        return {
-            "type": "function",
-            "function": {
-                "name": self.name,
-                "description": self.description,
-                "parameters": dict(self.parameters),
-            },
-        }
+        return self.spec().to_openai()
 
     def run(self, arguments: object) -> ToolResult:
         start = time.monotonic()

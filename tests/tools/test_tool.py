@@ -98,3 +98,15 @@ def test_the_schema_is_what_a_chat_template_takes() -> None:
             },
         },
     }
+
+
+def test_a_builtin_tool_is_told_to_the_model_as_a_tool_spec() -> None:
+    """One description of a tool: the template renders the built-in tools through the
+    same ToolSpec as any other."""
+    from app.core.tool_calls import ToolSpec
+    from app.tools.calculator import CALCULATOR
+
+    spec = CALCULATOR.spec()
+    assert isinstance(spec, ToolSpec) and spec.name == "calculator"
+    assert spec.to_openai() == CALCULATOR.schema()
+    assert spec.to_openai()["function"]["parameters"]["required"] == ["expression"]
