@@ -127,12 +127,13 @@ class Shots:
             write_scripted_model(self.home / f"m{self.n}.gguf", script, name="QwQ-32B", **kw).path
         )
 
-    def window(self, model: str | None) -> Any:
+    def window(self, model: str | None, data: Path | None = None) -> Any:
+        """A fresh window on ``model`` (None: none) and a store in ``data`` (or a new folder)."""
         from app.store.conversations import ConversationStore
         from app.ui.main_window import MainWindow
 
         self.n += 1
-        store = ConversationStore(self.home / f"data-{self.n}")
+        store = ConversationStore(data or self.home / f"data-{self.n}")
         window = MainWindow(store, model)
         window.resize(*self.size)
         window.show()
@@ -155,6 +156,15 @@ class Shots:
         from app.ui.chat_view import AssistantMessage
 
         return [m for m in window.chat.messages() if isinstance(m, AssistantMessage)][-1]
+
+    def open_last_trace(self, window: Any) -> None:
+        """Open the last reply's trace, scrolled to its end (where it was cut)."""
+        reply = self.last_reply(window)
+        reply.reasoning.header.click()
+        self.settle(1.0)
+        bar = reply.reasoning.body.verticalScrollBar()
+        bar.setValue(bar.maximum())
+        self.settle(0.3)
 
     # -- the scenes --------------------------------------------------------------------
 
@@ -195,12 +205,7 @@ class Shots:
         self.ask(w, DIVISIBLE)
         self.wait(lambda: not w.live, 60)
         self.settle(0.5)
-        reply = self.last_reply(w)
-        reply.reasoning.header.click()
-        self.settle(1.0)
-        bar = reply.reasoning.body.verticalScrollBar()
-        bar.setValue(bar.maximum())
-        self.settle(0.3)
+        self.open_last_trace(w)
         self.save(w, "loop-caught")
         self.close(w)
 
@@ -265,19 +270,14 @@ class Shots:
         """A conversation whose stored rows are partly unreadable, and Settings' backups."""
         from app.core.settings import AppSettings
         from app.store import backup
-        from app.store.conversations import ConversationStore
-        from app.ui.main_window import MainWindow
         from app.ui.settings_dialog import SettingsDialog
         from tests.fixtures.damaged_rows import DAMAGED_TITLE, write_damaged
 
         data = self.home / "damaged"
         write_damaged(data)
-        store = ConversationStore(data)
+        w = self.window(None, data)
+        store = w.store
         backup.make(store.path, backup.folder_of(store.path.parent))
-        w = MainWindow(store, None)
-        w.resize(*self.size)
-        w.show()
-        self.settle()
         (bad,) = [c for c in store.conversations() if c.title == DAMAGED_TITLE]
         w.open_conversation(bad.id)
         self.settle()
@@ -385,12 +385,7 @@ class Shots:
         )
         w.open_conversation(c.id)
         self.settle()
-        reply = self.last_reply(w)
-        reply.reasoning.header.click()
-        self.settle(1.0)
-        bar = reply.reasoning.body.verticalScrollBar()
-        bar.setValue(bar.maximum())
-        self.settle(0.3)
+        self.open_last_trace(w)
         self.save(w, "budget-reached")
         self.close(w)
 

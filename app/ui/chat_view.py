@@ -27,9 +27,9 @@ from app.core.thinking import ContinueMode
 from app.store.conversations import StoredMessage
 from app.ui.announcer import announcer, spoken
 from app.ui.answer_view import AnswerView
-from app.ui.icons import Icon
+from app.ui.icons import Icon, icon, paint_mark
 from app.ui.long_text import LongPlainText
-from app.ui.reasoning_block import ReasoningBlock, paint_mark, themed_icon
+from app.ui.reasoning_block import ReasoningBlock
 from app.ui.reply_stream import ReplyStream, Taken, read_batch
 from app.ui.theme import READING_WIDTH, Space, Type, font
 
@@ -212,7 +212,7 @@ def _action(text: str, which: Icon, parent: QWidget, *, label: bool = False) -> 
     stay the button's text, and callers give each an accessible name and a tooltip."""
     button = QToolButton(parent)  # (icon only, 16 px: a tool button's defaults)
     button.setText(text)
-    button.setIcon(themed_icon(which))
+    button.setIcon(icon(which))
     if label:
         button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
     button.setAutoRaise(True)

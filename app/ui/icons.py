@@ -11,12 +11,15 @@ missing from ``resources/`` fails a test rather than showing nothing.
 from __future__ import annotations
 
 from enum import Enum
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QIconEngine, QPainter, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
+from PySide6.QtWidgets import QWidget
+
+from app.ui.theme import colors
 
 FOLDER = Path(__file__).resolve().parent.parent.parent / "resources" / "icons" / "lucide"
 
@@ -127,9 +130,28 @@ class _TintedSvg(QIconEngine):
         return "qwq-tinted-svg"
 
 
+@cache
 def icon(which: Icon, color: str | None = None) -> QIcon:
-    """``which`` drawn in the palette's button text color (or ``color``, e.g. on the accent)."""
+    """``which`` drawn in the palette's button text color (or ``color``, e.g. on the accent).
+
+    One QIcon per icon and color, shared by every button that shows it: it is drawn in
+    the palette's colors at paint time, so one serves both themes."""
     return QIcon(_TintedSvg(which.value, color))
+
+
+@lru_cache(maxsize=64)
+def _mark_pixmap(which: Icon, side: int, ratio: float, color: str) -> QPixmap:
+    return icon(which, color).pixmap(QSize(side, side), ratio)
+
+
+def paint_mark(widget: QWidget, which: Icon, side: int, x: int, center_y: int) -> None:
+    """Draw an accent-colored icon (QwQ's mark, the brain) on ``widget``: a picture, not a
+    control, so no widget of its own (fewer widgets: a long conversation opens faster).
+    The color is the theme's at paint time; each size is rendered once per screen."""
+    pixmap = _mark_pixmap(which, side, widget.devicePixelRatioF(), colors().accent)
+    painter = QPainter(widget)
+    painter.drawPixmap(x, center_y - side // 2, pixmap)
+    painter.end()
 
 
 def exists(which: Icon) -> bool:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QPainter, QPaintEvent
+from PySide6.QtGui import QPaintEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -40,7 +40,7 @@ from app.models.catalog import Catalog, Fit
 from app.models.download import Download, DownloadStopped, Progress
 from app.models.overview import Overview, overview
 from app.models.sources import DownloadError, Source
-from app.ui.icons import Icon, icon
+from app.ui.icons import Icon, icon, paint_mark
 from app.ui.theme import Space, Type, colors, font
 from app.ui.worker import Job
 
@@ -194,9 +194,7 @@ class Mark(QWidget):
         self.setFixedSize(side, side)
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        painter = QPainter(self)
-        icon(Icon.QWQ, colors().accent).paint(painter, self.rect())
-        painter.end()
+        paint_mark(self, Icon.QWQ, self.width(), 0, self.height() // 2)
 
 
 class StatusLine(QLabel):

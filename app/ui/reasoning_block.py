@@ -15,7 +15,6 @@ shown upright and muted, after a label ("inserted by QwQ Desktop", "your hint").
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cache, lru_cache
 
 from PySide6.QtCore import (
     QAbstractAnimation,
@@ -31,11 +30,9 @@ from PySide6.QtGui import (
     QColor,
     QFont,
     QHideEvent,
-    QIcon,
     QPainter,
     QPaintEvent,
     QPalette,
-    QPixmap,
     QShowEvent,
     QTextCharFormat,
 )
@@ -50,7 +47,7 @@ from PySide6.QtWidgets import (
 from app.core.format import duration
 from app.core.i18n import QT_TRANSLATE_NOOP
 from app.core.thinking import InsertedSpan, Inserter, ReasonEnded
-from app.ui.icons import Icon, icon
+from app.ui.icons import Icon, icon, paint_mark
 from app.ui.long_text import LongPlainText
 from app.ui.theme import Radius, Space, Type, colors
 from app.ui.theme import font as theme_font
@@ -91,29 +88,6 @@ def split_inserted(text: str, spans: Sequence[InsertedSpan]) -> list[tuple[str, 
     if at < len(text) or not parts:
         parts.append((text[at:], None))
     return parts
-
-
-@cache
-def themed_icon(which: Icon) -> QIcon:
-    """One QIcon per icon, shared by every message (it is drawn in the palette's colors
-    at paint time, so one serves both themes)."""
-    return icon(which)
-
-
-@lru_cache(maxsize=64)
-def accent_pixmap(which: Icon, side: int, ratio: float, color: str) -> QPixmap:
-    """``which`` drawn in ``color`` (the accent), rendered once per size and screen."""
-    return icon(which, color).pixmap(QSize(side, side), ratio)
-
-
-def paint_mark(widget: QWidget, which: Icon, side: int, x: int, center_y: int) -> None:
-    """Draw an accent-colored icon (the brain, QwQ's avatar) on ``widget``: a picture,
-    not a control, so no widget of its own (fewer widgets: a long conversation opens
-    faster); the color is the theme's at paint time."""
-    pixmap = accent_pixmap(which, side, widget.devicePixelRatioF(), colors().accent)
-    painter = QPainter(widget)
-    painter.drawPixmap(x, center_y - side // 2, pixmap)
-    painter.end()
 
 
 class ThinkingDots(QWidget):
@@ -200,7 +174,7 @@ class ReasoningBlock(QWidget):
         self.beside_button = QToolButton(self)
         self.beside_button.setObjectName("besideButton")
         self.beside_button.setText(self.tr("Read beside the answer"))
-        self.beside_button.setIcon(themed_icon(Icon.BESIDE))
+        self.beside_button.setIcon(icon(Icon.BESIDE))
         self.beside_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
         self.beside_button.setToolTip(self.tr("Read beside the answer"))
         self.beside_button.setAutoRaise(True)
@@ -349,7 +323,7 @@ class ReasoningBlock(QWidget):
         return self.header.isChecked()
 
     def _set_open(self, on: bool) -> None:
-        self.header.setIcon(themed_icon(Icon.UNFOLDED if on else Icon.FOLDED))
+        self.header.setIcon(icon(Icon.UNFOLDED if on else Icon.FOLDED))
         # Folded or not: the header is a toggle button (checked: open), and says so.
         self.header.setAccessibleDescription(
             self.tr("Reasoning shown; Space hides it")

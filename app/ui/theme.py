@@ -193,15 +193,6 @@ def palette(c: Colors) -> QPalette:
     return p
 
 
-def dark_palette() -> QPalette:
-    return palette(DARK)
-
-
-def light_palette(style_palette: QPalette | None = None) -> QPalette:
-    """The light palette (``style_palette``, Fusion's, is no longer needed: kept for callers)."""
-    return palette(LIGHT)
-
-
 def apply_theme(app: QApplication, theme: str) -> None:
     """Set Fusion, the palette and the style sheet for ``theme`` (system, light, dark);
     with "system", the window follows the system when it switches."""

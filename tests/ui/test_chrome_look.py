@@ -21,6 +21,7 @@ from app.ui.conversation_list import ConversationList
 from app.ui.operations import ChangeBridge, Operations
 from app.ui.sidebar import ROLE_HEADING, month_label
 from tests.fixtures.fake_hub import FakeHub
+from tests.ui import test_composer
 from tests.ui.test_main_window import open_window
 from tests.ui.test_model_setup import answers, hub  # noqa: F401  (fixtures)
 
@@ -69,12 +70,7 @@ def test_pinned_first_then_days_then_months(qtbot: QtBot, store: ConversationSto
 
 
 def _composer(qtbot: QtBot) -> Composer:
-    composer = Composer()
-    composer.resize(700, 300)
-    qtbot.addWidget(composer)
-    composer.show()
-    qtbot.waitExposed(composer)
-    return composer
+    return test_composer._composer(qtbot, 700, 300)
 
 
 def test_send_is_inside_the_field_and_sends(qtbot: QtBot) -> None:

@@ -9,8 +9,10 @@ from pytestqt.qtbot import QtBot
 from app.ui.composer import ANSWER_NOW_KEYS, ANSWER_NOW_TIP, Composer
 
 
-def _composer(qtbot: QtBot) -> Composer:
+def _composer(qtbot: QtBot, width: int | None = None, height: int | None = None) -> Composer:
     composer = Composer()
+    if width and height:
+        composer.resize(width, height)
     qtbot.addWidget(composer)
     composer.show()
     qtbot.waitExposed(composer)

@@ -19,7 +19,8 @@ from app.store.conversations import ConversationStore
 from app.ui import answer_view
 from app.ui.conversation_list import ConversationList
 from app.ui.main_window import MainWindow
-from app.ui.theme import DARK, LIGHT, Colors, Type, apply_theme, dark_palette, light_palette
+from app.ui.theme import DARK, LIGHT, Colors, Type, apply_theme
+from app.ui.theme import palette as theme_palette
 
 AA = 4.5
 R = QPalette.ColorRole
@@ -71,7 +72,7 @@ def test_the_ratio_is_wcags() -> None:
 
 def palettes(qapp: QApplication) -> dict[str, QPalette]:
     qapp.setStyle("Fusion")
-    return {"light": light_palette(qapp.style().standardPalette()), "dark": dark_palette()}
+    return {"light": theme_palette(LIGHT), "dark": theme_palette(DARK)}
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
