@@ -17,7 +17,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from app.core.tool_calls import ToolSpec
 
@@ -38,6 +38,23 @@ class ToolResult:
     def for_model(self) -> str:
         """The text as it goes back to the model: an error is marked as one."""
         return self.text if self.ok else f"Error: {self.text}"
+
+
+class Tool(Protocol):
+    """What the session runs a model's call with: a built-in tool or an MCP server's.
+
+    ``name`` is the name the model sees; ``needs_approval``: the user is asked before each
+    run (side effects); ``run`` never raises: anything that goes wrong is an error result."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def needs_approval(self) -> bool: ...
+
+    def spec(self) -> ToolSpec: ...
+
+    def run(self, arguments: object) -> ToolResult: ...
 
 
 def string_parameters(**parameters: tuple[str, int]) -> dict[str, Any]:
