@@ -20,7 +20,15 @@ from dataclasses import dataclass
 from typing import Any, assert_never
 
 from app.core.errors import InvalidRequestError
-from app.core.events import AnswerDelta, ChatEvent, GenerationDone, ReasoningDelta
+from app.core.events import (
+    AnswerDelta,
+    ChatEvent,
+    GenerationDone,
+    ReasoningDelta,
+    ToolApprovalNeeded,
+    ToolCallRequested,
+    ToolCallResult,
+)
 from app.core.i18n import translate
 from app.core.messages import ChatMessage
 from app.core.sampling import SamplingSettings
@@ -176,6 +184,8 @@ class StoredGeneration:
                         self._new_text = True
                     case GenerationDone():
                         self.done = event
+                    case ToolCallRequested() | ToolApprovalNeeded() | ToolCallResult():
+                        pass  # no tools offered yet
                     case _:
                         assert_never(event)
                 if self.done is not None:

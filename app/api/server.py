@@ -51,7 +51,14 @@ from app.api.guard import LOOPBACK_NAMES, Guard, HostAllowList
 from app.api.limits import ApiLimits
 from app.api.turn import EngineTurn
 from app.core.errors import EngineBusyError, QwQError
-from app.core.events import AnswerDelta, GenerationDone, ReasoningDelta
+from app.core.events import (
+    AnswerDelta,
+    GenerationDone,
+    ReasoningDelta,
+    ToolApprovalNeeded,
+    ToolCallRequested,
+    ToolCallResult,
+)
 from app.core.i18n import in_english
 from app.core.thinking import LoopAction, ThinkingControl
 from app.engine import openai_wire as wire
@@ -256,7 +263,13 @@ class ApiServer:
         try:
             async for event in turn.events():
                 match event:
-                    case ReasoningDelta() | AnswerDelta():
+                    case (
+                        ReasoningDelta()
+                        | AnswerDelta()
+                        | ToolCallRequested()
+                        | ToolApprovalNeeded()
+                        | ToolCallResult()
+                    ):
                         pass  # the whole reply comes with GenerationDone
                     case GenerationDone():
                         done = event
@@ -288,6 +301,8 @@ class ApiServer:
                 match event:
                     case ReasoningDelta() | AnswerDelta():
                         yield chunk(wire.delta(event))
+                    case ToolCallRequested() | ToolApprovalNeeded() | ToolCallResult():
+                        pass  # no tools are offered through the API yet
                     case GenerationDone():
                         if event.finish_reason == "error":
                             yield error(event.error or "generation failed")

@@ -17,7 +17,15 @@ import threading
 from collections.abc import AsyncIterator, Callable
 from typing import Final, assert_never
 
-from app.core.events import AnswerDelta, ChatEvent, GenerationDone, ReasoningDelta
+from app.core.events import (
+    AnswerDelta,
+    ChatEvent,
+    GenerationDone,
+    ReasoningDelta,
+    ToolApprovalNeeded,
+    ToolCallRequested,
+    ToolCallResult,
+)
 from app.core.messages import ChatMessage
 from app.core.sampling import SamplingSettings
 from app.core.thinking import ThinkingControl
@@ -76,7 +84,13 @@ class EngineTurn:
             self._put(_PREPARED)
             for event in generation:
                 match event:
-                    case ReasoningDelta() | AnswerDelta():
+                    case (
+                        ReasoningDelta()
+                        | AnswerDelta()
+                        | ToolCallRequested()
+                        | ToolApprovalNeeded()
+                        | ToolCallResult()
+                    ):
                         pass
                     case GenerationDone():  # the reply is over: a cancel is someone else's
                         with self._lock:

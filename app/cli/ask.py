@@ -17,7 +17,15 @@ from typing import TYPE_CHECKING, Any, TextIO, assert_never
 from app.cli.conversations import open_store
 from app.core import keys
 from app.core.errors import InvalidRequestError
-from app.core.events import AnswerDelta, ChatEvent, GenerationDone, ReasoningDelta
+from app.core.events import (
+    AnswerDelta,
+    ChatEvent,
+    GenerationDone,
+    ReasoningDelta,
+    ToolApprovalNeeded,
+    ToolCallRequested,
+    ToolCallResult,
+)
 from app.core.format import finish_words
 from app.core.logging_setup import setup_logging
 from app.core.messages import ChatMessage
@@ -186,6 +194,8 @@ class _Printer:
                     self.out.write("\n")
                     self.out.flush()
                 self._err(summary(event) + "\n")
+            case ToolCallRequested() | ToolApprovalNeeded() | ToolCallResult():
+                pass  # no tools offered yet
             case _:
                 assert_never(event)
 
@@ -270,6 +280,8 @@ def _stream(
                     thinking = False
                 case GenerationDone():
                     done = item
+                case ToolCallRequested() | ToolApprovalNeeded() | ToolCallResult():
+                    pass  # no tools offered yet
                 case _:
                     assert_never(item)
             if printer:

@@ -3,6 +3,12 @@
 The window renders it, the store persists it, the API turns it into SSE chunks and
 the CLI prints it. A generation yields any number of :class:`ReasoningDelta` and
 :class:`AnswerDelta` events and ends with exactly one :class:`GenerationDone`.
+
+With tools, the answer's ``<tool_call>`` blocks come out as :class:`ToolCallRequested`
+(never as answer text), in the order written. An engine's generation ends there, with
+finish reason ``"tool_calls"``; a turn that runs the tools (:mod:`app.tool_turn`) then
+yields, per call, :class:`ToolApprovalNeeded` when the user must say yes first and
+:class:`ToolCallResult`, and the next round's deltas follow in the same stream.
 """
 
 from __future__ import annotations
@@ -11,9 +17,17 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal, TypeAlias
 
 from app.core.thinking import ReasonEnded
+from app.core.tool_calls import MalformedToolCall, ToolCall
 
-FinishReason = Literal["stop", "length", "cancelled", "error", "repetition"]
+FinishReason = Literal["stop", "length", "cancelled", "error", "repetition", "tool_calls"]
 # "repetition": the loop guard stopped a reply that repeated itself.
+# "tool_calls": the reply ended with calls for the caller to run (an engine's generation;
+# a tool turn ends so only when its round limit left calls unrun).
+
+Approval = Literal["not needed", "auto", "once", "conversation", "denied"]
+# How a call came to run (or not): it needs no approval; approved in advance (the CLI's
+# --yes); by the user for this call, or for every call of that tool in the conversation;
+# "denied": the user said no, and the model was told so.
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +39,35 @@ class ReasoningDelta:
 @dataclass(frozen=True, slots=True)
 class AnswerDelta:
     text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCallRequested:
+    """The model called a tool in its answer, or wrote a call that does not parse
+    (``MalformedToolCall``: its reason goes back to the model as the tool's error)."""
+
+    call: ToolCall | MalformedToolCall
+
+
+@dataclass(frozen=True, slots=True)
+class ToolApprovalNeeded:
+    """A call waits for the user: the turn goes on once the face answers through
+    ``ToolTurn.approve`` (or the turn is cancelled)."""
+
+    call: ToolCall
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCallResult:
+    """What a call gave the model: ``text`` exactly as the model reads it (an error says
+    "Error: ..."), ``ok`` False for an error, a denial or a malformed call."""
+
+    call_id: str
+    name: str
+    text: str
+    ok: bool
+    seconds: float
+    approval: Approval = "not needed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,9 +105,19 @@ class GenerationDone:
     # Who closed the trace: the model, the budget, the time limit, the loop guard or
     # the user ("answer now"); None when it never closed (or there was none).
     reasoning_ended_by: ReasonEnded | None = None
+    # The calls in the answer (its text, ``answer``, is without them), in order; a
+    # generation with well-formed ones ends with finish reason "tool_calls".
+    tool_calls: tuple[ToolCall | MalformedToolCall, ...] = ()
 
 
-ChatEvent: TypeAlias = ReasoningDelta | AnswerDelta | GenerationDone
+ChatEvent: TypeAlias = (
+    ReasoningDelta
+    | AnswerDelta
+    | ToolCallRequested
+    | ToolApprovalNeeded
+    | ToolCallResult
+    | GenerationDone
+)
 """The closed set of events. Every face handles them with ``match event:`` and a last
 ``case _: assert_never(event)``, so a new kind added here is a type error (mypy) in each
 place that does not handle it yet, instead of being ignored there in silence."""

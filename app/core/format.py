@@ -53,6 +53,7 @@ FINISH_WORDS: dict[str, str] = {
     "length": QT_TRANSLATE_NOOP("Format", "stopped: out of tokens"),
     "cancelled": QT_TRANSLATE_NOOP("Format", "stopped by you"),
     "repetition": QT_TRANSLATE_NOOP("Format", "stopped: it repeated itself"),
+    "tool_calls": QT_TRANSLATE_NOOP("Format", "stopped: tool round limit reached"),
 }
 
 

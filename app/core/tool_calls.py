@@ -163,6 +163,7 @@ class ToolCallParser:
         self._skipping = False  # inside a call that ran past MAX_CALL_CHARS: dropping it
         self.calls: list[ToolCall] = []
         self.malformed: list[MalformedToolCall] = []
+        self.found: list[ToolCall | MalformedToolCall] = []  # both, in the order written
 
     @property
     def inside_call(self) -> bool:
@@ -237,6 +238,7 @@ class ToolCallParser:
         else:
             call = ToolCall(self._next_id(), parsed[0], parsed[1], raw)
             self.calls.append(call)
+            self.found.append(call)
             out.append(call)
         return True
 
@@ -247,6 +249,7 @@ class ToolCallParser:
     def _malformed(self, raw: str, reason: str) -> MalformedToolCall:
         bad = MalformedToolCall(self._next_id(), raw, reason)
         self.malformed.append(bad)
+        self.found.append(bad)
         return bad
 
 

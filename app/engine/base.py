@@ -19,6 +19,7 @@ from app.core.events import ChatEvent
 from app.core.messages import ChatMessage
 from app.core.sampling import SamplingSettings
 from app.core.thinking import Continuation, ReasonEnded, ThinkingControl
+from app.core.tool_calls import ToolSpec
 from app.engine.model_info import ModelInfo
 
 
@@ -111,8 +112,14 @@ class ChatEngine(Protocol):
         sampling: SamplingSettings,
         thinking: ThinkingControl | None = None,
         continuation: Continuation | None = None,
+        tools: Sequence[ToolSpec] = (),
     ) -> Generation:
-        """``continuation``: go on from a stopped reply to the last user message of
+        """``tools``: what the model may call; the answer's calls then come out as
+        ``ToolCallRequested`` events and the generation ends with finish reason
+        "tool_calls" (running them is the caller's: :mod:`app.tool_turn`, or the API's
+        client). ``messages`` may then end with the calls' results ("tool" messages).
+
+        ``continuation``: go on from a stopped reply to the last user message of
         ``messages`` (Continue, Steer). The stream then yields only what is new (a
         Steer hint first, as ``ReasoningDelta(inserted="user")``); ``GenerationDone``'s
         reasoning and answer are the whole reply, the old part included."""

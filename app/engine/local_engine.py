@@ -69,6 +69,7 @@ from app.core.thinking import (
     ThinkingControl,
     steer_text,
 )
+from app.core.tool_calls import ToolCallParser, ToolSpec
 from app.engine import kv_state, llama_log
 from app.engine.base import PrewarmResult
 from app.engine.chat_template import check_templates, render_prompt
@@ -78,7 +79,7 @@ from app.engine.model_info import ModelInfo
 from app.engine.offload_plan import Hardware, kv_cache_advice, plan_fit
 from app.engine.resume import LastReply, Resume, rebuild, reuse
 from app.engine.special_tokens import PER_CALL, SpecialTexts, tokenize_in_pieces
-from app.engine.stream import GenerationStream, Reply, check_request
+from app.engine.stream import GenerationStream, Reply, call_id_prefix, check_request
 
 log = logging.getLogger(__name__)
 
@@ -418,10 +419,15 @@ class LocalEngine:
             return big.raw[:n]
         return self._piece_buf.raw[:n]
 
-    def render(self, messages: Sequence[ChatMessage]) -> str:
-        """The prompt text for ``messages`` with the model's chat template."""
+    def render(self, messages: Sequence[ChatMessage], tools: Sequence[ToolSpec] = ()) -> str:
+        """The prompt text for ``messages`` (and the ``tools`` offered) with the model's
+        chat template."""
         return render_prompt(
-            self._info.chat_template, messages, bos_token=self._bos_text, eos_token=self._eos_text
+            self._info.chat_template,
+            messages,
+            bos_token=self._bos_text,
+            eos_token=self._eos_text,
+            tools=tools,
         )
 
     def tokenize(self, prompt: str) -> list[int]:
@@ -438,7 +444,9 @@ class LocalEngine:
 
     # -- chat --------------------------------------------------------------------------
 
-    def _fit(self, messages: Sequence[ChatMessage]) -> tuple[str, list[int], int]:
+    def _fit(
+        self, messages: Sequence[ChatMessage], tools: Sequence[ToolSpec] = ()
+    ) -> tuple[str, list[int], int]:
         """Render and tokenize, dropping the oldest exchanges if the context is too small.
 
         Policy: keep system messages and the newest turns; drop whole exchanges from
@@ -455,7 +463,7 @@ class LocalEngine:
         budget = n_ctx - min(REPLY_RESERVE_MAX, n_ctx // 8)  # what the prompt may take
         system = [m for m in messages if m.role == "system"]
         turns = [m for m in messages if m.role != "system"]
-        prompt = self.render([*system, *turns])
+        prompt = self.render([*system, *turns], tools)
         tokens = self.tokenize(prompt)
         if len(tokens) <= budget:
             return prompt, tokens, 0
@@ -474,7 +482,7 @@ class LocalEngine:
             cut += 1
             while cut < len(starts) and saved[starts[cut - 1]] - saved[dropped_now] < excess:
                 cut += 1
-            prompt = self.render([*system, *turns[starts[cut - 1] :]])
+            prompt = self.render([*system, *turns[starts[cut - 1] :]], tools)
             tokens = self.tokenize(prompt)
         dropped = starts[cut - 1] if cut else 0
         if len(tokens) <= budget or len(tokens) < n_ctx:
@@ -500,8 +508,12 @@ class LocalEngine:
         sampling: SamplingSettings | None = None,
         thinking: ThinkingControl | None = None,
         continuation: Continuation | None = None,
+        tools: Sequence[ToolSpec] = (),
     ) -> LocalGeneration:
         """Check the request and return its generation (iterate it to run it).
+
+        ``tools``: what the model may call, rendered by the model's template; the calls
+        in its answer then come out as ``ToolCallRequested`` (see :mod:`app.core.events`).
 
         ``thinking`` sets the budgets and the loop guard (default: no budget, and a
         trace that repeats itself is turned into an answer); with ``continuation`` they
@@ -514,7 +526,7 @@ class LocalEngine:
         check_request(messages, continuation, self.cannot_continue)
         self._acquire_for_chat()
         try:
-            prompt, tokens, dropped = self._fit(messages)
+            prompt, tokens, dropped = self._fit(messages, tools)
             resume = steer = None
             if continuation is not None:
                 resume, steer = self._resume(prompt, tokens, continuation)
@@ -529,7 +541,15 @@ class LocalEngine:
             raise
         self._abort.clear()
         return LocalGeneration(
-            self, prompt, tokens, sampling, dropped, thinking, resume=resume, steer=steer
+            self,
+            prompt,
+            tokens,
+            sampling,
+            dropped,
+            thinking,
+            resume=resume,
+            steer=steer,
+            with_tools=bool(tools),
         )
 
     def _resume(
@@ -848,8 +868,10 @@ class LocalGeneration(GenerationStream):
         *,
         resume: Resume | None = None,
         steer: Steer | None = None,
+        with_tools: bool = False,
     ) -> None:
         self._engine = engine
+        self.with_tools = with_tools  # the answer's <tool_call> blocks are calls
         self.prompt = prompt
         self.resume = resume  # set when a stopped reply goes on (Continue, Steer)
         self.steer = steer
@@ -910,7 +932,7 @@ class LocalGeneration(GenerationStream):
             kept, app_spans = [], []
         closed_before = splitter.reasoning_finished  # mode "answer": closed already
         guard = LoopGuard() if thinking.loop_guard != "off" else None
-        reply = Reply()
+        reply = Reply(calls=ToolCallParser(id_prefix=call_id_prefix()) if self.with_tools else None)
         if resume is not None:  # the whole reply: what was kept, then what is new
             reply.reasoning_before = resume.continuation.reasoning
             if resume.continuation.mode == "answer":
@@ -950,7 +972,7 @@ class LocalGeneration(GenerationStream):
                 if d.kind == "reasoning":
                     yield reply.reasoning_delta(text, by)
                 else:
-                    yield reply.answer_delta(text)
+                    yield from reply.answer_events(text)
 
         steer_extra = 0  # the hint's tokens beyond the one chunk it is fed as
         if steer is not None:
@@ -1066,6 +1088,7 @@ class LocalGeneration(GenerationStream):
             if tail:
                 yield from emit(splitter.feed(tail))
             yield from emit(splitter.finish())
+            yield from reply.flush_calls()
 
             new_reasoning = splitter.reasoning_chunks - primed + steer_extra
             stats = reply.stats(

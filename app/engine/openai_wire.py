@@ -154,6 +154,7 @@ def finish_reason(done: GenerationDone) -> str:
         "cancelled": "stop",
         "error": "stop",
         "repetition": "stop",
+        "tool_calls": "tool_calls",
     }[done.finish_reason]
 
 

@@ -159,6 +159,7 @@ from app.core.thinking import (
     ThinkingControl,
     steer_text,
 )
+from app.core.tool_calls import ToolSpec
 from app.engine import openai_wire as wire
 from app.engine import remote_errors as errors
 from app.engine.model_info import ModelInfo
@@ -388,12 +389,22 @@ class RemoteEngine:
         sampling: SamplingSettings | None = None,
         thinking: ThinkingControl | None = None,
         continuation: Continuation | None = None,
+        tools: Sequence[ToolSpec] = (),
     ) -> RemoteGeneration:
         """Check the request and return its generation (iterate it to run it).
 
         ``thinking``: budgets and "answer" need an endpoint that continues a reply
         (``cannot_continue`` is None); elsewhere only the loop guard works, and it stops
-        the reply. ``continuation``: go on from a stopped reply (Continue, Steer)."""
+        the reply. ``continuation``: go on from a stopped reply (Continue, Steer).
+        ``tools``: not offered to a remote endpoint yet (one clear error)."""
+        if tools:
+            raise InvalidRequestError(
+                translate(
+                    "RemoteEngine",
+                    "Tools work with a local model; this remote endpoint cannot use them yet. "
+                    "Turn the tools off or load a local model.",
+                )
+            )
         sampling = sampling or SamplingSettings()
         check_request(messages, continuation, self.cannot_continue)
         body = wire.request_body(

@@ -15,6 +15,7 @@ does what only its engine can (close the trace in place, continue a stopped repl
 
 from __future__ import annotations
 
+import secrets
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Generator, Iterator, Sequence
@@ -29,10 +30,12 @@ from app.core.events import (
     GenerationDone,
     GenerationStats,
     ReasoningDelta,
+    ToolCallRequested,
 )
 from app.core.i18n import translate
 from app.core.messages import ChatMessage
 from app.core.thinking import Continuation, Inserter, ReasonEnded, ThinkingControl, check_hint
+from app.core.tool_calls import MalformedToolCall, Parsed, ToolCall, ToolCallParser
 
 
 def check_request(
@@ -42,18 +45,40 @@ def check_request(
 ) -> None:
     """The checks every engine makes before a reply starts (its own come after).
 
+    A conversation ends with the user's message, or with the results of the calls the
+    last answer made (the next round of a tool turn).
+
     ``cannot_continue``: the engine's reason it cannot go on from a stopped reply (see
     ``ChatEngine.cannot_continue``), None where it can."""
-    if not messages or messages[-1].role != "user":
+    if messages and messages[-1].role == "tool":
+        _check_results(messages)
+    elif not messages or messages[-1].role != "user":
         raise InvalidRequestError(
             translate("ChatEngine", "The conversation must end with a user message.")
         )
-    if not messages[-1].content.strip():
+    elif not messages[-1].content.strip():
         raise InvalidRequestError(translate("ChatEngine", "The prompt is empty."))
     if continuation is not None:
         if cannot_continue is not None:
             raise InvalidRequestError(cannot_continue)
         check_hint(continuation.hint)  # a tag in it would close (or cut) the trace
+
+
+def _check_results(messages: Sequence[ChatMessage]) -> None:
+    """Trailing tool results must follow an answer that made calls (the template would
+    otherwise render a turn the model never saw the cause of)."""
+    i = len(messages)
+    while i and messages[i - 1].role == "tool":
+        i -= 1
+    if not i or messages[i - 1].role != "assistant" or not messages[i - 1].tool_calls:
+        raise InvalidRequestError(
+            translate("ChatEngine", "Tool results must follow an answer that called tools.")
+        )
+
+
+def call_id_prefix() -> str:
+    """Ids unique across a turn's rounds and the API's requests: ``call_<8 hex>_<n>``."""
+    return f"call_{secrets.token_hex(4)}_"
 
 
 @dataclass
@@ -72,6 +97,9 @@ class Reply:
     t_last: float = 0.0
     t_thought: float = 0.0  # when the trace closed
     ended_by: ReasonEnded | None = None  # who closed the trace
+    # With tools offered: the answer's <tool_call> blocks are read out of it (never the
+    # trace's: only answer deltas go through the parser).
+    calls: ToolCallParser | None = None
 
     @property
     def trace(self) -> str:
@@ -94,6 +122,26 @@ class Reply:
     def answer_delta(self, text: str) -> AnswerDelta:
         self.answer.append(text)
         return AnswerDelta(text)
+
+    def answer_events(self, text: str) -> list[ChatEvent]:
+        """An answer delta as events: text, and the tool calls in it when tools are on."""
+        if self.calls is None:
+            return [self.answer_delta(text)]
+        return self._parsed(self.calls.feed(text))
+
+    def flush_calls(self) -> list[ChatEvent]:
+        """The end of the answer: held-back text, and an unclosed call (malformed)."""
+        return [] if self.calls is None else self._parsed(self.calls.flush())
+
+    def _parsed(self, items: list[Parsed]) -> list[ChatEvent]:
+        return [
+            self.answer_delta(item) if isinstance(item, str) else ToolCallRequested(item)
+            for item in items
+        ]
+
+    @property
+    def tool_calls(self) -> tuple[ToolCall | MalformedToolCall, ...]:
+        return () if self.calls is None else tuple(self.calls.found)
 
     def force_due(
         self, thinking: ThinkingControl, asked: ReasonEnded | None, thought_tokens: int, now: float
@@ -161,7 +209,11 @@ class Reply:
         reasoning_finished: bool,
         error: str | None = None,
     ) -> GenerationDone:
-        """The final event: the whole reply, the old part of a continued one included."""
+        """The final event: the whole reply, the old part of a continued one included.
+        A reply that stopped after well-formed tool calls ends with "tool_calls"."""
+        calls = self.tool_calls
+        if finish == "stop" and any(isinstance(c, ToolCall) for c in calls):
+            finish = "tool_calls"
         return GenerationDone(
             finish_reason=finish,
             stats=stats,
@@ -170,6 +222,7 @@ class Reply:
             reasoning_finished=reasoning_finished,
             error=error,
             reasoning_ended_by=self.ended_by if reasoning_finished else None,
+            tool_calls=calls,
         )
 
 

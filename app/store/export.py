@@ -190,12 +190,13 @@ def export_markdown(store: ConversationStore, conversation: Conversation) -> str
             lines += [m.content, ""]
         if m.status == "interrupted":
             lines += ["*(interrupted: the app stopped while this reply was being written)*", ""]
-        elif m.finish_reason in ("length", "cancelled", "error", "repetition"):
+        elif m.finish_reason in ("length", "cancelled", "error", "repetition", "tool_calls"):
             why = {
                 "length": "out of tokens",
                 "cancelled": "stopped",
                 "error": m.error or "failed",
                 "repetition": "stopped: it repeated itself",
+                "tool_calls": "stopped: tool round limit reached",
             }
             lines += [f"*({why[m.finish_reason]})*", ""]
     return "\n".join(lines).rstrip() + "\n"

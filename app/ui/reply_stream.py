@@ -14,7 +14,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import assert_never
 
-from app.core.events import AnswerDelta, ChatEvent, GenerationDone, ReasoningDelta
+from app.core.events import (
+    AnswerDelta,
+    ChatEvent,
+    GenerationDone,
+    ReasoningDelta,
+    ToolApprovalNeeded,
+    ToolCallRequested,
+    ToolCallResult,
+)
 from app.core.thinking import Inserter
 
 
@@ -70,6 +78,8 @@ def read_batch(events: Sequence[ChatEvent]) -> Batch:
                 answer.append(text)
             case GenerationDone():
                 done = event
+            case ToolCallRequested() | ToolApprovalNeeded() | ToolCallResult():
+                pass  # not offered in the window yet
             case _:
                 assert_never(event)
     return Batch(reasoning, tokens, answer, done)

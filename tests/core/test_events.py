@@ -50,13 +50,21 @@ def _mypy(source: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
 def test_a_face_that_forgets_an_event_kind_is_a_type_error(tmp_path: Path) -> None:
     result = _mypy(FACE, tmp_path)
     assert result.returncode == 1, result.stdout
-    assert '"assert_never" has incompatible type "GenerationDone"' in result.stdout
+    assert '"assert_never" has incompatible type' in result.stdout
+    assert "GenerationDone" in result.stdout and "ToolCallRequested" in result.stdout
 
 
 def test_a_face_that_handles_every_kind_type_checks(tmp_path: Path) -> None:
     whole = FACE.replace(
         "        case _:",
-        "        case GenerationDone():\n            return event.answer\n        case _:",
-    ).replace("AnswerDelta, ChatEvent,", "AnswerDelta, ChatEvent, GenerationDone,")
+        "        case GenerationDone():\n            return event.answer\n"
+        "        case ToolCallRequested() | ToolApprovalNeeded() | ToolCallResult():\n"
+        "            return 'tool'\n"
+        "        case _:",
+    ).replace(
+        "AnswerDelta, ChatEvent,",
+        "AnswerDelta, ChatEvent, GenerationDone, ToolApprovalNeeded, ToolCallRequested, "
+        "ToolCallResult,",
+    )
     result = _mypy(whole, tmp_path)
     assert result.returncode == 0, result.stdout

@@ -12,11 +12,17 @@ import llama_cpp
 import pytest
 
 from app.core.errors import ContextOverflowError, EngineBusyError, InvalidRequestError
-from app.core.events import AnswerDelta, ChatEvent, GenerationDone, ReasoningDelta
+from app.core.events import (
+    AnswerDelta,
+    ChatEvent,
+    GenerationDone,
+    ReasoningDelta,
+    ToolCallRequested,
+)
 from app.core.messages import ChatMessage
 from app.core.sampling import SamplingSettings
 from app.core.thinking import ThinkingControl
-from app.core.tool_calls import Parsed, ToolCall, ToolCallParser, join_text
+from app.core.tool_calls import MalformedToolCall, ToolCall, ToolSpec
 from app.engine.base import ChatEngine
 from app.engine.chat_template import CHATML_TEMPLATE
 from app.engine.local_engine import LoadSettings, LocalEngine, backend_name, fewer_layers
@@ -475,34 +481,96 @@ TOOL_SCRIPT = [
 ]
 
 
+CALC = ToolSpec("calculator", "Exact arithmetic.", {"type": "object", "properties": {}})
+
+
 def test_only_the_answers_tool_call_comes_out_of_the_stream(scripted: ScriptFactory) -> None:
+    engine = LocalEngine(scripted(TOOL_SCRIPT).path, SMALL)
+    try:
+        generation = engine.chat([ChatMessage.user("What is 2**10?")], tools=[CALC])
+        events = list(generation)
+    finally:
+        engine.close()
+    assert "<tools>" in generation.prompt and '"name": "calculator"' in generation.prompt
+
+    reasoning = texts(events, ReasoningDelta)
+    assert '<tool_call>{"name": "calculator", "arguments": {"expression": "6*7"}}' in reasoning
+    requested = [e.call for e in events if isinstance(e, ToolCallRequested)]
+    assert len(requested) == 1  # the trace's call is not one
+    call = requested[0]
+    assert isinstance(call, ToolCall)
+    assert (call.name, call.arguments) == ("calculator", {"expression": "2**10"})
+    assert call.raw == (
+        '<tool_call>\n{"name": "calculator", "arguments": {"expression": "2**10"}}\n</tool_call>'
+    )
+    kinds = [
+        "call" if isinstance(e, ToolCallRequested) else "text"
+        for e in events
+        if isinstance(e, AnswerDelta | ToolCallRequested)
+    ]
+    assert [k for k, _ in itertools.groupby(kinds)] == ["text", "call", "text"]  # in order
+    done = events[-1]
+    assert isinstance(done, GenerationDone) and done.finish_reason == "tool_calls"
+    assert done.answer == texts(events, AnswerDelta) == "Let me compute.\n\nThen I answer."
+    assert done.tool_calls == (call,)
+
+
+def test_without_tools_a_call_is_only_text(scripted: ScriptFactory) -> None:
     engine = LocalEngine(scripted(TOOL_SCRIPT).path, SMALL)
     try:
         events = list(engine.chat([ChatMessage.user("What is 2**10?")]))
     finally:
         engine.close()
-    parser = ToolCallParser()
-    items: list[Parsed] = []
-    for event in events:
-        if isinstance(event, AnswerDelta):
-            items += parser.feed(event.text)
-    items += parser.flush()
-
-    reasoning = texts(events, ReasoningDelta)
-    assert '<tool_call>{"name": "calculator", "arguments": {"expression": "6*7"}}' in reasoning
-    calls = [i for i in items if isinstance(i, ToolCall)]
-    assert calls == [
-        ToolCall(
-            "call_1",
-            "calculator",
-            {"expression": "2**10"},
-            '<tool_call>\n{"name": "calculator", "arguments": {"expression": "2**10"}}\n</tool_call>',
-        )
-    ]
-    assert not parser.malformed
-    assert join_text(items) == "Let me compute.\n\nThen I answer."
-    order = [item if isinstance(item, ToolCall) else "text" for item in items]
-    assert [k for k, _ in itertools.groupby(order)] == ["text", calls[0], "text"]
+    assert not any(isinstance(e, ToolCallRequested) for e in events)
     done = events[-1]
     assert isinstance(done, GenerationDone) and done.finish_reason == "stop"
-    assert done.answer == texts(events, AnswerDelta)  # the engine's events are unchanged
+    assert '<tool_call>\n{"name": "calculator"' in done.answer  # nothing the model wrote lost
+
+
+def test_a_malformed_or_unclosed_call_is_reported_not_lost(scripted: ScriptFactory) -> None:
+    script = [
+        "Hmm.",
+        "</think>",
+        "\n\n",
+        "<tool_call>",
+        "{name: calculator}",
+        "</tool_call>",
+        " and ",
+        "<tool_call>\n",
+        '{"name": "datetime"',
+    ]
+    engine = LocalEngine(scripted(script).path, SMALL)
+    try:
+        events = list(engine.chat([ChatMessage.user("Now?")], tools=[CALC]))
+    finally:
+        engine.close()
+    bad = [e.call for e in events if isinstance(e, ToolCallRequested)]
+    assert [type(c) for c in bad] == [MalformedToolCall, MalformedToolCall]
+    assert isinstance(bad[0], MalformedToolCall) and "not valid JSON" in bad[0].reason
+    assert isinstance(bad[1], MalformedToolCall) and "not closed" in bad[1].reason
+    done = events[-1]
+    assert isinstance(done, GenerationDone)
+    assert done.finish_reason == "stop"  # nothing well-formed to run
+    assert done.tool_calls == tuple(bad)
+
+
+def test_the_next_round_follows_the_results(scripted: ScriptFactory) -> None:
+    """A history ending with the calls' results is the next round's prompt: the call as the
+    model wrote it, and the result in a <tool_response>."""
+    engine = LocalEngine(scripted(["Done", "</think>", "\n\n", "1024."]).path, SMALL)
+    call = ToolCall("call_x_1", "calculator", {"expression": "2**10"})
+    history = [
+        ChatMessage.user("What is 2**10?"),
+        ChatMessage.assistant("Let me compute.", "a trace", (call,)),
+        ChatMessage.tool("call_x_1", "1024"),
+    ]
+    try:
+        generation = engine.chat(history, tools=[CALC])
+        done = list(generation)[-1]
+        with pytest.raises(InvalidRequestError, match="follow an answer that called tools"):
+            engine.chat([ChatMessage.user("Hi"), ChatMessage.tool("call_x_1", "1024")])
+    finally:
+        engine.close()
+    assert isinstance(done, GenerationDone) and done.answer == "1024."
+    assert "<tool_response>\n1024\n</tool_response>" in generation.prompt
+    assert "a trace" not in generation.prompt  # the calling turn's thinking stays out
