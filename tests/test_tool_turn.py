@@ -22,6 +22,7 @@ from app.core.events import (
 )
 from app.core.tool_calls import ToolSpec
 from app.engine.local_engine import LoadSettings, LocalEngine
+from app.keep_warm import KeepWarm
 from app.session import ChatSession, StoredGeneration, history_of
 from app.store.conversations import ConversationStore
 from app.store.export import export_json, export_markdown, import_json
@@ -338,3 +339,22 @@ def test_the_second_round_reuses_the_first_rounds_prompt(
     # generation prompt, a small part of the whole.
     assert second.prompt_tokens_cached == first.prompt_tokens - 2
     assert second.prompt_tokens_processed < second.prompt_tokens // 10
+
+
+def test_a_follow_up_after_a_tool_reply_starts_warm(
+    store: ConversationStore, engine_for: object
+) -> None:
+    """The cache is re-warmed with the tools in the prompt (they are in its system turn):
+    the follow-up processes only its own message, not the whole conversation again."""
+    engine = engine_for(ROUND_1, ROUND_2)  # type: ignore[operator]
+    tools = list(builtin_tools(store).values())
+    session = ChatSession(store, engine, tools=tools)
+    keep = KeepWarm(store, engine, None)
+    keep.tools = [t.spec() for t in tools]
+    c = store.create()
+    list(session.reply(c.id, "What is 2**10?"))
+    keep.after_reply(c.id)
+    follow_up = session.reply(c.id, "Thanks")
+    list(follow_up)
+    first_round = follow_up._generation.rounds[0]  # type: ignore[attr-defined]
+    assert first_round.prompt_tokens_processed < 30 < first_round.prompt_tokens

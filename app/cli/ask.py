@@ -474,6 +474,8 @@ def run_ask(args: argparse.Namespace) -> int:
                 assert store is not None
                 conversation_id = _conversation(store, args)
                 keep = _keep_warm(store, engine)
+                if keep is not None:
+                    keep.tools = [t.spec() for t in tools]
                 if keep is not None:  # the conversation's snapshot, before the prompt
                     snapshot["restored_tokens"] = keep.open(conversation_id)
                 base = SamplingSettings.from_dict(store.get(conversation_id).sampling)
