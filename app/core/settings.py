@@ -20,6 +20,10 @@ MAX_SNAPSHOT_BUDGET_GB = 100_000.0
 Theme = Literal["system", "light", "dark"]
 Language = Literal["system", "en", "zh_CN"]  # the window's; "system" follows the locale
 LANGUAGES: tuple[Language, ...] = ("system", "en", "zh_CN")
+# The built-in tools by the names the model sees (app.tools.builtin makes them).
+BUILTIN_TOOLS = ("calculator", "python", "datetime", "search_conversations")
+DEFAULT_TOOL_ROUNDS = 8
+MAX_TOOL_ROUNDS = 64
 
 
 @dataclass
@@ -44,6 +48,10 @@ class AppSettings:
     # Conversation snapshots (their KV cache on disk, so a follow-up starts warm):
     # the most disk space they may take, in GiB; 0 turns them off.
     snapshot_budget_gb: float = DEFAULT_SNAPSHOT_BUDGET_GB
+    # The built-in tools QwQ may call in the window (with a local model); python asks
+    # before each run. [] turns tools off: replies are then one generation, as before.
+    tools: list[str] = field(default_factory=lambda: list(BUILTIN_TOOLS))
+    tool_rounds: int = DEFAULT_TOOL_ROUNDS  # rounds of calls in one reply
 
     def sampling_settings(self) -> SamplingSettings:
         return SamplingSettings.from_dict(self.sampling)
@@ -77,6 +85,8 @@ class AppSettings:
         settings.thinking_budget_tokens = budget_tokens(settings.thinking_budget_tokens)
         settings.thinking_budget_seconds = budget_seconds(settings.thinking_budget_seconds)
         settings.snapshot_budget_gb = snapshot_budget_gb(settings.snapshot_budget_gb)
+        settings.tools = tool_names(settings.tools)
+        settings.tool_rounds = tool_rounds(settings.tool_rounds)
         settings.sampling = settings.sampling_settings().to_dict()
         return settings
 
@@ -87,6 +97,19 @@ class AppSettings:
         tmp = path.with_name(path.name + ".tmp")
         tmp.write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")
         os.replace(tmp, path)
+
+
+def tool_names(value: object) -> list[str]:
+    """The built-in tools on, as read from a file: known names only, once each."""
+    if not isinstance(value, list):
+        return list(BUILTIN_TOOLS)
+    return [name for name in BUILTIN_TOOLS if name in value]
+
+
+def tool_rounds(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        return DEFAULT_TOOL_ROUNDS
+    return value if 0 <= value <= MAX_TOOL_ROUNDS else DEFAULT_TOOL_ROUNDS
 
 
 def budget_tokens(value: object) -> int | None:

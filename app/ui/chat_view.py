@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QEnterEvent, QFont, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -20,7 +20,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.events import ChatEvent, GenerationDone
+from app.core.events import (
+    ChatEvent,
+    GenerationDone,
+    ToolApprovalNeeded,
+    ToolCallRequested,
+    ToolCallResult,
+)
 from app.core.format import finish_words
 from app.core.i18n import translate
 from app.core.thinking import ContinueMode
@@ -32,6 +38,9 @@ from app.ui.long_text import LongPlainText
 from app.ui.reasoning_block import ReasoningBlock
 from app.ui.reply_stream import ReplyStream, Taken, read_batch
 from app.ui.theme import READING_WIDTH, Space, Type, font
+from app.ui.tool_card import ToolCallCard, ToolRoundView
+
+ToolEvent = ToolCallRequested | ToolApprovalNeeded | ToolCallResult
 
 LOOP_REMEDY_PRESENCE_PENALTY = 1.5  # the model card: between 0 and 2; Qwen3's suggests 1.5
 
@@ -226,7 +235,15 @@ class AssistantMessage(QWidget):
     A reply being generated streams into it batch by batch (:meth:`take`): the widget
     keeps the reply's counters (:attr:`stream`) and folds its trace when the answer
     begins, so whoever feeds it keeps none.
+
+    A reply that used tools shows each round that ended in calls above the last one
+    (:class:`ToolRoundView`: its trace, answer text and call cards), in the order they
+    happened; the current round's cards sit under its answer until the next round
+    begins. An approval is answered in its card: ``tool_decided`` says so.
     """
+
+    tool_decided = Signal(str, str)  # call id, Decision
+    beside_requested = Signal(object)  # a ReasoningBlock to read beside the answer
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -249,9 +266,22 @@ class AssistantMessage(QWidget):
         head.addWidget(self.name)
         head.addWidget(self.model_label)
         head.addStretch(1)
-        self.reasoning = ReasoningBlock(self)
+        self.rounds_box = QWidget(self)  # the rounds that ended in calls
+        self.rounds_box.setObjectName("toolRounds")
+        self.rounds_layout = QVBoxLayout(self.rounds_box)
+        self.rounds_layout.setContentsMargins(0, 0, 0, 0)
+        self.rounds_layout.setSpacing(Space.S)
+        self.rounds_box.hide()
+        self.reasoning = self._new_block()
         self.answer = AnswerView(self)
         self.answer.setFont(font(Type.READING))
+        self.calls_box = QWidget(self)  # this round's calls
+        self.calls_layout = QVBoxLayout(self.calls_box)
+        self.calls_layout.setContentsMargins(0, 0, 0, 0)
+        self.calls_layout.setSpacing(Space.S)
+        self.calls_box.hide()
+        self.cards: dict[str, ToolCallCard] = {}  # every call's card, by call id
+        self._round_done = False  # a result came: the next text starts a new round
         self.footer = QLabel(self)
         self.footer.setObjectName("messageFooter")
         self.footer.setTextFormat(Qt.TextFormat.PlainText)  # stored text is never markup
@@ -353,8 +383,10 @@ class AssistantMessage(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(Space.S)
         layout.addLayout(head)
+        layout.addWidget(self.rounds_box)
         layout.addWidget(self.reasoning)
         layout.addWidget(self.answer)
+        layout.addWidget(self.calls_box)
         layout.addWidget(self.footer)
         layout.addWidget(self.loop_row)
         layout.addWidget(self.action_row)
@@ -392,6 +424,8 @@ class AssistantMessage(QWidget):
         self.reveal.set(ready=True)  # a stored answer can be copied, regenerated, flipped
         # (A model name that could not be read back is not put under QwQ's name.)
         self.set_model("" if "model" in m.damaged.split(", ") else m.model)
+        for r in m.tool_rounds:
+            self._add_round(ToolRoundView.stored(r))
         if m.reasoning:
             self.reasoning.show()
             self.reasoning.set_stored(
@@ -428,6 +462,8 @@ class AssistantMessage(QWidget):
             )
         self.reasoning.stop_dots()  # (stopped before any answer, or failed)
         self.answer.set_markdown(done.answer)
+        for card in self.cards.values():
+            card.not_run()  # a call the reply ended before (stopped, the round limit)
         if model and model != self.model:
             self.set_model(model)
         self.set_footer(footer_text(done.finish_reason, s.to_dict(), done.error))
@@ -481,7 +517,105 @@ class AssistantMessage(QWidget):
     def take(self, events: Sequence[ChatEvent], model: str = "") -> Taken:
         """Show a batch of the reply's events: the trace with its clock and token count,
         the fold when the answer begins, the answer (only its last block is re-rendered
-        while it streams), and the footer once it is done (``model`` answered)."""
+        while it streams), tool calls as cards where they happened, and the footer once
+        it is done (``model`` answered)."""
+        taken = Taken(None, None)
+        text: list[ChatEvent] = []
+        for event in events:
+            if isinstance(event, ToolEvent):
+                if text:
+                    taken = self._take_text(text, model)
+                    text = []
+                self._take_tool(event)
+            else:
+                if self._round_done:
+                    self._next_round()
+                text.append(event)
+        if text or not events:
+            taken = self._take_text(text, model)
+        return taken
+
+    def _new_block(self) -> ReasoningBlock:
+        block = ReasoningBlock(self)
+        block.hide()
+        block.beside_requested.connect(lambda: self.beside_requested.emit(block))
+        return block
+
+    def _add_round(self, view: ToolRoundView) -> None:
+        self.rounds_layout.addWidget(view)
+        self.rounds_box.show()
+        for card in view.cards:
+            self.cards[card.call_id] = card
+            card.decided.connect(self.tool_decided)
+        if view.reasoning is not None:
+            view.reasoning.beside_requested.connect(
+                lambda b=view.reasoning: self.beside_requested.emit(b)
+            )
+
+    def _take_tool(self, event: ToolEvent) -> None:
+        stream = self.stream
+        assert stream is not None, "begin_reply or begin_continue first"
+        match event:
+            case ToolCallRequested(call=call):
+                if stream.thinking_started is not None and not stream.answer_started:
+                    stream.answer_started = True  # the trace is over: fold it
+                    self.reasoning.conclude(
+                        tokens=stream.reasoning_tokens,
+                        seconds=time.monotonic() - stream.thinking_started,
+                        finished=True,
+                        ended_by="user" if stream.answer_asked else None,
+                    )
+                self.answer.set_markdown("".join(stream.answer_parts))
+                card = ToolCallCard.of_call(call, self.calls_box)
+                card.decided.connect(self.tool_decided)
+                self.cards[card.call_id] = card
+                self.calls_layout.addWidget(card)
+                self.calls_box.show()
+                self._announce(card.accessibleName())
+            case ToolApprovalNeeded(call=call):
+                if (waiting := self.cards.get(call.id)) is not None:
+                    waiting.ask_approval()
+            case ToolCallResult():
+                self._round_done = True
+                if (answered := self.cards.get(event.call_id)) is not None:
+                    answered.take_result(event)
+
+    def _next_round(self) -> None:
+        """The round's results are in and the model goes on: the round (its trace,
+        answer and cards) moves above, and the next one streams into new views."""
+        self._round_done = False
+        self.reasoning.stop_dots()
+        items = [self.calls_layout.itemAt(i) for i in range(self.calls_layout.count())]
+        cards = [
+            card
+            for item in items
+            if item is not None and isinstance(card := item.widget(), ToolCallCard)
+        ]
+        layout = self.layout()
+        assert isinstance(layout, QVBoxLayout)
+        old_block, old_answer = self.reasoning, self.answer
+        view = ToolRoundView(
+            old_block if old_block.text else None,
+            old_answer if old_answer.markdown.strip() else None,
+            cards,
+        )
+        if view.reasoning is None:
+            old_block.deleteLater()
+        if view.answer is None:
+            old_answer.deleteLater()
+        self.rounds_layout.addWidget(view)
+        self.rounds_box.show()
+        self.calls_box.hide()
+        at = layout.indexOf(self.calls_box)
+        self.reasoning = self._new_block()
+        self.answer = AnswerView(self)
+        self.answer.setFont(font(Type.READING))
+        layout.insertWidget(at, self.answer)
+        layout.insertWidget(at, self.reasoning)
+        if self.stream is not None:
+            self.stream = ReplyStream(answer_asked=False)
+
+    def _take_text(self, events: Sequence[ChatEvent], model: str) -> Taken:
         stream = self.stream
         assert stream is not None, "begin_reply or begin_continue first"
         if model and model != self.model:

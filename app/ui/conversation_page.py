@@ -150,9 +150,7 @@ class ConversationPage(QObject):
             nav.next_button.clicked.connect(lambda: self.flip_requested.emit(siblings[index + 1]))
 
     def _wire_beside(self, widget: AssistantMessage) -> None:
-        widget.reasoning.beside_requested.connect(
-            lambda: self.beside_requested.emit(widget.reasoning)
-        )
+        widget.beside_requested.connect(self.beside_requested)
 
     # -- what is on screen -------------------------------------------------------------
 

@@ -58,6 +58,7 @@ class Icon(Enum):
     API = "plug"
     UNDO = "undo-2"
     CLOSE = "x"
+    TOOL = "wrench"
     DONE = "check"
     WARNING = "triangle-alert"
     INFO = "info"

@@ -35,6 +35,7 @@ from app.models import library
 from app.models.download import Progress
 from app.session import ChatSession
 from app.store.conversations import ConversationStore
+from app.tools.builtin import builtin_tools
 from app.ui import settings_control
 from app.ui.model_library import ModelLibrary
 from app.ui.model_setup import DownloadRunner, ModelSetup, progress_text
@@ -265,6 +266,7 @@ class ModelController(QObject):
             self.settings.last_model = str(engine.model_file)
             self._save_settings()
         self.session = ChatSession(self.store, engine)
+        self._apply_tools()
         self.noticed.emit(Notice("", source="model"))  # "Loading…" is over
         self.engine_changed.emit(engine)
 
@@ -351,10 +353,26 @@ class ModelController(QObject):
             return self.warm.keep_warm.snapshots
         return SnapshotCache(AppPaths.current().cache / "kv", snapshot_budget_bytes(self.settings))
 
+    def _apply_tools(self) -> None:
+        """The tools of Settings, offered in the replies from now on (with a local model:
+        a remote endpoint is not offered tools yet), and in the prompt the cache is kept
+        warm for."""
+        session = self.session
+        if session is None:
+            return
+        local = session.engine.kv_cache is not None
+        tools = list(builtin_tools(self.store, names=self.settings.tools).values()) if local else []
+        session.tools = tools
+        session.max_tool_rounds = self.settings.tool_rounds
+        if self.warm is not None:
+            self.warm.keep_warm.tools = [t.spec() for t in tools]
+
     def settings_changed(self, settings: AppSettings) -> None:
-        """New settings (saved by the window): a new snapshot budget holds at once."""
+        """New settings (saved by the window): a new snapshot budget holds at once, and
+        the tools chosen apply to the next reply."""
         budget_changed = settings.snapshot_budget_gb != self.settings.snapshot_budget_gb
         self.settings = settings
+        self._apply_tools()
         if budget_changed and self.warm is not None:
             keep_warm = self.warm.keep_warm
             if keep_warm.snapshots is not None and snapshot_budget_bytes(settings):

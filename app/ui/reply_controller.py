@@ -20,6 +20,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import cast
 
 from PySide6.QtCore import QObject, Signal
 
@@ -27,6 +28,7 @@ from app.core.events import ChatEvent
 from app.core.thinking import ContinueMode
 from app.session import StoredGeneration
 from app.store.conversations import StoredMessage
+from app.tool_turn import Decision
 from app.ui.chat_view import AssistantMessage
 from app.ui.worker import Job
 
@@ -83,6 +85,7 @@ class ReplyController(QObject):
         else:
             self.widget = continuing.widget
             self.widget.begin_continue(continuing.mode, continuing.message)
+        self.widget.tool_decided.connect(self._decide)
 
     # -- what the window reads ----------------------------------------------------------
 
@@ -139,6 +142,11 @@ class ReplyController(QObject):
         self.stored.force_answer("user")  # safe from any thread: read at the next token
         self.widget.ask_answer()
         return True
+
+    def _decide(self, call_id: str, decision: str) -> None:
+        """The user answered a call's approval in its card: the turn goes on."""
+        if self.stored is not None and decision in ("once", "conversation", "deny"):
+            self.stored.approve(call_id, cast(Decision, decision))
 
     # -- the worker's side -----------------------------------------------------------
 

@@ -79,7 +79,7 @@ def read_batch(events: Sequence[ChatEvent]) -> Batch:
             case GenerationDone():
                 done = event
             case ToolCallRequested() | ToolApprovalNeeded() | ToolCallResult():
-                pass  # not offered in the window yet
+                pass  # the message takes these itself, where they happened (chat_view)
             case _:
                 assert_never(event)
     return Batch(reasoning, tokens, answer, done)

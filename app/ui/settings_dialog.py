@@ -33,6 +33,7 @@ from app.engine.kv_snapshots import SnapshotCache
 from app.store.conversations import ConversationStore
 from app.ui.backups_box import BackupsBox
 from app.ui.thinking_budget import BudgetPicker
+from app.ui.tools_box import ToolsBox
 
 MATH_PROMPT = "Please reason step by step, and put your final answer within \\boxed{}."
 
@@ -218,6 +219,8 @@ class SettingsDialog(QDialog):
         form3.addRow(self.tr("Data folder"), where)
         form3.addRow(self.tr("Engine"), engine)
 
+        self.tools = ToolsBox(settings)
+
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -229,7 +232,7 @@ class SettingsDialog(QDialog):
         body.setObjectName("settingsBody")
         column = QVBoxLayout(body)
         column.setContentsMargins(0, 0, 0, 0)
-        for w in (sampling, loading, api, look, self.backups):
+        for w in (sampling, loading, self.tools, api, look, self.backups):
             if w is not None:
                 column.addWidget(w)
         scroll = QScrollArea()
@@ -349,6 +352,8 @@ class SettingsDialog(QDialog):
             thinking_budget_seconds=self.thinking_budget.value()[1],
             remote=dict(self.settings.remote),
             snapshot_budget_gb=self.snapshot_budget.value(),
+            tools=self.tools.names(),
+            tool_rounds=self.tools.rounds.value(),
         )
 
 
