@@ -408,7 +408,8 @@ class McpServers:
                     await anyio.sleep_forever()
             except Exception as e:
                 error = _stderr_tail(run) or _describe(e)
-                log.info("MCP server %s failed: %s", name, error)
+                # Not the server's words: a server may print its keys; the status shows them.
+                log.info("MCP server %s failed (%s)", name, type(e).__name__)
                 with self._lock:
                     if run.state in ("starting", "ready"):
                         run.state, run.error, run.session = "failed", _one_line(error), None
