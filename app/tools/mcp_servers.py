@@ -51,7 +51,7 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
 from app import __version__
-from app.core.i18n import translate
+from app.core.i18n import QT_TRANSLATE_NOOP, translate
 from app.core.tool_calls import ToolSpec
 from app.tools.mcp_config import McpServerConfig
 from app.tools.tool import ToolResult
@@ -101,7 +101,8 @@ class _Run:
 
     config: McpServerConfig
     state: State = "starting"
-    error: str = ""
+    error: str = ""  # for people, in the window's language
+    model_error: str = ""  # the same for the model, in English
     listed: tuple[mcp_types.Tool, ...] = ()
     session: ClientSession | None = None
     settled: threading.Event = field(default_factory=threading.Event)  # ready or failed
@@ -143,7 +144,8 @@ class McpServers:
 
     def configure(self, configs: Iterable[McpServerConfig]) -> None:
         """Take new settings: a server removed, turned off or reached differently is
-        stopped (it starts again on demand); new tool flags apply at once."""
+        stopped (it starts again on demand); new tool flags apply at once. Does not wait
+        for a process to end (``close`` does), so any thread may call it."""
         new = {c.name: c for c in configs}
         with self._lock:
             old = self._configs
@@ -153,8 +155,8 @@ class McpServers:
                 for n, run in self._runs.items()
                 if n not in new or new[n].disabled or new[n].connection() != old[n].connection()
             ]
-        for name in stale:
-            self._stop(name, forget=name not in new)
+        for name in stale:  # without waiting: the GUI thread may call this
+            self._stop(name, forget=name not in new, wait=False)
 
     def status(self, name: str) -> ServerStatus:
         with self._lock:
@@ -197,9 +199,13 @@ class McpServers:
             self._fail(
                 name,
                 run,
-                translate(
-                    "McpServers", "The MCP server {name} did not start within {seconds} s."
-                ).format(name=name, seconds=_seconds(self.start_timeout_s)),
+                _both(
+                    QT_TRANSLATE_NOOP(
+                        "McpServers", "The MCP server {name} did not start within {seconds} s."
+                    ),
+                    name=name,
+                    seconds=_seconds(self.start_timeout_s),
+                ),
             )
         return self.status(name)
 
@@ -247,13 +253,14 @@ class McpServers:
         if wait:
             _wait(run.future, _STOP_WAIT_S)
 
-    def _fail(self, name: str, run: _Run, error: str) -> None:
+    def _fail(self, name: str, run: _Run, error: tuple[str, str]) -> None:
         """Mark ``run`` failed with ``error`` (if it is still the server's current run and
         has not failed already) and stop it without waiting."""
         with self._lock:
             if self._runs.get(name) is not run or run.state in ("failed", "stopped"):
                 return
-            run.state, run.error, run.session = "failed", _one_line(error), None
+            run.state, run.session = "failed", None
+            run.error, run.model_error = _one_line(error[0]), _one_line(error[1])
             run.settled.set()
             loop = self._loop
         if loop is not None and not loop.is_closed():
@@ -335,7 +342,8 @@ class McpServers:
             with self._lock:
                 run = self._runs.get(server)
             if status.state != "ready" or run is None:
-                return f"The MCP server {server} is not running ({status.error}).", False
+                why = run.model_error if run is not None and run.model_error else status.state
+                return f"The MCP server {server} could not be started: {why}", False
         session, loop = run.session, self._loop
         if session is None or loop is None:
             return f"The MCP server {server} is not running.", False
@@ -357,15 +365,21 @@ class McpServers:
                 self._fail(server, run, _timed_out(server, seconds))
                 return timed_out, False
             if e.code == mcp_types.CONNECTION_CLOSED:
-                said = _stderr_tail(run) or translate(
-                    "McpServers", "The MCP server {name} stopped."
-                ).format(name=server)
+                tail = _stderr_tail(run)
+                said = (
+                    (tail, tail)
+                    if tail
+                    else _both(
+                        QT_TRANSLATE_NOOP("McpServers", "The MCP server {name} stopped."),
+                        name=server,
+                    )
+                )
                 self._fail(server, run, said)
-                return f"The MCP server {server} stopped during the call: {_one_line(said)}", False
+                return f"The MCP server {server} stopped during the call: {said[1]}", False
             return f"The MCP server {server} refused the call: {_one_line(e.message)}", False
         except Exception as e:  # the SDK's own checks (an output schema), a broken transport
             log.warning("MCP call %s/%s failed", server, tool, exc_info=True)
-            return f"The call to the MCP server {server} failed: {_describe(e)}", False
+            return f"The call to the MCP server {server} failed: {_describe(e)[1]}", False
         return _result_text(result), not result.is_error
 
     # -- the loop thread ---------------------------------------------------------------
@@ -407,12 +421,14 @@ class McpServers:
                             run.settled.set()
                     await anyio.sleep_forever()
             except Exception as e:
-                error = _stderr_tail(run) or _describe(e)
+                tail = _stderr_tail(run)
+                error = (tail, tail) if tail else _describe(e)
                 # Not the server's words: a server may print its keys; the status shows them.
                 log.info("MCP server %s failed (%s)", name, type(e).__name__)
                 with self._lock:
                     if run.state in ("starting", "ready"):
-                        run.state, run.error, run.session = "failed", _one_line(error), None
+                        run.state, run.session = "failed", None
+                        run.error, run.model_error = _one_line(error[0]), _one_line(error[1])
             finally:
                 with self._lock:
                     if run.state in ("starting", "ready"):
@@ -566,10 +582,17 @@ def _seconds(s: float) -> str:
     return f"{s:g}"
 
 
-def _timed_out(server: str, seconds: str) -> str:
-    return translate(
-        "McpServers", "The MCP server {name} did not answer within {seconds} s."
-    ).format(name=server, seconds=seconds)
+def _timed_out(server: str, seconds: str) -> tuple[str, str]:
+    return _both(
+        QT_TRANSLATE_NOOP("McpServers", "The MCP server {name} did not answer within {seconds} s."),
+        name=server,
+        seconds=seconds,
+    )
+
+
+def _both(text: str, **fields: str) -> tuple[str, str]:
+    """One of our sentences for people (translated) and for the model (English)."""
+    return translate("McpServers", text).format(**fields), text.format(**fields)
 
 
 def _stderr_tail(run: _Run) -> str:
@@ -593,20 +616,23 @@ def _stderr_tail(run: _Run) -> str:
     return _one_line(lines[-1]) if lines else ""
 
 
-def _describe(e: BaseException) -> str:
-    """One line for an exception from the SDK: the innermost error of a group."""
+def _describe(e: BaseException) -> tuple[str, str]:
+    """One line for an exception from the SDK (the innermost error of a group), for
+    people and for the model."""
     while isinstance(e, BaseExceptionGroup) and e.exceptions:
         e = e.exceptions[0]
     if isinstance(e, FileNotFoundError):
-        return translate("McpServers", "The program {name} was not found.").format(
-            name=e.filename or "?"
+        return _both(
+            QT_TRANSLATE_NOOP("McpServers", "The program {name} was not found."),
+            name=str(e.filename or "?"),
         )
     if isinstance(e, MCPError):
-        return e.message
-    if isinstance(e, httpx2.HTTPError):
-        return f"{type(e).__name__}: {e}"
-    text = str(e).strip()
-    return text or type(e).__name__
+        text = e.message
+    elif isinstance(e, httpx2.HTTPError):
+        text = f"{type(e).__name__}: {e}"
+    else:
+        text = str(e).strip() or type(e).__name__
+    return text, text
 
 
 def _one_line(text: str) -> str:

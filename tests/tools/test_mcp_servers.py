@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from app.core import i18n
 from app.tools.mcp_config import McpServerConfig
 from app.tools.mcp_servers import (
     MAX_DESCRIPTION_CHARS,
@@ -321,3 +322,20 @@ def test_a_server_over_streamable_http(make: Callable[..., McpServers]) -> None:
     finally:
         process.terminate()
         process.wait(30)
+
+
+def test_people_read_the_windows_language_and_the_model_english(
+    make: Callable[..., McpServers], files: dict[str, Path]
+) -> None:
+    slow = server(files, "sleepy", "slow_start", env={"MCP_SLOW_START": "60"})
+    servers = make(slow, start_timeout_s=0.5)
+    i18n.install(lambda context, text: f"[{context}] {text}")
+    try:
+        assert servers.start("sleepy").error.startswith("[McpServers] The MCP server sleepy")
+        result = servers.call("sleepy", "add", {"a": 1, "b": 2})
+    finally:
+        i18n.install(None)
+    assert result.text == (
+        "The MCP server sleepy could not be started:"
+        " The MCP server sleepy did not start within 0.5 s."
+    )
