@@ -70,7 +70,7 @@ ALLOWED: dict[str, set[str]] = {
     "tools": {"core", "store"},
     "keep_warm": {"core", "engine", "session", "store"},
     "cli": {"core", "engine", "store", "models", "api", "session", "keep_warm"},
-    "ui": {"core", "engine", "store", "models", "api", "session", "keep_warm"},
+    "ui": {"core", "engine", "store", "models", "api", "session", "keep_warm", "tools"},
     "__main__": {"core", "cli", "ui"},
 }
 _PARTS = {

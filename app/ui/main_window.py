@@ -468,6 +468,7 @@ class MainWindow(QMainWindow):
         self.store_changes.close()
         self.api.shutdown()
         self.replies.cancel_all()
+        self.settings_control.close()  # MCP servers: a hanging call ends with them
         if self.models.begin_close():  # a quit keeps the conversation's snapshot
             self.notices.show(self.tr("Saving the conversation…"), "progress")
             self.hide()

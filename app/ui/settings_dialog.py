@@ -1,4 +1,5 @@
-"""Settings (Ctrl+,): sampling with the model card's defaults, loading, theme, data folder."""
+"""Settings (Ctrl+,): sampling with the model card's defaults, loading, the local API, MCP
+servers, theme, data folder."""
 
 from __future__ import annotations
 
@@ -31,7 +32,9 @@ from app.core.sampling import SamplingSettings
 from app.core.settings import MAX_SNAPSHOT_BUDGET_GB, AppSettings
 from app.engine.kv_snapshots import SnapshotCache
 from app.store.conversations import ConversationStore
+from app.tools.mcp_servers import McpServers
 from app.ui.backups_box import BackupsBox
+from app.ui.mcp_page import McpServersBox
 from app.ui.thinking_budget import BudgetPicker
 
 MATH_PROMPT = "Please reason step by step, and put your final answer within \\boxed{}."
@@ -82,6 +85,7 @@ class SettingsDialog(QDialog):
         store: ConversationStore | None = None,
         busy: Callable[[], bool] = lambda: False,
         snapshots: SnapshotCache | None = None,
+        mcp: McpServers | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Settings"))
@@ -218,6 +222,9 @@ class SettingsDialog(QDialog):
         form3.addRow(self.tr("Data folder"), where)
         form3.addRow(self.tr("Engine"), engine)
 
+        # MCP servers: their status, Start/Stop, their tools' switches (its own file).
+        self.mcp_box = McpServersBox(settings.mcp_servers, mcp, self)
+
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -229,7 +236,7 @@ class SettingsDialog(QDialog):
         body.setObjectName("settingsBody")
         column = QVBoxLayout(body)
         column.setContentsMargins(0, 0, 0, 0)
-        for w in (sampling, loading, api, look, self.backups):
+        for w in (sampling, loading, api, self.mcp_box, look, self.backups):
             if w is not None:
                 column.addWidget(w)
         scroll = QScrollArea()
@@ -349,6 +356,7 @@ class SettingsDialog(QDialog):
             thinking_budget_seconds=self.thinking_budget.value()[1],
             remote=dict(self.settings.remote),
             snapshot_budget_gb=self.snapshot_budget.value(),
+            mcp_servers=self.mcp_box.raw(),
         )
 
 

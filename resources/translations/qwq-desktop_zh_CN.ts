@@ -1096,6 +1096,146 @@ The details are in the log: {log}</source>
     </message>
 </context>
 <context>
+    <name>McpConfig</name>
+    <message>
+        <source>mcpServers must be an object of servers by name; no MCP server was read.</source>
+        <translation>mcpServers 必须是以名称为键的服务器对象；未读取任何 MCP 服务器。</translation>
+    </message>
+    <message>
+        <source>Only the first {count} MCP servers are read; the rest are skipped.</source>
+        <translation>只读取前 {count} 个 MCP 服务器，其余已跳过。</translation>
+    </message>
+    <message>
+        <source>The MCP server name {name} is not a name of 1 to {limit} characters.</source>
+        <translation>MCP 服务器名称 {name} 不是 1 到 {limit} 个字符的名称。</translation>
+    </message>
+    <message>
+        <source>The MCP server {name} is skipped: {reason}</source>
+        <translation>已跳过 MCP 服务器 {name}：{reason}</translation>
+    </message>
+    <message>
+        <source>its settings must be an object.</source>
+        <translation>它的设置必须是一个对象。</translation>
+    </message>
+    <message>
+        <source>its type {type} is not one this app speaks (stdio or http).</source>
+        <translation>它的类型 {type} 不受本应用支持（只支持 stdio 或 http）。</translation>
+    </message>
+    <message>
+        <source>it has both a command and a url; give one.</source>
+        <translation>它同时有 command 和 url；请只保留一个。</translation>
+    </message>
+    <message>
+        <source>it has neither a command nor a url.</source>
+        <translation>它既没有 command 也没有 url。</translation>
+    </message>
+    <message>
+        <source>its url must start with http:// or https://.</source>
+        <translation>它的 url 必须以 http:// 或 https:// 开头。</translation>
+    </message>
+    <message>
+        <source>its headers must be an object of texts.</source>
+        <translation>它的 headers 必须是由文本组成的对象。</translation>
+    </message>
+    <message>
+        <source>its command must be a program to run.</source>
+        <translation>它的 command 必须是要运行的程序。</translation>
+    </message>
+    <message>
+        <source>its args must be a list of texts.</source>
+        <translation>它的 args 必须是文本列表。</translation>
+    </message>
+    <message>
+        <source>its env must be an object of texts.</source>
+        <translation>它的 env 必须是由文本组成的对象。</translation>
+    </message>
+    <message>
+        <source>its cwd must be a folder.</source>
+        <translation>它的 cwd 必须是一个文件夹。</translation>
+    </message>
+    <message>
+        <source>disabled must be true or false.</source>
+        <translation>disabled 必须是 true 或 false。</translation>
+    </message>
+    <message>
+        <source>{key} must be a list of tool names.</source>
+        <translation>{key} 必须是工具名称列表。</translation>
+    </message>
+</context>
+<context>
+    <name>McpJsonDialog</name>
+    <message>
+        <source>MCP servers as JSON</source>
+        <translation>以 JSON 编辑 MCP 服务器</translation>
+    </message>
+    <message>
+        <source>The &quot;mcpServers&quot; object other MCP clients use: a name, then &quot;command&quot;, &quot;args&quot; and &quot;env&quot; for a program, or &quot;url&quot; and &quot;headers&quot; for a server over HTTP. Also per server: &quot;disabled&quot;, &quot;disabledTools&quot;, &quot;readOnlyTools&quot;.</source>
+        <translation>其他 MCP 客户端使用的 “mcpServers” 对象：每个名称下，程序写 “command”、“args” 和 “env”，通过 HTTP 访问的服务器写 “url” 和 “headers”。每个服务器还可写 “disabled”、“disabledTools”、“readOnlyTools”。</translation>
+    </message>
+    <message>
+        <source>This is not JSON: {error}</source>
+        <translation>这不是 JSON：{error}</translation>
+    </message>
+</context>
+<context>
+    <name>McpServers</name>
+    <message>
+        <source>The MCP server {name} is turned off.</source>
+        <translation>MCP 服务器 {name} 已关闭。</translation>
+    </message>
+    <message>
+        <source>The MCP server {name} did not start within {seconds} s.</source>
+        <translation>MCP 服务器 {name} 未能在 {seconds} 秒内启动。</translation>
+    </message>
+    <message>
+        <source>The MCP server {name} stopped.</source>
+        <translation>MCP 服务器 {name} 已停止运行。</translation>
+    </message>
+    <message>
+        <source>Not offered: its parameters take {size} KB to describe (the limit is {limit} KB).</source>
+        <translation>未提供给模型：它的参数说明有 {size} KB（上限为 {limit} KB）。</translation>
+    </message>
+    <message>
+        <source>Not offered: its parameters are not an object.</source>
+        <translation>未提供给模型：它的参数不是一个对象。</translation>
+    </message>
+    <message>
+        <source>The MCP server {name} did not answer within {seconds} s.</source>
+        <translation>MCP 服务器 {name} 未在 {seconds} 秒内应答。</translation>
+    </message>
+    <message>
+        <source>The program {name} was not found.</source>
+        <translation>找不到程序 {name}。</translation>
+    </message>
+</context>
+<context>
+    <name>McpServersBox</name>
+    <message>
+        <source>MCP servers (tools QwQ may use)</source>
+        <translation>MCP 服务器（QwQ 可使用的工具）</translation>
+    </message>
+    <message>
+        <source>No MCP servers yet. Paste an mcpServers block from a server&apos;s instructions with Edit JSON…; a server starts only when you start it.</source>
+        <translation>还没有 MCP 服务器。点击“以 JSON 编辑…”粘贴服务器说明中的配置；服务器只有在你启动后才会运行。</translation>
+    </message>
+    <message>
+        <source>Edit JSON…</source>
+        <translation>以 JSON 编辑…</translation>
+    </message>
+    <message>
+        <source>Edit the MCP servers as JSON</source>
+        <translation>以 JSON 编辑 MCP 服务器</translation>
+    </message>
+    <message>
+        <source>Stopping…</source>
+        <translation>正在停止…</translation>
+    </message>
+    <message>
+        <source>Starting…</source>
+        <translation>正在启动…</translation>
+    </message>
+</context>
+<context>
     <name>MessageEdit</name>
     <message>
         <source>Ask QwQ…  (Enter to send, Shift+Enter for a new line)</source>
@@ -1941,6 +2081,57 @@ Keep it to resume later.</source>
     <message>
         <source>This reply cannot be continued: its stored text does not read as a trace and an answer.</source>
         <translation>这条回复无法继续：保存的文本无法拆分为思考过程和回答。</translation>
+    </message>
+</context>
+<context>
+    <name>ServerRow</name>
+    <message>
+        <source>Stopped</source>
+        <translation>已停止</translation>
+    </message>
+    <message>
+        <source>Starting…</source>
+        <translation>正在启动…</translation>
+    </message>
+    <message>
+        <source>Ready: {count} tools</source>
+        <translation>就绪：{count} 个工具</translation>
+    </message>
+    <message>
+        <source>Failed: {error}</source>
+        <translation>失败：{error}</translation>
+    </message>
+    <message>
+        <source>Turned off in settings.json</source>
+        <translation>已在 settings.json 中关闭</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <source>Start</source>
+        <translation>启动</translation>
+    </message>
+    <message>
+        <source>Stop {name}</source>
+        <translation>停止 {name}</translation>
+    </message>
+    <message>
+        <source>Start {name}</source>
+        <translation>启动 {name}</translation>
+    </message>
+    <message>
+        <source>Use {tool} of {server}</source>
+        <translation>使用 {server} 的 {tool}</translation>
+    </message>
+    <message>
+        <source>read-only (runs without asking)</source>
+        <translation>只读（运行前不询问）</translation>
+    </message>
+    <message>
+        <source>{tool} of {server} runs without asking</source>
+        <translation>{server} 的 {tool} 运行前不询问</translation>
     </message>
 </context>
 <context>
