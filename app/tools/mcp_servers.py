@@ -16,7 +16,7 @@ What the app promises about servers (docs/security.md, "MCP servers"):
   result, never an exception and never a hang: starting waits ``start_timeout_s`` at most,
   a call ``call_timeout_s``; the server is then stopped (its process tree killed by the
   SDK) and marked failed with its own last words (the last line it wrote on stderr), and
-  its next use starts it again.
+  its next call starts it again (a server the user stopped stays stopped).
 - What a server says is bounded before the model sees it: a tool's description is cut at
   :data:`MAX_DESCRIPTION_CHARS`, a tool whose parameter schema is larger than
   :data:`MAX_SCHEMA_CHARS` (as JSON) is not offered, at most :data:`MAX_TOOLS` tools are
@@ -312,8 +312,8 @@ class McpServers:
         return result
 
     def call(self, server: str, tool: str, arguments: object) -> ToolResult:
-        """Run one tool of one server; never raises. A server that is not running is
-        started first (the user started it once: its tools were offered)."""
+        """Run one tool of one server; never raises. A server that failed (it hung or
+        crashed) is started again first; one the user stopped, or never started, is not."""
         began = time.monotonic()
         text, ok = self._call(server, tool, arguments)
         if len(text) > MAX_RESULT_CHARS:
@@ -335,9 +335,10 @@ class McpServers:
             run = self._runs.get(server)
         if config is None or not config.tool_enabled(tool):
             return f"The tool {tool} of the MCP server {server} is turned off.", False
-        if self._closed:
+        if self._closed or run is None or run.state == "stopped":
+            # Stopped by the user (or never started): a call does not start it again.
             return f"The MCP server {server} has been stopped.", False
-        if run is None or run.state != "ready":
+        if run.state != "ready":  # failed (it hung or crashed): start it again; or starting
             status = self.start(server)
             with self._lock:
                 run = self._runs.get(server)

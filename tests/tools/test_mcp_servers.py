@@ -104,6 +104,10 @@ def test_nothing_starts_until_asked_then_its_tools_are_listed_and_called(
     assert tools["write_note"].run({"text": "remember"}).ok
     assert files["MCP_NOTES"].read_text() == "remember\n"
     assert servers.start("notes").state == "ready" and len(pids(files)) == 1  # not twice
+    servers.stop("notes")
+    stopped = tools["add"].run({"a": 1, "b": 1})  # a tool offered earlier, called late
+    assert not stopped.ok and stopped.text == "The MCP server notes has been stopped."
+    assert servers.status("notes").state == "stopped" and len(pids(files)) == 1
 
 
 def test_a_name_two_servers_offer_or_a_built_in_has_is_prefixed_with_the_server(
