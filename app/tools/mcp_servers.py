@@ -65,6 +65,7 @@ SEPARATOR = "__"  # SERVER__TOOL, when a tool's own name is taken
 MAX_DESCRIPTION_CHARS = 1_024
 MAX_SCHEMA_CHARS = 16_384
 MAX_TOOLS = 128  # read from one server
+MAX_TOOL_NAME_CHARS = 128
 MAX_LIST_PAGES = 16  # tools/list pages followed (a server could paginate forever)
 MAX_RESULT_CHARS = 32_768
 MAX_ERROR_CHARS = 300
@@ -519,7 +520,9 @@ def _info(config: McpServerConfig, tool: mcp_types.Tool) -> McpToolInfo:
     schema = tool.input_schema
     size = len(json.dumps(schema, ensure_ascii=False, default=str))
     problem = ""
-    if size > MAX_SCHEMA_CHARS:
+    if len(tool.name) > MAX_TOOL_NAME_CHARS:
+        problem = translate("McpServers", "Not offered: its name is too long.")
+    elif size > MAX_SCHEMA_CHARS:
         problem = translate(
             "McpServers",
             "Not offered: its parameters take {size} KB to describe (the limit is {limit} KB).",

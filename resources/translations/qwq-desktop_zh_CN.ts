@@ -1192,6 +1192,10 @@ The details are in the log: {log}</source>
         <translation>MCP 服务器 {name} 已停止运行。</translation>
     </message>
     <message>
+        <source>Not offered: its name is too long.</source>
+        <translation>未提供给模型：它的名称过长。</translation>
+    </message>
+    <message>
         <source>Not offered: its parameters take {size} KB to describe (the limit is {limit} KB).</source>
         <translation>未提供给模型：它的参数说明有 {size} KB（上限为 {limit} KB）。</translation>
     </message>

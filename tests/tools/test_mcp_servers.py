@@ -255,8 +255,9 @@ def test_a_hostile_server_cannot_flood_the_prompt(
     info = {t.name: t for t in status.tools}
     assert len(info["wordy"].description) == MAX_DESCRIPTION_CHARS
     assert "Not offered" in info["bloated"].problem
+    assert "Not offered" in info["n" * 500].problem
     tools = by_name(servers.tools())
-    assert "bloated" not in tools
+    assert "bloated" not in tools and all(len(name) <= 64 for name in tools)
     assert len(tools["wordy"].spec().description) == MAX_DESCRIPTION_CHARS
 
 
