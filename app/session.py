@@ -40,6 +40,7 @@ from app.core.thinking import (
     ReasonEnded,
     ThinkingControl,
 )
+from app.core.tool_calls import ToolSpec
 from app.core.tool_rounds import ToolRound, ToolUse, round_history
 from app.engine.base import ChatEngine, Generation
 from app.store.conversations import ConversationStore, StoredMessage
@@ -353,8 +354,12 @@ class ChatSession:
         self.store = store
         self.engine = engine
         self.tools: Sequence[Tool] = tools
+        # More tools, found when a reply starts (on its worker): MCP servers', started on
+        # demand. Their calls go through the same approvals.
+        self.more_tools: Callable[[], Sequence[Tool]] | None = None
         self.max_tool_rounds = max_tool_rounds
         self.auto_approve = auto_approve
+        self.offered: tuple[ToolSpec, ...] = ()  # the tools the last reply offered
 
     def _chat(
         self,
@@ -364,7 +369,9 @@ class ChatSession:
         thinking: ThinkingControl | None,
     ) -> Generation:
         """One reply: a generation, or a tool turn when tools are offered."""
-        if not self.tools:
+        tools = [*self.tools, *(self.more_tools() if self.more_tools is not None else ())]
+        self.offered = tuple(t.spec() for t in tools)
+        if not tools:
             return self.engine.chat(history, sampling, thinking)
         allowed = set(self.store.get(conversation_id).allowed_tools)
         return ToolTurn(
@@ -372,7 +379,7 @@ class ChatSession:
             history,
             sampling,
             thinking,
-            self.tools,
+            tools,
             max_rounds=self.max_tool_rounds,
             allowed=allowed,
             auto_approve=self.auto_approve,

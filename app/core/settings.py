@@ -19,6 +19,7 @@ DEFAULT_SNAPSHOT_BUDGET_GB = 16.0  # a few long QwQ-32B conversations (f16 KV: ~
 MAX_SNAPSHOT_BUDGET_GB = 100_000.0
 Theme = Literal["system", "light", "dark"]
 Language = Literal["system", "en", "zh_CN"]  # the window's; "system" follows the locale
+MCP_SERVERS_KEY = "mcpServers"  # the key every MCP client uses in its settings file
 LANGUAGES: tuple[Language, ...] = ("system", "en", "zh_CN")
 # The built-in tools by the names the model sees (app.tools.builtin makes them).
 BUILTIN_TOOLS = ("calculator", "python", "datetime", "search_conversations")
@@ -52,6 +53,10 @@ class AppSettings:
     # before each run. [] turns tools off: replies are then one generation, as before.
     tools: list[str] = field(default_factory=lambda: list(BUILTIN_TOOLS))
     tool_rounds: int = DEFAULT_TOOL_ROUNDS  # rounds of calls in one reply
+    # MCP servers, kept as written under the key other MCP clients use ("mcpServers"), so a
+    # block pasted from their docs works and keys we do not know survive a save; read by
+    # app.tools.mcp_config.parse_servers (leniently, entry by entry).
+    mcp_servers: dict[str, Any] = field(default_factory=dict)
 
     def sampling_settings(self) -> SamplingSettings:
         return SamplingSettings.from_dict(self.sampling)
@@ -71,11 +76,13 @@ class AppSettings:
         except (OSError, ValueError) as e:
             log.warning("settings unreadable, using defaults: %s: %s", path, e)
             return AppSettings()
-        known = {f.name for f in fields(AppSettings)}
+        known = {f.name for f in fields(AppSettings)} - {"mcp_servers"}
         settings = AppSettings()
         for key, value in data.items() if isinstance(data, dict) else ():
             if key in known:
                 setattr(settings, key, value)
+            elif key == MCP_SERVERS_KEY and isinstance(value, dict):
+                settings.mcp_servers = value
         if settings.theme not in ("system", "light", "dark"):
             settings.theme = "system"
         if settings.language not in LANGUAGES:
@@ -95,7 +102,9 @@ class AppSettings:
         path = AppSettings.path(paths)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")
+        data = asdict(self)
+        data[MCP_SERVERS_KEY] = data.pop("mcp_servers")
+        tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
         os.replace(tmp, path)
 
 

@@ -538,7 +538,7 @@ class AssistantMessage(QWidget):
     def _new_block(self) -> ReasoningBlock:
         block = ReasoningBlock(self)
         block.hide()
-        block.beside_requested.connect(lambda: self.beside_requested.emit(block))
+        block.beside_requested.connect(self.beside_requested)  # (no lambda: no cycle)
         return block
 
     def _add_round(self, view: ToolRoundView) -> None:
@@ -548,9 +548,7 @@ class AssistantMessage(QWidget):
             self.cards[card.call_id] = card
             card.decided.connect(self.tool_decided)
         if view.reasoning is not None:
-            view.reasoning.beside_requested.connect(
-                lambda b=view.reasoning: self.beside_requested.emit(b)
-            )
+            view.reasoning.beside_requested.connect(self.beside_requested)
 
     def _take_tool(self, event: ToolEvent) -> None:
         stream = self.stream

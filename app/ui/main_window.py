@@ -100,6 +100,7 @@ class MainWindow(QMainWindow):
             replying=lambda: self.live.keys(),
             on_setup_page=lambda: self.pages.currentWidget() is self.first_run,
         )
+        self.models.mcp = self.settings_control.mcp  # their tools join a reply's
         self.first_run = self.models.first_run
         self.pages = QStackedWidget()
         self.pages.addWidget(self.first_run)
@@ -468,6 +469,7 @@ class MainWindow(QMainWindow):
         self.store_changes.close()
         self.api.shutdown()
         self.replies.cancel_all()
+        self.settings_control.close()  # MCP servers: a hanging call ends with them
         if self.models.begin_close():  # a quit keeps the conversation's snapshot
             self.notices.show(self.tr("Saving the conversation…"), "progress")
             self.hide()

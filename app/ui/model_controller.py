@@ -36,6 +36,7 @@ from app.models.download import Progress
 from app.session import ChatSession
 from app.store.conversations import ConversationStore
 from app.tools.builtin import builtin_tools
+from app.tools.mcp_servers import McpServers, McpTool
 from app.ui import settings_control
 from app.ui.model_library import ModelLibrary
 from app.ui.model_setup import DownloadRunner, ModelSetup, progress_text
@@ -99,6 +100,7 @@ class ModelController(QObject):
         self._on_setup_page = on_setup_page
         self.engine: ChatEngine | None = None
         self.session: ChatSession | None = None
+        self.mcp: McpServers | None = None  # the window's MCP servers (set by the window)
         # Keeps the local engine's conversations warm (re-warm, snapshots); None: remote.
         self.warm: WarmKeeper | None = None
         self.closed = False
@@ -316,6 +318,8 @@ class ModelController(QObject):
         """A reply ended: re-warm its conversation in idle time (answers only) and save it."""
         if self.warm is None:
             return
+        if self.session is not None:  # the tools in the next prompt: those this one had
+            self.warm.keep_warm.tools = list(self.session.offered)
         if self.closed:
             self.warm.reply_ended()
         else:  # (a reply cut short is not re-warmed: Continue uses its trace in the cache)
@@ -363,9 +367,17 @@ class ModelController(QObject):
         local = session.engine.kv_cache is not None
         tools = list(builtin_tools(self.store, names=self.settings.tools).values()) if local else []
         session.tools = tools
+        session.more_tools = self._mcp_tools if local and self.mcp is not None else None
         session.max_tool_rounds = self.settings.tool_rounds
         if self.warm is not None:
             self.warm.keep_warm.tools = [t.spec() for t in tools]
+
+    def _mcp_tools(self) -> list[McpTool]:
+        """On a reply's worker: the MCP servers the user enabled, started on demand (the
+        first reply after the app starts waits for them), and their enabled tools."""
+        assert self.mcp is not None
+        self.mcp.start_on_demand()
+        return self.mcp.tools()
 
     def settings_changed(self, settings: AppSettings) -> None:
         """New settings (saved by the window): a new snapshot budget holds at once, and

@@ -147,7 +147,7 @@ class ThinkingDots(QWidget):
 
 
 class ReasoningBlock(QWidget):
-    beside_requested = Signal()  # the user wants to read the trace beside the answer
+    beside_requested = Signal(object)  # this block: the user wants it beside the answer
     grew = Signal(str)  # a live trace grew by this text (the side panel follows it)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -179,7 +179,7 @@ class ReasoningBlock(QWidget):
         self.beside_button.setToolTip(self.tr("Read beside the answer"))
         self.beside_button.setAutoRaise(True)
         self.beside_button.setAccessibleName(self.tr("Read the reasoning beside the answer"))
-        self.beside_button.clicked.connect(self.beside_requested)
+        self.beside_button.clicked.connect(self._beside)
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
         top.setSpacing(Space.XS)
@@ -215,6 +215,9 @@ class ReasoningBlock(QWidget):
         self._set_open(False)
 
     # -- content -----------------------------------------------------------------------
+
+    def _beside(self) -> None:
+        self.beside_requested.emit(self)
 
     @property
     def text(self) -> str:

@@ -16,6 +16,8 @@ from PySide6.QtWidgets import QApplication, QWidget
 from app.core.settings import AppSettings
 from app.engine.kv_snapshots import SnapshotCache
 from app.store.conversations import ConversationStore
+from app.tools.mcp_config import parse_servers
+from app.tools.mcp_servers import McpServers
 from app.ui.notices import Notice
 from app.ui.settings_dialog import SettingsDialog
 from app.ui.theme import apply_theme
@@ -42,6 +44,9 @@ class SettingsControl(QObject):
         self._busy = busy  # a reply or a warm task runs: a restore must wait
         self._snapshots = snapshots
         self.settings = AppSettings.load()
+        # The MCP servers of these settings: none runs until the user starts it (the
+        # settings page, or asking for its tools); close() stops them.
+        self.mcp = McpServers(parse_servers(self.settings.mcp_servers)[0])
 
     def open_dialog(self) -> None:
         dialog = SettingsDialog(
@@ -50,6 +55,7 @@ class SettingsControl(QObject):
             store=self.store,
             busy=self._busy,
             snapshots=self._snapshots(),
+            mcp=self.mcp,
         )
         if dialog.backups is not None:
             dialog.backups.restored.connect(self.restored)
@@ -58,12 +64,15 @@ class SettingsControl(QObject):
             self.apply(dialog.result_settings())
             if note:
                 self.noticed.emit(Notice(note, source="api"))
+        else:  # the page told the servers what it showed: back to what is saved
+            self.mcp.configure(parse_servers(self.settings.mcp_servers)[0])
 
     def apply(self, settings: AppSettings) -> None:
         """Use ``settings`` from now: saved, handed on, and the theme they choose (the
         language at the next start: widgets take their texts as they are built)."""
         language_changed = settings.language != self.settings.language
         self.settings = settings
+        self.mcp.configure(parse_servers(settings.mcp_servers)[0])
         refused = save(settings)
         if refused is not None:
             self.noticed.emit(refused)
@@ -74,6 +83,10 @@ class SettingsControl(QObject):
         app = QApplication.instance()
         if isinstance(app, QApplication):
             apply_theme(app, settings.theme)
+
+    def close(self) -> None:
+        """Stop every MCP server (the window is closing); waits a few seconds at most."""
+        self.mcp.close()
 
 
 def save(settings: AppSettings) -> Notice | None:

@@ -1,4 +1,5 @@
-"""Settings (Ctrl+,): sampling with the model card's defaults, loading, theme, data folder."""
+"""Settings (Ctrl+,): sampling with the model card's defaults, loading, the local API, MCP
+servers, theme, data folder."""
 
 from __future__ import annotations
 
@@ -31,7 +32,9 @@ from app.core.sampling import SamplingSettings
 from app.core.settings import MAX_SNAPSHOT_BUDGET_GB, AppSettings
 from app.engine.kv_snapshots import SnapshotCache
 from app.store.conversations import ConversationStore
+from app.tools.mcp_servers import McpServers
 from app.ui.backups_box import BackupsBox
+from app.ui.mcp_page import McpServersBox
 from app.ui.thinking_budget import BudgetPicker
 from app.ui.tools_box import ToolsBox
 
@@ -83,6 +86,7 @@ class SettingsDialog(QDialog):
         store: ConversationStore | None = None,
         busy: Callable[[], bool] = lambda: False,
         snapshots: SnapshotCache | None = None,
+        mcp: McpServers | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Settings"))
@@ -220,6 +224,8 @@ class SettingsDialog(QDialog):
         form3.addRow(self.tr("Engine"), engine)
 
         self.tools = ToolsBox(settings)
+        # MCP servers: their status, Start/Stop, their tools' switches (its own file).
+        self.mcp_box = McpServersBox(settings.mcp_servers, mcp, self)
 
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -232,7 +238,7 @@ class SettingsDialog(QDialog):
         body.setObjectName("settingsBody")
         column = QVBoxLayout(body)
         column.setContentsMargins(0, 0, 0, 0)
-        for w in (sampling, loading, self.tools, api, look, self.backups):
+        for w in (sampling, loading, self.tools, self.mcp_box, api, look, self.backups):
             if w is not None:
                 column.addWidget(w)
         scroll = QScrollArea()
@@ -354,6 +360,7 @@ class SettingsDialog(QDialog):
             snapshot_budget_gb=self.snapshot_budget.value(),
             tools=self.tools.names(),
             tool_rounds=self.tools.rounds.value(),
+            mcp_servers=self.mcp_box.raw(),
         )
 
 

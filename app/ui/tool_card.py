@@ -128,13 +128,12 @@ class ToolCallCard(QFrame):
         self.allow_once.setProperty("primary", True)
         self.allow_always = QPushButton(self.tr("Allow in this conversation"), self.ask)
         self.deny = QPushButton(self.tr("Deny"), self.ask)
-        for button, decision in (
-            (self.allow_once, "once"),
-            (self.allow_always, "conversation"),
-            (self.deny, "deny"),
-        ):
+        # (Methods, not lambdas: a lambda holding the card would keep it alive in a cycle.)
+        self.allow_once.clicked.connect(self._allow_once)
+        self.allow_always.clicked.connect(self._allow_always)
+        self.deny.clicked.connect(self._deny)
+        for button in (self.allow_once, self.allow_always, self.deny):
             button.setAccessibleName(f"{button.text()}: {use.name}")
-            button.clicked.connect(lambda _=False, d=decision: self._decide(d))
             ask_row.addWidget(button)
         ask_row.addStretch(1)
         self.ask.hide()
@@ -161,7 +160,7 @@ class ToolCallCard(QFrame):
     def stored(use: ToolUse, parent: QWidget | None = None) -> ToolCallCard:
         card = ToolCallCard(use, parent)
         if use.result is None and not use.error:
-            card._set_status(card.tr("Not run"))
+            card.not_run()
         return card
 
     @property
@@ -214,6 +213,15 @@ class ToolCallCard(QFrame):
             self.tr("Hide the result") if on else self.tr("Show the result")
         )
         self.result.setVisible(on)
+
+    def _allow_once(self) -> None:
+        self._decide("once")
+
+    def _allow_always(self) -> None:
+        self._decide("conversation")
+
+    def _deny(self) -> None:
+        self._decide("deny")
 
     def _decide(self, decision: Decision) -> None:
         self.ask.hide()

@@ -370,6 +370,10 @@ The current conversations are kept as a backup of their own first, so this can b
         <source>The prompt is empty.</source>
         <translation>消息为空。</translation>
     </message>
+    <message>
+        <source>Tool results must follow an answer that called tools.</source>
+        <translation>工具结果必须跟在调用了工具的回答之后。</translation>
+    </message>
 </context>
 <context>
     <name>ChatSession</name>
@@ -914,6 +918,10 @@ The details are in the log: {log}</source>
         <translation>已停止：内容出现重复</translation>
     </message>
     <message>
+        <source>stopped: tool round limit reached</source>
+        <translation>已停止：达到工具调用轮数上限</translation>
+    </message>
+    <message>
         <source>failed: {error}</source>
         <translation>失败：{error}</translation>
     </message>
@@ -1093,6 +1101,150 @@ The details are in the log: {log}</source>
     <message>
         <source>Answer</source>
         <translation>回答</translation>
+    </message>
+</context>
+<context>
+    <name>McpConfig</name>
+    <message>
+        <source>mcpServers must be an object of servers by name; no MCP server was read.</source>
+        <translation>mcpServers 必须是以名称为键的服务器对象；未读取任何 MCP 服务器。</translation>
+    </message>
+    <message>
+        <source>Only the first {count} MCP servers are read; the rest are skipped.</source>
+        <translation>只读取前 {count} 个 MCP 服务器，其余已跳过。</translation>
+    </message>
+    <message>
+        <source>The MCP server name {name} is not a name of 1 to {limit} characters.</source>
+        <translation>MCP 服务器名称 {name} 不是 1 到 {limit} 个字符的名称。</translation>
+    </message>
+    <message>
+        <source>The MCP server {name} is skipped: {reason}</source>
+        <translation>已跳过 MCP 服务器 {name}：{reason}</translation>
+    </message>
+    <message>
+        <source>its settings must be an object.</source>
+        <translation>它的设置必须是一个对象。</translation>
+    </message>
+    <message>
+        <source>its type {type} is not one this app speaks (stdio or http).</source>
+        <translation>它的类型 {type} 不受本应用支持（只支持 stdio 或 http）。</translation>
+    </message>
+    <message>
+        <source>it has both a command and a url; give one.</source>
+        <translation>它同时有 command 和 url；请只保留一个。</translation>
+    </message>
+    <message>
+        <source>it has neither a command nor a url.</source>
+        <translation>它既没有 command 也没有 url。</translation>
+    </message>
+    <message>
+        <source>its url must start with http:// or https://.</source>
+        <translation>它的 url 必须以 http:// 或 https:// 开头。</translation>
+    </message>
+    <message>
+        <source>its headers must be an object of texts.</source>
+        <translation>它的 headers 必须是由文本组成的对象。</translation>
+    </message>
+    <message>
+        <source>its command must be a program to run.</source>
+        <translation>它的 command 必须是要运行的程序。</translation>
+    </message>
+    <message>
+        <source>its args must be a list of texts.</source>
+        <translation>它的 args 必须是文本列表。</translation>
+    </message>
+    <message>
+        <source>its env must be an object of texts.</source>
+        <translation>它的 env 必须是由文本组成的对象。</translation>
+    </message>
+    <message>
+        <source>its cwd must be a folder.</source>
+        <translation>它的 cwd 必须是一个文件夹。</translation>
+    </message>
+    <message>
+        <source>disabled must be true or false.</source>
+        <translation>disabled 必须是 true 或 false。</translation>
+    </message>
+    <message>
+        <source>{key} must be a list of tool names.</source>
+        <translation>{key} 必须是工具名称列表。</translation>
+    </message>
+</context>
+<context>
+    <name>McpJsonDialog</name>
+    <message>
+        <source>MCP servers as JSON</source>
+        <translation>以 JSON 编辑 MCP 服务器</translation>
+    </message>
+    <message>
+        <source>The &quot;mcpServers&quot; object other MCP clients use: a name, then &quot;command&quot;, &quot;args&quot; and &quot;env&quot; for a program, or &quot;url&quot; and &quot;headers&quot; for a server over HTTP. Also per server: &quot;disabled&quot;, &quot;disabledTools&quot;, &quot;readOnlyTools&quot;.</source>
+        <translation>其他 MCP 客户端使用的 “mcpServers” 对象：每个名称下，程序写 “command”、“args” 和 “env”，通过 HTTP 访问的服务器写 “url” 和 “headers”。每个服务器还可写 “disabled”、“disabledTools”、“readOnlyTools”。</translation>
+    </message>
+    <message>
+        <source>This is not JSON: {error}</source>
+        <translation>这不是 JSON：{error}</translation>
+    </message>
+</context>
+<context>
+    <name>McpServers</name>
+    <message>
+        <source>The MCP server {name} is turned off.</source>
+        <translation>MCP 服务器 {name} 已关闭。</translation>
+    </message>
+    <message>
+        <source>The MCP server {name} did not start within {seconds} s.</source>
+        <translation>MCP 服务器 {name} 未能在 {seconds} 秒内启动。</translation>
+    </message>
+    <message>
+        <source>The MCP server {name} stopped.</source>
+        <translation>MCP 服务器 {name} 已停止运行。</translation>
+    </message>
+    <message>
+        <source>Not offered: its name is too long.</source>
+        <translation>未提供给模型：它的名称过长。</translation>
+    </message>
+    <message>
+        <source>Not offered: its parameters take {size} KB to describe (the limit is {limit} KB).</source>
+        <translation>未提供给模型：它的参数说明有 {size} KB（上限为 {limit} KB）。</translation>
+    </message>
+    <message>
+        <source>Not offered: its parameters are not an object.</source>
+        <translation>未提供给模型：它的参数不是一个对象。</translation>
+    </message>
+    <message>
+        <source>The MCP server {name} did not answer within {seconds} s.</source>
+        <translation>MCP 服务器 {name} 未在 {seconds} 秒内应答。</translation>
+    </message>
+    <message>
+        <source>The program {name} was not found.</source>
+        <translation>找不到程序 {name}。</translation>
+    </message>
+</context>
+<context>
+    <name>McpServersBox</name>
+    <message>
+        <source>MCP servers (tools QwQ may use)</source>
+        <translation>MCP 服务器（QwQ 可使用的工具）</translation>
+    </message>
+    <message>
+        <source>No MCP servers yet. Paste an mcpServers block from a server&apos;s instructions with Edit JSON…; a server starts only when you start it.</source>
+        <translation>还没有 MCP 服务器。点击“以 JSON 编辑…”粘贴服务器说明中的配置；服务器只有在你启动后才会运行。</translation>
+    </message>
+    <message>
+        <source>Edit JSON…</source>
+        <translation>以 JSON 编辑…</translation>
+    </message>
+    <message>
+        <source>Edit the MCP servers as JSON</source>
+        <translation>以 JSON 编辑 MCP 服务器</translation>
+    </message>
+    <message>
+        <source>Stopping…</source>
+        <translation>正在停止…</translation>
+    </message>
+    <message>
+        <source>Starting…</source>
+        <translation>正在启动…</translation>
     </message>
 </context>
 <context>
@@ -1711,6 +1863,10 @@ Keep it to resume later.</source>
         <source>Replies come from {url} (model {model}).</source>
         <translation>回复来自 {url}（模型 {model}）。</translation>
     </message>
+    <message>
+        <source>Tools work with a local model; this remote endpoint cannot use them yet. Turn the tools off or load a local model.</source>
+        <translation>工具只能配合本地模型使用；此远程端点暂时无法使用工具。请关闭工具或加载本地模型。</translation>
+    </message>
 </context>
 <context>
     <name>RemoteErrors</name>
@@ -1941,6 +2097,57 @@ Keep it to resume later.</source>
     <message>
         <source>This reply cannot be continued: its stored text does not read as a trace and an answer.</source>
         <translation>这条回复无法继续：保存的文本无法拆分为思考过程和回答。</translation>
+    </message>
+</context>
+<context>
+    <name>ServerRow</name>
+    <message>
+        <source>Stopped</source>
+        <translation>已停止</translation>
+    </message>
+    <message>
+        <source>Starting…</source>
+        <translation>正在启动…</translation>
+    </message>
+    <message>
+        <source>Ready: {count} tools</source>
+        <translation>就绪：{count} 个工具</translation>
+    </message>
+    <message>
+        <source>Failed: {error}</source>
+        <translation>失败：{error}</translation>
+    </message>
+    <message>
+        <source>Turned off in settings.json</source>
+        <translation>已在 settings.json 中关闭</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <source>Start</source>
+        <translation>启动</translation>
+    </message>
+    <message>
+        <source>Stop {name}</source>
+        <translation>停止 {name}</translation>
+    </message>
+    <message>
+        <source>Start {name}</source>
+        <translation>启动 {name}</translation>
+    </message>
+    <message>
+        <source>Use {tool} of {server}</source>
+        <translation>使用 {server} 的 {tool}</translation>
+    </message>
+    <message>
+        <source>read-only (runs without asking)</source>
+        <translation>只读（运行前不询问）</translation>
+    </message>
+    <message>
+        <source>{tool} of {server} runs without asking</source>
+        <translation>{server} 的 {tool} 运行前不询问</translation>
     </message>
 </context>
 <context>
@@ -2350,6 +2557,89 @@ Log: {logs}</source>
     </message>
 </context>
 <context>
+    <name>ToolCallCard</name>
+    <message>
+        <source>Malformed tool call</source>
+        <translation>格式错误的工具调用</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <source>Show the result</source>
+        <translation>显示结果</translation>
+    </message>
+    <message>
+        <source>Result of {name}</source>
+        <translation>{name} 的结果</translation>
+    </message>
+    <message>
+        <source>Allow once</source>
+        <translation>允许一次</translation>
+    </message>
+    <message>
+        <source>Allow in this conversation</source>
+        <translation>在此对话中允许</translation>
+    </message>
+    <message>
+        <source>Deny</source>
+        <translation>拒绝</translation>
+    </message>
+    <message>
+        <source>Tool call: {name}</source>
+        <translation>工具调用：{name}</translation>
+    </message>
+    <message>
+        <source>Malformed: {why}</source>
+        <translation>格式错误：{why}</translation>
+    </message>
+    <message>
+        <source>Running…</source>
+        <translation>运行中…</translation>
+    </message>
+    <message>
+        <source>Waiting for you</source>
+        <translation>等待你的确认</translation>
+    </message>
+    <message>
+        <source>QwQ asks to run {name}: allow or deny</source>
+        <translation>QwQ 请求运行 {name}：允许或拒绝</translation>
+    </message>
+    <message>
+        <source>Denied</source>
+        <translation>已拒绝</translation>
+    </message>
+    <message>
+        <source>Done · {time}</source>
+        <translation>完成 · {time}</translation>
+    </message>
+    <message>
+        <source>Failed · {time}</source>
+        <translation>失败 · {time}</translation>
+    </message>
+    <message>
+        <source>allowed once</source>
+        <translation>已允许一次</translation>
+    </message>
+    <message>
+        <source>allowed in this conversation</source>
+        <translation>已在此对话中允许</translation>
+    </message>
+    <message>
+        <source>allowed in advance</source>
+        <translation>已预先允许</translation>
+    </message>
+    <message>
+        <source>Not run</source>
+        <translation>未运行</translation>
+    </message>
+    <message>
+        <source>Hide the result</source>
+        <translation>隐藏结果</translation>
+    </message>
+</context>
+<context>
     <name>ToolRow</name>
     <message>
         <source>Run QwQ on DashScope, a vLLM or llama-server machine, or any URL</source>
@@ -2374,6 +2664,41 @@ Log: {logs}</source>
     <message>
         <source>Settings (Ctrl+,)</source>
         <translation>设置（Ctrl+,）</translation>
+    </message>
+</context>
+<context>
+    <name>ToolsBox</name>
+    <message>
+        <source>Tools (with a local model)</source>
+        <translation>工具（配合本地模型）</translation>
+    </message>
+    <message>
+        <source>Calculator: exact arithmetic</source>
+        <translation>计算器：精确运算</translation>
+    </message>
+    <message>
+        <source>Python: runs a short check, offline (asks you first)</source>
+        <translation>Python：离线运行一小段检查代码（先征得你同意）</translation>
+    </message>
+    <message>
+        <source>Date and time</source>
+        <translation>日期和时间</translation>
+    </message>
+    <message>
+        <source>Search your conversations</source>
+        <translation>搜索你的对话</translation>
+    </message>
+    <message>
+        <source>QwQ may call these while it answers; each call shows in the reply. Turn all off to answer without tools.</source>
+        <translation>QwQ 回答时可以调用这些工具；每次调用都会显示在回复中。全部关闭则不使用工具作答。</translation>
+    </message>
+    <message>
+        <source>Rounds of tool calls in one reply, before it must answer</source>
+        <translation>一条回复中工具调用的最多轮数，之后必须作答</translation>
+    </message>
+    <message>
+        <source>Rounds of calls per reply</source>
+        <translation>每条回复的调用轮数</translation>
     </message>
 </context>
 <context>

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from app.core.paths import AppPaths
@@ -37,3 +38,20 @@ def test_the_loop_guard_setting_round_trips_and_a_bad_one_reads_as_the_default(
     path = AppSettings.path(AppPaths.current())
     path.write_text('{"loop_guard": "explode"}', encoding="utf-8")
     assert AppSettings.load().loop_guard == "answer"
+
+
+def test_mcp_servers_are_kept_under_the_key_other_clients_use(app_home: Path) -> None:
+    servers = {
+        "notes": {"command": "uvx", "args": ["notes-mcp"], "env": {"A": "1"}, "timeout": 9},
+        "search": {"url": "http://127.0.0.1:8931/mcp", "readOnlyTools": ["find"]},
+    }
+    assert AppSettings().mcp_servers == {}
+    AppSettings(mcp_servers=servers).save()
+    on_disk = json.loads(AppSettings.path().read_text(encoding="utf-8"))
+    assert on_disk["mcpServers"] == servers and "mcp_servers" not in on_disk
+    assert AppSettings.load().mcp_servers == servers  # unknown keys ("timeout") kept
+    AppSettings.path().write_text('{"mcpServers": ["not", "an", "object"], "theme": "dark"}')
+    odd = AppSettings.load()
+    assert odd.mcp_servers == {} and odd.theme == "dark"
+    AppSettings.path().write_text('{"mcp_servers": {"x": {"command": "y"}}}')
+    assert AppSettings.load().mcp_servers == {}  # only the shared key is read

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
@@ -50,3 +53,21 @@ def test_a_failed_save_says_so_and_still_applies(qtbot: QtBot, store: Conversati
     (notice,) = notices
     assert notice.kind == "error" and notice.source == "settings"
     assert notice.text.startswith("Could not save the settings: ")
+
+
+def test_the_mcp_servers_follow_the_settings_and_stop_with_the_window(
+    qtbot: QtBot, store: ConversationStore
+) -> None:
+    control = control_for(qtbot, store)
+    assert control.mcp.names() == []
+    fixture = Path(__file__).resolve().parent.parent / "fixtures" / "mcp_server.py"
+    raw = {"s": {"command": sys.executable, "args": [str(fixture)]}}
+    with qtbot.waitSignal(control.changed):
+        control.apply(AppSettings(mcp_servers=raw))
+    assert control.mcp.names() == ["s"] and control.mcp.status("s").state == "stopped"
+    try:
+        assert control.mcp.start("s").state == "ready"
+    finally:
+        control.close()
+    assert control.mcp.status("s").state == "stopped"
+    control.close()  # twice: the window may close again
