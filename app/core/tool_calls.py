@@ -74,6 +74,11 @@ class ToolSpec:
         }
 
 
+def is_tool_name(name: str) -> bool:
+    """Whether ``name`` can name a tool (the rule the parser reads calls with)."""
+    return bool(_NAME.match(name))
+
+
 ToolChoiceMode = Literal["auto", "none", "required", "function"]
 
 
@@ -97,7 +102,7 @@ class ToolChoice:
     def __post_init__(self) -> None:
         if (self.mode == "function") != bool(self.name):
             raise ValueError("a tool choice names a tool exactly when its mode is 'function'")
-        if self.name and not _NAME.match(self.name):
+        if self.name and not is_tool_name(self.name):
             raise ValueError(f"not a tool name: {self.name[:80]!r}")
 
     @property
