@@ -1,14 +1,9 @@
 """tool_choice in the local engine: "required" and a named tool make a model that would
 answer in words call instead; "none" does not tell it of the tools.
 
-The engine writes the start of a call where the answer begins. A scripted model's next
-token depends only on the last one, so each script below is built so that what follows
-that start is a call's body:
-- "required" writes ``<tool_call>\\n``: after a newline the model writes its script from
-  the start, so the script starts with a call's body (the model "thinks" it first);
-- a named tool writes ``{"name": "calculator", "arguments": `` (ending in a space): the
-  script has the arguments after a space that comes after its end token, so a reply
-  left alone never gets there.
+The engine writes the start of a call where the answer begins; the scripts
+(tests/fixtures/tool_scripts.py) are built so that what a scripted model writes after
+that start is a call's body.
 """
 
 from __future__ import annotations
@@ -24,27 +19,17 @@ from app.core.thinking import ThinkingControl
 from app.core.tool_calls import MalformedToolCall, ToolCall, ToolChoice, ToolSpec
 from app.engine.local_engine import LoadSettings, LocalEngine
 from tests.fixtures.models import ScriptFactory
+from tests.fixtures.scripted_model import Piece
+from tests.fixtures.tool_scripts import NAMED, REQUIRED, REQUIRED_BODY
 
 SMALL = LoadSettings(context_length=4096)
 CALC = ToolSpec("calculator", "Exact arithmetic.", {"type": "object", "properties": {}})
 CLOCK = ToolSpec("datetime", "The date and time.")
-BODY = '{"name": "calculator", "arguments": {"expression": "2+2"}}'
-REQUIRED_SCRIPT = [BODY, "\n</tool_call>", "</think>", "\n\nIt is four."]
-NAMED_SCRIPT = [
-    "Two and two make four.",
-    "</think>",
-    "\n\nIt is four.",
-    "<|im_end|>",  # a reply left alone ends here
-    " ",  # where a named tool's call start leaves the model
-    '{"expression": "2*2"}}',
-    "\n</tool_call>",
-    " More words.",  # never reached: the named call closes the reply
-]
 
 
 def run(
     scripted: ScriptFactory,
-    script: list[str],
+    script: list[Piece],
     choice: ToolChoice,
     tools: Iterable[ToolSpec] = (CALC, CLOCK),
     thinking: ThinkingControl | None = None,
@@ -73,7 +58,7 @@ def done(events: list[ChatEvent]) -> GenerationDone:
 
 
 def test_left_alone_the_models_answer_in_words(scripted: ScriptFactory) -> None:
-    for script, answer in ((REQUIRED_SCRIPT, "It is four."), (NAMED_SCRIPT, "It is four.")):
+    for script, answer in ((REQUIRED, "It is four."), (NAMED, "It is four.")):
         events, prompt = run(scripted, script, ToolChoice("auto"))
         assert "<tools>" in prompt
         assert calls(events) == []
@@ -81,12 +66,12 @@ def test_left_alone_the_models_answer_in_words(scripted: ScriptFactory) -> None:
 
 
 def test_required_makes_the_answer_start_with_a_call(scripted: ScriptFactory) -> None:
-    events, _ = run(scripted, REQUIRED_SCRIPT, ToolChoice("required"))
-    assert done(events).reasoning.startswith(BODY)  # the trace's "call" is not one
+    events, _ = run(scripted, REQUIRED, ToolChoice("required"))
+    assert done(events).reasoning.startswith(REQUIRED_BODY)  # the trace's "call" is not one
     found = calls(events)
     assert len(found) == 1 and isinstance(found[0], ToolCall)
     assert (found[0].name, found[0].arguments) == ("calculator", {"expression": "2+2"})
-    assert found[0].raw == f"<tool_call>\n{BODY}\n</tool_call>"
+    assert found[0].raw == f"<tool_call>\n{REQUIRED_BODY}\n</tool_call>"
     first_answer = next(e for e in events if isinstance(e, AnswerDelta | ToolCallRequested))
     assert isinstance(first_answer, ToolCallRequested)  # nothing before the call
     end = done(events)
@@ -97,7 +82,7 @@ def test_required_makes_the_answer_start_with_a_call(scripted: ScriptFactory) ->
 def test_required_after_a_budget_closed_the_trace(scripted: ScriptFactory) -> None:
     """The wrap-up and the call's start are written together; the model goes on from both."""
     events, _ = run(
-        scripted, REQUIRED_SCRIPT, ToolChoice("required"), thinking=ThinkingControl(budget_tokens=1)
+        scripted, REQUIRED, ToolChoice("required"), thinking=ThinkingControl(budget_tokens=1)
     )
     end = done(events)
     assert end.reasoning_ended_by == "budget"
@@ -110,7 +95,7 @@ def test_required_after_a_budget_closed_the_trace(scripted: ScriptFactory) -> No
 def test_a_named_tool_is_called_and_the_reply_ends_with_the_call(
     scripted: ScriptFactory,
 ) -> None:
-    events, _ = run(scripted, NAMED_SCRIPT, ToolChoice("function", "calculator"))
+    events, _ = run(scripted, NAMED, ToolChoice("function", "calculator"))
     found = calls(events)
     assert len(found) == 1 and isinstance(found[0], ToolCall)
     assert (found[0].name, found[0].arguments) == ("calculator", {"expression": "2*2"})
@@ -121,13 +106,13 @@ def test_a_named_tool_is_called_and_the_reply_ends_with_the_call(
 
 
 def test_none_does_not_tell_the_model_of_the_tools(scripted: ScriptFactory) -> None:
-    events, prompt = run(scripted, REQUIRED_SCRIPT, ToolChoice("none"))
+    events, prompt = run(scripted, REQUIRED, ToolChoice("none"))
     assert "<tools>" not in prompt and "calculator" not in prompt
     assert calls(events) == [] and done(events).answer == "It is four."
 
 
 def test_a_choice_the_tools_cannot_meet_is_refused(scripted: ScriptFactory) -> None:
-    engine = LocalEngine(scripted(REQUIRED_SCRIPT).path, SMALL)
+    engine = LocalEngine(scripted(REQUIRED).path, SMALL)
     try:
         question = [ChatMessage.user("What is 2+2?")]
         with pytest.raises(InvalidRequestError, match="no tools are offered"):
