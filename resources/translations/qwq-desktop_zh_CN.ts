@@ -370,6 +370,10 @@ The current conversations are kept as a backup of their own first, so this can b
         <source>The prompt is empty.</source>
         <translation>消息为空。</translation>
     </message>
+    <message>
+        <source>Tool results must follow an answer that called tools.</source>
+        <translation>工具结果必须跟在调用了工具的回答之后。</translation>
+    </message>
 </context>
 <context>
     <name>ChatSession</name>
@@ -912,6 +916,10 @@ The details are in the log: {log}</source>
     <message>
         <source>stopped: it repeated itself</source>
         <translation>已停止：内容出现重复</translation>
+    </message>
+    <message>
+        <source>stopped: tool round limit reached</source>
+        <translation>已停止：达到工具调用轮数上限</translation>
     </message>
     <message>
         <source>failed: {error}</source>
@@ -1711,6 +1719,10 @@ Keep it to resume later.</source>
         <source>Replies come from {url} (model {model}).</source>
         <translation>回复来自 {url}（模型 {model}）。</translation>
     </message>
+    <message>
+        <source>Tools work with a local model; this remote endpoint cannot use them yet. Turn the tools off or load a local model.</source>
+        <translation>工具仅适用于本地模型；此远程端点暂不支持工具。请关闭工具或加载本地模型。</translation>
+    </message>
 </context>
 <context>
     <name>RemoteErrors</name>
@@ -2347,6 +2359,17 @@ Log: {logs}</source>
     <message>
         <source>A hint cannot contain &lt;think&gt; or &lt;/think&gt;.</source>
         <translation>提示中不能包含 &lt;think&gt; 或 &lt;/think&gt;。</translation>
+    </message>
+</context>
+<context>
+    <name>ToolChoice</name>
+    <message>
+        <source>A tool call is required, but no tools are offered.</source>
+        <translation>要求调用工具，但没有提供任何工具。</translation>
+    </message>
+    <message>
+        <source>The tool {name} is required, but it is not offered.</source>
+        <translation>要求调用工具 {name}，但没有提供该工具。</translation>
     </message>
 </context>
 <context>
