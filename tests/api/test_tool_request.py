@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from app.api.chat_request import parse_request
 from app.api.limits import ApiLimits
@@ -163,3 +165,55 @@ def test_the_model_reads_the_call_and_its_result(engine: LocalEngine) -> None:
     assert '"name": "calculator"' in prompt and "<tools>" in prompt
     assert json.dumps({"name": "calculator", "arguments": {"expression": "2**10"}}) in prompt
     assert "<tool_response>\n1024\n</tool_response>" in prompt
+
+
+def _paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every place in a JSON value (object keys and array indices)."""
+    places = [path]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            places += _paths(item, (*path, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            places += _paths(item, (*path, i))
+    return places
+
+
+def _replaced(value: Any, path: tuple[Any, ...], new: Any) -> Any:
+    if not path:
+        return new
+    copy = dict(value) if isinstance(value, dict) else list(value)
+    copy[path[0]] = _replaced(value[path[0]], path[1:], new)
+    return copy
+
+
+ROUND_TRIP = body(
+    [USER, {**ASKED, "content": "Let me compute."}, ANSWERED],
+    tool_choice={"type": "function", "function": {"name": "calculator"}},
+    parallel_tool_calls=True,
+    max_tokens=64,  # forced to call, the QwQ script has no call to write: it wanders
+)
+PLACES = [p for p in _paths(ROUND_TRIP) if p and p[0] in ("messages", "tools", "tool_choice")]
+ANY_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner),
+    max_leaves=6,
+)
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(place=st.sampled_from(PLACES), value=ANY_JSON | st.sampled_from(["", "call_1", "{}"]))
+def test_any_part_of_a_tool_round_trip_made_anything(
+    server: ApiServer, place: tuple[Any, ...], value: Any
+) -> None:
+    """One value anywhere in a good round trip's tools, tool choice or messages made any
+    JSON: a 200 or a 400 naming a field, never a 500."""
+    reply = post_json(server, _replaced(ROUND_TRIP, place, value), timeout=20)
+    assert reply.status in (200, 400), (reply, place, value)
+    if reply.status == 400:
+        assert reply.error["type"] == "invalid_request_error"
