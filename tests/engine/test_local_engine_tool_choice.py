@@ -17,6 +17,7 @@ from app.core.events import AnswerDelta, ChatEvent, GenerationDone, ToolCallRequ
 from app.core.messages import ChatMessage
 from app.core.thinking import ThinkingControl
 from app.core.tool_calls import MalformedToolCall, ToolCall, ToolChoice, ToolSpec
+from app.engine.chat_template import CHATML_TEMPLATE
 from app.engine.local_engine import LoadSettings, LocalEngine
 from tests.fixtures.models import ScriptFactory
 from tests.fixtures.scripted_model import Piece
@@ -133,3 +134,21 @@ def test_a_tool_choice_names_a_tool_exactly_when_it_is_a_function() -> None:
     assert ToolChoice("function", "calculator").call_start == (
         '\n\n<tool_call>\n{"name": "calculator", "arguments": '
     )
+
+
+def test_without_a_trace_the_call_starts_the_answer(scripted: ScriptFactory) -> None:
+    """A template that opens no trace: the start of the call is written before the first
+    token (nothing to wait for)."""
+    script: list[Piece] = [REQUIRED_BODY, "\n</tool_call>", " That is all."]
+    engine = LocalEngine(scripted(script, template=CHATML_TEMPLATE).path, SMALL)
+    question = [ChatMessage.user("What is 2+2?")]
+    try:
+        left_alone = list(engine.chat(question, tools=[CALC]))
+        forced = list(engine.chat(question, tools=[CALC], tool_choice=ToolChoice("required")))
+    finally:
+        engine.close()
+    assert calls(left_alone) == [] and done(left_alone).reasoning == ""
+    found = calls(forced)
+    assert [type(c) for c in found] == [ToolCall]
+    assert done(forced).finish_reason == "tool_calls"
+    assert done(forced).answer == " That is all."
