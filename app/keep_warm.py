@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from typing import Any
 
+from app.core.tool_calls import ToolSpec
 from app.engine.base import ChatEngine, KVCache
 from app.engine.kv_snapshots import SnapshotCache, SnapshotSaved
 from app.session import CUT_SHORT, history_of
@@ -30,6 +32,9 @@ class KeepWarm:
         self.store = store
         self.engine = engine
         self.snapshots = snapshots
+        # The tools the next reply offers: they are in its prompt, so the cache is warmed
+        # with them (the face sets them with the session's).
+        self.tools: Sequence[ToolSpec] = ()
         self.holding: int | None = None  # the conversation whose state the cache holds
         self.last_saved: SnapshotSaved | None = None  # the outcome of the last save
         self._dirty = False  # the cache changed since its snapshot was saved or restored
@@ -62,7 +67,9 @@ class KeepWarm:
             if last.status != "done" or last.finish_reason in CUT_SHORT:
                 return
             try:
-                result = engine.prewarm(history_of(branch, conversation.system_prompt))
+                result = engine.prewarm(
+                    history_of(branch, conversation.system_prompt), tools=self.tools
+                )
             except Exception as e:  # busy with a reply, or llama.cpp failed: stays cold
                 log.warning("re-warm of conversation %d failed: %s", conversation_id, e)
                 return

@@ -15,8 +15,9 @@ and the parts of the trace the app or the user inserted are recorded as spans.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import suppress
+from dataclasses import dataclass, replace
 from typing import Any, assert_never
 
 from app.core.errors import InvalidRequestError
@@ -39,9 +40,12 @@ from app.core.thinking import (
     ReasonEnded,
     ThinkingControl,
 )
+from app.core.tool_rounds import ToolRound, ToolUse, round_history
 from app.engine.base import ChatEngine, Generation
 from app.store.conversations import ConversationStore, StoredMessage
 from app.store.database import StoreError
+from app.tool_turn import DEFAULT_MAX_ROUNDS, Decision, ToolTurn
+from app.tools.tool import Tool
 
 SAVE_INTERVAL_S = 1.0
 CUT_SHORT = ("cancelled", "length", "error")  # finish reasons of a reply that can go on
@@ -49,13 +53,17 @@ FORCED: tuple[ReasonEnded, ...] = ("budget", "time", "loop", "user")  # the app 
 
 
 def history_of(branch: list[StoredMessage], system_prompt: str) -> list[ChatMessage]:
-    """What the model is sent: the system prompt, then each turn's text (answers only)."""
+    """What the model is sent: the system prompt, then each turn's text (answers only; a
+    reply that used tools: each round's answer, calls and results, then its last round)."""
     history = [ChatMessage.system(system_prompt)] if system_prompt.strip() else []
     for m in branch:
         if m.role == "user":
             history.append(ChatMessage.user(m.content))
         elif m.role == "assistant":
-            history.append(ChatMessage.assistant(m.content))  # the trace stays in the store
+            for r in m.tool_rounds:
+                history += round_history(r)
+            if m.content or not m.tool_rounds:
+                history.append(ChatMessage.assistant(m.content))  # the trace stays in the store
     return history
 
 
@@ -93,6 +101,8 @@ def continue_modes(message: StoredMessage) -> tuple[ContinueMode, ...]:
     """
     if message.role != "assistant" or message.status == "streaming":
         return ()
+    if message.tool_rounds and not message.content and not message.reasoning:
+        return ()  # it ended in calls (stopped, or the round limit): ask again instead
     cut = message.status == "interrupted" or message.finish_reason in CUT_SHORT
     modes: list[ContinueMode] = []
     if not message.reasoning_finished:
@@ -144,6 +154,11 @@ class StoredGeneration:
         self._reasoning_length = len(kept.reasoning) if kept else 0
         self.inserted: list[InsertedSpan] = list(continued.inserted) if continued else []
         self._new_text = False  # whether anything was streamed (a continuation may add nothing)
+        # Tools: the rounds of calls before this one, and this round's calls so far.
+        self.rounds: list[ToolRound] = list(continued.before.tool_rounds) if continued else []
+        self._uses: list[ToolUse] = []
+        self._after_results = False  # a result came: the next delta starts a new round
+        self._ended_in_calls = False  # the last round ended in calls (none came after)
         self.done: GenerationDone | None = None
         self.save_error: StoreError | None = None  # why the last save failed
 
@@ -172,20 +187,37 @@ class StoredGeneration:
         """Close the trace now and go on into the answer (see the engine's)."""
         self._generation.force_answer(by)
 
+    def approve(self, call_id: str, decision: Decision) -> None:
+        """The user's answer to a ``ToolApprovalNeeded`` (any thread)."""
+        if isinstance(self._generation, ToolTurn):
+            self._generation.approve(call_id, decision)
+
     def __iter__(self) -> Iterator[ChatEvent]:
         last_save = self._clock()
         try:
             for event in self._generation:
                 match event:
                     case ReasoningDelta():
+                        self._next_round()
                         self._take_reasoning(event)
                     case AnswerDelta():
+                        self._next_round()
                         self._answer.append(event.text)
                         self._new_text = True
+                    case ToolCallRequested():
+                        self._next_round()
+                        self._uses.append(ToolUse.of(event.call))
+                        self._new_text = True
+                    case ToolApprovalNeeded():
+                        self._save_partial()  # the user may take a while: keep what streamed
+                    case ToolCallResult():
+                        self._take_result(event)
                     case GenerationDone():
+                        if self._uses:  # it ended in calls: they are a round of their own
+                            self._after_results = True
+                            self._next_round()
+                            self._ended_in_calls = True
                         self.done = event
-                    case ToolCallRequested() | ToolApprovalNeeded() | ToolCallResult():
-                        pass  # no tools offered yet
                     case _:
                         assert_never(event)
                 if self.done is not None:
@@ -213,10 +245,39 @@ class StoredGeneration:
         else:
             self.inserted.append(InsertedSpan(start, self._reasoning_length, event.inserted))
 
+    def _next_round(self) -> None:
+        """After a round's results, its trace, answer and calls become a ToolRound."""
+        if not self._after_results:
+            return
+        self.rounds.append(ToolRound(self.reasoning, self.answer, tuple(self._uses)))
+        self._reasoning, self._answer, self._uses = [], [], []
+        self._reasoning_length = 0
+        self.inserted = []
+        self._after_results = False
+
+    def _take_result(self, event: ToolCallResult) -> None:
+        self._after_results = True
+        for i, use in enumerate(self._uses):
+            if use.id == event.call_id:
+                self._uses[i] = replace(
+                    use,
+                    result=event.text,
+                    ok=event.ok,
+                    seconds=event.seconds,
+                    approval=event.approval,
+                )
+        if event.approval == "conversation":
+            allowed = self._store.get(self.conversation_id).allowed_tools
+            if event.name not in allowed:
+                with suppress(StoreError):  # asked again next time: nothing is lost
+                    self._store.update_settings(
+                        self.conversation_id, allowed_tools=[*allowed, event.name]
+                    )
+
     def _save_partial(self) -> None:
         try:
             self._store.update_streaming(
-                self.message.id, self.answer, self.reasoning, self.inserted
+                self.message.id, self.answer, self.reasoning, self.inserted, self.rounds
             )
         except StoreError as e:
             self.save_error = e
@@ -239,6 +300,11 @@ class StoredGeneration:
             finish, error = before.finish_reason or d.finish_reason, before.error
             stats, thinking_seconds = before.stats, before.thinking_seconds
             ended_by, inserted = before.reasoning_ended_by, list(before.inserted)
+        elif self._ended_in_calls:  # the last round is among the rounds: nothing after it
+            content, reasoning, finished = "", "", d.reasoning_finished
+            finish, error = d.finish_reason, d.error
+            stats, thinking_seconds = d.stats.to_dict(), d.stats.thinking_seconds
+            ended_by, inserted = d.reasoning_ended_by, []
         else:
             content, reasoning, finished = d.answer, d.reasoning, d.reasoning_finished
             finish, error = d.finish_reason, d.error
@@ -260,6 +326,7 @@ class StoredGeneration:
                 error=error,
                 reasoning_ended_by=ended_by,
                 inserted=inserted,
+                tool_rounds=self.rounds,
             )
         except StoreError as e:
             self.save_error = e
@@ -269,9 +336,47 @@ class StoredGeneration:
 
 
 class ChatSession:
-    def __init__(self, store: ConversationStore, engine: ChatEngine) -> None:
+    """``tools``: what the model may call in the replies this session starts (the face
+    sets them: the window from Settings, the CLI from ``--tool``); none: no tools are
+    offered and a reply is one generation. ``auto_approve``: tools with side effects run
+    without asking (the CLI's ``--yes``)."""
+
+    def __init__(
+        self,
+        store: ConversationStore,
+        engine: ChatEngine,
+        *,
+        tools: Sequence[Tool] = (),
+        max_tool_rounds: int = DEFAULT_MAX_ROUNDS,
+        auto_approve: bool = False,
+    ) -> None:
         self.store = store
         self.engine = engine
+        self.tools: Sequence[Tool] = tools
+        self.max_tool_rounds = max_tool_rounds
+        self.auto_approve = auto_approve
+
+    def _chat(
+        self,
+        conversation_id: int,
+        history: list[ChatMessage],
+        sampling: SamplingSettings,
+        thinking: ThinkingControl | None,
+    ) -> Generation:
+        """One reply: a generation, or a tool turn when tools are offered."""
+        if not self.tools:
+            return self.engine.chat(history, sampling, thinking)
+        allowed = set(self.store.get(conversation_id).allowed_tools)
+        return ToolTurn(
+            self.engine,
+            history,
+            sampling,
+            thinking,
+            self.tools,
+            max_rounds=self.max_tool_rounds,
+            allowed=allowed,
+            auto_approve=self.auto_approve,
+        )
 
     def _sampling(
         self, conversation_id: int, sampling: SamplingSettings | None
@@ -299,7 +404,7 @@ class ChatSession:
         )
         try:
             # checks the request first
-            generation = self.engine.chat(history, settings, thinking)
+            generation = self._chat(conversation_id, history, settings, thinking)
         except BaseException:
             self.store.delete_message(message.id)  # the user's message stays
             raise
@@ -385,6 +490,8 @@ class ChatSession:
         history = history_of(
             self.store.branch(old.conversation_id, old.parent_id), conversation.system_prompt
         )
+        for r in old.tool_rounds:  # its rounds of calls: the last round goes on after them
+            history += round_history(r)
         if mode == "thinking":
             reasoning, spans = _kept_trace(old)
             kept = Continuation(reasoning, "", "thinking", hint.strip())

@@ -12,8 +12,10 @@ import json
 import queue
 import sys
 import threading
-from typing import TYPE_CHECKING, Any, TextIO, assert_never
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TextIO, assert_never, cast
 
+from app.cli import ask_tools
 from app.cli.conversations import open_store
 from app.core import keys
 from app.core.errors import InvalidRequestError
@@ -37,6 +39,8 @@ from app.engine.base import ChatEngine, Generation
 from app.engine.remote_presets import PRESETS
 from app.session import ChatSession, StoredGeneration
 from app.store.conversations import ConversationStore
+from app.tool_turn import DEFAULT_MAX_ROUNDS, Decision, ToolTurn
+from app.tools.tool import Tool
 
 if TYPE_CHECKING:  # loading llama.cpp waits until a local model is asked
     from app.keep_warm import KeepWarm
@@ -71,7 +75,11 @@ def add_parser(commands: Any) -> None:
         help="continue a stored conversation (or start one with 'new'); the history sent "
         "back holds the answers only",
     )
-    p.add_argument("--json", action="store_true", help="print one JSON object at the end")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object at the end (with the tool calls, in order)",
+    )
     p.add_argument("--hide-reasoning", action="store_true", help="do not print the reasoning trace")
     s = p.add_argument_group("sampling (defaults: the QwQ-32B model card)")
     s.add_argument("--max-tokens", type=int, metavar="N")
@@ -100,6 +108,28 @@ def add_parser(commands: Any) -> None:
         choices=LOOP_ACTIONS,
         default="answer",
         help="when the thinking repeats itself: answer (default), stop, or off",
+    )
+    tl = p.add_argument_group("tools")
+    tl.add_argument(
+        "--tool",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="let QwQ use a tool (repeatable): calculator, python, datetime, conversations, "
+        "or mcp:SERVER (an MCP server in settings.json)",
+    )
+    tl.add_argument(
+        "--yes",
+        action="store_true",
+        help="run tools with side effects without asking (otherwise each run is asked on "
+        "the terminal, and refused when stdin is not one)",
+    )
+    tl.add_argument(
+        "--max-tool-rounds",
+        type=int,
+        metavar="N",
+        default=DEFAULT_MAX_ROUNDS,
+        help=f"rounds of tool calls in one answer (default {DEFAULT_MAX_ROUNDS})",
     )
     m = p.add_argument_group("model loading")
     m.add_argument(
@@ -194,8 +224,13 @@ class _Printer:
                     self.out.write("\n")
                     self.out.flush()
                 self._err(summary(event) + "\n")
-            case ToolCallRequested() | ToolApprovalNeeded() | ToolCallResult():
-                pass  # no tools offered yet
+            case ToolCallRequested() | ToolCallResult():
+                self._end_reasoning()
+                line = ask_tools.describe(event)
+                if line:
+                    self._err(line + "\n")
+            case ToolApprovalNeeded():
+                pass  # asked by the approver, on the main thread
             case _:
                 assert_never(event)
 
@@ -245,9 +280,17 @@ def done_to_json(done: GenerationDone, model: dict[str, Any]) -> dict[str, Any]:
 
 
 def _stream(
-    generation: Generation, printer: _Printer | None, *, answer_now: bool = True
+    generation: Generation,
+    printer: _Printer | None,
+    *,
+    answer_now: bool = True,
+    approve: Callable[[ToolApprovalNeeded], tuple[str, Decision]] | None = None,
+    calls: ask_tools.ToolCalls | None = None,
 ) -> tuple[GenerationDone, bool]:
     """Run ``generation`` on a worker thread and print its events.
+
+    ``approve`` answers a call that waits for the user (on this thread, so a question on
+    the terminal and Ctrl+C work as anywhere else); ``calls`` collects the tool calls.
 
     Ctrl+C while the model thinks means "answer now" (where the engine can force the
     answer); a second one (or one during the answer) cancels it. Returns the Done
@@ -280,12 +323,22 @@ def _stream(
                     thinking = False
                 case GenerationDone():
                     done = item
-                case ToolCallRequested() | ToolApprovalNeeded() | ToolCallResult():
-                    pass  # no tools offered yet
+                case ToolCallRequested() | ToolCallResult():
+                    thinking = False
+                    if calls is not None:
+                        calls.take(item)
+                case ToolApprovalNeeded():
+                    pass
                 case _:
                     assert_never(item)
             if printer:
                 printer.event(item)
+            if isinstance(item, ToolApprovalNeeded):
+                if approve is None:
+                    generation.cancel()
+                else:
+                    call_id, decision = approve(item)
+                    cast(ToolTurn | StoredGeneration, generation).approve(call_id, decision)
             if done is not None:
                 worker.join()
                 return done, interrupted
@@ -341,8 +394,20 @@ def run_ask(args: argparse.Namespace) -> int:
     setup_logging(paths)
     overrides = _overrides(args)
     thinking = _thinking(args)
+    ask_tools.check_names(args.tool)
+    if args.max_tool_rounds < 0:
+        raise InvalidRequestError("--max-tool-rounds must be 0 or more.")
     prompt = _prompt(args)
-    store = open_store() if args.conversation is not None else None
+    wants_store = args.conversation is not None or "conversations" in args.tool
+    store = open_store() if wants_store else None
+    tools: list[Tool] = ask_tools.builtin(args.tool, store)
+    why_not = ask_tools.needs_a_terminal(tools, args.yes)
+    if why_not is not None:
+        if store is not None:
+            store.close()
+        raise InvalidRequestError(why_not)
+    approver = ask_tools.terminal_approver(sys.stdin, sys.stderr, yes=args.yes)
+    calls = ask_tools.ToolCalls()
     try:
         if sys.stderr.isatty() and not args.json:
             sys.stderr.write(f"{DIM}Loading {args.model}…{RESET}\r")
@@ -388,24 +453,49 @@ def run_ask(args: argparse.Namespace) -> int:
         keep: KeepWarm | None = None
         snapshot: dict[str, Any] = {}
         try:
-            if store is None:
+            if args.conversation is None:
                 messages = [ChatMessage.system(args.system)] if args.system else []
                 messages.append(ChatMessage.user(prompt))
-                generation: Generation = engine.chat(
-                    messages, _settings(SamplingSettings(), overrides), thinking
+                sampling = _settings(SamplingSettings(), overrides)
+                generation: Generation = (
+                    ToolTurn(
+                        engine,
+                        messages,
+                        sampling,
+                        thinking,
+                        tools,
+                        max_rounds=args.max_tool_rounds,
+                        auto_approve=args.yes,
+                    )
+                    if tools
+                    else engine.chat(messages, sampling, thinking)
                 )
             else:
+                assert store is not None
                 conversation_id = _conversation(store, args)
                 keep = _keep_warm(store, engine)
+                if keep is not None:
+                    keep.tools = [t.spec() for t in tools]
                 if keep is not None:  # the conversation's snapshot, before the prompt
                     snapshot["restored_tokens"] = keep.open(conversation_id)
                 base = SamplingSettings.from_dict(store.get(conversation_id).sampling)
-                stored = ChatSession(store, engine).reply(
+                session = ChatSession(
+                    store,
+                    engine,
+                    tools=tools,
+                    max_tool_rounds=args.max_tool_rounds,
+                    auto_approve=args.yes,
+                )
+                stored = session.reply(
                     conversation_id, prompt, _settings(base, overrides), thinking
                 )
                 generation = stored
             done, interrupted = _stream(
-                generation, printer, answer_now=engine.cannot_continue is None
+                generation,
+                printer,
+                answer_now=engine.cannot_continue is None,
+                approve=lambda event: (event.call.id, approver(event)),
+                calls=calls,
             )
             if keep is not None and conversation_id is not None:
                 snapshot.update(_save_warm(keep, conversation_id, interrupted))
@@ -428,6 +518,8 @@ def run_ask(args: argparse.Namespace) -> int:
             "rope_scaling": info.rope_scaling,
         }
         result = done_to_json(done, model)
+        if tools:
+            result["tool_calls"] = calls.to_json()
         if conversation_id is not None:
             result["conversation_id"] = conversation_id
         if snapshot:

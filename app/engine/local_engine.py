@@ -644,7 +644,9 @@ class LocalEngine:
             with self._job_lock:
                 self._chats_waiting -= 1
 
-    def next_prompt_start(self, messages: Sequence[ChatMessage]) -> list[int]:
+    def next_prompt_start(
+        self, messages: Sequence[ChatMessage], tools: Sequence[ToolSpec] = ()
+    ) -> list[int]:
         """The tokens that the prompt following ``messages`` (a history ending with an
         answer) starts with, whatever the next user message says.
 
@@ -656,11 +658,14 @@ class LocalEngine:
         turns = [m for m in messages if m.role != "system"]
         common: list[int] | None = None
         for placeholder in _PLACEHOLDERS:
-            tokens = self.tokenize(self.render([*system, *turns, ChatMessage.user(placeholder)]))
+            prompt = self.render([*system, *turns, ChatMessage.user(placeholder)], tools)
+            tokens = self.tokenize(prompt)
             common = tokens if common is None else common[: _common_prefix(common, tokens)]
         return common or []
 
-    def prewarm(self, messages: Sequence[ChatMessage], wait: float = 2.0) -> PrewarmResult:
+    def prewarm(
+        self, messages: Sequence[ChatMessage], wait: float = 2.0, tools: Sequence[ToolSpec] = ()
+    ) -> PrewarmResult:
         """Make the KV cache hold exactly the start of the prompt that will follow
         ``messages`` (a history ending with an assistant answer, answers only): the
         trace's tokens are dropped from the cache and the answer-only turn, as the
@@ -674,9 +679,10 @@ class LocalEngine:
         ``wait``: how long to wait for a reply still finishing (its last event is out
         before it lets go of the engine); a reply still running after that is left
         alone and the result says ``cancelled``. A history too long for the next turn
-        to keep whole (the next chat will drop old turns) is left as it is."""
+        to keep whole (the next chat will drop old turns) is left as it is. ``tools``:
+        the tools the next reply will offer (they are in its prompt's system turn)."""
         try:
-            target = self.next_prompt_start(messages)
+            target = self.next_prompt_start(messages, tools)
         except Exception as e:  # a template that refuses the history: nothing to warm
             log.info("prewarm skipped: the history does not render (%s)", e)
             return PrewarmResult(0, 0, False)

@@ -65,12 +65,13 @@ def check_request(
 
 
 def _check_results(messages: Sequence[ChatMessage]) -> None:
-    """Trailing tool results must follow an answer that made calls (the template would
-    otherwise render a turn the model never saw the cause of)."""
+    """Trailing tool results must follow an answer (the template would otherwise render a
+    turn the model never saw the cause of). Its calls may all be malformed: then it holds
+    their text, and the results are their errors."""
     i = len(messages)
     while i and messages[i - 1].role == "tool":
         i -= 1
-    if not i or messages[i - 1].role != "assistant" or not messages[i - 1].tool_calls:
+    if not i or messages[i - 1].role != "assistant":
         raise InvalidRequestError(
             translate("ChatEngine", "Tool results must follow an answer that called tools.")
         )

@@ -26,6 +26,7 @@ from typing import Any, Literal, TypeVar, cast
 from app.core.i18n import translate
 from app.core.paths import AppPaths
 from app.core.thinking import InsertedSpan, ReasonEnded
+from app.core.tool_rounds import ToolRound, rounds_json
 from app.store import backup, validate
 from app.store.changes import Change, ChangeKind, Changes
 from app.store.database import Database, Recovery, StoreError, StoreFullError, request_check
@@ -59,6 +60,8 @@ class Conversation:
     # The thinking budget chosen for this conversation: {"budget_tokens": n,
     # "budget_seconds": s}, either may be None (no limit); {}: the app's default.
     thinking: dict[str, Any] = field(default_factory=dict)
+    # The tools the user allowed for the whole conversation ("Allow in this conversation").
+    allowed_tools: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +83,9 @@ class StoredMessage:
     damaged: str = ""  # the fields that could not be read back (defaults shown instead)
     reasoning_ended_by: ReasonEnded | None = None  # who closed the trace; None: it never closed
     inserted: tuple[InsertedSpan, ...] = ()  # parts of the trace the app or the user wrote
+    # A reply that used tools: its rounds of calls before the last round (which is this
+    # message's own content and reasoning); see app.core.tool_rounds.
+    tool_rounds: tuple[ToolRound, ...] = ()
 
 
 def spans_of(raw: list[list[Any]]) -> tuple[InsertedSpan, ...]:
@@ -201,6 +207,7 @@ def _conversation(row: sqlite3.Row) -> Conversation:
         sampling=r.get("sampling", lambda v: validate.json_object(v, validate.sampling), {}),
         current_leaf=r.get("current_leaf", _reference, None),
         thinking=r.get("thinking", lambda v: validate.json_object(v, validate.thinking), {}),
+        allowed_tools=tuple(r.get("allowed_tools", _json_list(validate.allowed_tools), [])),
         damaged=r.damaged,
     )
 
@@ -231,8 +238,27 @@ def _message(row: sqlite3.Row) -> StoredMessage:
             r.get("reasoning_ended_by", validate.reasoning_ended_by, None),
         ),
         inserted=spans_of(r.get("inserted", _inserted, [])),
+        tool_rounds=tuple(
+            ToolRound.from_json(t)
+            for t in r.get("tool_rounds", _json_list(validate.tool_rounds), list[dict[str, Any]]())
+        ),
         damaged=r.damaged,
     )
+
+
+def _json_list(check: Callable[[Any], list[T]]) -> Callable[[Any], list[T]]:
+    """A JSON list column's reader: text holding a list that passes ``check``."""
+
+    def read(raw: Any) -> list[T]:
+        if not isinstance(raw, str):
+            raise Invalid(f"must be JSON text, not {type(raw).__name__}")
+        try:
+            value = json.loads(raw or "[]")
+        except (ValueError, RecursionError):
+            raise Invalid("is not readable JSON") from None
+        return check(value)
+
+    return read
 
 
 def _inserted(raw: Any) -> list[list[Any]]:
@@ -477,8 +503,10 @@ class ConversationStore:
         system_prompt: str | None = None,
         sampling: dict[str, Any] | None = None,
         thinking: dict[str, Any] | None = None,
+        allowed_tools: Sequence[str] | None = None,
     ) -> None:
-        """Change a conversation's settings; ``thinking`` is checked (StoreError if bad)."""
+        """Change a conversation's settings; ``thinking`` is checked (StoreError if bad).
+        ``allowed_tools``: the tools that run without asking in this conversation."""
         if thinking is not None:
             try:
                 thinking = validate.thinking(thinking)
@@ -489,6 +517,11 @@ class ConversationStore:
                 c.execute(
                     "UPDATE conversations SET thinking = ? WHERE id = ?",
                     (json.dumps(thinking), conversation_id),
+                )
+            if allowed_tools is not None:
+                c.execute(
+                    "UPDATE conversations SET allowed_tools = ? WHERE id = ?",
+                    (json.dumps(sorted(set(allowed_tools))), conversation_id),
                 )
             if model is not None:
                 c.execute(
@@ -553,8 +586,10 @@ class ConversationStore:
         content: str,
         reasoning: str,
         inserted: Sequence[InsertedSpan] | None = None,
+        tool_rounds: Sequence[ToolRound] | None = None,
     ) -> None:
-        """Save what a reply has streamed so far (and the parts of it inserted, if given)."""
+        """Save what a reply has streamed so far (and the parts of it inserted, and its
+        finished rounds of tool calls, if given)."""
         with self._write() as c:
             c.execute(
                 "UPDATE messages SET content = ?, reasoning = ? WHERE id = ?",
@@ -564,6 +599,11 @@ class ConversationStore:
                 c.execute(
                     "UPDATE messages SET inserted = ? WHERE id = ?",
                     (spans_json(inserted), message_id),
+                )
+            if tool_rounds is not None:
+                c.execute(
+                    "UPDATE messages SET tool_rounds = ? WHERE id = ?",
+                    (rounds_json(tool_rounds), message_id),
                 )
             cid = self._conversation_of(c, message_id)
         self._changed(cid, "streamed")
@@ -591,12 +631,13 @@ class ConversationStore:
         error: str | None = None,
         reasoning_ended_by: ReasonEnded | None = None,
         inserted: Sequence[InsertedSpan] = (),
+        tool_rounds: Sequence[ToolRound] = (),
     ) -> None:
         with self._write() as c:
             c.execute(
                 "UPDATE messages SET content = ?, reasoning = ?, status = 'done', finish_reason = ?,"
                 " reasoning_finished = ?, thinking_seconds = ?, stats = ?, error = ?,"
-                " reasoning_ended_by = ?, inserted = ? WHERE id = ?",
+                " reasoning_ended_by = ?, inserted = ?, tool_rounds = ? WHERE id = ?",
                 (
                     content,
                     reasoning,
@@ -607,6 +648,7 @@ class ConversationStore:
                     error,
                     reasoning_ended_by if reasoning_finished else None,
                     spans_json([s for s in inserted if 0 <= s.start <= s.end <= len(reasoning)]),
+                    rounds_json(tool_rounds),
                     message_id,
                 ),
             )
@@ -700,7 +742,8 @@ class ConversationStore:
         """Insert one conversation that :func:`validate.conversation` accepted."""
         cur = c.execute(
             "INSERT INTO conversations (title, title_is_custom, created_at, updated_at, pinned,"
-            " model, system_prompt, sampling, thinking) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " model, system_prompt, sampling, thinking, allowed_tools)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 data["title"],
                 int(data["title_is_custom"]),
@@ -711,6 +754,7 @@ class ConversationStore:
                 data["system_prompt"],
                 json.dumps(data["sampling"]),
                 json.dumps(data["thinking"]),
+                json.dumps(data["allowed_tools"]),
             ),
         )
         cid = int(cur.lastrowid or 0)
@@ -720,8 +764,8 @@ class ConversationStore:
             cur = c.execute(
                 "INSERT INTO messages (conversation_id, parent_id, role, content, reasoning,"
                 " created_at, status, finish_reason, reasoning_finished, thinking_seconds,"
-                " stats, error, model, reasoning_ended_by, inserted)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " stats, error, model, reasoning_ended_by, inserted, tool_rounds)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     cid,
                     ids[parent] if parent is not None else None,
@@ -738,6 +782,7 @@ class ConversationStore:
                     m["model"],
                     m["reasoning_ended_by"],
                     json.dumps(m["inserted"]),
+                    json.dumps(m["tool_rounds"], ensure_ascii=False),
                 ),
             )
             ids.append(int(cur.lastrowid or 0))

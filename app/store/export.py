@@ -15,6 +15,7 @@ from typing import Any
 
 from app.core.format import duration
 from app.core.thinking import ENDED_BY_NOTE, INSERTED_BY_LABEL
+from app.core.tool_rounds import ToolRound, ToolUse
 from app.store.conversations import (
     Conversation,
     ConversationStore,
@@ -24,7 +25,7 @@ from app.store.conversations import (
 from app.store.database import StoreError
 
 FORMAT = "qwq-desktop-conversations"
-VERSION = 2  # 2: how each trace ended, its inserted parts, the thinking budget
+VERSION = 3  # 2: how each trace ended, its inserted parts, the thinking budget; 3: tools
 MAX_IMPORT_BYTES = 512 * 2**20  # characters; a whole store's export is far smaller
 
 
@@ -51,6 +52,7 @@ def conversation_to_dict(store: ConversationStore, conversation: Conversation) -
         "system_prompt": conversation.system_prompt,
         "sampling": conversation.sampling,
         "thinking": conversation.thinking,
+        "allowed_tools": list(conversation.allowed_tools),
         "current_leaf": index.get(conversation.current_leaf) if conversation.current_leaf else None,
         "messages": [
             {
@@ -68,6 +70,7 @@ def conversation_to_dict(store: ConversationStore, conversation: Conversation) -
                 "model": m.model,
                 "reasoning_ended_by": m.reasoning_ended_by,
                 "inserted": [[s.start, s.end, s.by] for s in m.inserted],
+                "tool_rounds": [r.to_json() for r in m.tool_rounds],
                 **({"damaged": m.damaged} if m.damaged else {}),
             }
             for i, m in enumerate(messages)
@@ -157,6 +160,51 @@ def _marked_trace(m: StoredMessage) -> str:
     return "".join(parts)
 
 
+APPROVAL_NOTE = {
+    "auto": "approved in advance",
+    "once": "allowed once",
+    "conversation": "allowed in this conversation",
+    "denied": "denied",
+}
+
+
+def _details(summary: str, body: str) -> list[str]:
+    body = body.replace("</details>", "&lt;/details>")
+    return ["<details>", f"<summary>{summary}</summary>", "", body, "", "</details>", ""]
+
+
+def _fenced(text: str, lang: str = "") -> str:
+    fence = "```"
+    while fence in text:
+        fence += "`"
+    return f"{fence}{lang}\n{text}\n{fence}"
+
+
+def _call_markdown(c: ToolUse) -> list[str]:
+    """A call as a reader sees it: what was called, how it was allowed, what came back."""
+    if c.error:
+        return [f"**Tool call (malformed):** {c.error}", "", _fenced(c.raw), ""]
+    args = json.dumps(dict(c.arguments), ensure_ascii=False, indent=2)
+    note = [APPROVAL_NOTE[c.approval]] if c.approval in APPROVAL_NOTE else []
+    if c.result is None:
+        note.append("not run")
+    else:
+        note.append(("ok" if c.ok else "failed") + f", {duration(c.seconds)}")
+    lines = [f"**Tool call:** `{c.name}` ({' · '.join(note)})", "", _fenced(args, "json"), ""]
+    if c.result is not None:
+        lines += _details("Result", _fenced(c.result))
+    return lines
+
+
+def _round_markdown(r: ToolRound) -> list[str]:
+    lines = _details("Thinking", r.reasoning) if r.reasoning else []
+    if r.answer.strip():
+        lines += [r.answer.strip(), ""]
+    for c in r.calls:
+        lines += _call_markdown(c)
+    return lines
+
+
 def export_markdown(store: ConversationStore, conversation: Conversation) -> str:
     lines = [f"# {conversation.title or 'Untitled conversation'}", ""]
     meta = [_when(conversation.created_at)]
@@ -175,6 +223,8 @@ def export_markdown(store: ConversationStore, conversation: Conversation) -> str
         if m.role != "assistant":
             continue
         lines += ["## QwQ", "", *note]
+        for r in m.tool_rounds:
+            lines += _round_markdown(r)
         if m.reasoning:
             trace = _marked_trace(m).replace("</details>", "&lt;/details>")
             lines += [

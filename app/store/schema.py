@@ -104,7 +104,15 @@ ALTER TABLE messages ADD COLUMN inserted TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE conversations ADD COLUMN thinking TEXT NOT NULL DEFAULT '{}';
 """
 
-MIGRATIONS: list[str] = [V1, V2, V3]
+# Version 4 (tools): a reply's rounds of tool calls before its last round (JSON, see
+# app.core.tool_rounds: [{"reasoning", "answer", "calls": [...]}]), and the tools the user
+# allowed for the whole conversation (JSON ["python", ...]).
+V4 = """
+ALTER TABLE messages ADD COLUMN tool_rounds TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE conversations ADD COLUMN allowed_tools TEXT NOT NULL DEFAULT '[]';
+"""
+
+MIGRATIONS: list[str] = [V1, V2, V3, V4]
 LATEST = len(MIGRATIONS)
 
 

@@ -31,6 +31,10 @@ FINISH_REASONS = ("stop", "length", "cancelled", "error", "repetition", "tool_ca
 REASON_ENDS = ("model", "budget", "time", "loop", "user")  # app.core.thinking.ReasonEnded
 INSERTERS = ("app", "user")
 MAX_INSERTED = 10_000  # inserted parts in one trace
+MAX_TOOL_ROUNDS = 1_000  # rounds of calls in one reply
+MAX_CALLS = 1_000  # calls in one round
+MAX_ALLOWED_TOOLS = 1_000
+APPROVALS = ("not needed", "auto", "once", "conversation", "denied")  # core.events.Approval
 STATS_COUNTS = frozenset(
     {
         "prompt_tokens",
@@ -145,6 +149,61 @@ def inserted(value: Any) -> list[list[Any]]:
             raise Invalid(f"has a part that ends before it starts: {shown(span)}")
         out.append([start, end, choice(span[2], INSERTERS)])
     return out
+
+
+def tool_rounds(value: Any) -> list[dict[str, Any]]:
+    """A reply's rounds of tool calls (app.core.tool_rounds.ToolRound.to_json's shape)."""
+    if not isinstance(value, list):
+        raise Invalid(f"must be a list of rounds, not {shown(value)}")
+    if len(value) > MAX_TOOL_ROUNDS:
+        raise Invalid(f"has more than {MAX_TOOL_ROUNDS:,} rounds")
+    out = []
+    for n, item in enumerate(value, 1):
+        r = _object(item, f"round {n}'s fields")
+        try:
+            calls = _field(r, "calls", lambda v: v if isinstance(v, list) else _not_list(v))
+            if len(calls) > MAX_CALLS:
+                raise Invalid(f"has more than {MAX_CALLS:,} calls")
+            out.append(
+                {
+                    "reasoning": _field(r, "reasoning", text),
+                    "answer": _field(r, "answer", text),
+                    "calls": [_tool_use(c) for c in calls],
+                }
+            )
+        except Invalid as e:
+            raise Invalid(f"round {n}: {e}") from None
+    return out
+
+
+def _tool_use(value: Any) -> dict[str, Any]:
+    c = _object(value, "call fields")
+    arguments = _field(c, "arguments", lambda v: _object(v, "arguments"))
+    try:
+        json.dumps(arguments)
+    except (TypeError, ValueError, RecursionError):
+        raise Invalid("'arguments' is not plain JSON") from None
+    result = c.get("result")
+    return {
+        "id": _field(c, "id", lambda v: text(v, limit=200)),
+        "name": _field(c, "name", lambda v: text(v, limit=200)),
+        "arguments": arguments,
+        "raw": _field(c, "raw", text),
+        "error": _field(c, "error", text),
+        "result": None if result is None else _field(c, "result", text),
+        "ok": _field(c, "ok", flag),
+        "seconds": _field(c, "seconds", seconds),
+        "approval": _field(c, "approval", lambda v: choice(v, APPROVALS)),
+    }
+
+
+def allowed_tools(value: Any) -> list[str]:
+    """The tool names a conversation allows without asking."""
+    if not isinstance(value, list):
+        raise Invalid(f"must be a list of tool names, not {shown(value)}")
+    if len(value) > MAX_ALLOWED_TOOLS:
+        raise Invalid(f"has more than {MAX_ALLOWED_TOOLS:,} names")
+    return [text(v, limit=200) for v in value]
 
 
 def thinking(value: Any) -> dict[str, Any]:
@@ -279,6 +338,8 @@ def _message(data: Any, position: int) -> dict[str, Any]:
         # Version 2 of the export: absent from version 1 files.
         "reasoning_ended_by": _optional(m, "reasoning_ended_by", reasoning_ended_by, None),
         "inserted": _spans_within(_optional(m, "inserted", inserted, []), len(m["reasoning"])),
+        # Version 3 of the export: absent from older files.
+        "tool_rounds": _optional(m, "tool_rounds", tool_rounds, list[dict[str, Any]]()),
     }
 
 
@@ -312,6 +373,7 @@ def conversation(data: Any) -> dict[str, Any]:
         "system_prompt": _field(c, "system_prompt", text),
         "sampling": _field(c, "sampling", sampling),
         "thinking": _optional(c, "thinking", thinking, dict[str, Any]()),
+        "allowed_tools": _optional(c, "allowed_tools", allowed_tools, list[str]()),
     }
     messages = []
     for i, m in enumerate(raw_messages):

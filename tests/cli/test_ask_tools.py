@@ -1,0 +1,137 @@
+"""``qwq-desktop ask --tool``: a real process, real llama.cpp with scripted models that
+call tools, the real tools; approval asked on a real terminal (a pseudo-terminal)."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import subprocess
+import sys
+import time
+
+from tests.fixtures.cli import ROOT, cli, one_clear_line
+from tests.fixtures.models import ScriptFactory
+from tests.fixtures.scripted_model import Piece, ScriptedModel
+
+CALC: list[Piece] = [
+    "I should compute it.",
+    "</think>",
+    "\n\n",
+    "<tool_call>\n",
+    '{"name": "calculator", "arguments": {"expression": "2**10"}}',
+    "\n</tool_call>",
+]
+ANSWER: list[Piece] = ["It is ", "1024.", "</", "think>\n\n", "**1024**"]
+PY: list[Piece] = [
+    "Check it.",
+    "</think>",
+    "\n\n",
+    "<tool_call>\n",
+    '{"name": "python", "arguments": {"code": "print(6*7)"}}',
+    "\n</tool_call>",
+]
+
+
+def _model(scripted: ScriptFactory, first: list[Piece]) -> ScriptedModel:
+    return scripted(first, after_tool_results=ANSWER)
+
+
+def test_a_tool_call_is_shown_and_given_in_json(scripted: ScriptFactory) -> None:
+    model = _model(scripted, CALC)
+    args = ("ask", "-m", str(model.path), "--context", "4096", "--tool", "calculator")
+    result = cli(*args, "What is 2**10?")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "**1024**\n"
+    assert '→ calculator({"expression": "2**10"})' in result.stderr
+    assert "← calculator: 1024" in result.stderr
+
+    data = json.loads(cli(*args, "--json", "What is 2**10?").stdout)
+    assert data["answer"] == "**1024**" and data["finish_reason"] == "stop"
+    assert data["tool_calls"] == [
+        {
+            "name": "calculator",
+            "arguments": {"expression": "2**10"},
+            "result": "1024",
+            "error": None,
+            "approval": "not needed",
+        }
+    ]
+
+
+def test_without_the_tool_the_call_is_only_text(scripted: ScriptFactory) -> None:
+    model = _model(scripted, CALC)
+    result = cli("ask", "-m", str(model.path), "--context", "4096", "--json", "2**10?")
+    data = json.loads(result.stdout)
+    assert "tool_calls" not in data and "<tool_call>" in data["answer"]
+
+
+def test_a_tool_that_asks_first_is_refused_without_a_terminal(scripted: ScriptFactory) -> None:
+    model = _model(scripted, PY)
+    result = cli("ask", "-m", str(model.path), "--tool", "python", "6*7?", stdin="")
+    one_clear_line(result, "give --yes")
+
+
+def test_yes_runs_it_without_asking(scripted: ScriptFactory) -> None:
+    model = _model(scripted, PY)
+    result = cli(
+        "ask", "-m", str(model.path), "--context", "4096", "--tool", "python", "--yes",
+        "--json", "6*7?", stdin="",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    (call,) = json.loads(result.stdout)["tool_calls"]
+    assert call["name"] == "python" and call["approval"] == "auto"
+    # It ran: 42, or the runner's own refusal where this machine cannot cut the network.
+    assert call["result"] == "42\n" or "network" in call["error"]
+
+
+def test_unknown_tools_and_bad_rounds_are_one_clear_line(qwq_model: ScriptedModel) -> None:
+    one_clear_line(cli("ask", "-m", str(qwq_model.path), "--tool", "weather", "q"), "weather")
+    one_clear_line(
+        cli("ask", "-m", str(qwq_model.path), "--max-tool-rounds", "-1", "q"), "max-tool-rounds"
+    )
+
+
+def _on_terminal(args: list[str], answer: str) -> tuple[int, str, str]:
+    """Run with stdin on a pseudo-terminal; type ``answer`` when asked."""
+    main, secondary = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app", *args],
+        stdin=secondary,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+        text=True,
+    )
+    os.close(secondary)
+    assert proc.stderr is not None
+    seen = ""
+    deadline = time.monotonic() + 60
+    while "Allow?" not in seen and time.monotonic() < deadline:
+        line = proc.stderr.readline()
+        if not line:
+            break
+        seen += line
+        if "QwQ wants to run" in line:
+            time.sleep(0.2)
+            os.write(main, answer.encode())
+            break
+    err = proc.stderr.read()  # the same buffered reader (communicate() would skip its buffer)
+    assert proc.stdout is not None
+    out = proc.stdout.read()
+    proc.wait(timeout=60)
+    proc.stdout.close()
+    proc.stderr.close()
+    os.close(main)
+    return proc.returncode, out, seen + err
+
+
+def test_the_terminal_is_asked_and_a_no_is_told_to_the_model(scripted: ScriptFactory) -> None:
+    model = _model(scripted, PY)
+    args = ["ask", "-m", str(model.path), "--context", "4096", "--tool", "python", "--json", "q"]
+    code, out, err = _on_terminal(args, "n\n")
+    assert code == 0, err
+    assert "QwQ wants to run python with:" in err and '"code": "print(6*7)"' in err
+    (call,) = json.loads(out)["tool_calls"]
+    assert call["approval"] == "denied" and call["result"] is None
+    assert "did not allow" in call["error"]
