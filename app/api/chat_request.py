@@ -3,26 +3,34 @@
 Every field has a type and a range; anything else is a 400 that names the field, as
 OpenAI answers (never a 500, never silently coerced: ``"stream": "no"`` is not
 ``true``, ``max_tokens: true`` is not 1, ``NaN`` is not a penalty). Fields that change
-the response's shape and that we cannot honour (``n`` > 1, ``tools``, ``logprobs``,
-JSON ``response_format``) are refused; the rest (``user``, ``metadata``...) are ignored.
+the response's shape and that we cannot honour (``n`` > 1, the old ``functions``,
+``logprobs``, JSON ``response_format``) are refused; the rest (``user``, ``metadata``...)
+are ignored. Tools, tool choice and the messages that carry calls and results are read
+by :mod:`app.api.tool_request`.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from app.api.errors import ApiError, invalid
 from app.api.limits import ApiLimits
+from app.api.tool_request import (
+    ToolOptions,
+    check_answers,
+    parse_tool_calls,
+    parse_tool_options,
+    tool_call_id,
+)
 from app.core.messages import ChatMessage, Role
 from app.core.sampling import SamplingSettings
 
 DASHSCOPE_NAME = "qwq-32b"
-ROLES = ("system", "developer", "user", "assistant")
+ROLES = ("system", "developer", "user", "assistant", "tool")
 REFUSED_FIELDS = {
-    "tools": "tools are not supported by QwQ Desktop's server",
-    "functions": "functions are not supported by QwQ Desktop's server",
+    "functions": "functions are not supported by QwQ Desktop's server; use 'tools'",
     "logprobs": "logprobs are not supported by QwQ Desktop's server",
     "audio": "audio output is not supported",
 }
@@ -50,6 +58,7 @@ class ChatRequest:
     include_usage: bool
     model: str
     thinking_budget: int | None = None  # thinking tokens before the answer is forced
+    tools: ToolOptions = field(default_factory=ToolOptions)
 
 
 def parse_request(
@@ -89,7 +98,9 @@ def parse_request(
         raise invalid("'messages' must be a non-empty array.", "messages")
     if len(raw_messages) > limits.max_messages:
         raise invalid(f"'messages' may hold at most {limits.max_messages:,} messages.", "messages")
-    messages = [parse_message(m, i) for i, m in enumerate(raw_messages)]
+    messages = [parse_message(m, i, limits) for i, m in enumerate(raw_messages)]
+    check_answers(messages)
+    tools = parse_tool_options(body, limits)
     stream = _optional_bool(body, "stream")
     options = body.get("stream_options")
     include_usage = False
@@ -104,6 +115,7 @@ def parse_request(
         include_usage=include_usage,
         model=model,
         thinking_budget=parse_thinking_budget(body, context_length),
+        tools=tools,
     )
 
 
@@ -121,10 +133,10 @@ def parse_thinking_budget(body: dict[str, Any], context_length: int) -> int | No
     return REASONING_EFFORT[effort]
 
 
-def parse_message(raw: Any, index: int) -> ChatMessage:
+def parse_message(raw: Any, index: int, limits: ApiLimits | None = None) -> ChatMessage:
     where = f"messages[{index}]"
     if not isinstance(raw, dict) or raw.get("role") not in ROLES:
-        raise invalid(f"{where} needs a role of system, developer, user or assistant.", where)
+        raise invalid(f"{where} needs a role of system, developer, user, assistant or tool.", where)
     content = raw.get("content")
     if content is None:
         content = ""
@@ -146,10 +158,15 @@ def parse_message(raw: Any, index: int) -> ChatMessage:
             f"{where}.content is not valid Unicode (a lone surrogate).", f"{where}.content"
         )
     role: Role = "system" if raw["role"] in ("system", "developer") else raw["role"]
+    if role == "tool":
+        return ChatMessage.tool(tool_call_id(raw.get("tool_call_id"), where), content)
     if role == "assistant" and "</think>" in content:
         # Answers only go back to the model: drop a trace a client kept in the content
         # (what QwQ's own chat template does with such a message).
         content = content.split("</think>")[-1].lstrip("\n")
+    if role == "assistant":
+        calls = parse_tool_calls(raw.get("tool_calls"), where, limits or ApiLimits())
+        return ChatMessage.assistant(content, tool_calls=calls)
     return ChatMessage(role, content)
 
 

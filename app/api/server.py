@@ -9,6 +9,10 @@ in ``content``.
   ``stream_options.include_usage`` adds a last chunk with empty ``choices`` and the
   usage) or not. The body is checked field by field (:mod:`app.api.chat_request`).
 - Model names: the loaded model's id, or DashScope's ``qwq-32b``.
+- Tools (OpenAI's ``tools``, ``tool_choice``, ``parallel_tool_calls``; checked by
+  :mod:`app.api.tool_request`): the model's calls come back as ``tool_calls`` with
+  finish reason ``tool_calls``, for the client to run and answer with ``role: "tool"``
+  messages. The server never runs a tool, the app's own included.
 - A browser-facing service (every page the user opens can send it requests):
   loopback by default, and a keyless server only ever on loopback unless the owner
   says otherwise explicitly; a Host allow-list and an Origin check
@@ -61,6 +65,7 @@ from app.core.events import (
 )
 from app.core.i18n import in_english
 from app.core.thinking import LoopAction, ThinkingControl
+from app.core.tool_calls import MalformedToolCall, ToolCall
 from app.engine import openai_wire as wire
 from app.engine.base import ChatEngine
 
@@ -80,6 +85,28 @@ def model_id(engine: ChatEngine) -> str:
 
 def is_loopback(host: str) -> bool:
     return host.strip().lower().strip("[]") in LOOPBACK
+
+
+@dataclass
+class _ReturnedCalls:
+    """Which of a reply's calls go back to the client, as they come.
+
+    A well-formed call is returned (its index counts the returned ones), unless the
+    client asked for one call at most (``parallel_tool_calls: false``) and one went
+    already: then it is dropped, text and all. A malformed call goes out as the answer
+    text it is, so nothing the model wrote is lost (the client sees what the model
+    tried; a tool turn in the app would send the reason back to the model instead)."""
+
+    parallel: bool
+    returned: list[ToolCall] = field(default_factory=list)
+
+    def take(self, call: ToolCall | MalformedToolCall) -> ToolCall | str | None:
+        if isinstance(call, MalformedToolCall):
+            return call.raw
+        if self.returned and not self.parallel:
+            return None
+        self.returned.append(call)
+        return call
 
 
 class ClientGone(Exception):
@@ -243,7 +270,15 @@ class ApiServer:
         wrong here only has to stop the turn."""
         await self._enter_queue()
         thinking = ThinkingControl(budget_tokens=chat.thinking_budget, loop_guard=self.loop_guard)
-        turn = EngineTurn(engine, chat.messages, chat.sampling, self._leave, thinking)
+        turn = EngineTurn(
+            engine,
+            chat.messages,
+            chat.sampling,
+            self._leave,
+            thinking,
+            tools=chat.tools.tools,
+            tool_choice=chat.tools.choice,
+        )
         turn.start()  # no await since the slot was taken: nothing can come between
         try:
             await turn.prepared()
@@ -260,17 +295,19 @@ class ApiServer:
     ) -> Response:
         turn = await self._prepared_turn(engine, chat)
         done = None
+        calls = _ReturnedCalls(chat.tools.parallel)
+        content: list[str] = []  # the answer, with malformed calls' text where they were
         try:
             async for event in turn.events():
                 match event:
-                    case (
-                        ReasoningDelta()
-                        | AnswerDelta()
-                        | ToolCallRequested()
-                        | ToolApprovalNeeded()
-                        | ToolCallResult()
-                    ):
-                        pass  # the whole reply comes with GenerationDone
+                    case AnswerDelta():
+                        content.append(event.text)
+                    case ToolCallRequested():
+                        taken = calls.take(event.call)
+                        if isinstance(taken, str):
+                            content.append(taken)
+                    case ReasoningDelta() | ToolApprovalNeeded() | ToolCallResult():
+                        pass  # the trace comes with GenerationDone; the API runs no tools
                     case GenerationDone():
                         done = event
                     case _:
@@ -281,28 +318,45 @@ class ApiServer:
             turn.stop()  # a client gone, or anything else: the reply stops
         if done is None:
             raise ApiError(500, "The generation ended without a result.", "server_error")
-        return JSONResponse(wire.completion(completion_id, int(time.time()), chat.model, done))
+        return JSONResponse(
+            wire.completion(
+                completion_id,
+                int(time.time()),
+                chat.model,
+                done,
+                content="".join(content),
+                tool_calls=calls.returned,
+            )
+        )
 
     async def _stream(
         self, turn: EngineTurn, chat: ChatRequest, completion_id: str
     ) -> AsyncIterator[str]:
         created = int(time.time())
 
-        def chunk(delta: dict[str, str], finish: str | None = None) -> str:
+        def chunk(delta: dict[str, Any], finish: str | None = None) -> str:
             body = wire.chunk(completion_id, created, chat.model, delta, finish)
             return wire.sse(body, ensure_ascii=False)
 
         def error(message: str) -> str:
             return wire.sse(wire.error_chunk(message))
 
+        calls = _ReturnedCalls(chat.tools.parallel)
         try:
             yield chunk({"role": "assistant", "content": ""})
             async for event in turn.events():
                 match event:
                     case ReasoningDelta() | AnswerDelta():
                         yield chunk(wire.delta(event))
-                    case ToolCallRequested() | ToolApprovalNeeded() | ToolCallResult():
-                        pass  # no tools are offered through the API yet
+                    case ToolCallRequested():
+                        taken = calls.take(event.call)
+                        if isinstance(taken, str):
+                            yield chunk({"content": taken})
+                        elif taken is not None:
+                            index = len(calls.returned) - 1
+                            yield chunk(wire.tool_call_delta(taken, index))
+                    case ToolApprovalNeeded() | ToolCallResult():
+                        pass  # never from an engine: the API runs no tools
                     case GenerationDone():
                         if event.finish_reason == "error":
                             yield error(event.error or "generation failed")

@@ -29,6 +29,7 @@ from app.core.events import (
 from app.core.messages import ChatMessage
 from app.core.sampling import SamplingSettings
 from app.core.thinking import ThinkingControl
+from app.core.tool_calls import AUTO, ToolChoice, ToolSpec
 from app.engine.base import ChatEngine, Generation
 
 _PREPARED: Final = "prepared"
@@ -44,9 +45,12 @@ class EngineTurn:
         sampling: SamplingSettings,
         release: Callable[[], None],
         thinking: ThinkingControl | None = None,
+        tools: tuple[ToolSpec, ...] = (),
+        tool_choice: ToolChoice = AUTO,
     ) -> None:
         self._engine, self._messages, self._sampling = engine, messages, sampling
         self._thinking = thinking
+        self._tools, self._tool_choice = tools, tool_choice  # offered, never run here
         self._release = release  # called on the event loop once the engine is free
         self._loop = asyncio.get_running_loop()
         self._items: asyncio.Queue[Item] = asyncio.Queue()
@@ -76,7 +80,13 @@ class EngineTurn:
     def _run(self) -> None:
         generation: Generation | None = None
         try:
-            generation = self._engine.chat(self._messages, self._sampling, self._thinking)
+            generation = self._engine.chat(
+                self._messages,
+                self._sampling,
+                self._thinking,
+                tools=self._tools,
+                tool_choice=self._tool_choice,
+            )
             with self._lock:
                 self._generation = generation
                 if self._stopped:

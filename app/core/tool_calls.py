@@ -32,9 +32,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
+
+from app.core.errors import InvalidRequestError
+from app.core.i18n import translate
 
 OPEN_TAG = "<tool_call>"
 CLOSE_TAG = "</tool_call>"
@@ -69,6 +72,71 @@ class ToolSpec:
                 "parameters": dict(self.parameters),
             },
         }
+
+
+def is_tool_name(name: str) -> bool:
+    """Whether ``name`` can name a tool (the rule the parser reads calls with)."""
+    return bool(_NAME.match(name))
+
+
+ToolChoiceMode = Literal["auto", "none", "required", "function"]
+
+
+@dataclass(frozen=True, slots=True)
+class ToolChoice:
+    """Whether the model must call a tool (OpenAI's ``tool_choice``).
+
+    - ``auto``: it decides;
+    - ``none``: it is not told of the tools at all (the engine offers none);
+    - ``required``: its answer starts with a call: when the trace closes the engine
+      writes :attr:`call_start` for it, and the model picks the tool;
+    - ``function``: a call of ``name``: the start written for it names the tool, and
+      the reply ends once that call is closed.
+
+    Writing the start of the call where the answer begins (as a budget writes the
+    wrap-up where the trace must end) keeps the thinking free and needs no grammar."""
+
+    mode: ToolChoiceMode = "auto"
+    name: str = ""  # the tool, for "function"
+
+    def __post_init__(self) -> None:
+        if (self.mode == "function") != bool(self.name):
+            raise ValueError("a tool choice names a tool exactly when its mode is 'function'")
+        if self.name and not is_tool_name(self.name):
+            raise ValueError(f"not a tool name: {self.name[:80]!r}")
+
+    @property
+    def call_start(self) -> str | None:
+        """What the engine writes at the start of the answer, or None (not forced)."""
+        if self.mode == "required":
+            return "\n\n" + OPEN_TAG + "\n"
+        if self.mode == "function":
+            return (
+                "\n\n" + OPEN_TAG + "\n" + '{"name": ' + json.dumps(self.name) + ', "arguments": '
+            )
+        return None
+
+    @property
+    def one_call(self) -> bool:
+        """The reply ends when the forced call closes (a named function: that call only)."""
+        return self.mode == "function"
+
+    def check(self, tools: Sequence[ToolSpec]) -> None:
+        """Raise :class:`InvalidRequestError` when this choice cannot go with ``tools``
+        (a call is required but none is offered, or the named tool is not)."""
+        if self.mode in ("required", "function") and not tools:
+            raise InvalidRequestError(
+                translate("ToolChoice", "A tool call is required, but no tools are offered.")
+            )
+        if self.mode == "function" and self.name not in {t.name for t in tools}:
+            raise InvalidRequestError(
+                translate(
+                    "ToolChoice", "The tool {name} is required, but it is not offered."
+                ).format(name=self.name)
+            )
+
+
+AUTO = ToolChoice()
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from app.core.events import ChatEvent
 from app.core.messages import ChatMessage
 from app.core.sampling import SamplingSettings
 from app.core.thinking import Continuation, ReasonEnded, ThinkingControl
-from app.core.tool_calls import ToolSpec
+from app.core.tool_calls import AUTO, ToolChoice, ToolSpec
 from app.engine.model_info import ModelInfo
 
 
@@ -115,11 +115,14 @@ class ChatEngine(Protocol):
         thinking: ThinkingControl | None = None,
         continuation: Continuation | None = None,
         tools: Sequence[ToolSpec] = (),
+        tool_choice: ToolChoice = AUTO,
     ) -> Generation:
         """``tools``: what the model may call; the answer's calls then come out as
         ``ToolCallRequested`` events and the generation ends with finish reason
         "tool_calls" (running them is the caller's: :mod:`app.tool_turn`, or the API's
         client). ``messages`` may then end with the calls' results ("tool" messages).
+        ``tool_choice``: whether it must call (see :class:`ToolChoice`; "none" offers
+        no tools; a choice the tools cannot meet is an ``InvalidRequestError``).
 
         ``continuation``: go on from a stopped reply to the last user message of
         ``messages`` (Continue, Steer). The stream then yields only what is new (a

@@ -69,7 +69,7 @@ from app.core.thinking import (
     ThinkingControl,
     steer_text,
 )
-from app.core.tool_calls import ToolCallParser, ToolSpec
+from app.core.tool_calls import AUTO, ToolCallParser, ToolChoice, ToolSpec
 from app.engine import kv_state, llama_log
 from app.engine.base import PrewarmResult
 from app.engine.chat_template import check_templates, render_prompt
@@ -509,11 +509,14 @@ class LocalEngine:
         thinking: ThinkingControl | None = None,
         continuation: Continuation | None = None,
         tools: Sequence[ToolSpec] = (),
+        tool_choice: ToolChoice = AUTO,
     ) -> LocalGeneration:
         """Check the request and return its generation (iterate it to run it).
 
         ``tools``: what the model may call, rendered by the model's template; the calls
         in its answer then come out as ``ToolCallRequested`` (see :mod:`app.core.events`).
+        ``tool_choice``: "none" offers none; "required" or a named tool writes the start
+        of a call where the answer begins (see ``LocalGeneration._run``).
 
         ``thinking`` sets the budgets and the loop guard (default: no budget, and a
         trace that repeats itself is turned into an answer); with ``continuation`` they
@@ -524,6 +527,9 @@ class LocalEngine:
         last, else from its text, processed again."""
         sampling = sampling or SamplingSettings()
         check_request(messages, continuation, self.cannot_continue)
+        tool_choice.check(tools)
+        if tool_choice.mode == "none":
+            tools = ()
         self._acquire_for_chat()
         try:
             prompt, tokens, dropped = self._fit(messages, tools)
@@ -550,6 +556,7 @@ class LocalEngine:
             resume=resume,
             steer=steer,
             with_tools=bool(tools),
+            tool_choice=tool_choice,
         )
 
     def _resume(
@@ -875,9 +882,11 @@ class LocalGeneration(GenerationStream):
         resume: Resume | None = None,
         steer: Steer | None = None,
         with_tools: bool = False,
+        tool_choice: ToolChoice = AUTO,
     ) -> None:
         self._engine = engine
         self.with_tools = with_tools  # the answer's <tool_call> blocks are calls
+        self.tool_choice = tool_choice
         self.prompt = prompt
         self.resume = resume  # set when a stopped reply goes on (Continue, Steer)
         self.steer = steer
@@ -939,6 +948,12 @@ class LocalGeneration(GenerationStream):
         closed_before = splitter.reasoning_finished  # mode "answer": closed already
         guard = LoopGuard() if thinking.loop_guard != "off" else None
         reply = Reply(calls=ToolCallParser(id_prefix=call_id_prefix()) if self.with_tools else None)
+        # tool_choice "required" or a named tool: the start of a call, written where the
+        # answer begins (when the trace closes, or before the first token when the prompt
+        # opens no trace); ``one_call``: after the forced call the reply ends. A continued
+        # reply is not forced (what it goes on from was generated freely).
+        call_start = self.tool_choice.call_start if self.with_tools and resume is None else None
+        calls_before: int | None = None  # set when a one-call start was written
         if resume is not None:  # the whole reply: what was kept, then what is new
             reply.reasoning_before = resume.continuation.reasoning
             if resume.continuation.mode == "answer":
@@ -989,6 +1004,24 @@ class LocalGeneration(GenerationStream):
             generated = inserted = len(steer.tokens)
             steer_extra = len(steer.tokens) - (splitter.reasoning_chunks - primed)
             reasoning_base = splitter.reasoning_chunks
+
+        def inserted_tokens(text: str) -> list[int]:
+            return [int(t) for t in llm.tokenize(text.encode(), add_bos=False, special=True)]
+
+        def calls_found() -> int:
+            return len(reply.calls.found) if reply.calls is not None else 0
+
+        if call_start is not None and not splitter.in_reasoning:
+            # No trace to wait for (a template that opens none): the answer starts now.
+            start_ids = inserted_tokens(call_start)
+            if len(tokens) + len(start_ids) < n_ctx:
+                yield from emit(splitter.feed(call_start), "app")
+                output.extend(start_ids)
+                generated += len(start_ids)
+                inserted += len(start_ids)
+                if self.tool_choice.one_call:
+                    calls_before = calls_found()
+            call_start = None
         stream = start(tokens + output)
         try:
             try:
@@ -1024,6 +1057,11 @@ class LocalGeneration(GenerationStream):
                                 and not closed_before
                             ):
                                 reply.thought(now, "model")
+                            if call_start is not None and splitter.reasoning_finished:
+                                break  # the call's start is written below
+                            if calls_before is not None and calls_found() > calls_before:
+                                finish = "stop"  # the named tool's call is closed
+                                break
                             if guard is not None:
                                 if was_thinking and not splitter.in_reasoning:
                                     guard.reset()  # the answer is not compared with the trace
@@ -1049,26 +1087,35 @@ class LocalGeneration(GenerationStream):
                                     break
                             else:
                                 self._force_by = None  # nothing to close
-                        if force is None:
+                        opening = call_start is not None and (
+                            force is not None or splitter.reasoning_finished
+                        )
+                        if force is None and not opening:
                             break
-                        # Close the trace in place: the wrap-up follows the tokens already
-                        # generated, and only it (and the last token) is evaluated.
+                        # Close the trace in place and/or start the answer's call: the
+                        # text follows the tokens already generated, and only it (and the
+                        # last token) is evaluated.
                         stream.close()
                         self._force_by = None
-                        wrap = [
-                            int(t)
-                            for t in llm.tokenize(WRAP_UP.encode(), add_bos=False, special=True)
-                        ]
+                        insertion = (WRAP_UP if force is not None else "") + (
+                            call_start if opening and call_start is not None else ""
+                        )
+                        wrap = inserted_tokens(insertion)
                         if len(tokens) + len(output) + len(wrap) >= n_ctx:
                             finish = "length"
                             break
+                        if opening:
+                            call_start = None
+                            if self.tool_choice.one_call:
+                                calls_before = calls_found()
                         for t in wrap:
                             text = decoder.decode(engine.token_piece(t))
                             if text:
                                 yield from emit(splitter.feed(text), "app")
-                        reply.thought(
-                            time.perf_counter(), force if splitter.reasoning_finished else None
-                        )
+                        if force is not None:
+                            reply.thought(
+                                time.perf_counter(), force if splitter.reasoning_finished else None
+                            )
                         at = len(kept) + len(output)
                         app_spans.append((at, at + len(wrap)))
                         output.extend(wrap)

@@ -13,8 +13,14 @@ our events, stats and finish reason, the remote engine reads back to the same
   cached_tokens`` and ``completion_tokens_details.reasoning_tokens``.
 - The stream: server-sent events, one ``data: <chunk JSON>`` each, ended by
   ``data: [DONE]``.
-- Finish reasons: OpenAI has ``stop``, ``length`` and ``content_filter``; ours that
-  OpenAI lacks (cancelled, error, repetition) go out as ``stop``.
+- Finish reasons: OpenAI has ``stop``, ``length``, ``tool_calls`` and
+  ``content_filter``; ours that OpenAI lacks (cancelled, error, repetition) go out as
+  ``stop``.
+- Tool calls (the server's side only: the remote engine offers no tools yet): in a
+  completion, ``message.tool_calls`` = ``[{"id", "type": "function", "function":
+  {"name", "arguments"}}]`` with the arguments a JSON string, and ``content`` null when
+  the reply is only calls; streamed, one ``delta.tool_calls`` chunk per call, whole, with
+  its ``index`` (OpenAI sends the arguments in pieces; clients join whatever comes).
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from app.core.events import (
 )
 from app.core.messages import ChatMessage
 from app.core.sampling import SamplingSettings
+from app.core.tool_calls import ToolCall
 
 REASONING_FIELDS = ("reasoning_content", "reasoning")  # the first is the one we write
 CONTENT_FILTER = "content_filter"
@@ -91,11 +98,31 @@ def delta(event: ReasoningDelta | AnswerDelta) -> dict[str, str]:
     return {"content": event.text}
 
 
+def tool_call(call: ToolCall, index: int | None = None) -> dict[str, Any]:
+    """A call as OpenAI sends it: the arguments a JSON string; ``index`` (its place among
+    the reply's calls) in a streamed delta."""
+    body: dict[str, Any] = {} if index is None else {"index": index}
+    body.update(
+        id=call.id,
+        type="function",
+        function={
+            "name": call.name,
+            "arguments": json.dumps(dict(call.arguments), ensure_ascii=False),
+        },
+    )
+    return body
+
+
+def tool_call_delta(call: ToolCall, index: int) -> dict[str, Any]:
+    """A streamed chunk's ``delta`` for one whole call."""
+    return {"tool_calls": [tool_call(call, index)]}
+
+
 def chunk(
     completion_id: str,
     created: int,
     model: str,
-    delta: Mapping[str, str],
+    delta: Mapping[str, Any],
     finish_reason: str | None = None,
 ) -> dict[str, Any]:
     """One ``chat.completion.chunk``."""
@@ -129,10 +156,24 @@ def error_chunk(message: str) -> dict[str, Any]:
 
 
 def completion(
-    completion_id: str, created: int, model: str, done: GenerationDone
+    completion_id: str,
+    created: int,
+    model: str,
+    done: GenerationDone,
+    *,
+    content: str | None = None,
+    tool_calls: Sequence[ToolCall] = (),
 ) -> dict[str, Any]:
-    """A whole (non-streamed) ``chat.completion`` for a finished reply."""
-    message: dict[str, Any] = {"role": "assistant", "content": done.answer}
+    """A whole (non-streamed) ``chat.completion`` for a finished reply.
+
+    ``content``: the answer text when the caller built it otherwise than
+    ``done.answer`` (the server puts a malformed call's text back in it);
+    ``tool_calls``: the calls to return (null content when there is no text, as OpenAI)."""
+    text = done.answer if content is None else content
+    message: dict[str, Any] = {"role": "assistant", "content": text}
+    if tool_calls:
+        message["content"] = text or None
+        message["tool_calls"] = [tool_call(call) for call in tool_calls]
     if done.reasoning:
         message[REASONING_FIELDS[0]] = done.reasoning
     return {

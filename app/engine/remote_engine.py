@@ -159,7 +159,7 @@ from app.core.thinking import (
     ThinkingControl,
     steer_text,
 )
-from app.core.tool_calls import ToolSpec
+from app.core.tool_calls import AUTO, ToolChoice, ToolSpec
 from app.engine import openai_wire as wire
 from app.engine import remote_errors as errors
 from app.engine.model_info import ModelInfo
@@ -390,13 +390,18 @@ class RemoteEngine:
         thinking: ThinkingControl | None = None,
         continuation: Continuation | None = None,
         tools: Sequence[ToolSpec] = (),
+        tool_choice: ToolChoice = AUTO,
     ) -> RemoteGeneration:
         """Check the request and return its generation (iterate it to run it).
 
         ``thinking``: budgets and "answer" need an endpoint that continues a reply
         (``cannot_continue`` is None); elsewhere only the loop guard works, and it stops
         the reply. ``continuation``: go on from a stopped reply (Continue, Steer).
-        ``tools``: not offered to a remote endpoint yet (one clear error)."""
+        ``tools``: not offered to a remote endpoint yet (one clear error; with
+        ``tool_choice`` "none" none are offered)."""
+        tool_choice.check(tools)
+        if tool_choice.mode == "none":
+            tools = ()
         if tools:
             raise InvalidRequestError(
                 translate(

@@ -2640,6 +2640,17 @@ Log: {logs}</source>
     </message>
 </context>
 <context>
+    <name>ToolChoice</name>
+    <message>
+        <source>A tool call is required, but no tools are offered.</source>
+        <translation>要求调用工具，但没有提供任何工具。</translation>
+    </message>
+    <message>
+        <source>The tool {name} is required, but it is not offered.</source>
+        <translation>要求调用工具 {name}，但没有提供该工具。</translation>
+    </message>
+</context>
+<context>
     <name>ToolRow</name>
     <message>
         <source>Run QwQ on DashScope, a vLLM or llama-server machine, or any URL</source>

@@ -16,6 +16,7 @@ from app.core.events import ChatEvent
 from app.core.messages import ChatMessage
 from app.core.sampling import SamplingSettings
 from app.core.thinking import ThinkingControl
+from app.core.tool_calls import AUTO, ToolChoice, ToolSpec
 from app.engine.base import Generation
 from app.engine.local_engine import LoadSettings, LocalEngine
 from app.engine.model_info import ModelInfo
@@ -71,10 +72,14 @@ class Failing:
         messages: Sequence[ChatMessage],
         sampling: SamplingSettings,
         thinking: ThinkingControl | None = None,
+        tools: Sequence[ToolSpec] = (),
+        tool_choice: ToolChoice = AUTO,
     ) -> Generation:
         if "boom" in messages[-1].content:
             raise self.error
-        generation = self.engine.chat(messages, sampling, thinking)
+        generation = self.engine.chat(
+            messages, sampling, thinking, tools=tools, tool_choice=tool_choice
+        )
         if "late" in messages[-1].content:
             return Late(generation, self.error)
         return generation

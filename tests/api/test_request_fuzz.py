@@ -52,7 +52,45 @@ CONTENT = (
     )
     | JSON_VALUES
 )
-MESSAGE = st.fixed_dictionaries({"role": ROLES, "content": CONTENT}) | JSON_VALUES
+NAMES = st.sampled_from(["calculator", "datetime", "", "bad name", "x" * 129]) | JSON_VALUES
+IDS = st.sampled_from(["call_1", "call_2", ""]) | JSON_VALUES
+ARGUMENTS = (
+    st.sampled_from(['{"expression": "2+2"}', "", "{oops", "[1]", '{"x": NaN}', "null"])
+    | st.dictionaries(st.text(max_size=4), SCALARS, max_size=2).map(json.dumps)
+    | JSON_VALUES
+)
+FUNCTION = st.fixed_dictionaries(
+    {"name": NAMES}, optional={"description": TEXT | JSON_VALUES, "parameters": JSON_VALUES}
+)
+TOOLS = st.lists(
+    st.fixed_dictionaries({"type": st.just("function") | JSON_VALUES, "function": FUNCTION})
+    | JSON_VALUES,
+    max_size=3,
+)
+TOOL_CALL = st.fixed_dictionaries(
+    {
+        "id": IDS,
+        "type": st.just("function") | JSON_VALUES,
+        "function": st.fixed_dictionaries({"name": NAMES, "arguments": ARGUMENTS}) | JSON_VALUES,
+    }
+)
+TOOL_CHOICE = (
+    st.sampled_from(["auto", "none", "required", "any"])
+    | st.fixed_dictionaries(
+        {"type": st.just("function"), "function": st.fixed_dictionaries({"name": NAMES})}
+    )
+    | JSON_VALUES
+)
+MESSAGE = (
+    st.fixed_dictionaries(
+        {"role": ROLES, "content": CONTENT},
+        optional={
+            "tool_call_id": IDS,
+            "tool_calls": st.lists(TOOL_CALL, max_size=2) | JSON_VALUES,
+        },
+    )
+    | JSON_VALUES
+)
 MESSAGES = (
     st.lists(MESSAGE, min_size=1, max_size=4).map(
         lambda ms: [*ms, {"role": "user", "content": "What is 2+2?"}]
@@ -78,6 +116,9 @@ GOOD_FIELDS: dict[str, Any] = {
     "stop": st.text(max_size=5),
     "user": st.text(max_size=5),
     "metadata": st.dictionaries(st.text(max_size=5), st.text(max_size=5), max_size=2),
+    "tools": TOOLS,
+    "tool_choice": TOOL_CHOICE,
+    "parallel_tool_calls": st.booleans(),
 }
 ANY_VALUE: dict[str, Any] = {
     name: values | EDGES | JSON_VALUES for name, values in GOOD_FIELDS.items()
@@ -85,8 +126,8 @@ ANY_VALUE: dict[str, Any] = {
 ANY_VALUE.update(
     model=st.just("qwq-32b") | EDGES | JSON_VALUES,
     messages=MESSAGES | EDGES,
-    tools=JSON_VALUES,
     logprobs=JSON_VALUES,
+    functions=JSON_VALUES,
     response_format=st.fixed_dictionaries({"type": JSON_VALUES}) | JSON_VALUES,
 )
 

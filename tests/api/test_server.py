@@ -114,11 +114,11 @@ def test_not_streaming_and_the_models_list(server: ApiServer, engine: LocalEngin
             c.chat.completions.create(
                 model="qwq-32b", messages=[{"role": "user", "content": "x"}], n=2
             )
-        with pytest.raises(openai.BadRequestError, match="tools are not supported"):
+        with pytest.raises(openai.BadRequestError, match="functions are not supported"):
             c.chat.completions.create(
                 model="qwq-32b",
                 messages=[{"role": "user", "content": "x"}],
-                tools=[{"type": "function", "function": {"name": "f", "parameters": {}}}],
+                functions=[{"name": "f", "parameters": {}}],
             )
 
 

@@ -5,6 +5,7 @@ pure functions both ways, and end to end: the remote engine talking to our own s
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any, get_args
 
@@ -23,6 +24,7 @@ from app.core.events import (
 )
 from app.core.messages import ChatMessage
 from app.core.sampling import SamplingSettings
+from app.core.tool_calls import ToolCall
 from app.engine import openai_wire as wire
 from app.engine.local_engine import LoadSettings, LocalEngine
 from app.engine.remote_engine import RemoteEngine
@@ -97,6 +99,41 @@ def test_a_whole_completion_reads_back_like_its_stream() -> None:
     read = wire.read_chunk(wire.completion("id", 0, "m", _done("stop")))
     assert (read.reasoning, read.content, read.finish_reason) == ("Hmm.", "Four.", "stop")
     assert read.usage == wire.read_usage(wire.usage(STATS))
+
+
+def test_tool_calls_go_out_as_openai_sends_them() -> None:
+    """Checked against the official client's own types, which every OpenAI client's
+    tool flow reads; the arguments are a JSON string of the object, non-ASCII kept."""
+    from openai.types.chat import ChatCompletion, ChatCompletionChunk
+
+    calls = [
+        ToolCall("call_ab_1", "calculator", {"expression": "2**10"}),
+        ToolCall("call_ab_2", "search_conversations", {"query": "café"}),
+    ]
+    done = GenerationDone(
+        "tool_calls", STATS, "Hmm.", "", reasoning_finished=True, tool_calls=tuple(calls)
+    )
+    whole = ChatCompletion.model_validate(wire.completion("id", 0, "m", done, tool_calls=calls))
+    message = whole.choices[0].message
+    assert whole.choices[0].finish_reason == "tool_calls"
+    assert message.content is None  # only calls: null content, as OpenAI
+    assert message.tool_calls is not None
+    assert [(t.id, t.type, t.function.name) for t in message.tool_calls] == [
+        ("call_ab_1", "function", "calculator"),
+        ("call_ab_2", "function", "search_conversations"),
+    ]
+    assert message.tool_calls[1].function.arguments == '{"query": "café"}'
+    with_text = wire.completion("id", 0, "m", done, content="Let me see.", tool_calls=calls[:1])
+    assert with_text["choices"][0]["message"]["content"] == "Let me see."
+
+    for index, call in enumerate(calls):
+        chunk = ChatCompletionChunk.model_validate(
+            wire.chunk("id", 0, "m", wire.tool_call_delta(call, index))
+        )
+        (part,) = chunk.choices[0].delta.tool_calls or []
+        assert (part.index, part.id, part.type) == (index, call.id, "function")
+        assert part.function is not None and part.function.name == call.name
+        assert json.loads(part.function.arguments or "") == call.arguments
 
 
 def _read_stream(text: str, cut: int) -> list[Any]:
