@@ -401,11 +401,20 @@ def run_ask(args: argparse.Namespace) -> int:
     wants_store = args.conversation is not None or "conversations" in args.tool
     store = open_store() if wants_store else None
     tools: list[Tool] = ask_tools.builtin(args.tool, store)
+    # A built-in tool that asks first is refused now; an MCP tool that asks first, when it
+    # is called (it may never be), with a note.
     why_not = ask_tools.needs_a_terminal(tools, args.yes)
-    if why_not is not None:
+    servers = None
+    try:
+        if why_not is not None:
+            raise InvalidRequestError(why_not)
+        servers = ask_tools.mcp_servers(args.tool, AppSettings.load(paths))
+    except BaseException:
         if store is not None:
             store.close()
-        raise InvalidRequestError(why_not)
+        raise
+    if servers is not None:
+        tools += servers.tools(reserved=[t.name for t in tools])
     approver = ask_tools.terminal_approver(sys.stdin, sys.stderr, yes=args.yes)
     calls = ask_tools.ToolCalls()
     try:
@@ -502,6 +511,8 @@ def run_ask(args: argparse.Namespace) -> int:
         finally:
             engine.close()
     finally:
+        if servers is not None:
+            servers.close()
         if store is not None:
             store.close()
 

@@ -18,10 +18,13 @@ from typing import Any, TextIO
 
 from app.core.errors import InvalidRequestError
 from app.core.events import ChatEvent, ToolApprovalNeeded, ToolCallRequested, ToolCallResult
+from app.core.settings import AppSettings
 from app.core.tool_calls import MalformedToolCall
 from app.store.conversations import ConversationStore
 from app.tool_turn import Decision
 from app.tools.builtin import builtin_tools
+from app.tools.mcp_config import parse_servers
+from app.tools.mcp_servers import McpServers
 from app.tools.tool import Tool
 
 CLI_NAMES = {
@@ -46,6 +49,33 @@ def builtin(names: Sequence[str], store: ConversationStore | None) -> list[Tool]
     """The built-in tools among ``names`` (``conversations`` needs the store)."""
     wanted = [CLI_NAMES[n] for n in names if n in CLI_NAMES]
     return list(builtin_tools(store, names=dict.fromkeys(wanted)).values())
+
+
+def mcp_servers(names: Sequence[str], settings: AppSettings) -> McpServers | None:
+    """The MCP servers named ``mcp:SERVER``, started now (the caller closes them); a
+    server not in settings.json, turned off, or that fails to start is one clear error."""
+    wanted = [n[len(MCP_PREFIX) :] for n in names if n.startswith(MCP_PREFIX)]
+    if not wanted:
+        return None
+    configs, _problems = parse_servers(settings.mcp_servers)
+    known = {c.name: c for c in configs}
+    for name in wanted:
+        if name not in known:
+            there = ", ".join(known) or "none"
+            raise InvalidRequestError(
+                f"No MCP server {name!r} in settings.json's mcpServers (there are: {there})."
+            )
+        if known[name].disabled:
+            raise InvalidRequestError(f"The MCP server {name!r} is turned off in settings.json.")
+    servers = McpServers([known[n] for n in wanted])
+    for name in wanted:
+        status = servers.start(name)
+        if status.state != "ready":
+            servers.close()
+            raise InvalidRequestError(
+                f"The MCP server {name!r} did not start: {status.error or status.state}"
+            )
+    return servers
 
 
 def _line(text: str, limit: int = PREVIEW) -> str:

@@ -9,7 +9,10 @@ import pty
 import subprocess
 import sys
 import time
+from pathlib import Path
 
+from app.core.paths import AppPaths
+from app.core.settings import AppSettings
 from tests.fixtures.cli import ROOT, cli, one_clear_line
 from tests.fixtures.models import ScriptFactory
 from tests.fixtures.scripted_model import Piece, ScriptedModel
@@ -135,3 +138,53 @@ def test_the_terminal_is_asked_and_a_no_is_told_to_the_model(scripted: ScriptFac
     (call,) = json.loads(out)["tool_calls"]
     assert call["approval"] == "denied" and call["result"] is None
     assert "did not allow" in call["error"]
+
+
+FIXTURE = str(ROOT / "tests" / "fixtures" / "mcp_server.py")
+NOTE: list[Piece] = [
+    "Note it.",
+    "</think>",
+    "\n\n",
+    "<tool_call>\n",
+    '{"name": "write_note", "arguments": {"text": "buy milk"}}',
+    "\n</tool_call>",
+]
+
+
+def _mcp_settings(tmp_path: Path, mode: str = "normal") -> Path:
+    notes = tmp_path / "notes.txt"
+    settings = AppSettings()
+    settings.mcp_servers = {
+        "notes": {
+            "command": sys.executable,
+            "args": [FIXTURE, "--mode", mode],
+            "env": {"MCP_NOTES": str(notes)},
+        }
+    }
+    settings.save(AppPaths.current())
+    return notes
+
+
+def test_an_mcp_servers_tool_runs_through_ask(scripted: ScriptFactory, tmp_path: Path) -> None:
+    notes = _mcp_settings(tmp_path)
+    model = _model(scripted, NOTE)
+    args = ["ask", "-m", str(model.path), "--context", "4096", "--tool", "mcp:notes"]
+    refused = cli(*args, "--json", "Note: buy milk", stdin="")  # no terminal, no --yes
+    (call,) = json.loads(refused.stdout)["tool_calls"]
+    assert call["approval"] == "denied" and not notes.exists()
+    assert "write_note needs your approval" in refused.stderr
+
+    result = cli(*args, "--yes", "--json", "Note: buy milk", stdin="")
+    assert result.returncode == 0, result.stderr
+    (call,) = json.loads(result.stdout)["tool_calls"]
+    assert (call["name"], call["result"], call["approval"]) == ("write_note", "noted", "auto")
+    assert notes.read_text(encoding="utf-8") == "buy milk\n"
+
+
+def test_an_unknown_or_failing_mcp_server_is_one_clear_line(
+    qwq_model: ScriptedModel, tmp_path: Path
+) -> None:
+    _mcp_settings(tmp_path, mode="crash_at_start")
+    base = ["ask", "-m", str(qwq_model.path), "q"]
+    one_clear_line(cli(*base, "--tool", "mcp:nowhere"), "no mcp server 'nowhere'")
+    one_clear_line(cli(*base, "--tool", "mcp:notes"), "did not start")
