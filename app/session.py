@@ -159,6 +159,8 @@ class StoredGeneration:
         self.rounds: list[ToolRound] = list(continued.before.tool_rounds) if continued else []
         self._uses: list[ToolUse] = []
         self._after_results = False  # a result came: the next delta starts a new round
+        self._round_tokens = 0  # this round's trace deltas, and when it began and ended
+        self._round_thinking: tuple[float, float] | None = None
         self._ended_in_calls = False  # the last round ended in calls (none came after)
         self.done: GenerationDone | None = None
         self.save_error: StoreError | None = None  # why the last save failed
@@ -201,6 +203,10 @@ class StoredGeneration:
                     case ReasoningDelta():
                         self._next_round()
                         self._take_reasoning(event)
+                        self._round_tokens += 1
+                        now = time.monotonic()
+                        start = self._round_thinking[0] if self._round_thinking else now
+                        self._round_thinking = (start, now)
                     case AnswerDelta():
                         self._next_round()
                         self._answer.append(event.text)
@@ -250,7 +256,12 @@ class StoredGeneration:
         """After a round's results, its trace, answer and calls become a ToolRound."""
         if not self._after_results:
             return
-        self.rounds.append(ToolRound(self.reasoning, self.answer, tuple(self._uses)))
+        thought = self._round_thinking
+        seconds = thought[1] - thought[0] if thought else 0.0
+        self.rounds.append(
+            ToolRound(self.reasoning, self.answer, tuple(self._uses), self._round_tokens, seconds)
+        )
+        self._round_tokens, self._round_thinking = 0, None
         self._reasoning, self._answer, self._uses = [], [], []
         self._reasoning_length = 0
         self.inserted = []

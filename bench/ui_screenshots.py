@@ -231,6 +231,51 @@ class Shots:
         self.save(w, "new-chat")
         self.close(w)
 
+    def scene_tools(self) -> None:
+        """A reply that used a tool: the call's card with its result, then the answer;
+        then a call that waits for the user's yes in its card."""
+        calc = [
+            "The user wants 2^64 − 1 exactly; a calculator avoids a slip.",
+            "</think>",
+            "\n\n",
+            "<tool_call>\n",
+            '{"name": "calculator", "arguments": {"expression": "2**64 - 1"}}',
+            "\n</tool_call>",
+        ]
+        answer = [
+            "The calculator gives 18446744073709551615.",
+            "</",
+            "think>\n\n",
+            "2⁶⁴ − 1 = **18,446,744,073,709,551,615**.",
+        ]
+        w = self.window(self.model(calc, after_tool_results=answer))
+        self.ask(w, "What is 2^64 − 1, exactly?")
+        self.wait(lambda: not w.live)
+        self.settle(0.5)
+        reply = self.last_reply(w)
+        for card in reply.cards.values():
+            card.result_button.click()
+        self.settle(0.8)
+        self.save(w, "tool-call")
+        self.close(w)
+        check = [
+            "Let me check it by running it.",
+            "</think>",
+            "\n\n",
+            "<tool_call>\n",
+            '{"name": "python", "arguments": {"code": "print(sum(range(1, 101)))"}}',
+            "\n</tool_call>",
+        ]
+        w = self.window(self.model(check, after_tool_results=["Ran", "</", "think>\n\n", "5050."]))
+        self.ask(w, "Check the sum of 1 to 100 with Python.")
+        self.wait(
+            lambda: bool(w.live) and any(c.waiting for c in self.last_reply(w).cards.values())
+        )
+        self.settle(0.8)
+        self.save(w, "tool-approval")
+        w.replies.stop()
+        self.close(w)
+
     def scene_settings(self) -> None:
         from app.ui.settings_dialog import SettingsDialog
 
@@ -239,6 +284,12 @@ class Shots:
         dialog.show()
         self.settle()
         self.save(dialog, "settings")
+        from PySide6.QtWidgets import QScrollArea
+
+        scroll = dialog.findChild(QScrollArea, "settingsScroll")
+        scroll.verticalScrollBar().setValue(dialog.tools.y() - 8)
+        self.settle(0.3)
+        self.save(dialog, "settings-tools")
         dialog.close()
         self.close(w)
 
@@ -423,6 +474,7 @@ SCENES = [
     "first-run",
     "new-chat",
     "settings",
+    "tools",
     "models",
     "damaged",
     "notice",

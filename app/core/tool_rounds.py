@@ -88,18 +88,26 @@ class ToolRound:
     reasoning: str
     answer: str
     calls: tuple[ToolUse, ...]
+    reasoning_tokens: int = 0  # the round's trace, as streamed (deltas)
+    thinking_seconds: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
         return {
             "reasoning": self.reasoning,
             "answer": self.answer,
             "calls": [c.to_json() for c in self.calls],
+            "reasoning_tokens": self.reasoning_tokens,
+            "thinking_seconds": self.thinking_seconds,
         }
 
     @staticmethod
     def from_json(data: Mapping[str, Any]) -> ToolRound:
         return ToolRound(
-            data["reasoning"], data["answer"], tuple(ToolUse.from_json(c) for c in data["calls"])
+            data["reasoning"],
+            data["answer"],
+            tuple(ToolUse.from_json(c) for c in data["calls"]),
+            data.get("reasoning_tokens", 0),
+            data.get("thinking_seconds", 0.0),
         )
 
 

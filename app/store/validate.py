@@ -169,6 +169,8 @@ def tool_rounds(value: Any) -> list[dict[str, Any]]:
                     "reasoning": _field(r, "reasoning", text),
                     "answer": _field(r, "answer", text),
                     "calls": [_tool_use(c) for c in calls],
+                    "reasoning_tokens": _optional(r, "reasoning_tokens", count, 0),
+                    "thinking_seconds": _optional(r, "thinking_seconds", seconds, 0.0),
                 }
             )
         except Invalid as e:

@@ -427,11 +427,14 @@ class AssistantMessage(QWidget):
         for r in m.tool_rounds:
             self._add_round(ToolRoundView.stored(r))
         if m.reasoning:
+            # The last round's own figures: the reply's, less the rounds' before it.
+            rounds_tokens = sum(r.reasoning_tokens for r in m.tool_rounds)
+            rounds_seconds = sum(r.thinking_seconds for r in m.tool_rounds)
             self.reasoning.show()
             self.reasoning.set_stored(
                 m.reasoning,
-                tokens=int(m.stats.get("reasoning_tokens", 0)),
-                seconds=m.thinking_seconds,
+                tokens=max(0, int(m.stats.get("reasoning_tokens", 0)) - rounds_tokens),
+                seconds=max(0.0, m.thinking_seconds - rounds_seconds),
                 finished=m.reasoning_finished,
                 ended_by=m.reasoning_ended_by,
                 inserted=m.inserted,
@@ -453,10 +456,20 @@ class AssistantMessage(QWidget):
 
     def show_done(self, done: GenerationDone, model: str = "") -> None:
         s = done.stats
+        tokens, seconds = s.reasoning_tokens, s.thinking_seconds
+        stream = self.stream
+        if self.cards and stream is not None:  # a tool turn: the last round's own figures
+            tokens = stream.reasoning_tokens
+            if stream.thinking_started is not None:
+                seconds = (
+                    self.reasoning.seconds
+                    if stream.answer_started
+                    else (time.monotonic() - stream.thinking_started)
+                )
         if done.reasoning:
             self.reasoning.conclude(
-                tokens=s.reasoning_tokens,
-                seconds=s.thinking_seconds,
+                tokens=tokens,
+                seconds=seconds,
                 finished=done.reasoning_finished,
                 ended_by=done.reasoning_ended_by,
             )

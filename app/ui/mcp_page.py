@@ -50,7 +50,8 @@ class McpServersBox(QGroupBox):
         self.empty = QLabel(
             self.tr(
                 "No MCP servers yet. Paste an mcpServers block from a server's instructions "
-                "with Edit JSON…; a server starts only when you start it."
+                "with Edit JSON…; a server starts with the first reply that may use it, or "
+                "when you start it here."
             )
         )
         self.empty.setWordWrap(True)

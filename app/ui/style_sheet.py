@@ -24,6 +24,7 @@ def style_sheet(c: Colors) -> str:
             _sidebar,
             _conversation,
             _reasoning,
+            _tool_calls,
             _composer,
             _chrome,
         )
@@ -217,6 +218,20 @@ QToolButton#loopRemedy:focus {{ border: 2px solid {c.accent}; padding: 2px 7px; 
     background: {c.code}; border: 2px solid transparent; border-radius: {Radius.CARD}px;
     padding: 0;
 }}
+"""
+
+
+def _tool_calls(c: Colors) -> str:
+    """A tool call's card in a reply (tool_card): a hairline card on the window, its
+    status muted, its result on the code background."""
+    return f"""
+#toolCard {{
+    background: {c.surface}; border: 1px solid {c.border}; border-radius: {Radius.CARD}px;
+}}
+#toolCard QLabel {{ background: transparent; border: none; }}
+#toolStatus {{ color: {c.muted}; }}
+#toolResult {{ background: {c.code}; border: none; border-radius: {Radius.SMALL}px; }}
+#toolResult:focus {{ border: 2px solid {c.accent}; }}
 """
 
 

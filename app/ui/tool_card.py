@@ -116,7 +116,6 @@ class ToolCallCard(QFrame):
         self.result.setReadOnly(True)
         self.result.setFont(mono)
         self.result.setAccessibleName(self.tr("Result of {name}").format(name=use.name))
-        self.result.setMaximumHeight(self.result.fontMetrics().lineSpacing() * RESULT_HEIGHT_LINES)
         self.result.hide()
         # The approval, while the call waits for the user.
         self.ask = QWidget(self)
@@ -195,6 +194,10 @@ class ToolCallCard(QFrame):
             }.get(approval)
             self._set_status(status.format(time=took) + (f" · {note}" if note else ""))
         self.result.setPlainText(text)
+        # As tall as the text, up to RESULT_HEIGHT_LINES lines (then it scrolls).
+        lines = min(max(1, text.count("\n") + 1), RESULT_HEIGHT_LINES)
+        frame = 2 * self.result.frameWidth() + int(2 * self.result.document().documentMargin())
+        self.result.setFixedHeight(self.result.fontMetrics().lineSpacing() * lines + frame + 8)
         self.result_button.show()
 
     def not_run(self) -> None:
@@ -252,12 +255,14 @@ class ToolRoundView(QWidget):
                 layout.addWidget(w)
 
     @staticmethod
-    def stored(r: ToolRound, tokens: int = 0, parent: QWidget | None = None) -> ToolRoundView:
+    def stored(r: ToolRound, parent: QWidget | None = None) -> ToolRoundView:
         block = None
         if r.reasoning:
             block = ReasoningBlock()
             block.show()
-            block.set_stored(r.reasoning, tokens=tokens, seconds=0.0, finished=True)
+            block.set_stored(
+                r.reasoning, tokens=r.reasoning_tokens, seconds=r.thinking_seconds, finished=True
+            )
         answer = None
         if r.answer.strip():
             answer = AnswerView()

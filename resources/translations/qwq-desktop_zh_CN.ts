@@ -1227,8 +1227,8 @@ The details are in the log: {log}</source>
         <translation>MCP 服务器（QwQ 可使用的工具）</translation>
     </message>
     <message>
-        <source>No MCP servers yet. Paste an mcpServers block from a server&apos;s instructions with Edit JSON…; a server starts only when you start it.</source>
-        <translation>还没有 MCP 服务器。点击“以 JSON 编辑…”粘贴服务器说明中的配置；服务器只有在你启动后才会运行。</translation>
+        <source>No MCP servers yet. Paste an mcpServers block from a server&apos;s instructions with Edit JSON…; a server starts with the first reply that may use it, or when you start it here.</source>
+        <translation>还没有 MCP 服务器。点击“以 JSON 编辑…”粘贴服务器说明中的配置；服务器会在第一条可能用到它的回复开始时启动，也可以在这里手动启动。</translation>
     </message>
     <message>
         <source>Edit JSON…</source>
