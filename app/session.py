@@ -378,12 +378,14 @@ class ChatSession:
         history: list[ChatMessage],
         sampling: SamplingSettings,
         thinking: ThinkingControl | None,
+        continuation: Continuation | None = None,
     ) -> Generation:
-        """One reply: a generation, or a tool turn when tools are offered."""
+        """One reply: a generation, or a tool turn when tools are offered (a continued
+        reply too: its prompt then holds the tools as before, and it may call them)."""
         tools = [*self.tools, *(self.more_tools() if self.more_tools is not None else ())]
         self.offered = tuple(t.spec() for t in tools)
         if not tools:
-            return self.engine.chat(history, sampling, thinking)
+            return self.engine.chat(history, sampling, thinking, continuation)
         allowed = set(self.store.get(conversation_id).allowed_tools)
         return ToolTurn(
             self.engine,
@@ -394,6 +396,7 @@ class ChatSession:
             max_rounds=self.max_tool_rounds,
             allowed=allowed,
             auto_approve=self.auto_approve,
+            continuation=continuation,
         )
 
     def _sampling(
@@ -516,7 +519,7 @@ class ChatSession:
         else:
             reasoning, spans = old.reasoning, old.inserted
             kept = Continuation(reasoning, old.content, "answer")
-        generation = self.engine.chat(history, settings, thinking, kept)
+        generation = self._chat(old.conversation_id, history, settings, thinking, kept)
         self.store.reopen(old.id)
         continued = Continued(old, Continuation(reasoning, kept.answer, mode), spans)
         return StoredGeneration(self.store, generation, old, continued=continued)

@@ -39,7 +39,7 @@ from app.core.events import (
 )
 from app.core.messages import ChatMessage
 from app.core.sampling import SamplingSettings
-from app.core.thinking import ReasonEnded, ThinkingControl
+from app.core.thinking import Continuation, ReasonEnded, ThinkingControl
 from app.core.tool_calls import MalformedToolCall, ToolCall
 from app.core.tool_rounds import ToolRound, ToolUse, round_history
 from app.engine.base import ChatEngine, Generation
@@ -80,7 +80,10 @@ class ToolTurn:
         max_rounds: int = DEFAULT_MAX_ROUNDS,
         allowed: set[str] | None = None,
         auto_approve: bool = False,
+        continuation: Continuation | None = None,
     ) -> None:
+        """``continuation``: the first round goes on from a stopped reply's last round
+        (Continue, Steer), with the tools in its prompt as they were."""
         self._engine = engine
         self._messages = list(messages)
         self._sampling = sampling
@@ -98,7 +101,7 @@ class ToolTurn:
         self._ended = False  # the final GenerationDone went out
         # The first round starts now: a request the engine refuses fails here, at once.
         self._current: Generation = engine.chat(
-            self._messages, sampling, thinking, tools=self._specs
+            self._messages, sampling, thinking, continuation, tools=self._specs
         )
         self._events = self._run()
 

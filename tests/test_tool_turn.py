@@ -20,10 +20,11 @@ from app.core.events import (
     ToolCallRequested,
     ToolCallResult,
 )
+from app.core.sampling import SamplingSettings
 from app.core.tool_calls import ToolSpec
 from app.engine.local_engine import LoadSettings, LocalEngine
 from app.keep_warm import KeepWarm
-from app.session import ChatSession, StoredGeneration, history_of
+from app.session import ChatSession, StoredGeneration, continue_modes, history_of
 from app.store.conversations import ConversationStore
 from app.store.export import export_json, export_markdown, import_json
 from app.tool_turn import MAX_MALFORMED_ROUNDS, Decision
@@ -358,3 +359,24 @@ def test_a_follow_up_after_a_tool_reply_starts_warm(
     list(follow_up)
     first_round = follow_up._generation.rounds[0]  # type: ignore[attr-defined]
     assert first_round.prompt_tokens_processed < 30 < first_round.prompt_tokens
+
+
+def test_a_tool_reply_cut_short_in_its_last_round_goes_on_after_its_calls(
+    store: ConversationStore, engine_for: object
+) -> None:
+    long_round: list[Piece] = [
+        "It ", "is ", "two ", "to ", "the ", "tenth, ", "which ", "makes ", "1024.",
+        "</", "think>\n\n", "**1024**",
+    ]  # fmt: skip
+    engine = engine_for(ROUND_1, long_round)  # type: ignore[operator]
+    session = ChatSession(store, engine, tools=list(builtin_tools(store).values()))
+    c = store.create()
+    list(session.reply(c.id, "What is 2**10?", SamplingSettings(max_tokens=7)))
+    cut = store.branch(c.id)[-1]
+    assert cut.finish_reason == "length" and len(cut.tool_rounds) == 1
+    assert continue_modes(cut) == ("thinking",)
+    list(session.continue_reply(cut.id, "thinking", sampling=SamplingSettings()))
+    whole = store.branch(c.id)[-1]
+    assert whole.id == cut.id and whole.content == "**1024**"
+    assert whole.reasoning == "It is two to the tenth, which makes 1024."
+    assert whole.tool_rounds == cut.tool_rounds  # the round before is kept as it was
