@@ -1,0 +1,1 @@
+"""The user's documents: extracting their text, passages, collections (no Qt)."""
