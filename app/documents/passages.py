@@ -21,7 +21,7 @@ from app.documents.extract import Document, Page
 
 # The end of a sentence: Western punctuation followed by a space (or the end), or Chinese
 # and Japanese full stops, which need no space; closing quotes and brackets stay with it.
-_SENTENCE_END = re.compile(r"[.!?;:]+[\"'”’)\]]*(?=\s|\Z)|[。！？；…]+[”’」』）)]*")
+_SENTENCE_END = re.compile(r"[.!?;]+[\"'”’)\]]*(?=\s|\Z)|[。！？；…]+[”’」』）)]*")
 
 
 @dataclass(frozen=True, slots=True)
