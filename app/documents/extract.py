@@ -113,8 +113,10 @@ class ExtractLimits:
 DEFAULT_LIMITS = ExtractLimits()
 
 
-def _refuse(text: str, **fields: object) -> DocumentError:
-    return DocumentError(translate("Documents", text).format(**fields))
+def _refuse(sentence: str, **fields: object) -> DocumentError:
+    """``sentence`` (already translated: a literal ``translate`` call, so that lupdate
+    finds it) with its fields filled in."""
+    return DocumentError(sentence.format(**fields))
 
 
 class _Reading:
@@ -142,7 +144,9 @@ class _Reading:
             )
         if time.monotonic() >= self._deadline:
             raise _refuse(
-                "{name} took longer than {seconds} to read and was stopped.",
+                translate(
+                    "Documents", "{name} took longer than {seconds} to read and was stopped."
+                ),
                 name=self.name,
                 seconds=fmt.duration(self.limits.max_seconds),
             )
@@ -151,8 +155,11 @@ class _Reading:
         self._chars += len(text)
         if self._chars > self.limits.max_chars:
             raise _refuse(
-                "{name} holds more than {limit} characters of text, the most that is read "
-                "from one file.",
+                translate(
+                    "Documents",
+                    "{name} holds more than {limit} characters of text, the most that is read "
+                    "from one file.",
+                ),
                 name=self.name,
                 limit=f"{self.limits.max_chars:,}",
             )
@@ -233,20 +240,28 @@ def extract(
     ``progress(done, total)`` is told each PDF page (each MiB of a text file)."""
     name = path.name
     if path.is_symlink():
-        raise _refuse("{name} is a link; only a file itself is read, not a link to it.", name=name)
+        raise _refuse(
+            translate(
+                "Documents", "{name} is a link; only a file itself is read, not a link to it."
+            ),
+            name=name,
+        )
     try:
         with _open_no_follow(path) as f:
             _check_size(name, os.fstat(f.fileno()).st_size, limits)
             data = f.read(limits.max_bytes + 1)
     except _NotRegular as e:
-        raise _refuse("{name} is not a regular file.", name=name) from e
+        raise _refuse(translate("Documents", "{name} is not a regular file."), name=name) from e
     except OSError as e:
         if os.path.islink(path):  # became a link after the check above (O_NOFOLLOW said ELOOP)
             raise _refuse(
-                "{name} is a link; only a file itself is read, not a link to it.", name=name
+                translate(
+                    "Documents", "{name} is a link; only a file itself is read, not a link to it."
+                ),
+                name=name,
             ) from e
         raise _refuse(
-            "{name} could not be read: {reason}",
+            translate("Documents", "{name} could not be read: {reason}"),
             name=name,
             reason=fmt.sentence(e.strerror or str(e)),
         ) from e
@@ -264,7 +279,7 @@ def extract_bytes(name: str, data: bytes, limits: ExtractLimits = DEFAULT_LIMITS
 def _check_size(name: str, size: int, limits: ExtractLimits) -> None:
     if size > limits.max_bytes:
         raise _refuse(
-            "{name} is {size}; files up to {limit} are read.",
+            translate("Documents", "{name} is {size}; files up to {limit} are read."),
             name=name,
             size=fmt.size(size),
             limit=fmt.size(limits.max_bytes),
@@ -323,13 +338,16 @@ def _decode(data: bytes, reading: _Reading) -> str:
 
 def _binary(name: str) -> DocumentError:
     return _refuse(
-        "{name} is a binary file, not text: only UTF-8 or UTF-16 text, PDF and DOCX are read.",
+        translate(
+            "Documents",
+            "{name} is a binary file, not text: only UTF-8 or UTF-16 text, PDF and DOCX are read.",
+        ),
         name=name,
     )
 
 
 def _damaged(name: str) -> DocumentError:
-    return _refuse("{name} is damaged and cannot be read.", name=name)
+    return _refuse(translate("Documents", "{name} is damaged and cannot be read."), name=name)
 
 
 def _pdf_pages(data: bytes, reading: _Reading) -> tuple[Page, ...]:
@@ -350,7 +368,10 @@ def _pdf_pages(data: bytes, reading: _Reading) -> tuple[Page, ...]:
                 opened = False
             if not opened:
                 raise _refuse(
-                    "{name} is protected by a password; remove the password and try again.",
+                    translate(
+                        "Documents",
+                        "{name} is protected by a password; remove the password and try again.",
+                    ),
                     name=name,
                 )
         count = len(reader.pages)
@@ -358,14 +379,20 @@ def _pdf_pages(data: bytes, reading: _Reading) -> tuple[Page, ...]:
         raise
     except FileNotDecryptedError as e:
         raise _refuse(
-            "{name} is protected by a password; remove the password and try again.", name=name
+            translate(
+                "Documents", "{name} is protected by a password; remove the password and try again."
+            ),
+            name=name,
         ) from e
     except Exception as e:  # pypdf on a hostile file: any exception is "damaged"
         log.info("PDF %s not read: %r", name, e)
         raise _damaged(name) from e
     if count > reading.limits.max_pages:
         raise _refuse(
-            "{name} has {pages} pages; the most that is read from one PDF is {limit}.",
+            translate(
+                "Documents",
+                "{name} has {pages} pages; the most that is read from one PDF is {limit}.",
+            ),
             name=name,
             pages=f"{count:,}",
             limit=f"{reading.limits.max_pages:,}",
@@ -389,7 +416,10 @@ def _pdf_pages(data: bytes, reading: _Reading) -> tuple[Page, ...]:
         reading.progress(number, count)
     if not pages:
         raise _refuse(
-            "{name} has no text to read: it looks scanned (pictures of pages, not text).",
+            translate(
+                "Documents",
+                "{name} has no text to read: it looks scanned (pictures of pages, not text).",
+            ),
             name=name,
         )
     return tuple(pages)
@@ -404,12 +434,18 @@ def _docx(data: bytes, reading: _Reading) -> str:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError) as e:
-        raise _refuse("{name} is not a Word document (.docx), or it is damaged.", name=name) from e
+        raise _refuse(
+            translate("Documents", "{name} is not a Word document (.docx), or it is damaged."),
+            name=name,
+        ) from e
     with archive:
         members = archive.infolist()
         if len(members) > limits.max_zip_members:
             raise _refuse(
-                "{name} holds more than {count} files inside (a zip bomb?) and is not read.",
+                translate(
+                    "Documents",
+                    "{name} holds more than {count} files inside (a zip bomb?) and is not read.",
+                ),
                 name=name,
                 count=f"{limits.max_zip_members:,}",
             )
@@ -419,7 +455,10 @@ def _docx(data: bytes, reading: _Reading) -> str:
         for m in members:
             if m.file_size > MiB and m.file_size > limits.max_zip_ratio * max(1, m.compress_size):
                 raise _refuse(
-                    "{name} unpacks to {ratio} times its size, as a zip bomb does, and is not read.",
+                    translate(
+                        "Documents",
+                        "{name} unpacks to {ratio} times its size, as a zip bomb does, and is not read.",
+                    ),
                     name=name,
                     ratio=f"{m.file_size // max(1, m.compress_size):,}",
                 )
@@ -427,7 +466,10 @@ def _docx(data: bytes, reading: _Reading) -> str:
             info = archive.getinfo("word/document.xml")
         except KeyError as e:
             raise _refuse(
-                "{name} is not a Word document (.docx): it has no document text inside.",
+                translate(
+                    "Documents",
+                    "{name} is not a Word document (.docx): it has no document text inside.",
+                ),
                 name=name,
             ) from e
         chunks: list[bytes] = []
@@ -454,7 +496,9 @@ def _docx(data: bytes, reading: _Reading) -> str:
 
 def _bomb(name: str, limits: ExtractLimits) -> DocumentError:
     return _refuse(
-        "{name} would unpack to more than {limit} (a zip bomb?) and is not read.",
+        translate(
+            "Documents", "{name} would unpack to more than {limit} (a zip bomb?) and is not read."
+        ),
         name=name,
         limit=fmt.size(limits.max_unzipped_bytes),
     )
