@@ -248,8 +248,11 @@ def extract(
         )
     try:
         with _open_no_follow(path) as f:
-            _check_size(name, os.fstat(f.fileno()).st_size, limits)
-            data = f.read(limits.max_bytes + 1)
+            size = os.fstat(f.fileno()).st_size
+            _check_size(name, size, limits)
+            # Exactly the size it has (read(limit) would allocate the whole limit first).
+            data = f.read(size)
+            grew = f.read(1)
     except _NotRegular as e:
         raise _refuse(translate("Documents", "{name} is not a regular file."), name=name) from e
     except OSError as e:
@@ -265,7 +268,11 @@ def extract(
             name=name,
             reason=fmt.sentence(e.strerror or str(e)),
         ) from e
-    _check_size(name, len(data), limits)  # it grew while we read
+    if grew or len(data) != size:
+        raise _refuse(
+            translate("Documents", "{name} changed while it was read; try again when it is saved."),
+            name=name,
+        )
     return _extract_data(name, data, _Reading(name, limits, cancelled, progress))
 
 

@@ -757,6 +757,10 @@ The details are in the log: {log}</source>
         <translation>无法读取 {name}：{reason}</translation>
     </message>
     <message>
+        <source>{name} changed while it was read; try again when it is saved.</source>
+        <translation>{name} 在读取过程中发生了变化；请在保存后重试。</translation>
+    </message>
+    <message>
         <source>{name} is {size}; files up to {limit} are read.</source>
         <translation>{name} 大小为 {size}；只能读取不超过 {limit} 的文件。</translation>
     </message>

@@ -5,6 +5,9 @@ from __future__ import annotations
 import codecs
 import json
 import os
+import subprocess
+import sys
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -320,7 +323,14 @@ def test_a_zip_declaring_more_than_the_unpacked_limit_is_refused(tmp_path: Path)
 
 def test_a_member_declared_small_that_inflates_further_is_never_held(tmp_path: Path) -> None:
     path = _write(tmp_path, "liar.docx", lying_docx(50_000_000, declared=2000))
-    assert _refusal(path) == "liar.docx is damaged and cannot be read."
+    tracemalloc.start()
+    try:
+        message = _refusal(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert message == "liar.docx is damaged and cannot be read."
+    assert peak < 5_000_000  # the 50 MB it inflates to were never in memory
 
 
 def test_too_many_members_is_a_zip_bomb_too(tmp_path: Path) -> None:
@@ -341,6 +351,18 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path: Path)
     assert DEFAULT_LIMITS.max_bytes == 64 * 1024 * 1024
     assert (DEFAULT_LIMITS.max_pages, DEFAULT_LIMITS.max_chars) == (2000, 4_000_000)
     assert DEFAULT_LIMITS.max_seconds == 60
+
+
+def test_reading_a_small_file_costs_about_its_size_not_the_limit(tmp_path: Path) -> None:
+    """Reading with read(limit) allocates the whole 64 MiB limit first, for any file."""
+    path = _write(tmp_path, "small.txt", b"hello " * 200)
+    tracemalloc.start()
+    try:
+        extract(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 100_000
 
 
 def test_a_link_is_never_followed(tmp_path: Path) -> None:
@@ -390,3 +412,69 @@ def test_extract_bytes_reads_a_paste_with_the_same_formats_and_limits() -> None:
         extract_bytes("clip.txt", b"x" * 1001, ExtractLimits(max_bytes=1000))
     with pytest.raises(DocumentError, match="binary"):
         extract_bytes("clip.bin", b"\x80\x81\x00")
+
+
+# --- nothing leaves the machine ------------------------------------------------------------
+
+_OFFLINE_PROBE = """
+import json, socket, sys
+attempts = []
+def audit(event, args):
+    if event == "socket.connect" and args[0].family != getattr(socket, "AF_UNIX", -1):
+        attempts.append(f"connect {args[1]!r}")
+    elif event in ("socket.getaddrinfo", "socket.gethostbyname", "urllib.Request"):
+        attempts.append(f"{event} {args[0]!r}")
+    elif event in ("subprocess.Popen", "os.system", "os.exec", "os.posix_spawn"):
+        attempts.append(f"{event} {args[0]!r}")
+sys.addaudithook(audit)
+from pathlib import Path
+from app.documents.extract import DocumentError, extract
+from app.documents.passages import passages
+read = 0
+for path in sorted(Path(sys.argv[1]).iterdir()):
+    try:
+        passages(extract(path))
+        read += 1
+    except DocumentError:
+        pass
+if sys.argv[2] == "probe":
+    socket.socket().connect_ex(("127.0.0.1", 9))
+print(json.dumps({"read": read, "attempts": attempts}))
+"""
+
+
+def _offline_report(folder: Path, mode: str) -> dict[str, object]:
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run(
+        [sys.executable, "-c", _OFFLINE_PROBE, str(folder), mode],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        timeout=120,
+        check=True,
+    )
+    report: dict[str, object] = json.loads(out.stdout.strip().splitlines()[-1])
+    return report
+
+
+def test_reading_any_format_opens_no_socket_and_starts_no_program(tmp_path: Path) -> None:
+    """Links to the web inside a document (an HTML image, a DTD on a server, a PDF link)
+    are text at most: nothing is fetched, resolved or run."""
+    web = "http://documents.example/x"
+    _write(
+        tmp_path,
+        "page.html",
+        f'<img src="{web}.png"><script src="{web}.js"></script><p>hi</p>'.encode(),
+    )
+    dtd = f'<?xml version="1.0"?><!DOCTYPE w SYSTEM "{web}.dtd"><w/>'
+    _write(tmp_path, "dtd.docx", zip_parts({"word/document.xml": dtd.encode()}))
+    _write(tmp_path, "report.docx", make_docx([f"See {web}.", "Second paragraph."]))
+    _write(tmp_path, "paper.pdf", make_pdf([[f"Read {web} for more."], ["page two"]]))
+    _write(tmp_path, "secret.pdf", encrypted_pdf("pw"))
+    _write(tmp_path, "notes.md", f"[link]({web})\n".encode())
+    report = _offline_report(tmp_path, "read")
+    assert report == {"read": 4, "attempts": []}
+    # The probe does see a connection, so the empty list above means something.
+    probe = _offline_report(tmp_path, "probe")
+    assert probe["attempts"] == ["connect ('127.0.0.1', 9)"]
