@@ -47,15 +47,19 @@ class _TextParser(HTMLParser):
             return
         if tag == "pre":
             self._pre += 1
-        if tag in _BLOCKS and tag != "tr":  # a table's rows are one a line, not paragraphs
+        if tag == "br":
             self._parts.append("\n")
+        elif tag == "tr":  # a table's rows are one a line: each ends its line
+            pass
+        elif tag in _BLOCKS:  # a paragraph of its own, whether or not the last one closed
+            self._parts.append("\n\n")
             self._check()
         elif tag in _CELLS:
             self._parts.append("\t")
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _BLOCKS:
-            self._parts.append("\n")
+            self._parts.append("\n" if tag == "br" else "\n\n")
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _HIDDEN:
@@ -63,8 +67,10 @@ class _TextParser(HTMLParser):
             return
         if tag == "pre":
             self._pre = max(0, self._pre - 1)
-        if tag in _BLOCKS:
+        if tag == "tr":
             self._parts.append("\n")
+        elif tag in _BLOCKS:
+            self._parts.append("\n\n")
 
     def handle_data(self, data: str) -> None:
         if self._hidden:

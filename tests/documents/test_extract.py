@@ -11,6 +11,8 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from app.documents.extract import (
     DEFAULT_LIMITS,
@@ -478,3 +480,46 @@ def test_reading_any_format_opens_no_socket_and_starts_no_program(tmp_path: Path
     # The probe does see a connection, so the empty list above means something.
     probe = _offline_report(tmp_path, "probe")
     assert probe["attempts"] == ["connect ('127.0.0.1', 9)"]
+
+
+# --- anything at all -----------------------------------------------------------------------
+
+_SEEDS = {
+    "x.pdf": text_pdf(2, lines=3),
+    "x.docx": make_docx(["one", "two"], table=[["a", "b"]]),
+    "x.html": b"<p>one</p><table><tr><td>a</td></tr></table>",
+    "x.txt": "灯塔\r\nline".encode(),
+}
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    name=st.sampled_from(sorted(_SEEDS)),
+    flips=st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), max_size=8),
+    cut=st.integers(0, 10**6),
+)
+def test_a_damaged_file_of_any_kind_is_a_document_or_one_sentence(
+    name: str, flips: list[tuple[int, int]], cut: int
+) -> None:
+    """Real files with bytes changed and cut short: never an exception but DocumentError."""
+    data = bytearray(_SEEDS[name])
+    for at, value in flips:
+        data[at % len(data)] = value
+    data = data[: max(1, cut % (len(data) + 1))]
+    try:
+        doc = extract_bytes(name, bytes(data))
+    except DocumentError as e:
+        assert name in str(e) and "\n" not in str(e)
+    else:
+        assert doc.size == len(data)
+        if doc.kind == "pdf":
+            assert doc.pages and all(p.text for p in doc.pages)
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.binary(max_size=4000), name=st.sampled_from(["a.pdf", "a.docx", "a.html", "a"]))
+def test_random_bytes_are_a_document_or_one_sentence(data: bytes, name: str) -> None:
+    try:
+        extract_bytes(name, data)
+    except DocumentError as e:
+        assert name in str(e)
