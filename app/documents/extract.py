@@ -179,7 +179,7 @@ def kind_of(name: str) -> str | None:
 
 
 def _looks_like_text(head: bytes) -> bool:
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, b"%PDF-")):
         return True
     if b"\x00" in head:
         return False
@@ -192,7 +192,7 @@ def _looks_like_text(head: bytes) -> bool:
 
 def supported(path: Path) -> bool:
     """Worth trying: a regular file (not a link) whose name says a kind read here, or whose
-    first bytes look like UTF-8 or UTF-16 text. Reading it may still be refused."""
+    first bytes look like UTF-8 or UTF-16 text or a PDF. Reading it may still be refused."""
     try:
         st = path.lstat()
     except OSError:
@@ -302,7 +302,8 @@ def _extract_data(name: str, data: bytes, reading: _Reading) -> Document:
     elif kind == "docx":
         pages = (Page(None, reading.count(_docx(data, reading)), 1),)
     else:
-        text = _decode(data, reading)
+        # An HTML page's limit counts the text read from it, not its markup.
+        text = _decode(data, reading, count=kind != "html")
         if kind == "html":
             text = reading.count(html_text(text, reading.check))
         pages = (Page(None, text, 1),)
@@ -313,7 +314,7 @@ def _newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _decode(data: bytes, reading: _Reading) -> str:
+def _decode(data: bytes, reading: _Reading, *, count: bool = True) -> str:
     """UTF-8 (a BOM dropped) or UTF-16 with its BOM, a MiB at a time (cancel, clock and
     progress between them); anything else is a binary file."""
     encoding = "utf-8"
@@ -333,7 +334,7 @@ def _decode(data: bytes, reading: _Reading) -> str:
             part = decoder.decode(chunk, final=at + MiB >= len(data))
             if encoding == "utf-8" and "\x00" in part:
                 raise _binary(reading.name)
-            parts.append(reading.count(part))
+            parts.append(reading.count(part) if count else part)
             reading.progress(done, total)
     except UnicodeDecodeError as e:
         raise _binary(reading.name) from e

@@ -269,6 +269,10 @@ def test_the_character_limit_is_a_refusal_not_a_truncation(tmp_path: Path) -> No
     )
     text = _write(tmp_path, "long.txt", b"x" * 5000)
     assert "more than 4,999 characters" in _refusal(text, ExtractLimits(max_chars=4999))
+    # A page's markup is not its text: the limit counts what is read from it.
+    page = _write(tmp_path, "styled.html", b"<p style='" + b"x" * 5000 + b"'>short</p>")
+    assert extract(page, ExtractLimits(max_chars=100)).text == "short"
+    assert "more than 3 characters" in _refusal(page, ExtractLimits(max_chars=3))
 
 
 # --- DOCX ----------------------------------------------------------------------------------
@@ -394,6 +398,7 @@ def test_supported_by_name_or_by_the_first_bytes(tmp_path: Path) -> None:
         assert supported(_write(tmp_path, name, b"")), name
     assert supported(_write(tmp_path, "notes", "灯塔\n".encode()))
     assert supported(_write(tmp_path, "u16", codecs.BOM_UTF16_LE + "hi".encode("utf-16-le")))
+    assert supported(_write(tmp_path, "scan0001", text_pdf(1, lines=1)))
     assert not supported(_write(tmp_path, "image.png", b"\x89PNG\r\n\x1a\n\x00\x00"))
     assert not supported(_write(tmp_path, "blob", os.urandom(100) + b"\x00"))
     assert not supported(tmp_path / "missing.txt")
