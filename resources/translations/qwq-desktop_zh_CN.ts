@@ -808,6 +808,81 @@ The details are in the log: {log}</source>
     </message>
 </context>
 <context>
+    <name>Documents</name>
+    <message>
+        <source>Reading {name} was cancelled.</source>
+        <translation>已取消读取 {name}。</translation>
+    </message>
+    <message>
+        <source>{name} took longer than {seconds} to read and was stopped.</source>
+        <translation>读取 {name} 超过了 {seconds}，已停止。</translation>
+    </message>
+    <message>
+        <source>{name} holds more than {limit} characters of text, the most that is read from one file.</source>
+        <translation>{name} 的文本超过 {limit} 个字符，这是单个文件可读取的上限。</translation>
+    </message>
+    <message>
+        <source>{name} is a link; only a file itself is read, not a link to it.</source>
+        <translation>{name} 是一个链接；只读取文件本身，不读取指向它的链接。</translation>
+    </message>
+    <message>
+        <source>{name} is not a regular file.</source>
+        <translation>{name} 不是普通文件。</translation>
+    </message>
+    <message>
+        <source>{name} could not be read: {reason}</source>
+        <translation>无法读取 {name}：{reason}</translation>
+    </message>
+    <message>
+        <source>{name} changed while it was read; try again when it is saved.</source>
+        <translation>{name} 在读取过程中发生了变化；请在保存后重试。</translation>
+    </message>
+    <message>
+        <source>{name} is {size}; files up to {limit} are read.</source>
+        <translation>{name} 大小为 {size}；只能读取不超过 {limit} 的文件。</translation>
+    </message>
+    <message>
+        <source>{name} is a binary file, not text: only UTF-8 or UTF-16 text, PDF and DOCX are read.</source>
+        <translation>{name} 是二进制文件，不是文本：只能读取 UTF-8 或 UTF-16 文本、PDF 和 DOCX。</translation>
+    </message>
+    <message>
+        <source>{name} is damaged and cannot be read.</source>
+        <translation>{name} 已损坏，无法读取。</translation>
+    </message>
+    <message>
+        <source>{name} is protected by a password; remove the password and try again.</source>
+        <translation>{name} 受密码保护；请移除密码后重试。</translation>
+    </message>
+    <message>
+        <source>{name} has {pages} pages; the most that is read from one PDF is {limit}.</source>
+        <translation>{name} 有 {pages} 页；单个 PDF 最多读取 {limit} 页。</translation>
+    </message>
+    <message>
+        <source>{name} has no text to read: it looks scanned (pictures of pages, not text).</source>
+        <translation>{name} 没有可读取的文本：它似乎是扫描件（页面是图片，不是文字）。</translation>
+    </message>
+    <message>
+        <source>{name} is not a Word document (.docx), or it is damaged.</source>
+        <translation>{name} 不是 Word 文档（.docx），或者已损坏。</translation>
+    </message>
+    <message>
+        <source>{name} holds more than {count} files inside (a zip bomb?) and is not read.</source>
+        <translation>{name} 内含超过 {count} 个文件（可能是压缩炸弹），不予读取。</translation>
+    </message>
+    <message>
+        <source>{name} unpacks to {ratio} times its size, as a zip bomb does, and is not read.</source>
+        <translation>{name} 解压后是原大小的 {ratio} 倍，这是压缩炸弹的特征，不予读取。</translation>
+    </message>
+    <message>
+        <source>{name} is not a Word document (.docx): it has no document text inside.</source>
+        <translation>{name} 不是 Word 文档（.docx）：其中没有文档正文。</translation>
+    </message>
+    <message>
+        <source>{name} would unpack to more than {limit} (a zip bomb?) and is not read.</source>
+        <translation>{name} 解压后会超过 {limit}（可能是压缩炸弹），不予读取。</translation>
+    </message>
+</context>
+<context>
     <name>Download</name>
     <message>
         <source>a symbolic link</source>
