@@ -64,11 +64,12 @@ ALLOWED: dict[str, set[str]] = {
     "core": set(),
     "engine": {"core"},
     "store": {"core"},
+    "documents": {"core"},
     "models": {"core", "engine"},
     "api": {"core", "engine"},
-    "tools": {"core", "store"},
+    "tools": {"core", "store", "documents"},
     "tool_turn": {"core", "engine", "tools"},
-    "session": {"core", "engine", "store", "tools", "tool_turn"},
+    "session": {"core", "engine", "store", "tools", "tool_turn", "documents"},
     "keep_warm": {"core", "engine", "session", "store"},
     "cli": {
         "core",
@@ -80,6 +81,7 @@ ALLOWED: dict[str, set[str]] = {
         "keep_warm",
         "tools",
         "tool_turn",
+        "documents",
     },
     "ui": {
         "core",
@@ -91,6 +93,7 @@ ALLOWED: dict[str, set[str]] = {
         "keep_warm",
         "tools",
         "tool_turn",
+        "documents",
     },
     "__main__": {"core", "cli", "ui"},
 }
