@@ -38,7 +38,10 @@ def passages(
             while end < len(lines) and (end == start or size + len(lines[end]) <= target_chars):
                 size += len(lines[end]) + 1
                 end += 1
-            text = "\n".join(lines[start:end]).strip()
+            piece = lines[start:end]
+            while piece and not piece[-1].strip():
+                piece.pop()
+            text = "\n".join(piece).strip()
             if text:
                 first = page.first_line + start
                 found.append(
