@@ -378,11 +378,20 @@ class Collections:
                 "SELECT path, size, mtime_ns, error FROM files WHERE collection_id = ?", (cid,)
             )
         }
-        removed = sorted(set(known) - set(walk.files))
+        removed = sorted(set(known) - set(walk.files) - {f.path for f in walk.failed})
         with self._write() as conn:
             conn.execute("UPDATE collections SET state = 'indexing' WHERE id = ?", (cid,))
             for path in removed:
                 conn.execute("DELETE FROM files WHERE collection_id = ? AND path = ?", (cid, path))
+            for failure in walk.failed:  # counted by list() until a re-index finds it well
+                conn.execute(
+                    "DELETE FROM files WHERE collection_id = ? AND path = ?", (cid, failure.path)
+                )
+                conn.execute(
+                    "INSERT INTO files (collection_id, path, size, mtime_ns, error)"
+                    " VALUES (?, ?, -1, -1, ?)",
+                    (cid, failure.path, failure.reason),
+                )
         todo = [
             path
             for path, st in sorted(walk.files.items())

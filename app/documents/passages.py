@@ -45,7 +45,7 @@ def passages(
             if text:
                 first = page.first_line + start
                 found.append(
-                    Passage(name or doc.name, page.number, first, first + end - start - 1, text)
+                    Passage(name or doc.name, page.number, first, first + len(piece) - 1, text)
                 )
             if end >= len(lines):
                 break
