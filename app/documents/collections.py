@@ -24,6 +24,7 @@ from __future__ import annotations
 import builtins
 import contextlib
 import os
+import re
 import sqlite3
 import stat
 import threading
@@ -491,7 +492,8 @@ class Collections:
     ) -> builtins.list[Hit]:
         """The passages that best match ``query`` in the collections ``names`` (all when
         None), best first. Every term must appear (in any case); when no passage has them
-        all, passages with some of them, ranked by BM25."""
+        all, passages with some of them, ranked by BM25 (a CJK term counts by its
+        three-character pieces then: "量子力学是什么" finds "量子力学是物理学")."""
         terms = _terms(query)
         if not terms or limit <= 0:
             return []
@@ -501,8 +503,9 @@ class Collections:
         long = [t for t in terms if len(t) >= 3]
         short = [t for t in terms if len(t) < 3]
         rows = self._search(ids, long, short, every=True, limit=limit)
-        if not rows and len(terms) > 1:
-            rows = self._search(ids, long, short if not long else [], every=False, limit=limit)
+        some = _some_of(long)
+        if not rows and (len(terms) > 1 or some != long):
+            rows = self._search(ids, some, short if not some else [], every=False, limit=limit)
         hits = [
             Hit(
                 collection=str(cname),
@@ -571,6 +574,23 @@ def _terms(query: str) -> list[str]:
     for term in query.split():
         seen.setdefault(term[:MAX_TERM], None)
     return list(seen)[:MAX_TERMS]
+
+
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+def _some_of(terms: Sequence[str]) -> builtins.list[str]:
+    """The terms of the fallback search: a term of CJK text longer than three characters
+    (a whole question, unspaced) becomes its overlapping three-character pieces, so
+    passages sharing more of them rank first."""
+    found: dict[str, None] = {}
+    for term in terms:
+        if len(term) > 3 and _CJK.search(term):
+            for i in range(len(term) - 2):
+                found.setdefault(term[i : i + 3], None)
+        else:
+            found.setdefault(term, None)
+    return list(found)[: MAX_TERMS * 2]
 
 
 def _quote(term: str) -> str:

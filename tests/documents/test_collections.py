@@ -79,6 +79,8 @@ def test_chinese_text_is_found_by_a_two_and_a_three_character_query(
     assert names(collections.search("物理学")) == ["中文.md"]
     assert names(collections.search("微观粒子")) == ["中文.md"]
     assert collections.search("化学") == []
+    assert names(collections.search("量子力学是什么")) == ["中文.md"]  # a question, unspaced
+    assert collections.search("化学是什么") == []
 
 
 def test_short_queries_fall_back_to_like(collections: Collections, folder: Path) -> None:
