@@ -27,6 +27,7 @@ import os
 import re
 import sqlite3
 import stat
+import string
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -568,11 +569,16 @@ class Collections:
         return scored[:limit]
 
 
+_EDGES = string.punctuation + "，。？！、；：“”‘’（）《》「」【】…—"
+
+
 def _terms(query: str) -> list[str]:
-    """The query's terms: split on white space, each at most MAX_TERM characters."""
+    """The query's terms: split on white space, punctuation at their ends dropped (a
+    question's "notice?" looks for "notice"; a term of punctuation only is kept as it
+    is), each at most MAX_TERM characters."""
     seen: dict[str, None] = {}
     for term in query.split():
-        seen.setdefault(term[:MAX_TERM], None)
+        seen.setdefault((term.strip(_EDGES) or term)[:MAX_TERM], None)
     return list(seen)[:MAX_TERMS]
 
 

@@ -68,6 +68,7 @@ def test_add_indexes_and_searches_with_sources(collections: Collections, folder:
     )
     assert "Bell tested" in hit.text and "Entanglement" in hit.snippet and hit.score > 0
     assert names(collections.search("PLUMBER boiler")) == ["todo.txt"]
+    assert names(collections.search("Who is the plumber?")) == ["todo.txt"]
 
 
 def test_chinese_text_is_found_by_a_two_and_a_three_character_query(
@@ -79,7 +80,7 @@ def test_chinese_text_is_found_by_a_two_and_a_three_character_query(
     assert names(collections.search("物理学")) == ["中文.md"]
     assert names(collections.search("微观粒子")) == ["中文.md"]
     assert collections.search("化学") == []
-    assert names(collections.search("量子力学是什么")) == ["中文.md"]  # a question, unspaced
+    assert names(collections.search("量子力学是什么？")) == ["中文.md"]  # a question, unspaced
     assert collections.search("化学是什么") == []
 
 
