@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import logging
 import os
 import re
 import sqlite3
@@ -39,6 +40,8 @@ from app.core.i18n import translate
 from app.core.paths import AppPaths
 from app.documents.extract import DEFAULT_LIMITS, DocumentError, ExtractLimits, extract, supported
 from app.documents.passages import Passage, passages
+
+log = logging.getLogger(__name__)
 
 DB_NAME = "collections.db"
 APPLICATION_ID = 0x51775143  # "QwQC"
@@ -426,6 +429,13 @@ class Collections:
                 if cancelled is not None and cancelled():
                     continue  # stopped inside the file: nothing of it was written
                 found, error = [], str(e)
+                failed.append(FileFailure(path, error))
+            except Exception as e:  # a parser's bug on one hostile file: the rest goes on
+                log.exception("extracting %s failed", path)
+                found = []
+                error = translate("Collections", "{path} could not be read ({error}).").format(
+                    path=path, error=f"{type(e).__name__}: {e}"
+                )
                 failed.append(FileFailure(path, error))
             with self._write() as conn:
                 conn.execute("DELETE FROM files WHERE collection_id = ? AND path = ?", (cid, path))

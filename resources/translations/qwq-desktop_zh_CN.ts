@@ -522,6 +522,10 @@ The current conversations are kept as a backup of their own first, so this can b
         <translation>文档集“{name}”的文件夹已不存在或无法读取：{folder}</translation>
     </message>
     <message>
+        <source>{path} could not be read ({error}).</source>
+        <translation>无法读取 {path}（{error}）。</translation>
+    </message>
+    <message>
         <source>{path} is no longer a file in the folder.</source>
         <translation>{path} 已不再是该文件夹中的文件。</translation>
     </message>
