@@ -20,6 +20,7 @@ from contextlib import suppress
 from dataclasses import dataclass, replace
 from typing import Any, assert_never
 
+from app.core.attachments import Attachment, with_attachments
 from app.core.errors import InvalidRequestError
 from app.core.events import (
     AnswerDelta,
@@ -54,12 +55,13 @@ FORCED: tuple[ReasonEnded, ...] = ("budget", "time", "loop", "user")  # the app 
 
 
 def history_of(branch: list[StoredMessage], system_prompt: str) -> list[ChatMessage]:
-    """What the model is sent: the system prompt, then each turn's text (answers only; a
-    reply that used tools: each round's answer, calls and results, then its last round)."""
+    """What the model is sent: the system prompt, then each turn's text (a question with
+    its attached documents before it; answers only; a reply that used tools: each round's
+    answer, calls and results, then its last round)."""
     history = [ChatMessage.system(system_prompt)] if system_prompt.strip() else []
     for m in branch:
         if m.role == "user":
-            history.append(ChatMessage.user(m.content))
+            history.append(ChatMessage.user(with_attachments(m.content, m.attachments)))
         elif m.role == "assistant":
             for r in m.tool_rounds:
                 history += round_history(r)
@@ -438,12 +440,16 @@ class ChatSession:
         text: str,
         sampling: SamplingSettings | None = None,
         thinking: ThinkingControl | None = None,
+        attachments: Sequence[Attachment] = (),
     ) -> StoredGeneration:
-        """Send ``text`` after the branch on screen and generate the reply."""
+        """Send ``text`` (with ``attachments``: their text is stored with it) after the
+        branch on screen and generate the reply."""
         if not text.strip():
             raise InvalidRequestError(translate("ChatSession", "The prompt is empty."))
         leaf = self.store.get(conversation_id).current_leaf
-        user = self.store.add_message(conversation_id, "user", text, parent_id=leaf)
+        user = self.store.add_message(
+            conversation_id, "user", text, parent_id=leaf, attachments=attachments
+        )
         return self._generate(conversation_id, user, sampling, thinking)
 
     def regenerate(
@@ -468,7 +474,8 @@ class ChatSession:
         sampling: SamplingSettings | None = None,
         thinking: ThinkingControl | None = None,
     ) -> StoredGeneration:
-        """Resend an edited user message: a new branch beside the old one."""
+        """Resend an edited user message: a new branch beside the old one (its attached
+        files go with it)."""
         old = self.store.message(user_id)
         if old.role != "user":
             raise InvalidRequestError(
@@ -476,7 +483,9 @@ class ChatSession:
             )
         if not text.strip():
             raise InvalidRequestError(translate("ChatSession", "The prompt is empty."))
-        user = self.store.add_message(old.conversation_id, "user", text, parent_id=old.parent_id)
+        user = self.store.add_message(
+            old.conversation_id, "user", text, parent_id=old.parent_id, attachments=old.attachments
+        )
         return self._generate(old.conversation_id, user, sampling, thinking)
 
     def continue_reply(

@@ -276,6 +276,22 @@ class Shots:
         w.replies.stop()
         self.close(w)
 
+    def scene_attach(self) -> None:
+        """A file dropped on the composer: its chip with size and tokens; then sent."""
+        notes = self.home / "launch-plan.md"
+        notes.write_text(
+            "# Launch plan\n\nThe launch is on **14 March**, with a budget of 12,000 EUR.\n" * 40,
+            encoding="utf-8",
+        )
+        w = self.window(self.model(ENGLISH))
+        w.composer.attach_files([notes])
+        bar = w.composer.attachments_bar
+        self.wait(lambda: bool(bar.chips) and bar.chips[0].ready)
+        w.composer.editor.setPlainText("When is the launch, and what is the budget?")
+        self.settle(0.5)
+        self.save(w, "attach")
+        self.close(w)
+
     def scene_settings(self) -> None:
         from app.ui.settings_dialog import SettingsDialog
 
@@ -475,6 +491,7 @@ SCENES = [
     "new-chat",
     "settings",
     "tools",
+    "attach",
     "models",
     "damaged",
     "notice",

@@ -13,11 +13,13 @@ import queue
 import sys
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, assert_never, cast
 
 from app.cli import ask_tools
 from app.cli.conversations import open_store
 from app.core import keys
+from app.core.attachments import Attachment, with_attachments
 from app.core.errors import InvalidRequestError
 from app.core.events import (
     AnswerDelta,
@@ -35,6 +37,7 @@ from app.core.paths import AppPaths
 from app.core.sampling import SamplingSettings
 from app.core.settings import AppSettings
 from app.core.thinking import LOOP_ACTIONS, ThinkingControl
+from app.documents.attach import attachment_of
 from app.engine.base import ChatEngine, Generation
 from app.engine.remote_presets import PRESETS
 from app.session import ChatSession, StoredGeneration
@@ -43,6 +46,7 @@ from app.tool_turn import DEFAULT_MAX_ROUNDS, Decision, ToolTurn
 from app.tools.tool import Tool
 
 if TYPE_CHECKING:  # loading llama.cpp waits until a local model is asked
+    from app.documents.extract import Document
     from app.keep_warm import KeepWarm
 
 DIM, RESET = "\x1b[2m", "\x1b[0m"
@@ -68,6 +72,14 @@ def add_parser(commands: Any) -> None:
     r.add_argument("--base-url", metavar="URL", help="the endpoint's /v1 URL")
     r.add_argument("--remote-model", metavar="NAME", help="the model name the endpoint serves")
     p.add_argument("--system", metavar="TEXT", help="a system prompt")
+    p.add_argument(
+        "--attach",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a file for QwQ to read with the question (repeatable): text, Markdown, code, "
+        "CSV, JSON, PDF, DOCX, HTML",
+    )
     p.add_argument(
         "--conversation",
         "-c",
@@ -398,6 +410,7 @@ def run_ask(args: argparse.Namespace) -> int:
     if args.max_tool_rounds < 0:
         raise InvalidRequestError("--max-tool-rounds must be 0 or more.")
     prompt = _prompt(args)
+    documents = [_extract(path) for path in args.attach]  # a bad file fails before loading
     wants_store = args.conversation is not None or "conversations" in args.tool
     store = open_store() if wants_store else None
     tools: list[Tool] = ask_tools.builtin(args.tool, store)
@@ -440,6 +453,8 @@ def run_ask(args: argparse.Namespace) -> int:
             sys.stderr.write("\x1b[2K")
         if engine.info.context_note:
             print(f"qwq-desktop: note: context {engine.info.context_note}", file=sys.stderr)
+        attachments = [attachment_of(doc, engine.count_tokens) for doc in documents]
+        _check_fit(attachments, engine.info.context_length)
         printer = (
             None
             if args.json
@@ -464,7 +479,7 @@ def run_ask(args: argparse.Namespace) -> int:
         try:
             if args.conversation is None:
                 messages = [ChatMessage.system(args.system)] if args.system else []
-                messages.append(ChatMessage.user(prompt))
+                messages.append(ChatMessage.user(with_attachments(prompt, attachments)))
                 sampling = _settings(SamplingSettings(), overrides)
                 generation: Generation = (
                     ToolTurn(
@@ -496,7 +511,11 @@ def run_ask(args: argparse.Namespace) -> int:
                     auto_approve=args.yes,
                 )
                 stored = session.reply(
-                    conversation_id, prompt, _settings(base, overrides), thinking
+                    conversation_id,
+                    prompt,
+                    _settings(base, overrides),
+                    thinking,
+                    attachments=attachments,
                 )
                 generation = stored
             done, interrupted = _stream(
@@ -531,6 +550,8 @@ def run_ask(args: argparse.Namespace) -> int:
         result = done_to_json(done, model)
         if tools:
             result["tool_calls"] = calls.to_json()
+        if attachments:
+            result["attachments"] = [{"name": a.name, "tokens": a.tokens} for a in attachments]
         if conversation_id is not None:
             result["conversation_id"] = conversation_id
         if snapshot:
@@ -548,6 +569,32 @@ def run_ask(args: argparse.Namespace) -> int:
     if done.finish_reason == "cancelled" or interrupted:
         return EXIT_INTERRUPTED
     return EXIT_OK
+
+
+def _extract(path: str) -> Document:
+    """An ``--attach`` file's text, or one clear error (before the model loads)."""
+    from app.documents.extract import DocumentError, extract
+
+    file = Path(path)
+    if not file.is_file():
+        raise InvalidRequestError(f"--attach {path}: no such file.")
+    try:
+        return extract(file)
+    except DocumentError as e:
+        raise InvalidRequestError(f"--attach {path}: {e}") from None
+
+
+def _check_fit(attachments: list[Attachment], context: int) -> None:
+    """Attached files that cannot fit the context are refused, never cut short."""
+    total = sum(a.tokens for a in attachments)
+    room = context - min(4096, context // 8)  # what a prompt may take, as the engine fits it
+    if total > room:
+        names = ", ".join(f"{a.name} ({a.tokens:,} tokens)" for a in attachments)
+        raise InvalidRequestError(
+            f"The attached files do not fit: {names} need {total:,} tokens and the context "
+            f"leaves {room:,} for the prompt. Use a longer --context, fewer files, or a "
+            "collection (qwq-desktop collections add NAME FOLDER, then --collection NAME)."
+        )
 
 
 def _keep_warm(store: ConversationStore, engine: ChatEngine) -> KeepWarm | None:

@@ -1,7 +1,4 @@
-"""A minimal stand-in for the document extractor (UTF-8 text and Markdown only), with the
-shared interface's signatures, so collections can be built and tested before the real
-extractor lands; the real module replaces this file whole (its sentences are translated;
-these are not, so the catalog never holds them)."""
+"""A stand-in for the extraction of issue 17 (plain text only), replaced by the real one."""
 
 from __future__ import annotations
 
@@ -11,11 +8,9 @@ from pathlib import Path
 
 from app.core.errors import QwQError
 
-_KINDS = {".txt": "text", ".md": "markdown", ".markdown": "markdown"}
-
 
 class DocumentError(QwQError):
-    """A file that cannot be read as a document: one clear sentence."""
+    """A document that cannot be read: the message says why, in one sentence."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,23 +34,24 @@ class Document:
 
 @dataclass(frozen=True, slots=True)
 class ExtractLimits:
-    max_bytes: int = 64 * 1024 * 1024
+    max_bytes: int = 64 * 2**20
 
 
 DEFAULT_LIMITS = ExtractLimits()
 
 
 def supported(path: Path) -> bool:
-    return path.suffix.lower() in _KINDS
+    return path.suffix.lower() in (".txt", ".md")
 
 
 def extract_bytes(name: str, data: bytes, limits: ExtractLimits = DEFAULT_LIMITS) -> Document:
     if len(data) > limits.max_bytes:
-        raise DocumentError(f"{name} is too large.")
-    if b"\x00" in data:
-        raise DocumentError(f"{name} is a binary file, not text.")
-    text = data.decode("utf-8-sig", errors="replace").replace("\r\n", "\n")
-    kind = _KINDS.get(Path(name).suffix.lower(), "text")
+        raise DocumentError(f"{name} is too big to read.")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise DocumentError(f"{name} is not text.") from None
+    kind = "markdown" if name.lower().endswith(".md") else "text"
     return Document(name, kind, len(data), (Page(None, text, 1),))
 
 

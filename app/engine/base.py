@@ -130,6 +130,11 @@ class ChatEngine(Protocol):
         reasoning and answer are the whole reply, the old part included."""
         ...
 
+    def count_tokens(self, text: str) -> int:
+        """Tokens ``text`` takes in a prompt (exact for a local model; an estimate for an
+        endpoint, whose tokenizer the app does not have)."""
+        ...
+
     @property
     def cannot_continue(self) -> str | None:
         """None when Answer now, Continue and Steer work; else why not, for the window."""

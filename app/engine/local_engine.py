@@ -499,6 +499,10 @@ class LocalEngine:
     def cannot_continue(self) -> str | None:
         return None
 
+    def count_tokens(self, text: str) -> int:
+        """Tokens ``text`` takes in a prompt (an attachment, before it is sent)."""
+        return self._count_tokens(text)
+
     def _count_tokens(self, text: str) -> int:
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar, cast
 
+from app.core.attachments import Attachment
 from app.core.i18n import translate
 from app.core.paths import AppPaths
 from app.core.thinking import InsertedSpan, ReasonEnded
@@ -86,6 +87,8 @@ class StoredMessage:
     # A reply that used tools: its rounds of calls before the last round (which is this
     # message's own content and reasoning); see app.core.tool_rounds.
     tool_rounds: tuple[ToolRound, ...] = ()
+    # A user's message: the files attached to it, their text kept (app.core.attachments).
+    attachments: tuple[Attachment, ...] = ()
 
 
 def spans_of(raw: list[list[Any]]) -> tuple[InsertedSpan, ...]:
@@ -241,6 +244,10 @@ def _message(row: sqlite3.Row) -> StoredMessage:
         tool_rounds=tuple(
             ToolRound.from_json(t)
             for t in r.get("tool_rounds", _json_list(validate.tool_rounds), list[dict[str, Any]]())
+        ),
+        attachments=tuple(
+            Attachment.from_json(a)
+            for a in r.get("attachments", _json_list(validate.attachments), list[dict[str, Any]]())
         ),
         damaged=r.damaged,
     )
@@ -557,14 +564,16 @@ class ConversationStore:
         status: Status = "done",
         model: str = "",
         created_at: float | None = None,
+        attachments: Sequence[Attachment] = (),
     ) -> StoredMessage:
         """Add a message under ``parent_id`` and make it the tip of the branch on screen."""
         now = created_at if created_at is not None else time.time()
+        files = json.dumps([a.to_json() for a in attachments], ensure_ascii=False)
         with self._write() as c:
             cur = c.execute(
                 "INSERT INTO messages (conversation_id, parent_id, role, content, reasoning,"
-                " created_at, status, model) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (conversation_id, parent_id, role, content, reasoning, now, status, model),
+                " created_at, status, model, attachments) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (conversation_id, parent_id, role, content, reasoning, now, status, model, files),
             )
             mid = int(cur.lastrowid or 0)
             c.execute(
@@ -764,8 +773,8 @@ class ConversationStore:
             cur = c.execute(
                 "INSERT INTO messages (conversation_id, parent_id, role, content, reasoning,"
                 " created_at, status, finish_reason, reasoning_finished, thinking_seconds,"
-                " stats, error, model, reasoning_ended_by, inserted, tool_rounds)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " stats, error, model, reasoning_ended_by, inserted, tool_rounds, attachments)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     cid,
                     ids[parent] if parent is not None else None,
@@ -783,6 +792,7 @@ class ConversationStore:
                     m["reasoning_ended_by"],
                     json.dumps(m["inserted"]),
                     json.dumps(m["tool_rounds"], ensure_ascii=False),
+                    json.dumps(m["attachments"], ensure_ascii=False),
                 ),
             )
             ids.append(int(cur.lastrowid or 0))

@@ -13,7 +13,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from app.core.format import duration
+from app.core.format import duration, size
 from app.core.thinking import ENDED_BY_NOTE, INSERTED_BY_LABEL
 from app.core.tool_rounds import ToolRound, ToolUse
 from app.store.conversations import (
@@ -25,7 +25,8 @@ from app.store.conversations import (
 from app.store.database import StoreError
 
 FORMAT = "qwq-desktop-conversations"
-VERSION = 3  # 2: how each trace ended, its inserted parts, the thinking budget; 3: tools
+VERSION = 4  # 2: how each trace ended, its inserted parts, the thinking budget; 3: tools;
+# 4: attachments
 MAX_IMPORT_BYTES = 512 * 2**20  # characters; a whole store's export is far smaller
 
 
@@ -71,6 +72,7 @@ def conversation_to_dict(store: ConversationStore, conversation: Conversation) -
                 "reasoning_ended_by": m.reasoning_ended_by,
                 "inserted": [[s.start, s.end, s.by] for s in m.inserted],
                 "tool_rounds": [r.to_json() for r in m.tool_rounds],
+                "attachments": [a.to_json() for a in m.attachments],
                 **({"damaged": m.damaged} if m.damaged else {}),
             }
             for i, m in enumerate(messages)
@@ -160,6 +162,10 @@ def _marked_trace(m: StoredMessage) -> str:
     return "".join(parts)
 
 
+def _bytes(n: int) -> str:
+    return size(n) if n >= 1000 else f"{n} bytes"
+
+
 APPROVAL_NOTE = {
     "auto": "approved in advance",
     "once": "allowed once",
@@ -218,7 +224,13 @@ def export_markdown(store: ConversationStore, conversation: Conversation) -> str
     for m in store.branch(conversation.id):
         note = [damaged_note("message", m.damaged), ""] if m.damaged else []
         if m.role == "user":
-            lines += ["## You", "", *note, m.content, ""]
+            files = [
+                f"*Attached: {a.name} ({_bytes(a.size)}, {a.tokens:,} tokens)*"
+                for a in m.attachments
+            ]
+            lines += ["## You", "", *note, *[f + "  " for f in files[:-1]], *files[-1:]]
+            lines += [""] if files else []
+            lines += [m.content, ""]
             continue
         if m.role != "assistant":
             continue

@@ -199,6 +199,35 @@ def _tool_use(value: Any) -> dict[str, Any]:
     }
 
 
+MAX_ATTACHMENTS = 100  # files on one message
+ATTACHMENT_KINDS = ("text", "markdown", "code", "csv", "json", "pdf", "docx", "html")
+
+
+def attachments(value: Any) -> list[dict[str, Any]]:
+    """The files attached to a message (app.core.attachments.Attachment.to_json's shape)."""
+    if not isinstance(value, list):
+        raise Invalid(f"must be a list of attachments, not {shown(value)}")
+    if len(value) > MAX_ATTACHMENTS:
+        raise Invalid(f"has more than {MAX_ATTACHMENTS:,} attachments")
+    out = []
+    for n, item in enumerate(value, 1):
+        a = _object(item, f"attachment {n}'s fields")
+        try:
+            out.append(
+                {
+                    "name": _field(a, "name", lambda v: text(v, limit=1000)),
+                    "kind": _field(a, "kind", lambda v: choice(v, ATTACHMENT_KINDS)),
+                    "size": _field(a, "size", count),
+                    "tokens": _field(a, "tokens", count),
+                    "text": _field(a, "text", text),
+                    "pages": _field(a, "pages", count),
+                }
+            )
+        except Invalid as e:
+            raise Invalid(f"attachment {n}: {e}") from None
+    return out
+
+
 def allowed_tools(value: Any) -> list[str]:
     """The tool names a conversation allows without asking."""
     if not isinstance(value, list):
@@ -342,6 +371,7 @@ def _message(data: Any, position: int) -> dict[str, Any]:
         "inserted": _spans_within(_optional(m, "inserted", inserted, []), len(m["reasoning"])),
         # Version 3 of the export: absent from older files.
         "tool_rounds": _optional(m, "tool_rounds", tool_rounds, list[dict[str, Any]]()),
+        "attachments": _optional(m, "attachments", attachments, list[dict[str, Any]]()),
     }
 
 

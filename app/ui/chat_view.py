@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.attachments import Attachment
 from app.core.events import (
     ChatEvent,
     GenerationDone,
@@ -117,10 +118,13 @@ class UserMessage(QWidget):
     """The user's message: a bubble on the right, with Edit (which resends it as a new
     branch) and ‹ n/m › under it, shown on hover or focus."""
 
-    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, text: str, files: Sequence[Attachment] = (), parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("userMessage")
         self._text = text
+        self.files = tuple(files)
         self.bubble = QFrame(self)
         self.bubble.setObjectName("userBubble")
         self.label: QWidget
@@ -147,6 +151,16 @@ class UserMessage(QWidget):
         self.label.setFont(font(Type.READING))
         inside = QVBoxLayout(self.bubble)
         inside.setContentsMargins(Space.L, Space.M - 2, Space.L, Space.M - 2)
+        for f in self.files:  # the files sent with it: a line each, above the text
+            line = QLabel(
+                self.tr("{name} · {tokens:,} tokens").format(name=f.name, tokens=f.tokens),
+                self.bubble,
+            )
+            line.setObjectName("userFile")
+            line.setTextFormat(Qt.TextFormat.PlainText)
+            line.setFont(font(Type.SMALL))
+            line.setAccessibleName(self.tr("Attached: {name}").format(name=f.name))
+            inside.addWidget(line)
         inside.addWidget(self.label)
         self.edit_button = _action(self.tr("Edit"), Icon.EDIT, self)
         self.edit_button.setAccessibleName(self.tr("Edit message"))

@@ -14,9 +14,12 @@ centred) and shows the accent focus ring while the box has the keyboard.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QFocusEvent, QKeyEvent, QResizeEvent
+from pathlib import Path
+
+from PySide6.QtCore import QMimeData, QSize, Qt, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QFocusEvent, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
+    QFileDialog,
     QFrame,
     QHBoxLayout,
     QPlainTextEdit,
@@ -26,7 +29,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.attachments import Attachment
 from app.core.i18n import QT_TRANSLATE_NOOP
+from app.ui.attachments_bar import AttachmentsBar
 from app.ui.icons import Icon, icon
 from app.ui.theme import READING_WIDTH, Space, colors
 from app.ui.thinking_budget import BudgetPicker
@@ -45,6 +50,7 @@ class MessageEdit(QPlainTextEdit):
 
     send = Signal()
     focus_changed = Signal(bool)
+    files_given = Signal(list)  # local files pasted or dropped into the box (Paths)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -85,6 +91,17 @@ class MessageEdit(QPlainTextEdit):
         if event.size().width() != event.oldSize().width():
             self.fit()  # a narrower box wraps into more lines
 
+    def canInsertFromMimeData(self, source: QMimeData) -> bool:
+        return bool(_local_files(source)) or super().canInsertFromMimeData(source)
+
+    def insertFromMimeData(self, source: QMimeData) -> None:
+        """Files pasted or dropped into the box are attached, not pasted as their paths."""
+        files = _local_files(source)
+        if files:
+            self.files_given.emit(files)
+        else:
+            super().insertFromMimeData(source)
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
         enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
         if enter and not event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
@@ -99,6 +116,12 @@ class MessageEdit(QPlainTextEdit):
     def focusOutEvent(self, event: QFocusEvent) -> None:
         super().focusOutEvent(event)
         self.focus_changed.emit(False)
+
+
+def _local_files(source: QMimeData) -> list[Path]:
+    if not source.hasUrls():
+        return []
+    return [Path(url.toLocalFile()) for url in source.urls() if url.isLocalFile()]
 
 
 def round_button(which: Icon, name: str, tip: str, parent: QWidget) -> QToolButton:
@@ -126,8 +149,22 @@ class Composer(QWidget):
         self.field = QFrame(self)
         self.field.setObjectName("composerField")
         self.field.setMaximumWidth(FIELD_WIDTH)
+        # Files for the next message: dropped, pasted, or picked with the paperclip.
+        self.attachments_bar = AttachmentsBar(self.field)
+        self.attach_button = QToolButton(self.field)
+        self.attach_button.setObjectName("attach")
+        self.attach_button.setIcon(icon(Icon.ATTACH))
+        self.attach_button.setAccessibleName(self.tr("Attach files"))
+        self.attach_button.setToolTip(
+            self.tr(
+                "Attach files for QwQ to read: text, Markdown, code, CSV, JSON, PDF, DOCX, HTML"
+            )
+        )
+        self.attach_button.clicked.connect(self.pick_files)
+        self.setAcceptDrops(True)
         self.editor = MessageEdit(self.field)
         self.editor.send.connect(self.submit)
+        self.editor.files_given.connect(self.attach_files)
         self.editor.focus_changed.connect(self._show_focus)
         self.setFocusProxy(self.editor)  # focusing the part puts the cursor in the box
         self.send_button = round_button(Icon.SEND, "", "", self.field)
@@ -155,6 +192,7 @@ class Composer(QWidget):
 
         bottom = QHBoxLayout()
         bottom.setSpacing(Space.S)
+        bottom.addWidget(self.attach_button)
         bottom.addWidget(self.budget)
         bottom.addStretch(1)
         for button in (self.answer_button, self.stop_button, self.send_button):
@@ -162,6 +200,7 @@ class Composer(QWidget):
         inside = QVBoxLayout(self.field)
         inside.setContentsMargins(Space.M, Space.S, Space.S, Space.S)
         inside.setSpacing(Space.XS)
+        inside.addWidget(self.attachments_bar)
         inside.addWidget(self.editor)
         inside.addLayout(bottom)
         centred = QHBoxLayout(self)
@@ -199,15 +238,45 @@ class Composer(QWidget):
         return self.editor.toPlainText()
 
     def submit(self) -> None:
-        """Ask to send what is in the box (Enter, Send); blank text asks nothing."""
+        """Ask to send what is in the box (Enter, Send); blank text asks nothing, and
+        files still being read, unreadable or too big hold it back (the bar says why)."""
         text = self.text()
-        if text.strip():
-            self.send_requested.emit(text)
+        if not text.strip():
+            return
+        why_not = self.attachments_bar.blocking
+        if why_not is not None:
+            self.attachments_bar.say(why_not)
+            return
+        self.send_requested.emit(text)
+
+    def attachments(self) -> list[Attachment]:
+        """The files read for the next message."""
+        return self.attachments_bar.attachments()
+
+    def attach_files(self, paths: list[Path]) -> None:
+        for path in paths:
+            if path.is_file():
+                self.attachments_bar.add(path)
+
+    def pick_files(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(self, self.tr("Attach files"))
+        self.attach_files([Path(f) for f in files])
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if _local_files(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        files = _local_files(event.mimeData())
+        if files:
+            event.acceptProposedAction()
+            self.attach_files(files)
 
     def sent(self) -> None:
-        """The message was accepted: the box empties, and an edit is over."""
+        """The message was accepted: the box and its files empty, and an edit is over."""
         self._show_send(resend=False)
         self.editor.clear()
+        self.attachments_bar.clear()
 
     def start_edit(self, text: str) -> None:
         """A sent message comes back into the box; sending it resends it (a new branch)."""

@@ -11,12 +11,13 @@ be done now. Copying is the page's own business. A live reply's widget belongs t
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QLabel, QWidget
 
+from app.core.attachments import Attachment
 from app.session import continue_modes
 from app.store.conversations import ConversationStore, StoredMessage
 from app.ui.chat_view import AssistantMessage, ChatView, UserMessage
@@ -106,7 +107,7 @@ class ConversationPage(QObject):
 
     def _message_widget(self, m: StoredMessage, siblings: list[int]) -> QWidget:
         if m.role == "user":
-            user = UserMessage(m.content)
+            user = UserMessage(m.content, m.attachments)
             user.message_id = m.id
             if m.damaged:
                 user.mark_damaged(m.damaged)
@@ -154,9 +155,9 @@ class ConversationPage(QObject):
 
     # -- what is on screen -------------------------------------------------------------
 
-    def add_user(self, text: str) -> None:
-        """A message just sent (stored by the reply it starts)."""
-        self.view.add(UserMessage(text))
+    def add_user(self, text: str, files: Sequence[Attachment] = ()) -> None:
+        """A message just sent (stored by the reply it starts), with its files."""
+        self.view.add(UserMessage(text, files))
 
     def add_reply(self, widget: AssistantMessage) -> None:
         """A new reply's bubble, written live by its controller."""

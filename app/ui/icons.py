@@ -59,6 +59,8 @@ class Icon(Enum):
     UNDO = "undo-2"
     CLOSE = "x"
     TOOL = "wrench"
+    ATTACH = "paperclip"
+    FILE = "file-text"
     DONE = "check"
     WARNING = "triangle-alert"
     INFO = "info"

@@ -288,6 +288,10 @@ class MainWindow(QMainWindow):
         note = f" — {info.load_note}" if info.load_note else ""
         self.notices.set_model(engine.description + note, info.load_note)
         self.context_meter.ready(info.context_length)
+        # Files for the next message are counted with this model, against its context.
+        bar = self.composer.attachments_bar
+        bar.count_tokens = engine.count_tokens
+        bar.room = info.context_length - min(4096, info.context_length // 8)
         self._show_page()
         self.replies.update_buttons()
         self.replies.offer_continue()  # a reply on screen can go on now (or says why not)

@@ -13,12 +13,13 @@ screen goes on all the same.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QInputDialog, QPlainTextEdit, QWidget
 
+from app.core.attachments import Attachment
 from app.core.i18n import translate
 from app.core.sampling import SamplingSettings
 from app.core.settings import AppSettings
@@ -128,6 +129,7 @@ class Replies(QObject):
             self.budget.conversation_created(shown)  # a budget chosen before it existed
         cid = shown
         editing, self.editing = self.editing, None
+        files = self.composer.attachments()  # (before sent() clears them)
         self.composer.sent()
         sampling = self._settings().sampling_settings()
         thinking = self.budget.thinking()
@@ -135,7 +137,12 @@ class Replies(QObject):
             self.page.trim_after(editing)
             self._start(cid, text, lambda s: s.edit(editing, text, sampling, thinking))
         else:
-            self._start(cid, text, lambda s: s.reply(cid, text, sampling, thinking))
+            self._start(
+                cid,
+                text,
+                lambda s: s.reply(cid, text, sampling, thinking, attachments=files),
+                files=files,
+            )
 
     def regenerate(self, assistant_id: int, sampling: SamplingSettings | None = None) -> None:
         if self._busy_here():
@@ -222,12 +229,14 @@ class Replies(QObject):
         user_text: str | None,
         start: Callable[[ChatSession], StoredGeneration],
         continuing: Continuing | None = None,
+        *,
+        files: Sequence[Attachment] = (),
     ) -> None:
         """Generate a reply: into a new bubble, or into ``continuing``'s (a reply going on)."""
         session = self.models.session
         assert session is not None
         if user_text is not None:
-            self.page.add_user(user_text)
+            self.page.add_user(user_text, files)
         # A save or this conversation's restore still running goes first (a running
         # re-warm is cancelled by the engine itself): waited for on the reply's worker.
         warm = self.models.warm

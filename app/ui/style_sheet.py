@@ -25,6 +25,7 @@ def style_sheet(c: Colors) -> str:
             _conversation,
             _reasoning,
             _tool_calls,
+            _attachments,
             _composer,
             _chrome,
         )
@@ -218,6 +219,17 @@ QToolButton#loopRemedy:focus {{ border: 2px solid {c.accent}; padding: 2px 7px; 
     background: {c.code}; border: 2px solid transparent; border-radius: {Radius.CARD}px;
     padding: 0;
 }}
+"""
+
+
+def _attachments(c: Colors) -> str:
+    """Files for the next message (attachments_bar) and those sent with one (chat_view)."""
+    return f"""
+#attachmentChip {{ background: {c.raised}; border-radius: {Radius.SMALL}px; }}
+#attachmentChip QLabel {{ background: transparent; }}
+#attachmentStatus, #attachmentsTotal {{ color: {c.muted}; }}
+#attachmentStatus[error="true"], #attachmentsTotal[error="true"] {{ color: {c.danger}; }}
+#userFile {{ color: {c.muted}; }}
 """
 
 

@@ -134,6 +134,48 @@
     </message>
 </context>
 <context>
+    <name>AttachmentChip</name>
+    <message>
+        <source>Reading…</source>
+        <translation>读取中…</translation>
+    </message>
+    <message>
+        <source>Remove {name}</source>
+        <translation>移除 {name}</translation>
+    </message>
+    <message>
+        <source>Reading… {percent} %</source>
+        <translation>读取中… {percent}%</translation>
+    </message>
+    <message>
+        <source>{size} · {tokens:,} tokens</source>
+        <translation>{size} · {tokens:,} 词元</translation>
+    </message>
+</context>
+<context>
+    <name>AttachmentsBar</name>
+    <message>
+        <source>Wait until the files are read.</source>
+        <translation>请等文件读取完成。</translation>
+    </message>
+    <message>
+        <source>Remove the files that cannot be read.</source>
+        <translation>请移除无法读取的文件。</translation>
+    </message>
+    <message>
+        <source>These files need {tokens:,} tokens and the context leaves {room:,} for the message: remove some, or load the model with a longer context.</source>
+        <translation>这些文件需要 {tokens:,} 个词元，而上下文只能为消息留出 {room:,} 个：请移除一些，或以更长的上下文加载模型。</translation>
+    </message>
+    <message>
+        <source>{tokens:,} of {room:,} tokens</source>
+        <translation>{tokens:,} / {room:,} 词元</translation>
+    </message>
+    <message>
+        <source>{tokens:,} tokens</source>
+        <translation>{tokens:,} 词元</translation>
+    </message>
+</context>
+<context>
     <name>Backup</name>
     <message>
         <source>There is no backup called {name} in {folder} (see qwq-desktop backups).</source>
@@ -559,6 +601,14 @@ The current conversations are kept as a backup of their own first, so this can b
     <message>
         <source>Send the message (Enter)</source>
         <translation>发送消息（Enter）</translation>
+    </message>
+    <message>
+        <source>Attach files</source>
+        <translation>附加文件</translation>
+    </message>
+    <message>
+        <source>Attach files for QwQ to read: text, Markdown, code, CSV, JSON, PDF, DOCX, HTML</source>
+        <translation>附加文件供 QwQ 阅读：文本、Markdown、代码、CSV、JSON、PDF、DOCX、HTML</translation>
     </message>
     <message>
         <source>Stop</source>
@@ -2776,6 +2826,14 @@ Log: {logs}</source>
 </context>
 <context>
     <name>UserMessage</name>
+    <message>
+        <source>{name} · {tokens:,} tokens</source>
+        <translation>{name} · {tokens:,} 词元</translation>
+    </message>
+    <message>
+        <source>Attached: {name}</source>
+        <translation>附件：{name}</translation>
+    </message>
     <message>
         <source>Edit</source>
         <translation>编辑</translation>

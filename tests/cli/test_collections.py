@@ -50,7 +50,7 @@ def test_add_list_search_reindex_remove(tmp_path: Path) -> None:
 
     (root / "2024" / "optics.md").unlink()
     (root / "new.txt").write_text("a note about a broken file\n")
-    (root / "broken.txt").write_bytes(b"\x00\x01binary")
+    (root / "broken.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00\xff" * 64)
     again = cli("collections", "reindex", "papers")
     assert again.returncode == 0, again.stderr
     assert "(1 added, 0 changed, 1 removed, 1 unchanged, 1 failed, 1 skipped)" in again.stderr

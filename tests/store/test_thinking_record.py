@@ -86,7 +86,7 @@ def test_exports_carry_how_the_trace_ended_and_import_it_back(
     conversation = store.get(m.conversation_id)
     text = export_json(store, [conversation])
     data = json.loads(text)
-    assert data["version"] == 3
+    assert data["version"] == 4
     exported = data["conversations"][0]
     assert exported["thinking"] == {"budget_tokens": 2048}
     assert exported["messages"][-1]["reasoning_ended_by"] == "budget"
