@@ -650,6 +650,8 @@ def _walk(root: Path, max_file_bytes: int) -> _Walk:
                 rel = Path(entry.path).relative_to(root).as_posix()
                 walk.failed.append(FileFailure(rel, _unreadable(rel, e)))
                 continue
+            if _hidden(st):
+                continue
             if stat.S_ISDIR(st.st_mode):
                 pending.append(Path(entry.path))
                 continue
@@ -679,6 +681,14 @@ def _walk(root: Path, max_file_bytes: int) -> _Walk:
             else:
                 walk.files[rel] = st
     return walk
+
+
+def _hidden(st: os.stat_result) -> bool:
+    """Hidden the Windows way (an attribute) or the macOS way (a flag); a leading dot is
+    checked by name."""
+    attributes = getattr(st, "st_file_attributes", 0)
+    flags = getattr(st, "st_flags", 0)
+    return bool(attributes & stat.FILE_ATTRIBUTE_HIDDEN or flags & stat.UF_HIDDEN)
 
 
 def _utf8(text: str) -> bool:

@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -256,6 +257,24 @@ def test_cancel_between_files_keeps_what_was_written(
     rest = collections.reindex("notes")
     assert len(rest.added) == 2 and rest.unchanged == 1
     assert collections.list()[0].state == "ready"
+
+
+def test_a_search_from_another_thread_runs_during_a_reindex(
+    collections: Collections, folder: Path
+) -> None:
+    """The window re-indexes on a worker while the model's tool searches on another."""
+    collections.add("notes", folder)
+    found: list[list[str]] = []
+
+    def search_meanwhile(done: int, total: int, path: str) -> None:
+        thread = threading.Thread(target=lambda: found.append(names(collections.search("量子"))))
+        thread.start()
+        thread.join(timeout=30)
+
+    collections.reindex("notes", progress=search_meanwhile)
+    assert len(found) == 3
+    assert found[-1] == ["中文.md"]  # the last file was committed before its progress call
+    assert found[0] in ([], ["中文.md"])
 
 
 KILLER = textwrap.dedent(
