@@ -267,7 +267,7 @@ class Collections:
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
+        with self._lock, self._sql_errors():
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self._conn
@@ -277,8 +277,20 @@ class Collections:
             self._conn.execute("COMMIT")
 
     def _query(self, sql: str, args: Sequence[object] = ()) -> builtins.list[tuple[Any, ...]]:
-        with self._lock:
+        with self._lock, self._sql_errors():
             return self._conn.execute(sql, args).fetchall()
+
+    @contextlib.contextmanager
+    def _sql_errors(self) -> Iterator[None]:
+        """SQLite's failures (a full disk, a file locked too long) as one sentence."""
+        try:
+            yield
+        except sqlite3.Error as e:
+            raise DocumentError(
+                translate("Collections", "The collections index {path} failed: {e}").format(
+                    path=self.path, e=e
+                )
+            ) from e
 
     # -- the collections ------------------------------------------------------------
 
@@ -438,6 +450,8 @@ class Collections:
                 )
                 failed.append(FileFailure(path, error))
             with self._write() as conn:
+                if not conn.execute("SELECT 1 FROM collections WHERE id = ?", (cid,)).fetchone():
+                    raise _no_collection(name)  # removed meanwhile (the window, a terminal)
                 conn.execute("DELETE FROM files WHERE collection_id = ? AND path = ?", (cid, path))
                 fid = conn.execute(
                     "INSERT INTO files (collection_id, path, size, mtime_ns, error)"
@@ -451,7 +465,8 @@ class Collections:
                 )
             written += len(found)
             if error is None:
-                (changed if path in known else added).append(path)
+                indexed_before = path in known and known[path][2] is None
+                (changed if indexed_before else added).append(path)
             if progress is not None:
                 progress(done, len(todo), path)
         with self._write() as conn:

@@ -548,6 +548,10 @@ The current conversations are kept as a backup of their own first, so this can b
         <translation>{path} 由更新版本的 QwQ Desktop 写入；请更新应用后再使用。</translation>
     </message>
     <message>
+        <source>The collections index {path} failed: {e}</source>
+        <translation>文档集索引 {path} 出错：{e}</translation>
+    </message>
+    <message>
         <source>A collection&apos;s name must be 1 to {limit} characters on one line.</source>
         <translation>文档集名称须为 1 到 {limit} 个字符，且只占一行。</translation>
     </message>

@@ -277,6 +277,35 @@ def test_a_search_from_another_thread_runs_during_a_reindex(
     assert found[0] in ([], ["中文.md"])
 
 
+def test_a_collection_removed_during_its_reindex_stops_it(
+    collections: Collections, folder: Path
+) -> None:
+    collections.add("notes", folder)
+
+    def remove_it(done: int, total: int, path: str) -> None:
+        if done == 1:
+            collections.remove("notes")
+
+    with pytest.raises(DocumentError, match="no collection named “notes”"):
+        collections.reindex("notes", progress=remove_it)
+    assert collections.list() == []
+
+
+def test_a_full_disk_or_a_locked_index_is_one_sentence(collections: Collections) -> None:
+    holder = sqlite3.connect(collections.path, timeout=0)
+    holder.execute("BEGIN EXCLUSIVE")  # another process writing, for longer than we wait
+    try:
+        with Collections(collections.path) as other:
+            other._conn.execute("PRAGMA busy_timeout = 0")
+            with pytest.raises(
+                DocumentError, match=r"collections index .* failed: database is locked"
+            ):
+                other.add("x", collections.path.parent)
+    finally:
+        holder.rollback()
+        holder.close()
+
+
 KILLER = textwrap.dedent(
     """
     import os, signal, sys
