@@ -61,6 +61,8 @@ def search_documents_tool(
     """The ``search_documents`` tool over the collections ``names`` (those attached to the
     conversation)."""
     chosen = tuple(names)
+    if not chosen:
+        raise ValueError("search_documents needs at least one collection")
     return BuiltinTool(
         name="search_documents",
         description=(

@@ -69,6 +69,8 @@ def test_bad_calls_are_answered_with_what_to_send(collections: Collections, tmp_
     assert not gone.ok and "no collection named" in gone.text
     hostile = tool.run({"query": '" NEAR( * a OR'})
     assert hostile.ok and hostile.text.startswith("No passage")
+    with pytest.raises(ValueError):  # a tool over no documents is never offered
+        search_documents_tool(collections, [])
 
 
 def test_one_call_returns_at_most_max_chars_of_passages(tmp_path: Path) -> None:
