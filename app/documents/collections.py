@@ -358,6 +358,24 @@ class Collections:
             if conn.execute("DELETE FROM collections WHERE name = ?", (name,)).rowcount == 0:
                 raise _no_collection(name)
 
+    def file_path(self, collection: str, name: str) -> Path:
+        """The file a passage of ``collection`` came from (a hit's ``name``), for "open
+        the file": only a file the index holds, and only inside the collection's folder
+        (a citation the model wrote may name anything)."""
+        cid, root = self._id_and_folder(collection)
+        known = self._query(
+            "SELECT 1 FROM files WHERE collection_id = ? AND path = ? AND error IS NULL",
+            (cid, name),
+        )
+        path = root / name
+        if not known or not path.resolve().is_relative_to(root):
+            raise DocumentError(
+                translate(
+                    "Collections", "“{name}” is not a file of the collection “{collection}”."
+                ).format(name=name, collection=collection)
+            )
+        return path
+
     def _id_and_folder(self, name: str) -> tuple[int, Path]:
         rows = self._query("SELECT id, folder FROM collections WHERE name = ?", (name,))
         if not rows:

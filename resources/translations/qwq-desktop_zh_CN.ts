@@ -564,6 +564,10 @@ The current conversations are kept as a backup of their own first, so this can b
         <translation>名为“{name}”的文档集已存在。</translation>
     </message>
     <message>
+        <source>“{name}” is not a file of the collection “{collection}”.</source>
+        <translation>“{name}”不是文档集“{collection}”中的文件。</translation>
+    </message>
+    <message>
         <source>The folder of “{name}” is gone or not readable: {folder}</source>
         <translation>文档集“{name}”的文件夹已不存在或无法读取：{folder}</translation>
     </message>

@@ -85,6 +85,18 @@ def test_chinese_text_is_found_by_a_two_and_a_three_character_query(
     assert collections.search("化学是什么") == []
 
 
+def test_a_hits_file_is_found_only_inside_the_folder(
+    collections: Collections, folder: Path
+) -> None:
+    collections.add("notes", folder)
+    collections.reindex("notes")
+    [hit] = collections.search("entanglement")
+    assert collections.file_path(hit.collection, hit.name) == folder / "physics" / "quantum.md"
+    for name in ("../notes/todo.txt", "/etc/passwd", "photo.jpg", "missing.md"):
+        with pytest.raises(DocumentError, match="is not a file of the collection"):
+            collections.file_path("notes", name)
+
+
 def test_short_queries_fall_back_to_like(collections: Collections, folder: Path) -> None:
     collections.add("notes", folder)
     collections.reindex("notes")
