@@ -20,7 +20,8 @@ from contextlib import suppress
 from dataclasses import dataclass, replace
 from typing import Any, assert_never
 
-from app.core.attachments import Attachment, with_attachments
+from app.core.attachments import PAGE_MARK, Attachment, with_attachments
+from app.core.citations import Citation, Source, find_citations, merge_sources, pages_of
 from app.core.errors import InvalidRequestError
 from app.core.events import (
     AnswerDelta,
@@ -68,6 +69,56 @@ def history_of(branch: list[StoredMessage], system_prompt: str) -> list[ChatMess
             if m.content or not m.tool_rounds:
                 history.append(ChatMessage.assistant(m.content))  # the trace stays in the store
     return history
+
+
+SEARCH_TOOLS = ("search_documents",)  # tools whose results are sources QwQ may cite
+
+
+def sources_of(branch: Sequence[StoredMessage]) -> list[Source]:
+    """What QwQ was given to cite in ``branch``: the files attached to its questions (with
+    their pages) and the passages its document searches returned."""
+    found: list[Source] = []
+    for m in branch:
+        for a in m.attachments:
+            found.append(Source(a.name, pages_of(a.text)))
+        for r in m.tool_rounds:
+            for call in r.calls:
+                if call.name.split("__")[-1] in SEARCH_TOOLS and call.ok and call.result:
+                    for c in find_citations(call.result):
+                        lines = (
+                            ((c.first_line, c.last_line or c.first_line),) if c.first_line else ()
+                        )
+                        pages = frozenset({c.page}) if c.page is not None else None
+                        found.append(Source(c.name, pages, lines))
+    return merge_sources(found)
+
+
+def passage_for(branch: Sequence[StoredMessage], c: Citation) -> str | None:
+    """The text a citation points at: the cited page of an attached file (the whole file
+    without pages), or the passage a document search returned; None if none is there."""
+    name = c.name.lower()
+    for m in reversed(branch):
+        for r in m.tool_rounds:
+            for call in r.calls:
+                if call.name.split("__")[-1] not in SEARCH_TOOLS or not call.result:
+                    continue
+                blocks = call.result.split("\n[")
+                for block in blocks:
+                    head = block if block.startswith("[") else "[" + block
+                    if head.lower().startswith("[" + name):
+                        return head
+        for a in m.attachments:
+            if a.name.lower() != name and a.name.lower().rsplit("/", 1)[-1] != name:
+                continue
+            if c.page is None:
+                return a.text
+            mark = PAGE_MARK.format(page=c.page)
+            at = a.text.find(mark + "\n")
+            if at < 0:
+                return None
+            end = a.text.find("\n[p. ", at + len(mark))
+            return a.text[at : end if end >= 0 else len(a.text)]
+    return None
 
 
 @dataclass(frozen=True, slots=True)

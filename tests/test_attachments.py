@@ -47,7 +47,8 @@ def test_the_model_reads_the_file_before_the_question_and_the_store_keeps_it(
     generation = ChatSession(store, engine).reply(c.id, "When is the launch?", attachments=[a])
     list(generation)
     prompt = generation._generation.prompt  # type: ignore[attr-defined]
-    assert f'<document name="plan.md">\n{NOTES}\n</document>\n\nWhen is the launch?' in prompt
+    assert f'<document name="plan.md">\n{NOTES}\n</document>\n\n' in prompt
+    assert "cite them by name" in prompt and prompt.count("When is the launch?") == 1
     user, reply = store.branch(c.id)
     assert user.content == "When is the launch?" and user.attachments == (a,)
     assert reply.content == QWQ_ANSWER
@@ -95,6 +96,7 @@ def test_ask_attach_gives_the_file_to_the_model(qwq_model: ScriptedModel, tmp_pa
     data = json.loads(result.stdout)
     (attached,) = data["attachments"]
     assert attached["name"] == "plan.md" and attached["tokens"] > 0
+    assert data["citations"] == []  # the scripted answer cites nothing
     assert data["stats"]["prompt_tokens"] > attached["tokens"]  # it went into the prompt
 
 
@@ -111,3 +113,19 @@ def test_ask_attach_refuses_what_it_cannot_read_or_fit(
     result = cli(*base, "--attach", str(big), "q")
     one_clear_line(result, "do not fit")
     assert "big.txt" in result.stderr and "--collection" in result.stderr
+
+
+def test_ask_json_gives_the_citations_checked(scripted: ScriptFactory, tmp_path: Path) -> None:
+    notes = tmp_path / "plan.md"
+    notes.write_text(NOTES, encoding="utf-8")
+    model = scripted(
+        ["Read it.", "</think>", "\n\n", "On 14 March ", "[plan.md]", ", not ", "[other.pdf p. 3]"]
+    )
+    result = cli(
+        "ask", "-m", str(model.path), "--context", "4096", "--attach", str(notes), "--json", "When?"
+    )  # fmt: skip
+    data = json.loads(result.stdout)
+    assert [(c["text"], c["verified"]) for c in data["citations"]] == [
+        ("[plan.md]", True),
+        ("[other.pdf p. 3]", False),
+    ]

@@ -20,6 +20,7 @@ from app.cli import ask_tools
 from app.cli.conversations import open_store
 from app.core import keys
 from app.core.attachments import Attachment, with_attachments
+from app.core.citations import Citation, Source, cited, find_citations, merge_sources, pages_of
 from app.core.errors import InvalidRequestError
 from app.core.events import (
     AnswerDelta,
@@ -40,7 +41,7 @@ from app.core.thinking import LOOP_ACTIONS, ThinkingControl
 from app.documents.attach import attachment_of
 from app.engine.base import ChatEngine, Generation
 from app.engine.remote_presets import PRESETS
-from app.session import ChatSession, StoredGeneration
+from app.session import SEARCH_TOOLS, ChatSession, StoredGeneration
 from app.store.conversations import ConversationStore
 from app.tool_turn import DEFAULT_MAX_ROUNDS, Decision, ToolTurn
 from app.tools.tool import Tool
@@ -552,6 +553,8 @@ def run_ask(args: argparse.Namespace) -> int:
             result["tool_calls"] = calls.to_json()
         if attachments:
             result["attachments"] = [{"name": a.name, "tokens": a.tokens} for a in attachments]
+        if attachments or tools:
+            result["citations"] = [c.to_json() for c in _citations(done, attachments, calls)]
         if conversation_id is not None:
             result["conversation_id"] = conversation_id
         if snapshot:
@@ -569,6 +572,19 @@ def run_ask(args: argparse.Namespace) -> int:
     if done.finish_reason == "cancelled" or interrupted:
         return EXIT_INTERRUPTED
     return EXIT_OK
+
+
+def _citations(
+    done: GenerationDone, attachments: list[Attachment], calls: ask_tools.ToolCalls
+) -> list[Citation]:
+    """The answer's citations, checked against the files given and the passages searched."""
+    sources = [Source(a.name, pages_of(a.text)) for a in attachments]
+    for call in calls.calls:
+        if call["name"].split("__")[-1] in SEARCH_TOOLS and call["result"]:
+            for c in find_citations(call["result"]):
+                lines = ((c.first_line, c.last_line or c.first_line),) if c.first_line else ()
+                sources.append(Source(c.name, frozenset({c.page}) if c.page else None, lines))
+    return cited(done.answer, merge_sources(sources))
 
 
 def _extract(path: str) -> Document:

@@ -61,9 +61,18 @@ def document_block(a: Attachment) -> str:
     return f'<document name="{_attribute(a.name)}">\n{body}\n</document>'
 
 
+CITE_HINT = (
+    "(When you use these documents, cite them by name, and page where there are pages, "
+    "like [{example}].)"
+)
+
+
 def with_attachments(question: str, attachments: Sequence[Attachment]) -> str:
-    """The user's message as the model reads it: the documents, then the question."""
+    """The user's message as the model reads it: the documents, how to cite them, then
+    the question."""
     if not attachments:
         return question
     blocks = "\n\n".join(document_block(a) for a in attachments)
-    return f"{blocks}\n\n{question}"
+    first = attachments[0]
+    example = f"{first.name} p. 1" if first.pages else first.name
+    return f"{blocks}\n\n{CITE_HINT.format(example=example)}\n\n{question}"

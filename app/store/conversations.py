@@ -63,6 +63,8 @@ class Conversation:
     thinking: dict[str, Any] = field(default_factory=dict)
     # The tools the user allowed for the whole conversation ("Allow in this conversation").
     allowed_tools: tuple[str, ...] = ()
+    # The document collections QwQ searches in this conversation (by name).
+    collections: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +213,7 @@ def _conversation(row: sqlite3.Row) -> Conversation:
         current_leaf=r.get("current_leaf", _reference, None),
         thinking=r.get("thinking", lambda v: validate.json_object(v, validate.thinking), {}),
         allowed_tools=tuple(r.get("allowed_tools", _json_list(validate.allowed_tools), [])),
+        collections=tuple(r.get("collections", _json_list(validate.collections), [])),
         damaged=r.damaged,
     )
 
@@ -511,6 +514,7 @@ class ConversationStore:
         sampling: dict[str, Any] | None = None,
         thinking: dict[str, Any] | None = None,
         allowed_tools: Sequence[str] | None = None,
+        collections: Sequence[str] | None = None,
     ) -> None:
         """Change a conversation's settings; ``thinking`` is checked (StoreError if bad).
         ``allowed_tools``: the tools that run without asking in this conversation."""
@@ -529,6 +533,14 @@ class ConversationStore:
                 c.execute(
                     "UPDATE conversations SET allowed_tools = ? WHERE id = ?",
                     (json.dumps(sorted(set(allowed_tools))), conversation_id),
+                )
+            if collections is not None:
+                c.execute(
+                    "UPDATE conversations SET collections = ? WHERE id = ?",
+                    (
+                        json.dumps(list(dict.fromkeys(collections)), ensure_ascii=False),
+                        conversation_id,
+                    ),
                 )
             if model is not None:
                 c.execute(
@@ -751,8 +763,8 @@ class ConversationStore:
         """Insert one conversation that :func:`validate.conversation` accepted."""
         cur = c.execute(
             "INSERT INTO conversations (title, title_is_custom, created_at, updated_at, pinned,"
-            " model, system_prompt, sampling, thinking, allowed_tools)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " model, system_prompt, sampling, thinking, allowed_tools, collections)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 data["title"],
                 int(data["title_is_custom"]),
@@ -764,6 +776,7 @@ class ConversationStore:
                 json.dumps(data["sampling"]),
                 json.dumps(data["thinking"]),
                 json.dumps(data["allowed_tools"]),
+                json.dumps(data["collections"], ensure_ascii=False),
             ),
         )
         cid = int(cur.lastrowid or 0)

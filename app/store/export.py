@@ -54,6 +54,7 @@ def conversation_to_dict(store: ConversationStore, conversation: Conversation) -
         "sampling": conversation.sampling,
         "thinking": conversation.thinking,
         "allowed_tools": list(conversation.allowed_tools),
+        "collections": list(conversation.collections),
         "current_leaf": index.get(conversation.current_leaf) if conversation.current_leaf else None,
         "messages": [
             {

@@ -114,9 +114,10 @@ ALTER TABLE conversations ADD COLUMN allowed_tools TEXT NOT NULL DEFAULT '[]';
 
 # Version 5 (documents): the files attached to a user's message, their extracted text
 # kept with it (JSON, see app.core.attachments: [{"name", "kind", "size", "tokens", "text",
-# "pages"}]).
+# "pages"}]), and the document collections a conversation searches (JSON ["notes", ...]).
 V5 = """
 ALTER TABLE messages ADD COLUMN attachments TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE conversations ADD COLUMN collections TEXT NOT NULL DEFAULT '[]';
 """
 
 MIGRATIONS: list[str] = [V1, V2, V3, V4, V5]

@@ -237,6 +237,11 @@ def allowed_tools(value: Any) -> list[str]:
     return [text(v, limit=200) for v in value]
 
 
+def collections(value: Any) -> list[str]:
+    """The document collections a conversation searches, by name."""
+    return allowed_tools(value)
+
+
 def thinking(value: Any) -> dict[str, Any]:
     """A conversation's thinking budget: {"budget_tokens": n, "budget_seconds": s}."""
     data = _object(value, "thinking settings")
@@ -406,6 +411,7 @@ def conversation(data: Any) -> dict[str, Any]:
         "sampling": _field(c, "sampling", sampling),
         "thinking": _optional(c, "thinking", thinking, dict[str, Any]()),
         "allowed_tools": _optional(c, "allowed_tools", allowed_tools, list[str]()),
+        "collections": _optional(c, "collections", collections, list[str]()),
     }
     messages = []
     for i, m in enumerate(raw_messages):

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.attachments import Attachment
+from app.core.citations import Citation
 from app.core.events import (
     ChatEvent,
     GenerationDone,
@@ -258,6 +259,7 @@ class AssistantMessage(QWidget):
 
     tool_decided = Signal(str, str)  # call id, Decision
     beside_requested = Signal(object)  # a ReasoningBlock to read beside the answer
+    citation_clicked = Signal(object)  # a Citation of the answer, to read its passage
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -401,6 +403,14 @@ class AssistantMessage(QWidget):
         layout.addWidget(self.reasoning)
         layout.addWidget(self.answer)
         layout.addWidget(self.calls_box)
+        self.sources_row = QWidget(self)  # the answer's citations, checked (show_citations)
+        self.sources_row.setObjectName("sourcesRow")
+        self.sources_layout = QHBoxLayout(self.sources_row)
+        self.sources_layout.setContentsMargins(0, 0, 0, 0)
+        self.sources_layout.setSpacing(Space.XS)
+        self.sources_row.hide()
+        self.citations: list[Citation] = []
+        layout.addWidget(self.sources_row)
         layout.addWidget(self.footer)
         layout.addWidget(self.loop_row)
         layout.addWidget(self.action_row)
@@ -463,6 +473,50 @@ class AssistantMessage(QWidget):
             footer = " · ".join(p for p in (damaged_text(m.damaged), footer) if p)
         self.set_footer(footer)
         self.show_loop(loop_text(m.reasoning_ended_by, m.finish_reason))
+
+    def show_citations(self, citations: Sequence[Citation]) -> None:
+        """The sources the answer cites, a button each (its passage beside the answer); a
+        citation of something QwQ was not given is marked, and says so."""
+        while (item := self.sources_layout.takeAt(0)) is not None:
+            if (old := item.widget()) is not None:
+                old.deleteLater()
+        seen: dict[str, Citation] = {}
+        for c in citations:
+            seen.setdefault(c.label.lower(), c)
+        self.citations = list(seen.values())
+        if not self.citations:
+            self.sources_row.hide()
+            return
+        title = QLabel(self.tr("Sources:"), self.sources_row)
+        title.setFont(font(Type.SMALL))
+        self.sources_layout.addWidget(title)
+        for c in self.citations:
+            button = QToolButton(self.sources_row)
+            button.setObjectName("citation")
+            button.setText(c.label)
+            button.setFont(font(Type.SMALL))
+            button.setProperty("unverified", c.verified is False)
+            if c.verified is False:
+                button.setIcon(icon(Icon.WARNING))
+                button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+                tip = self.tr("QwQ cites this, but it was not among the sources it was given")
+            else:
+                tip = self.tr("Read the cited passage beside the answer")
+            button.setToolTip(tip)
+            button.setAccessibleName(c.label)
+            button.setAccessibleDescription(tip)
+            button.clicked.connect(self._cite)
+            button.setProperty("citation", c.label)
+            self.sources_layout.addWidget(button)
+        self.sources_layout.addStretch(1)
+        self.sources_row.show()
+
+    def _cite(self) -> None:
+        button = self.sender()
+        label = button.property("citation") if button is not None else None
+        for c in self.citations:
+            if c.label == label:
+                self.citation_clicked.emit(c)
 
     def set_footer(self, text: str) -> None:
         self.footer.setText(text)

@@ -192,7 +192,6 @@ class Composer(QWidget):
 
         bottom = QHBoxLayout()
         bottom.setSpacing(Space.S)
-        bottom.addWidget(self.attach_button)
         bottom.addWidget(self.budget)
         bottom.addStretch(1)
         for button in (self.answer_button, self.stop_button, self.send_button):
@@ -201,7 +200,11 @@ class Composer(QWidget):
         inside.setContentsMargins(Space.M, Space.S, Space.S, Space.S)
         inside.setSpacing(Space.XS)
         inside.addWidget(self.attachments_bar)
-        inside.addWidget(self.editor)
+        typing = QHBoxLayout()  # the paperclip at the box's start (the bottom row is full)
+        typing.setSpacing(Space.XS)
+        typing.addWidget(self.attach_button, 0, Qt.AlignmentFlag.AlignTop)
+        typing.addWidget(self.editor, 1)
+        inside.addLayout(typing)
         inside.addLayout(bottom)
         centred = QHBoxLayout(self)
         centred.setContentsMargins(Space.L, 0, Space.L, Space.M)

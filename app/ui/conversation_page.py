@@ -18,7 +18,8 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QLabel, QWidget
 
 from app.core.attachments import Attachment
-from app.session import continue_modes
+from app.core.citations import Citation, cited, find_citations
+from app.session import continue_modes, passage_for, sources_of
 from app.store.conversations import ConversationStore, StoredMessage
 from app.ui.chat_view import AssistantMessage, ChatView, UserMessage
 from app.ui.sidebar import damaged_notice
@@ -37,6 +38,7 @@ class ConversationPage(QObject):
     continue_requested = Signal(int, str)  # an answer's id and the ContinueMode
     steer_requested = Signal(int)  # an answer whose thinking goes on with a hint
     beside_requested = Signal(object)  # a ReasoningBlock to read in the side panel
+    source_requested = Signal(str, str)  # a citation's passage: where it is from, its text
 
     def __init__(self, store: ConversationStore, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -44,6 +46,7 @@ class ConversationPage(QObject):
         self.view = ChatView()
         self.conversation_id: int | None = None
         self._older: list[tuple[StoredMessage, list[int]]] = []  # messages still to build
+        self._branch: list[StoredMessage] = []  # the branch on screen (citations' sources)
         self._build_token = 0
 
     # -- building ----------------------------------------------------------------------
@@ -75,6 +78,7 @@ class ConversationPage(QObject):
         entries = [
             e for e in self.store.branch_with_siblings(conversation_id) if e[0].id != live_id
         ]
+        self._branch = [m for m, _ in entries]
         self._older = entries[:-OPEN_AT_ONCE] if reveal is None else []
         for m, siblings in entries[len(self._older) :]:
             self.view.add(self._message_widget(m, siblings))
@@ -122,6 +126,10 @@ class ConversationPage(QObject):
     def _stored_answer(self, m: StoredMessage, siblings: list[int]) -> AssistantMessage:
         widget = AssistantMessage()
         widget.show_stored(m)
+        if find_citations(m.content):  # checked against what QwQ was given up to here
+            upto = [b for b in self._branch if b.id <= m.id] or [m]
+            widget.show_citations(cited(m.content, sources_of(upto)))
+            widget.citation_clicked.connect(self._citation)
         self._wire_siblings(widget, m.id, siblings)
         widget.regenerate_button.clicked.connect(lambda: self.regenerate_requested.emit(m.id))
         widget.remedy_button.clicked.connect(lambda: self.remedy_requested.emit(m.id))
@@ -136,6 +144,19 @@ class ConversationPage(QObject):
         widget.copy_button.clicked.connect(lambda: self.copy(widget, with_reasoning=False))
         widget.copy_all_button.clicked.connect(lambda: self.copy(widget, with_reasoning=True))
         return widget
+
+    def _citation(self, c: Citation) -> None:
+        """A citation was clicked: its passage, or why there is none, beside the answer."""
+        text = passage_for(self._branch, c)
+        if text is None:
+            where = self.tr("{source}: not among the sources QwQ was given").format(source=c.label)
+            text = self.tr(
+                "QwQ cites {source}, but no file or passage of that name and place was given "
+                "to it in this conversation. Check the answer against your documents."
+            ).format(source=c.label)
+        else:
+            where = self.tr("{source} · from this conversation").format(source=c.label)
+        self.source_requested.emit(where, text)
 
     def _wire_siblings(
         self, widget: UserMessage | AssistantMessage, message_id: int, siblings: list[int]

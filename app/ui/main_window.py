@@ -46,6 +46,7 @@ from app.ui.operations import ChangeBridge, Operations
 from app.ui.replies import Replies
 from app.ui.reply_controller import ReplyController
 from app.ui.settings_control import SettingsControl
+from app.ui.source_beside import SourceBeside
 from app.ui.system_prompt import SystemPromptButton
 from app.ui.tool_row import ToolRow
 from app.ui.trace_beside import TraceBeside
@@ -161,6 +162,9 @@ class MainWindow(QMainWindow):
         self.trace_view = self.trace_dock.view
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.trace_dock)
         self.trace_dock.hide()
+        self.source_dock = SourceBeside(self)  # a citation's passage
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.source_dock)
+        self.source_dock.hide()
 
         # Every message to the user goes through here (the model label shows the model).
         self.notices = Notices(self.statusBar())
@@ -217,6 +221,7 @@ class MainWindow(QMainWindow):
         page.steer_requested.connect(replies.steer)
         page.flip_requested.connect(self.flip)
         page.beside_requested.connect(self.trace_dock.read_beside)
+        page.source_requested.connect(self.source_dock.show_passage)
         # What the replies say (they keep the composer's buttons themselves): the status
         # bar, the side panel; a reply that ended on screen shows again as stored.
         replies.failed.connect(self.notices.error)

@@ -230,6 +230,8 @@ def _attachments(c: Colors) -> str:
 #attachmentStatus, #attachmentsTotal {{ color: {c.muted}; }}
 #attachmentStatus[error="true"], #attachmentsTotal[error="true"] {{ color: {c.danger}; }}
 #userFile {{ color: {c.muted}; }}
+QToolButton#citation {{ color: {c.accent_text}; padding: 1px 4px; }}
+QToolButton#citation[unverified="true"] {{ color: {c.danger}; }}
 """
 
 

@@ -129,6 +129,18 @@
         <translation>已中断：应用在写这条回复时停止了。</translation>
     </message>
     <message>
+        <source>Sources:</source>
+        <translation>来源：</translation>
+    </message>
+    <message>
+        <source>QwQ cites this, but it was not among the sources it was given</source>
+        <translation>QwQ 引用了它，但它不在提供给 QwQ 的来源之中</translation>
+    </message>
+    <message>
+        <source>Read the cited passage beside the answer</source>
+        <translation>在回答旁阅读被引用的段落</translation>
+    </message>
+    <message>
         <source>QwQ is thinking</source>
         <translation>QwQ 正在思考</translation>
     </message>
@@ -787,6 +799,21 @@ The current conversations are kept as a backup of their own first, so this can b
   {where}: {snippet}</source>
         <translation>{title}
   {where}：{snippet}</translation>
+    </message>
+</context>
+<context>
+    <name>ConversationPage</name>
+    <message>
+        <source>{source}: not among the sources QwQ was given</source>
+        <translation>{source}：不在提供给 QwQ 的来源之中</translation>
+    </message>
+    <message>
+        <source>QwQ cites {source}, but no file or passage of that name and place was given to it in this conversation. Check the answer against your documents.</source>
+        <translation>QwQ 引用了 {source}，但此对话中并没有向它提供该名称和位置的文件或段落。请对照你的文档核对回答。</translation>
+    </message>
+    <message>
+        <source>{source} · from this conversation</source>
+        <translation>{source} · 来自此对话</translation>
     </message>
 </context>
 <context>
@@ -2543,6 +2570,21 @@ Log: {logs}</source>
     <message>
         <source>Part of this conversation&apos;s stored data is unreadable ({damaged}). It is shown as far as it can be read; you can export or delete it.</source>
         <translation>此对话保存的部分数据无法读取（{damaged}）。能读取的部分已显示；你可以导出或删除它。</translation>
+    </message>
+</context>
+<context>
+    <name>SourceBeside</name>
+    <message>
+        <source>Source</source>
+        <translation>来源</translation>
+    </message>
+    <message>
+        <source>Open the file</source>
+        <translation>打开文件</translation>
+    </message>
+    <message>
+        <source>The cited passage</source>
+        <translation>被引用的段落</translation>
     </message>
 </context>
 <context>

@@ -69,7 +69,7 @@ SCRIPT = [
 # Names that stay as they are in a Chinese interface (lower case).
 ALLOWED = {
     # the product, the model, formats and interfaces
-    "qwq", "qwen", "gguf", "api", "openai", "url", "sha", "json", "markdown", "mcp",
+    "qwq", "qwen", "gguf", "api", "openai", "url", "sha", "json", "markdown", "mcp", "csv", "pdf", "docx", "html",
     # hardware and the engine's terms of art, as Chinese UIs write them
     "cpu", "gpu", "kv", "flash", "attention", "llama.cpp", "llama", "cpp", "python", "cuda",
     "metal", "vulkan", "top", "min",
