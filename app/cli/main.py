@@ -27,7 +27,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from app.cli import ask, conversations, models, serve
+    from app.cli import ask, collections, conversations, models, serve
 
     parser = _Parser(
         prog="qwq-desktop",
@@ -37,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     ask.add_parser(commands)
     conversations.add_parsers(commands)
+    collections.add_parsers(commands)
     models.add_parsers(commands)
     serve.add_parser(commands)
     return parser

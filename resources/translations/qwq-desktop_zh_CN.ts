@@ -546,6 +546,65 @@ The current conversations are kept as a backup of their own first, so this can b
     </message>
 </context>
 <context>
+    <name>Collections</name>
+    <message>
+        <source>There is no collection named “{name}”.</source>
+        <translation>没有名为“{name}”的文档集。</translation>
+    </message>
+    <message>
+        <source>Cannot open the collections index {path}: {e}</source>
+        <translation>无法打开文档集索引 {path}：{e}</translation>
+    </message>
+    <message>
+        <source>{path} was written by a newer QwQ Desktop; update the app to use it.</source>
+        <translation>{path} 由更新版本的 QwQ Desktop 写入；请更新应用后再使用。</translation>
+    </message>
+    <message>
+        <source>The collections index {path} failed: {e}</source>
+        <translation>文档集索引 {path} 出错：{e}</translation>
+    </message>
+    <message>
+        <source>A collection&apos;s name must be 1 to {limit} characters on one line.</source>
+        <translation>文档集名称须为 1 到 {limit} 个字符，且只占一行。</translation>
+    </message>
+    <message>
+        <source>{folder} is not a folder.</source>
+        <translation>{folder} 不是文件夹。</translation>
+    </message>
+    <message>
+        <source>A collection named “{name}” already exists.</source>
+        <translation>名为“{name}”的文档集已存在。</translation>
+    </message>
+    <message>
+        <source>“{name}” is not a file of the collection “{collection}”.</source>
+        <translation>“{name}”不是文档集“{collection}”中的文件。</translation>
+    </message>
+    <message>
+        <source>The folder of “{name}” is gone or not readable: {folder}</source>
+        <translation>文档集“{name}”的文件夹已不存在或无法读取：{folder}</translation>
+    </message>
+    <message>
+        <source>{path} could not be read ({error}).</source>
+        <translation>无法读取 {path}（{error}）。</translation>
+    </message>
+    <message>
+        <source>{path} is no longer a file in the folder.</source>
+        <translation>{path} 已不再是该文件夹中的文件。</translation>
+    </message>
+    <message>
+        <source>Cannot read {path}: {reason}.</source>
+        <translation>无法读取 {path}：{reason}。</translation>
+    </message>
+    <message>
+        <source>The file&apos;s name is not valid UTF-8.</source>
+        <translation>文件名不是有效的 UTF-8。</translation>
+    </message>
+    <message>
+        <source>{path} is larger than {limit} MB, the limit for a collection&apos;s file.</source>
+        <translation>{path} 超过 {limit} MB，即文档集中单个文件的上限。</translation>
+    </message>
+</context>
+<context>
     <name>Composer</name>
     <message>
         <source>Stop thinking and answer from the thinking so far (Ctrl+Shift+A)</source>
