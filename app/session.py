@@ -20,7 +20,7 @@ from contextlib import suppress
 from dataclasses import dataclass, replace
 from typing import Any, assert_never
 
-from app.core.attachments import PAGE_MARK, Attachment, with_attachments
+from app.core.attachments import PAGE_MARK, Attachment, document_block, with_attachments
 from app.core.citations import Citation, Source, find_citations, merge_sources, pages_of
 from app.core.errors import InvalidRequestError
 from app.core.events import (
@@ -44,11 +44,14 @@ from app.core.thinking import (
 )
 from app.core.tool_calls import ToolSpec
 from app.core.tool_rounds import ToolRound, ToolUse, round_history
+from app.documents.collections import Collections
 from app.engine.base import ChatEngine, Generation
 from app.store.conversations import ConversationStore, StoredMessage
 from app.store.database import StoreError
 from app.tool_turn import DEFAULT_MAX_ROUNDS, Decision, ToolTurn
-from app.tools.tool import Tool
+from app.tools.search_documents import search as search_passages
+from app.tools.search_documents import search_documents_tool
+from app.tools.tool import Tool, ToolError
 
 SAVE_INTERVAL_S = 1.0
 CUT_SHORT = ("cancelled", "length", "error")  # finish reasons of a reply that can go on
@@ -72,6 +75,7 @@ def history_of(branch: list[StoredMessage], system_prompt: str) -> list[ChatMess
 
 
 SEARCH_TOOLS = ("search_documents",)  # tools whose results are sources QwQ may cite
+PASSAGES = "passages"  # an attachment kind: passages a search found for the question
 
 
 def sources_of(branch: Sequence[StoredMessage]) -> list[Source]:
@@ -80,17 +84,34 @@ def sources_of(branch: Sequence[StoredMessage]) -> list[Source]:
     found: list[Source] = []
     for m in branch:
         for a in m.attachments:
-            found.append(Source(a.name, pages_of(a.text)))
+            if a.kind == PASSAGES:
+                found += _sources_in(a.text)
+            else:
+                found.append(Source(a.name, pages_of(a.text)))
         for r in m.tool_rounds:
             for call in r.calls:
                 if call.name.split("__")[-1] in SEARCH_TOOLS and call.ok and call.result:
-                    for c in find_citations(call.result):
-                        lines = (
-                            ((c.first_line, c.last_line or c.first_line),) if c.first_line else ()
-                        )
-                        pages = frozenset({c.page}) if c.page is not None else None
-                        found.append(Source(c.name, pages, lines))
+                    found += _sources_in(call.result)
     return merge_sources(found)
+
+
+def _sources_in(found_text: str) -> list[Source]:
+    """The passages a search returned, by the [source] heading each."""
+    sources = []
+    for c in find_citations(found_text):
+        lines = ((c.first_line, c.last_line or c.first_line),) if c.first_line else ()
+        pages = frozenset({c.page}) if c.page is not None else None
+        sources.append(Source(c.name, pages, lines))
+    return sources
+
+
+def _passage_in(found_text: str, name: str) -> str | None:
+    """The passage headed by ``[name...]`` in a search's text."""
+    for block in found_text.split("\n["):
+        head = block if block.startswith("[") else "[" + block
+        if head.lower().startswith("[" + name):
+            return head
+    return None
 
 
 def passage_for(branch: Sequence[StoredMessage], c: Citation) -> str | None:
@@ -100,14 +121,18 @@ def passage_for(branch: Sequence[StoredMessage], c: Citation) -> str | None:
     for m in reversed(branch):
         for r in m.tool_rounds:
             for call in r.calls:
-                if call.name.split("__")[-1] not in SEARCH_TOOLS or not call.result:
-                    continue
-                blocks = call.result.split("\n[")
-                for block in blocks:
-                    head = block if block.startswith("[") else "[" + block
-                    if head.lower().startswith("[" + name):
-                        return head
+                found = (
+                    _passage_in(call.result, name)
+                    if call.name.split("__")[-1] in SEARCH_TOOLS and call.result
+                    else None
+                )
+                if found is not None:
+                    return found
         for a in m.attachments:
+            if a.kind == PASSAGES:
+                if (found := _passage_in(a.text, name)) is not None:
+                    return found
+                continue
             if a.name.lower() != name and a.name.lower().rsplit("/", 1)[-1] != name:
                 continue
             if c.page is None:
@@ -424,6 +449,10 @@ class ChatSession:
         self.max_tool_rounds = max_tool_rounds
         self.auto_approve = auto_approve
         self.offered: tuple[ToolSpec, ...] = ()  # the tools the last reply offered
+        # The document collections (a conversation names those it searches): with tools,
+        # QwQ gets search_documents over them; without, the question's passages are found
+        # and given with it.
+        self.collections: Collections | None = None
 
     def _chat(
         self,
@@ -436,6 +465,9 @@ class ChatSession:
         """One reply: a generation, or a tool turn when tools are offered (a continued
         reply too: its prompt then holds the tools as before, and it may call them)."""
         tools = [*self.tools, *(self.more_tools() if self.more_tools is not None else ())]
+        names = self._collections_of(conversation_id)
+        if tools and names and self.collections is not None:
+            tools.append(search_documents_tool(self.collections, names))
         self.offered = tuple(t.spec() for t in tools)
         if not tools:
             return self.engine.chat(history, sampling, thinking, continuation)
@@ -451,6 +483,31 @@ class ChatSession:
             auto_approve=self.auto_approve,
             continuation=continuation,
         )
+
+    def _collections_of(self, conversation_id: int) -> list[str]:
+        """The conversation's collections that exist (one removed since is left out)."""
+        if self.collections is None:
+            return []
+        wanted = self.store.get(conversation_id).collections
+        if not wanted:
+            return []
+        there = {c.name for c in self.collections.list()}
+        return [n for n in wanted if n in there]
+
+    def _passages_for(self, conversation_id: int, question: str) -> list[Attachment]:
+        """Without tools: the passages of the conversation's collections for the question,
+        given with it (and kept, so the citations can be checked against them)."""
+        names = self._collections_of(conversation_id)
+        if not names or self.tools or self.more_tools is not None or self.collections is None:
+            return []
+        try:
+            found = search_passages(self.collections, names, question, limit=6)
+        except ToolError:
+            return []
+        label = translate("ChatSession", "Found in {names}").format(names=", ".join(names))
+        draft = Attachment(label, PASSAGES, 0, 0, found)
+        tokens = self.engine.count_tokens(document_block(draft))
+        return [Attachment(label, PASSAGES, 0, tokens, found)]
 
     def _sampling(
         self, conversation_id: int, sampling: SamplingSettings | None
@@ -498,8 +555,9 @@ class ChatSession:
         if not text.strip():
             raise InvalidRequestError(translate("ChatSession", "The prompt is empty."))
         leaf = self.store.get(conversation_id).current_leaf
+        found = self._passages_for(conversation_id, text)
         user = self.store.add_message(
-            conversation_id, "user", text, parent_id=leaf, attachments=attachments
+            conversation_id, "user", text, parent_id=leaf, attachments=[*attachments, *found]
         )
         return self._generate(conversation_id, user, sampling, thinking)
 

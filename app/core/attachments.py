@@ -26,7 +26,8 @@ PAGE_MARK = "[p. {page}]"
 @dataclass(frozen=True, slots=True)
 class Attachment:
     name: str
-    kind: str  # "text", "markdown", "code", "csv", "json", "pdf", "docx", "html"
+    kind: str  # "text", "markdown", "code", "csv", "json", "pdf", "docx", "html"; or
+    # "passages": what a search of the conversation's collections found for the question
     size: int  # bytes of the original file
     tokens: int  # the text as the model reads it (document tags included); 0: not counted
     text: str  # the extracted text, PDF pages marked with PAGE_MARK

@@ -200,7 +200,10 @@ def _tool_use(value: Any) -> dict[str, Any]:
 
 
 MAX_ATTACHMENTS = 100  # files on one message
-ATTACHMENT_KINDS = ("text", "markdown", "code", "csv", "json", "pdf", "docx", "html")
+ATTACHMENT_KINDS = (
+    "text", "markdown", "code", "csv", "json", "pdf", "docx", "html",
+    "passages",  # found in the conversation's collections for the question (tools off)
+)  # fmt: skip
 
 
 def attachments(value: Any) -> list[dict[str, Any]]:
