@@ -4,6 +4,7 @@ found and given with it; either way the answer's citations are checked against t
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from app.engine.local_engine import LoadSettings, LocalEngine
 from app.session import ChatSession, passage_for, sources_of
 from app.store.conversations import ConversationStore
 from app.tools.builtin import builtin_tools
+from tests.fixtures.cli import cli, one_clear_line
 from tests.fixtures.models import ScriptFactory
 
 LAUNCH = "# Launch\n\nThe launch is on 14 March.\nThe budget is 12,000 EUR.\n"
@@ -104,3 +106,20 @@ def test_a_conversation_without_collections_gets_no_search(
     finally:
         engine.close()
     assert store.branch(c.id)[0].attachments == ()
+
+
+def test_ask_collection_gives_the_passages_and_checks_the_citation(
+    scripted: ScriptFactory, tmp_path: Path
+) -> None:
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "launch.md").write_text(LAUNCH, encoding="utf-8")
+    assert cli("collections", "add", "notes", str(folder)).returncode == 0
+    model = scripted(["Found it.", "</think>", "\n\n", "On 14 March ", "[launch.md l. 3]", "."])
+    base = ["ask", "-m", str(model.path), "--context", "4096"]
+    result = cli(*base, "--collection", "notes", "--json", "When is the launch?")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert [a["name"] for a in data["attachments"]] == ["Found in notes"]
+    assert [(c["text"], c["verified"]) for c in data["citations"]] == [("[launch.md l. 3]", True)]
+    one_clear_line(cli(*base, "--collection", "nowhere", "q"), "no collection 'nowhere'")

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TextIO, assert_never, cast
 from app.cli import ask_tools
 from app.cli.conversations import open_store
 from app.core import keys
-from app.core.attachments import Attachment, with_attachments
+from app.core.attachments import Attachment, document_block, with_attachments
 from app.core.citations import Citation, Source, cited, find_citations, merge_sources, pages_of
 from app.core.errors import InvalidRequestError
 from app.core.events import (
@@ -44,9 +44,12 @@ from app.engine.remote_presets import PRESETS
 from app.session import SEARCH_TOOLS, ChatSession, StoredGeneration
 from app.store.conversations import ConversationStore
 from app.tool_turn import DEFAULT_MAX_ROUNDS, Decision, ToolTurn
+from app.tools.search_documents import search as search_passages
+from app.tools.search_documents import search_documents_tool
 from app.tools.tool import Tool
 
 if TYPE_CHECKING:  # loading llama.cpp waits until a local model is asked
+    from app.documents.collections import Collections
     from app.documents.extract import Document
     from app.keep_warm import KeepWarm
 
@@ -73,6 +76,14 @@ def add_parser(commands: Any) -> None:
     r.add_argument("--base-url", metavar="URL", help="the endpoint's /v1 URL")
     r.add_argument("--remote-model", metavar="NAME", help="the model name the endpoint serves")
     p.add_argument("--system", metavar="TEXT", help="a system prompt")
+    p.add_argument(
+        "--collection",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="search a document collection (repeatable; see qwq-desktop collections): with "
+        "--tool, QwQ gets search_documents; without, the passages for the question are given",
+    )
     p.add_argument(
         "--attach",
         action="append",
@@ -429,6 +440,9 @@ def run_ask(args: argparse.Namespace) -> int:
         raise
     if servers is not None:
         tools += servers.tools(reserved=[t.name for t in tools])
+    collections = _collections(args.collection) if args.collection else None
+    if collections is not None and tools:
+        tools.append(search_documents_tool(collections, args.collection))
     approver = ask_tools.terminal_approver(sys.stdin, sys.stderr, yes=args.yes)
     calls = ask_tools.ToolCalls()
     try:
@@ -455,6 +469,8 @@ def run_ask(args: argparse.Namespace) -> int:
         if engine.info.context_note:
             print(f"qwq-desktop: note: context {engine.info.context_note}", file=sys.stderr)
         attachments = [attachment_of(doc, engine.count_tokens) for doc in documents]
+        if collections is not None and not tools:  # no tools: the passages come with it
+            attachments.append(_passages(collections, args.collection, prompt, engine))
         _check_fit(attachments, engine.info.context_length)
         printer = (
             None
@@ -533,6 +549,8 @@ def run_ask(args: argparse.Namespace) -> int:
     finally:
         if servers is not None:
             servers.close()
+        if collections is not None:
+            collections.close()
         if store is not None:
             store.close()
 
@@ -578,13 +596,41 @@ def _citations(
     done: GenerationDone, attachments: list[Attachment], calls: ask_tools.ToolCalls
 ) -> list[Citation]:
     """The answer's citations, checked against the files given and the passages searched."""
-    sources = [Source(a.name, pages_of(a.text)) for a in attachments]
+    sources = [Source(a.name, pages_of(a.text)) for a in attachments if a.kind != "passages"]
+    for a in attachments:
+        if a.kind == "passages":
+            for c in find_citations(a.text):
+                lines = ((c.first_line, c.last_line or c.first_line),) if c.first_line else ()
+                sources.append(Source(c.name, frozenset({c.page}) if c.page else None, lines))
     for call in calls.calls:
         if call["name"].split("__")[-1] in SEARCH_TOOLS and call["result"]:
             for c in find_citations(call["result"]):
                 lines = ((c.first_line, c.last_line or c.first_line),) if c.first_line else ()
                 sources.append(Source(c.name, frozenset({c.page}) if c.page else None, lines))
     return cited(done.answer, merge_sources(sources))
+
+
+def _collections(names: list[str]) -> Collections:
+    """The collections index, checked to hold every ``--collection`` (one clear error)."""
+    from app.documents.collections import Collections
+
+    collections = Collections()
+    there = [c.name for c in collections.list()]
+    missing = [n for n in names if n not in there]
+    if missing:
+        collections.close()
+        known = ", ".join(there) or "none yet: qwq-desktop collections add NAME FOLDER"
+        raise InvalidRequestError(f"No collection {missing[0]!r} (there are: {known}).")
+    return collections
+
+
+def _passages(
+    collections: Collections, names: list[str], question: str, engine: ChatEngine
+) -> Attachment:
+    text = search_passages(collections, names, question, limit=6)
+    label = f"Found in {', '.join(names)}"
+    tokens = engine.count_tokens(document_block(Attachment(label, "passages", 0, 0, text)))
+    return Attachment(label, "passages", 0, tokens, text)
 
 
 def _extract(path: str) -> Document:
