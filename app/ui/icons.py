@@ -61,6 +61,7 @@ class Icon(Enum):
     TOOL = "wrench"
     ATTACH = "paperclip"
     FILE = "file-text"
+    LIBRARY = "library"
     DONE = "check"
     WARNING = "triangle-alert"
     INFO = "info"

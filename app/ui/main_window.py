@@ -34,6 +34,7 @@ from app.store.changes import Change
 from app.store.conversations import ConversationStore
 from app.ui.api_server_control import ApiServerControl
 from app.ui.backup_timer import BackupTimer
+from app.ui.collections_box import CollectionsButton, open_collections
 from app.ui.composer import ANSWER_NOW_KEYS, Composer
 from app.ui.context_meter import ContextMeter
 from app.ui.conversation_budget import ConversationBudget
@@ -102,6 +103,10 @@ class MainWindow(QMainWindow):
             on_setup_page=lambda: self.pages.currentWidget() is self.first_run,
         )
         self.models.mcp = self.settings_control.mcp  # their tools join a reply's
+        # The user's document collections (their own index file), searched by replies.
+        self.collections = open_collections()
+        self.models.collections = self.collections
+        self.settings_control.collections = self.collections
         self.first_run = self.models.first_run
         self.pages = QStackedWidget()
         self.pages.addWidget(self.first_run)
@@ -141,7 +146,12 @@ class MainWindow(QMainWindow):
             shown=lambda: self.conversation_id,
             create_conversation=self._create_conversation,
         )
-        self.tools = ToolRow(self.system_button)  # System prompt, Models, Remote, Settings
+        # The document collections this conversation searches (a menu of check boxes).
+        self.collections_button = CollectionsButton()
+        self._pending_collections: list[str] = []  # chosen in a new chat, before it exists
+        self.tools = ToolRow(  # Collections, System prompt, Models, Remote, Settings
+            self.system_button, extra=(self.collections_button,)
+        )
         right_layout.addWidget(self.tools)
         self.damaged_banner = DamagedBanner()  # the conversation on screen is damaged
         right_layout.addWidget(self.damaged_banner)
@@ -248,6 +258,8 @@ class MainWindow(QMainWindow):
         self.tools.remote_requested.connect(models.use_remote)
         # New settings: each part that follows them is told; a restored backup starts afresh.
         self.tools.settings_requested.connect(self.settings_control.open_dialog)
+        self.collections_button.chosen.connect(self._choose_collections)
+        self.settings_control.collections_changed.connect(self._update_collections)
         settings = self.settings_control
         settings.changed.connect(models.settings_changed)  # a new snapshot budget
         settings.changed.connect(self.api.settings_changed)  # a new port or key
@@ -330,6 +342,9 @@ class MainWindow(QMainWindow):
         empty row stays on the GUI thread.
         """
         self.conversation_id = self.store.create(system_prompt=system_prompt).id
+        if self._pending_collections:  # chosen before the chat existed
+            self.store.update_settings(self.conversation_id, collections=self._pending_collections)
+            self._pending_collections = []
         self.conversation_list.set_current(self.conversation_id)
         return self.conversation_id
 
@@ -443,6 +458,22 @@ class MainWindow(QMainWindow):
         self.tools.set_title(title)
         self.damaged_banner.show_damaged(damaged)
         self.system_button.refresh()
+        self._update_collections()
+
+    def _update_collections(self) -> None:
+        """The collections button: every collection, this conversation's checked."""
+        names = [c.name for c in self.collections.list()] if self.collections else []
+        chosen = self._pending_collections
+        if self.conversation_id is not None:
+            chosen = list(self.store.get(self.conversation_id).collections)
+        self.collections_button.set_collections(names, chosen)
+        self.collections_button.setVisible(self.collections is not None)
+
+    def _choose_collections(self, names: list[str]) -> None:
+        if self.conversation_id is None:  # a new chat: kept until its first message
+            self._pending_collections = names
+        else:
+            self.store.update_settings(self.conversation_id, collections=names)
 
     def _show_page(self) -> None:
         empty = self.engine is None and self.conversation_id is None
@@ -479,6 +510,8 @@ class MainWindow(QMainWindow):
         self.api.shutdown()
         self.replies.cancel_all()
         self.settings_control.close()  # MCP servers: a hanging call ends with them
+        if self.collections is not None:
+            self.collections.close()
         if self.models.begin_close():  # a quit keeps the conversation's snapshot
             self.notices.show(self.tr("Saving the conversation…"), "progress")
             self.hide()

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 
 from app.core.paths import AppPaths
 from app.core.settings import AppSettings
+from app.documents.collections import Collections
 from app.engine.base import ChatEngine
 from app.engine.kv_snapshots import SnapshotCache
 from app.engine.local_engine import LocalEngine, load_settings_from
@@ -101,6 +102,7 @@ class ModelController(QObject):
         self.engine: ChatEngine | None = None
         self.session: ChatSession | None = None
         self.mcp: McpServers | None = None  # the window's MCP servers (set by the window)
+        self.collections: Collections | None = None  # the window's collections (likewise)
         # Keeps the local engine's conversations warm (re-warm, snapshots); None: remote.
         self.warm: WarmKeeper | None = None
         self.closed = False
@@ -367,7 +369,9 @@ class ModelController(QObject):
         local = session.engine.kv_cache is not None
         tools = list(builtin_tools(self.store, names=self.settings.tools).values()) if local else []
         session.tools = tools
-        session.more_tools = self._mcp_tools if local and self.mcp is not None else None
+        servers = local and self.mcp is not None and bool(self.mcp.names())
+        session.more_tools = self._mcp_tools if servers else None
+        session.collections = self.collections
         session.max_tool_rounds = self.settings.tool_rounds
         if self.warm is not None:
             self.warm.keep_warm.tools = [t.spec() for t in tools]

@@ -14,6 +14,7 @@ from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtWidgets import QApplication, QWidget
 
 from app.core.settings import AppSettings
+from app.documents.collections import Collections
 from app.engine.kv_snapshots import SnapshotCache
 from app.store.conversations import ConversationStore
 from app.tools.mcp_config import parse_servers
@@ -29,6 +30,7 @@ class SettingsControl(QObject):
     changed = Signal(object)  # the AppSettings now in use (saved already)
     restored = Signal(str)  # a backup replaced the conversations (the backup shown)
     noticed = Signal(object)  # a Notice for the status bar
+    collections_changed = Signal()  # a collection was added, re-indexed or removed
 
     def __init__(
         self,
@@ -47,6 +49,7 @@ class SettingsControl(QObject):
         # The MCP servers of these settings: none runs until the user starts it (the
         # settings page, or asking for its tools); close() stops them.
         self.mcp = McpServers(parse_servers(self.settings.mcp_servers)[0])
+        self.collections: Collections | None = None  # the window's (set by the window)
 
     def open_dialog(self) -> None:
         dialog = SettingsDialog(
@@ -56,7 +59,10 @@ class SettingsControl(QObject):
             busy=self._busy,
             snapshots=self._snapshots(),
             mcp=self.mcp,
+            collections=self.collections,
         )
+        if dialog.collections_box is not None:
+            dialog.collections_box.changed.connect(self.collections_changed)
         if dialog.backups is not None:
             dialog.backups.restored.connect(self.restored)
         if dialog.exec() == SettingsDialog.DialogCode.Accepted:

@@ -30,10 +30,12 @@ from app.core import keys
 from app.core.paths import AppPaths
 from app.core.sampling import SamplingSettings
 from app.core.settings import MAX_SNAPSHOT_BUDGET_GB, AppSettings
+from app.documents.collections import Collections
 from app.engine.kv_snapshots import SnapshotCache
 from app.store.conversations import ConversationStore
 from app.tools.mcp_servers import McpServers
 from app.ui.backups_box import BackupsBox
+from app.ui.collections_box import CollectionsBox
 from app.ui.mcp_page import McpServersBox
 from app.ui.thinking_budget import BudgetPicker
 from app.ui.tools_box import ToolsBox
@@ -87,6 +89,7 @@ class SettingsDialog(QDialog):
         busy: Callable[[], bool] = lambda: False,
         snapshots: SnapshotCache | None = None,
         mcp: McpServers | None = None,
+        collections: Collections | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Settings"))
@@ -226,6 +229,8 @@ class SettingsDialog(QDialog):
         self.tools = ToolsBox(settings)
         # MCP servers: their status, Start/Stop, their tools' switches (its own file).
         self.mcp_box = McpServersBox(settings.mcp_servers, mcp, self)
+        # Document collections: add a folder, re-index, remove (their own file).
+        self.collections_box = CollectionsBox(collections) if collections is not None else None
 
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -238,7 +243,8 @@ class SettingsDialog(QDialog):
         body.setObjectName("settingsBody")
         column = QVBoxLayout(body)
         column.setContentsMargins(0, 0, 0, 0)
-        for w in (sampling, loading, self.tools, self.mcp_box, api, look, self.backups):
+        parts = (sampling, loading, self.tools, self.mcp_box, self.collections_box, api, look)
+        for w in (*parts, self.backups):
             if w is not None:
                 column.addWidget(w)
         scroll = QScrollArea()

@@ -75,7 +75,13 @@ class ToolRow(QWidget):
     remote_requested = Signal()
     settings_requested = Signal()
 
-    def __init__(self, system_button: QAbstractButton, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        system_button: QAbstractButton,
+        parent: QWidget | None = None,
+        *,
+        extra: tuple[QAbstractButton, ...] = (),
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("toolRow")
         self.title = ElidedLabel(self)
@@ -97,7 +103,7 @@ class ToolRow(QWidget):
         row.setContentsMargins(Space.L, Space.S, Space.S, Space.XS)
         row.setSpacing(Space.XS)
         row.addWidget(self.title, 1)
-        for button in (system_button, self.models_button, self.remote_button):
+        for button in (*extra, system_button, self.models_button, self.remote_button):
             row.addWidget(button)
         row.addWidget(self.settings_button)
 

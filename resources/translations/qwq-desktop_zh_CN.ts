@@ -432,6 +432,10 @@ The current conversations are kept as a backup of their own first, so this can b
 <context>
     <name>ChatSession</name>
     <message>
+        <source>Found in {names}</source>
+        <translation>在 {names} 中找到</translation>
+    </message>
+    <message>
         <source>The prompt is empty.</source>
         <translation>消息为空。</translation>
     </message>
@@ -602,6 +606,88 @@ The current conversations are kept as a backup of their own first, so this can b
     <message>
         <source>{path} is larger than {limit} MB, the limit for a collection&apos;s file.</source>
         <translation>{path} 超过 {limit} MB，即文档集中单个文件的上限。</translation>
+    </message>
+</context>
+<context>
+    <name>CollectionsBox</name>
+    <message>
+        <source>not indexed yet</source>
+        <translation>尚未索引</translation>
+    </message>
+    <message>
+        <source>indexing (unfinished)</source>
+        <translation>索引中（未完成）</translation>
+    </message>
+    <message>
+        <source>{files:,} files · {passages:,} passages</source>
+        <translation>{files:,} 个文件 · {passages:,} 个段落</translation>
+    </message>
+    <message>
+        <source>Document collections (searched on this machine)</source>
+        <translation>文档集（在本机搜索）</translation>
+    </message>
+    <message>
+        <source>A folder of your documents, indexed for search: QwQ finds passages in it and cites them. Choose the collections of a conversation with the library button above the chat.</source>
+        <translation>一个存放你文档的文件夹，建立索引以便搜索：QwQ 会在其中查找段落并注明出处。用对话上方的文档集按钮为对话选择文档集。</translation>
+    </message>
+    <message>
+        <source>Document collections</source>
+        <translation>文档集</translation>
+    </message>
+    <message>
+        <source>Add folder…</source>
+        <translation>添加文件夹…</translation>
+    </message>
+    <message>
+        <source>Re-index</source>
+        <translation>重新索引</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <source>A folder of documents</source>
+        <translation>一个文档文件夹</translation>
+    </message>
+    <message>
+        <source>Name the collection</source>
+        <translation>为文档集命名</translation>
+    </message>
+    <message>
+        <source>Name:</source>
+        <translation>名称：</translation>
+    </message>
+    <message>
+        <source>Indexing {name}…</source>
+        <translation>正在索引 {name}…</translation>
+    </message>
+    <message>
+        <source>Indexing… {done:,} of {total:,} files</source>
+        <translation>索引中… {done:,} / {total:,} 个文件</translation>
+    </message>
+    <message>
+        <source>Indexed: {added:,} new, {changed:,} changed, {removed:,} removed, {failed:,} unreadable files.</source>
+        <translation>索引完成：新增 {added:,} 个、更改 {changed:,} 个、移除 {removed:,} 个，{failed:,} 个文件无法读取。</translation>
+    </message>
+</context>
+<context>
+    <name>CollectionsButton</name>
+    <message>
+        <source>Document collections</source>
+        <translation>文档集</translation>
+    </message>
+    <message>
+        <source>The document collections QwQ searches in this conversation</source>
+        <translation>QwQ 在此对话中搜索的文档集</translation>
+    </message>
+    <message>
+        <source>No collections yet: add one in Settings</source>
+        <translation>还没有文档集：请在设置中添加</translation>
+    </message>
+    <message>
+        <source>Searching: {names}</source>
+        <translation>搜索：{names}</translation>
     </message>
 </context>
 <context>
