@@ -12,6 +12,7 @@ be done now. Copying is the page's own business. A live reply's widget belongs t
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
@@ -19,6 +20,8 @@ from PySide6.QtWidgets import QLabel, QWidget
 
 from app.core.attachments import Attachment
 from app.core.citations import Citation, cited, find_citations
+from app.documents.collections import Collections
+from app.documents.extract import DocumentError
 from app.session import continue_modes, passage_for, sources_of
 from app.store.conversations import ConversationStore, StoredMessage
 from app.ui.chat_view import AssistantMessage, ChatView, UserMessage
@@ -38,7 +41,8 @@ class ConversationPage(QObject):
     continue_requested = Signal(int, str)  # an answer's id and the ContinueMode
     steer_requested = Signal(int)  # an answer whose thinking goes on with a hint
     beside_requested = Signal(object)  # a ReasoningBlock to read in the side panel
-    source_requested = Signal(str, str)  # a citation's passage: where it is from, its text
+    # A citation's passage: where it is from, its text, and its file ("" when none).
+    source_requested = Signal(str, str, str)
 
     def __init__(self, store: ConversationStore, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -47,6 +51,7 @@ class ConversationPage(QObject):
         self.conversation_id: int | None = None
         self._older: list[tuple[StoredMessage, list[int]]] = []  # messages still to build
         self._branch: list[StoredMessage] = []  # the branch on screen (citations' sources)
+        self.collections: Collections | None = None  # for a cited file's "open the file"
         self._build_token = 0
 
     # -- building ----------------------------------------------------------------------
@@ -156,7 +161,18 @@ class ConversationPage(QObject):
             ).format(source=c.label)
         else:
             where = self.tr("{source} · from this conversation").format(source=c.label)
-        self.source_requested.emit(where, text)
+        self.source_requested.emit(where, text, str(self._file_of(c) or ""))
+
+    def _file_of(self, c: Citation) -> Path | None:
+        """The file a citation names in one of the conversation's collections, if any."""
+        if self.collections is None or self.conversation_id is None:
+            return None
+        for name in self.store.get(self.conversation_id).collections:
+            try:
+                return self.collections.file_path(name, c.name)
+            except DocumentError:
+                continue
+        return None
 
     def _wire_siblings(
         self, widget: UserMessage | AssistantMessage, message_id: int, siblings: list[int]

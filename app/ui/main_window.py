@@ -106,6 +106,7 @@ class MainWindow(QMainWindow):
         # The user's document collections (their own index file), searched by replies.
         self.collections = open_collections()
         self.models.collections = self.collections
+        self.page.collections = self.collections
         self.settings_control.collections = self.collections
         self.first_run = self.models.first_run
         self.pages = QStackedWidget()

@@ -38,9 +38,9 @@ class SourceBeside(QDockWidget):
         self.path: Path | None = None
         self.hide()
 
-    def show_passage(self, where: str, text: str, path: Path | None = None) -> None:
-        self.where.setText(where)
-        self.path = path if path is not None and path.is_file() else None
+    def show_passage(self, where: str, text: str, path: str = "") -> None:
+        self.where.setText(where + (f"\n{path}" if path else ""))
+        self.path = Path(path) if path and Path(path).is_file() else None
         self.open_button.setVisible(self.path is not None)
         self.view.set_text(text)
         self.show()

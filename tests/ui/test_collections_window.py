@@ -50,3 +50,10 @@ def test_a_collection_is_added_chosen_and_searched(
     reply = [w for w in window.chat.messages() if isinstance(w, AssistantMessage)][-1]
     qtbot.waitUntil(lambda: reply.sources_row.isVisible(), timeout=5_000)
     assert [(c.label, c.verified) for c in reply.citations] == [("launch.md l. 3", True)]
+
+    # The cited passage opens beside the answer, with its file.
+    (button,) = [b for b in reply.sources_row.findChildren(type(reply.copy_button)) if b.text()]
+    button.click()
+    dock = window.source_dock
+    assert dock.isVisible() and "The launch is on 14 March." in dock.view.toPlainText()
+    assert dock.path == folder.resolve() / "launch.md" and dock.open_button.isVisible()
