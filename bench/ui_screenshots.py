@@ -292,6 +292,48 @@ class Shots:
         self.save(w, "attach")
         self.close(w)
 
+    def scene_cited(self) -> None:
+        """A PDF attached, a question, an answer citing its page; the page beside it."""
+        from tests.fixtures.documents import make_pdf
+
+        pages = [
+            ["Service agreement between Acme Ltd and the Client.", "Section 1: scope."],
+            [
+                "Section 7: termination.",
+                "Either party may end this agreement with 60 days' written notice.",
+                "Notice is given by registered letter to the address in Section 2.",
+            ],
+            ["Section 9: governing law.", "This agreement is governed by the laws of Ireland."],
+        ]
+        pdf = self.home / "contract.pdf"
+        pdf.write_bytes(make_pdf(pages))
+        script = [
+            "The user asks for the notice period. Page 2, Section 7, says 60 days' written "
+            "notice, by registered letter.",
+            "</think>",
+            "\n\n",
+            "Either party can end the agreement with **60 days' written notice**, sent by "
+            "registered letter ",
+            "[contract.pdf p. 2]",
+            ". (A 30-day period is not in the contract ",
+            "[contract.pdf p. 5]",
+            ".)",
+        ]
+        w = self.window(self.model(script))
+        w.composer.attach_files([pdf])
+        bar = w.composer.attachments_bar
+        self.wait(lambda: bool(bar.chips) and bar.chips[0].ready)
+        self.ask(w, "What is the notice period in this contract? Cite the page.")
+        self.wait(lambda: not w.live)
+        self.settle(0.8)
+        reply = self.last_reply(w)
+        buttons = [b for b in reply.sources_row.findChildren(type(reply.copy_button)) if b.text()]
+        if buttons:
+            buttons[0].click()
+        self.settle(0.8)
+        self.save(w, "cited")
+        self.close(w)
+
     def scene_settings(self) -> None:
         from app.ui.settings_dialog import SettingsDialog
 
@@ -492,6 +534,7 @@ SCENES = [
     "settings",
     "tools",
     "attach",
+    "cited",
     "models",
     "damaged",
     "notice",
