@@ -100,6 +100,7 @@ class AttachmentsBar(QWidget):
     """The files for the next message (hidden when there are none)."""
 
     changed = Signal()  # a file was added, read, failed or removed
+    search_instead = Signal(list)  # the files (Paths) to index as a collection instead
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -117,11 +118,28 @@ class AttachmentsBar(QWidget):
         self.total.setTextFormat(Qt.TextFormat.PlainText)
         self.total.setWordWrap(True)
         self.total.setFont(font(Type.SMALL))
+        # Files too big for the context: search them (a collection of their own) instead.
+        self.search_button = QToolButton(self)
+        self.search_button.setObjectName("searchInstead")
+        self.search_button.setText(self.tr("Search them instead"))
+        self.search_button.setToolTip(
+            self.tr(
+                "Index these files on this machine as a collection of their own: QwQ then "
+                "searches them and cites the passages it uses"
+            )
+        )
+        self.search_button.setAccessibleName(self.search_button.text())
+        self.search_button.clicked.connect(self._search_instead)
+        self.search_button.hide()
+        totals = QHBoxLayout()
+        totals.setContentsMargins(0, 0, 0, 0)
+        totals.addWidget(self.total, 1)
+        totals.addWidget(self.search_button)
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(2)
         column.addLayout(self._chips_row)
-        column.addWidget(self.total)
+        column.addLayout(totals)
         self.hide()
 
     # -- what the composer asks ----------------------------------------------------------
@@ -159,6 +177,11 @@ class AttachmentsBar(QWidget):
     @property
     def tokens(self) -> int:
         return sum(a.tokens for a in self.attachments())
+
+    def _search_instead(self) -> None:
+        paths = [c.path for c in self.chips if c.ready]
+        self.clear()
+        self.search_instead.emit(paths)
 
     def say(self, text: str) -> None:
         """Tell why the message was not sent (under the chips)."""
@@ -202,7 +225,8 @@ class AttachmentsBar(QWidget):
             self.total.setText(
                 self.tr(
                     "These files need {tokens:,} tokens and the context leaves {room:,} for the "
-                    "message: remove some, or load the model with a longer context."
+                    "message: remove some, search them instead, or load the model with a "
+                    "longer context."
                 ).format(tokens=tokens, room=self.room)
             )
         elif self.room:
@@ -212,6 +236,7 @@ class AttachmentsBar(QWidget):
         else:
             self.total.setText(self.tr("{tokens:,} tokens").format(tokens=tokens))
         over = bool(self.room) and tokens > self.room
+        self.search_button.setVisible(over)
         self.total.setProperty("error", over)
         self.total.style().unpolish(self.total)
         self.total.style().polish(self.total)

@@ -13,6 +13,9 @@ settings (settings_control), the status bar (notices, context_meter), the trace 
 from __future__ import annotations
 
 import logging
+import shutil
+import time
+from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
@@ -26,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.i18n import QT_TRANSLATE_NOOP, translate
+from app.core.paths import AppPaths
 from app.core.settings import AppSettings
 from app.core.window_state import WindowState
 from app.engine.base import ChatEngine
@@ -52,7 +56,7 @@ from app.ui.system_prompt import SystemPromptButton
 from app.ui.tool_row import ToolRow
 from app.ui.trace_beside import TraceBeside
 from app.ui.warm_keeper import WarmKeeper
-from app.ui.worker import wait_for_all
+from app.ui.worker import Job, wait_for_all
 
 log = logging.getLogger(__name__)
 APP_TITLE = QT_TRANSLATE_NOOP("MainWindow", "QwQ Desktop")  # translated where it is shown
@@ -260,6 +264,7 @@ class MainWindow(QMainWindow):
         # New settings: each part that follows them is told; a restored backup starts afresh.
         self.tools.settings_requested.connect(self.settings_control.open_dialog)
         self.collections_button.chosen.connect(self._choose_collections)
+        self.composer.attachments_bar.search_instead.connect(self._search_files_instead)
         self.settings_control.collections_changed.connect(self._update_collections)
         settings = self.settings_control
         settings.changed.connect(models.settings_changed)  # a new snapshot budget
@@ -469,6 +474,43 @@ class MainWindow(QMainWindow):
             chosen = list(self.store.get(self.conversation_id).collections)
         self.collections_button.set_collections(names, chosen)
         self.collections_button.setVisible(self.collections is not None)
+
+    def _search_files_instead(self, paths: list[Path]) -> None:
+        """Files too big to attach become a collection of their own (copied into the data
+        folder, indexed on a worker) that this conversation searches."""
+        collections = self.collections
+        if collections is None or not paths:
+            return
+        stamp = time.strftime("%Y-%m-%d %H.%M.%S")
+        name = self.tr("Attached {when}").format(when=stamp)
+        folder = AppPaths.current().data / "attached" / stamp.replace(" ", "_")
+
+        def work() -> object:
+            folder.mkdir(parents=True, exist_ok=True)
+            for path in paths:
+                shutil.copy2(path, folder / path.name)
+            collections.add(name, folder)
+            return collections.reindex(name)
+
+        job = Job(work, self)
+        job.done.connect(lambda _: self._searching_files(name))
+        job.failed.connect(
+            lambda e: self.notices.show(
+                self.tr("Could not index the files: {e}").format(e=e), "error"
+            )
+        )
+        self.notices.show(self.tr("Indexing the files for search…"), "progress")
+        job.start()
+
+    def _searching_files(self, name: str) -> None:
+        chosen = list(self.collections_button.checked)
+        self._choose_collections([*chosen, name])
+        self._update_collections()
+        self.notices.show(
+            self.tr("The files will be searched: ask your question (collection “{name}”).").format(
+                name=name
+            )
+        )
 
     def _choose_collections(self, names: list[str]) -> None:
         if self.conversation_id is None:  # a new chat: kept until its first message

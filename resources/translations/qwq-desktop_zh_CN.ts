@@ -167,6 +167,14 @@
 <context>
     <name>AttachmentsBar</name>
     <message>
+        <source>Search them instead</source>
+        <translation>改为搜索它们</translation>
+    </message>
+    <message>
+        <source>Index these files on this machine as a collection of their own: QwQ then searches them and cites the passages it uses</source>
+        <translation>在本机把这些文件索引为一个单独的文档集：QwQ 会搜索它们，并注明所用段落的出处</translation>
+    </message>
+    <message>
         <source>Wait until the files are read.</source>
         <translation>请等文件读取完成。</translation>
     </message>
@@ -175,8 +183,8 @@
         <translation>请移除无法读取的文件。</translation>
     </message>
     <message>
-        <source>These files need {tokens:,} tokens and the context leaves {room:,} for the message: remove some, or load the model with a longer context.</source>
-        <translation>这些文件需要 {tokens:,} 个词元，而上下文只能为消息留出 {room:,} 个：请移除一些，或以更长的上下文加载模型。</translation>
+        <source>These files need {tokens:,} tokens and the context leaves {room:,} for the message: remove some, search them instead, or load the model with a longer context.</source>
+        <translation>这些文件需要 {tokens:,} 个词元，而上下文只能为消息留出 {room:,} 个：请移除一些、改为搜索它们，或以更长的上下文加载模型。</translation>
     </message>
     <message>
         <source>{tokens:,} of {room:,} tokens</source>
@@ -1387,6 +1395,22 @@ The details are in the log: {log}</source>
     <message>
         <source>{app} — {title}</source>
         <translation>{app} — {title}</translation>
+    </message>
+    <message>
+        <source>Attached {when}</source>
+        <translation>附件 {when}</translation>
+    </message>
+    <message>
+        <source>Could not index the files: {e}</source>
+        <translation>无法索引这些文件：{e}</translation>
+    </message>
+    <message>
+        <source>Indexing the files for search…</source>
+        <translation>正在为搜索索引这些文件…</translation>
+    </message>
+    <message>
+        <source>The files will be searched: ask your question (collection “{name}”).</source>
+        <translation>将搜索这些文件：请提出你的问题（文档集“{name}”）。</translation>
     </message>
     <message>
         <source>Saving the conversation…</source>

@@ -76,3 +76,18 @@ def test_unreadable_or_too_big_holds_the_message_back(
     composer.submit()
     assert store.conversations() == []  # nothing sent, nothing cut short
     assert composer.editor.toPlainText() == "What is in it?"  # nothing typed is lost
+
+    # "Search them instead": the files become a collection this conversation searches.
+    assert bar.search_button.isVisible()
+    bar.search_button.click()
+    assert not bar.chips  # nothing attached now
+    collections = window.collections
+    assert collections is not None
+    qtbot.waitUntil(lambda: bool(window._pending_collections), timeout=30_000)
+    (info,) = collections.list()
+    assert info.name.startswith("Attached ") and info.files == 1 and info.passages > 1
+    assert window._pending_collections == [info.name]
+    composer.submit()  # now it goes, and the conversation searches the files
+    qtbot.waitUntil(lambda: not window.replies.live, timeout=30_000)
+    (c,) = store.conversations()
+    assert store.get(c.id).collections == (info.name,)
