@@ -15,7 +15,7 @@ and the parts of the trace the app or the user inserted are recorded as spans.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, replace
 from typing import Any, assert_never
@@ -78,21 +78,33 @@ SEARCH_TOOLS = ("search_documents",)  # tools whose results are sources QwQ may 
 PASSAGES = "passages"  # an attachment kind: passages a search found for the question
 
 
+def sources_in(attachments: Iterable[Attachment], found: Iterable[str]) -> list[Source]:
+    """What QwQ was given to cite: files (with their pages) and passages found (the text of
+    a search, each passage headed by its [source]), those of one document joined."""
+    sources: list[Source] = []
+    for a in attachments:
+        if a.kind == PASSAGES:
+            sources += _sources_in(a.text)
+        else:
+            sources.append(Source(a.name, pages_of(a.text)))
+    for text in found:
+        sources += _sources_in(text)
+    return merge_sources(sources)
+
+
 def sources_of(branch: Sequence[StoredMessage]) -> list[Source]:
-    """What QwQ was given to cite in ``branch``: the files attached to its questions (with
-    their pages) and the passages its document searches returned."""
-    found: list[Source] = []
-    for m in branch:
-        for a in m.attachments:
-            if a.kind == PASSAGES:
-                found += _sources_in(a.text)
-            else:
-                found.append(Source(a.name, pages_of(a.text)))
-        for r in m.tool_rounds:
-            for call in r.calls:
-                if call.name.split("__")[-1] in SEARCH_TOOLS and call.ok and call.result:
-                    found += _sources_in(call.result)
-    return merge_sources(found)
+    """What QwQ was given to cite in ``branch``: the files attached to its questions and
+    the passages its document searches returned."""
+    return sources_in(
+        (a for m in branch for a in m.attachments),
+        (
+            call.result
+            for m in branch
+            for r in m.tool_rounds
+            for call in r.calls
+            if call.name.split("__")[-1] in SEARCH_TOOLS and call.ok and call.result
+        ),
+    )
 
 
 def _sources_in(found_text: str) -> list[Source]:

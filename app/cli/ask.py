@@ -20,7 +20,7 @@ from app.cli import ask_tools
 from app.cli.conversations import open_store
 from app.core import keys
 from app.core.attachments import Attachment, document_block, with_attachments
-from app.core.citations import Citation, Source, cited, find_citations, merge_sources, pages_of
+from app.core.citations import Citation, cited
 from app.core.errors import InvalidRequestError
 from app.core.events import (
     AnswerDelta,
@@ -41,7 +41,7 @@ from app.core.thinking import LOOP_ACTIONS, ThinkingControl
 from app.documents.attach import attachment_of
 from app.engine.base import ChatEngine, Generation
 from app.engine.remote_presets import PRESETS
-from app.session import SEARCH_TOOLS, ChatSession, StoredGeneration
+from app.session import SEARCH_TOOLS, ChatSession, StoredGeneration, sources_in
 from app.store.conversations import ConversationStore
 from app.tool_turn import DEFAULT_MAX_ROUNDS, Decision, ToolTurn
 from app.tools.search_documents import search as search_passages
@@ -596,18 +596,12 @@ def _citations(
     done: GenerationDone, attachments: list[Attachment], calls: ask_tools.ToolCalls
 ) -> list[Citation]:
     """The answer's citations, checked against the files given and the passages searched."""
-    sources = [Source(a.name, pages_of(a.text)) for a in attachments if a.kind != "passages"]
-    for a in attachments:
-        if a.kind == "passages":
-            for c in find_citations(a.text):
-                lines = ((c.first_line, c.last_line or c.first_line),) if c.first_line else ()
-                sources.append(Source(c.name, frozenset({c.page}) if c.page else None, lines))
-    for call in calls.calls:
-        if call["name"].split("__")[-1] in SEARCH_TOOLS and call["result"]:
-            for c in find_citations(call["result"]):
-                lines = ((c.first_line, c.last_line or c.first_line),) if c.first_line else ()
-                sources.append(Source(c.name, frozenset({c.page}) if c.page else None, lines))
-    return cited(done.answer, merge_sources(sources))
+    found = [
+        str(call["result"])
+        for call in calls.calls
+        if str(call["name"]).split("__")[-1] in SEARCH_TOOLS and call["result"]
+    ]
+    return cited(done.answer, sources_in(attachments, found))
 
 
 def _collections(names: list[str]) -> Collections:

@@ -16,24 +16,11 @@ from app.core.settings import AppSettings
 from tests.fixtures.cli import ROOT, cli, one_clear_line
 from tests.fixtures.models import ScriptFactory
 from tests.fixtures.scripted_model import Piece, ScriptedModel
+from tests.fixtures.tool_scripts import ANSWER_1024, CALC_ROUND, PYTHON_ROUND
 
-CALC: list[Piece] = [
-    "I should compute it.",
-    "</think>",
-    "\n\n",
-    "<tool_call>\n",
-    '{"name": "calculator", "arguments": {"expression": "2**10"}}',
-    "\n</tool_call>",
-]
-ANSWER: list[Piece] = ["It is ", "1024.", "</", "think>\n\n", "**1024**"]
-PY: list[Piece] = [
-    "Check it.",
-    "</think>",
-    "\n\n",
-    "<tool_call>\n",
-    '{"name": "python", "arguments": {"code": "print(6*7)"}}',
-    "\n</tool_call>",
-]
+CALC = CALC_ROUND
+ANSWER = ANSWER_1024
+PY = PYTHON_ROUND
 
 
 def _model(scripted: ScriptFactory, first: list[Piece]) -> ScriptedModel:

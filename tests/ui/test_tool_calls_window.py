@@ -10,26 +10,23 @@ from app.store.conversations import ConversationStore
 from app.ui.chat_view import AssistantMessage
 from app.ui.tool_card import ToolCallCard, ToolRoundView
 from tests.fixtures.models import ScriptFactory
-from tests.fixtures.scripted_model import Piece
+from tests.fixtures.tool_scripts import ANSWER_1024, CALC_ROUND, PYTHON_ROUND
 from tests.ui.test_main_window import assistant_widgets, open_window
 
-CALC: list[Piece] = [
-    "I should compute it.",
-    "</think>",
-    "\n\n",
-    "<tool_call>\n",
-    '{"name": "calculator", "arguments": {"expression": "2**10"}}',
-    "\n</tool_call>",
-]
-ANSWER: list[Piece] = ["It is ", "1024.", "</", "think>\n\n", "**1024**"]
-PY: list[Piece] = [
-    "Check it.",
-    "</think>",
-    "\n\n",
-    "<tool_call>\n",
-    '{"name": "python", "arguments": {"code": "print(6*7)"}}',
-    "\n</tool_call>",
-]
+CALC = CALC_ROUND
+ANSWER = ANSWER_1024
+PY = PYTHON_ROUND
+
+
+def _wait_for_approval(qtbot: QtBot, window: object) -> None:
+    """Until the reply's call waits for the user in its card."""
+    qtbot.waitUntil(
+        lambda: (
+            bool(assistant_widgets(window))  # type: ignore[arg-type]
+            and any(c.waiting for c in _reply(window).cards.values())
+        ),
+        timeout=30_000,
+    )
 
 
 def _reply(window: object) -> AssistantMessage:
@@ -69,13 +66,7 @@ def test_a_call_asks_in_its_card_and_deny_is_kept(
 ) -> None:
     window = open_window(qtbot, store, scripted(PY, after_tool_results=ANSWER).path)
     window.replies.send("Check 6*7")
-    qtbot.waitUntil(
-        lambda: (
-            bool(assistant_widgets(window))
-            and any(c.waiting for c in _reply(window).cards.values())
-        ),
-        timeout=30_000,
-    )
+    _wait_for_approval(qtbot, window)
     (card,) = _reply(window).cards.values()
     assert card.title.text() == "python" and card.status.text() == "Waiting for you"
     assert card.allow_once.accessibleName() == "Allow once: python"
@@ -97,13 +88,7 @@ def test_allow_in_this_conversation_is_not_asked_again(
 ) -> None:
     window = open_window(qtbot, store, scripted(PY, after_tool_results=ANSWER).path)
     window.replies.send("Check 6*7")
-    qtbot.waitUntil(
-        lambda: (
-            bool(assistant_widgets(window))
-            and any(c.waiting for c in _reply(window).cards.values())
-        ),
-        timeout=30_000,
-    )
+    _wait_for_approval(qtbot, window)
     (card,) = _reply(window).cards.values()
     card.allow_always.click()
     qtbot.waitUntil(lambda: not window.replies.live, timeout=30_000)
@@ -120,13 +105,7 @@ def test_stop_while_a_call_waits_ends_the_reply(
 ) -> None:
     window = open_window(qtbot, store, scripted(PY, after_tool_results=ANSWER).path)
     window.replies.send("Check 6*7")
-    qtbot.waitUntil(
-        lambda: (
-            bool(assistant_widgets(window))
-            and any(c.waiting for c in _reply(window).cards.values())
-        ),
-        timeout=30_000,
-    )
+    _wait_for_approval(qtbot, window)
     window.composer.stop_button.click()
     qtbot.waitUntil(lambda: not window.replies.live, timeout=30_000)
     (c,) = store.conversations()
