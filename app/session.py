@@ -20,7 +20,7 @@ from contextlib import suppress
 from dataclasses import dataclass, replace
 from typing import Any, assert_never
 
-from app.core.attachments import PAGE_MARK, Attachment, document_block, with_attachments
+from app.core.attachments import PAGE_MARK, Attachment, counted, with_attachments
 from app.core.citations import Citation, Source, find_citations, merge_sources, pages_of
 from app.core.errors import InvalidRequestError
 from app.core.events import (
@@ -503,7 +503,7 @@ class ChatSession:
         wanted = self.store.get(conversation_id).collections
         if not wanted:
             return []
-        there = {c.name for c in self.collections.list()}
+        there = set(self.collections.names())
         return [n for n in wanted if n in there]
 
     def _passages_for(self, conversation_id: int, question: str) -> list[Attachment]:
@@ -517,9 +517,7 @@ class ChatSession:
         except ToolError:
             return []
         label = translate("ChatSession", "Found in {names}").format(names=", ".join(names))
-        draft = Attachment(label, PASSAGES, 0, 0, found)
-        tokens = self.engine.count_tokens(document_block(draft))
-        return [Attachment(label, PASSAGES, 0, tokens, found)]
+        return [counted(Attachment(label, PASSAGES, 0, 0, found), self.engine.count_tokens)]
 
     def _sampling(
         self, conversation_id: int, sampling: SamplingSettings | None

@@ -45,6 +45,17 @@ ROUND_1: list[Piece] = [
 ROUND_2: list[Piece] = ["It is ", "1024.", "</", "think>\n\n", "**1024**"]
 
 
+# A round whose call does not parse (no quotes: not JSON).
+MALFORMED: list[Piece] = [
+    "Try.",
+    "</think>",
+    "\n\n",
+    "<tool_call>",
+    "{calculator: 2**10}",
+    "</tool_call>",
+]
+
+
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[ConversationStore]:
     with ConversationStore(tmp_path) as s:
@@ -230,14 +241,7 @@ def test_stop_while_asking_ends_the_reply_and_runs_nothing(
 def test_a_malformed_call_goes_back_as_an_error_and_the_model_retries(
     store: ConversationStore, engine_for: object
 ) -> None:
-    bad: list[Piece] = [
-        "Try.",
-        "</think>",
-        "\n\n",
-        "<tool_call>",
-        "{calculator: 2**10}",
-        "</tool_call>",
-    ]
+    bad = MALFORMED
     engine = engine_for(bad, ROUND_2)  # type: ignore[operator]
     session = ChatSession(store, engine, tools=list(builtin_tools(store).values()))
     c = store.create()
@@ -256,14 +260,7 @@ def test_a_malformed_call_goes_back_as_an_error_and_the_model_retries(
 def test_only_malformed_calls_give_up_after_a_bound(
     store: ConversationStore, engine_for: object
 ) -> None:
-    bad: list[Piece] = [
-        "Try.",
-        "</think>",
-        "\n\n",
-        "<tool_call>",
-        "{calculator: 2**10}",
-        "</tool_call>",
-    ]
+    bad = MALFORMED
     again: list[Piece] = [
         "Again",
         "</",

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TextIO, assert_never, cast
 from app.cli import ask_tools
 from app.cli.conversations import open_store
 from app.core import keys
-from app.core.attachments import Attachment, document_block, with_attachments
+from app.core.attachments import Attachment, counted, with_attachments
 from app.core.citations import Citation, cited
 from app.core.errors import InvalidRequestError
 from app.core.events import (
@@ -41,7 +41,7 @@ from app.core.thinking import LOOP_ACTIONS, ThinkingControl
 from app.documents.attach import attachment_of
 from app.engine.base import ChatEngine, Generation
 from app.engine.remote_presets import PRESETS
-from app.session import SEARCH_TOOLS, ChatSession, StoredGeneration, sources_in
+from app.session import PASSAGES, SEARCH_TOOLS, ChatSession, StoredGeneration, sources_in
 from app.store.conversations import ConversationStore
 from app.tool_turn import DEFAULT_MAX_ROUNDS, Decision, ToolTurn
 from app.tools.search_documents import search as search_passages
@@ -609,7 +609,7 @@ def _collections(names: list[str]) -> Collections:
     from app.documents.collections import Collections
 
     collections = Collections()
-    there = [c.name for c in collections.list()]
+    there = collections.names()
     missing = [n for n in names if n not in there]
     if missing:
         collections.close()
@@ -623,8 +623,7 @@ def _passages(
 ) -> Attachment:
     text = search_passages(collections, names, question, limit=6)
     label = f"Found in {', '.join(names)}"
-    tokens = engine.count_tokens(document_block(Attachment(label, "passages", 0, 0, text)))
-    return Attachment(label, "passages", 0, tokens, text)
+    return counted(Attachment(label, PASSAGES, 0, 0, text), engine.count_tokens)
 
 
 def _extract(path: str) -> Document:
@@ -632,7 +631,7 @@ def _extract(path: str) -> Document:
     from app.documents.extract import DocumentError, extract
 
     file = Path(path)
-    if not file.is_file():
+    if not file.exists():  # (a folder or a device: extract says why not)
         raise InvalidRequestError(f"--attach {path}: no such file.")
     try:
         return extract(file)

@@ -16,8 +16,8 @@ an answer comes from (``[paper.pdf p. 12]``)::
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 PAGE_MARK = "[p. {page}]"
@@ -66,6 +66,11 @@ CITE_HINT = (
     "(When you use these documents, cite them by name, and page where there are pages, "
     "like [{example}].)"
 )
+
+
+def counted(a: Attachment, count_tokens: Callable[[str], int]) -> Attachment:
+    """``a`` with the tokens its block takes in the prompt."""
+    return replace(a, tokens=count_tokens(document_block(a)))
 
 
 def with_attachments(question: str, attachments: Sequence[Attachment]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from app.core.attachments import PAGE_MARK, Attachment, document_block
+from app.core.attachments import PAGE_MARK, Attachment, counted
 from app.documents.extract import DEFAULT_LIMITS, Document, ExtractLimits, extract
 
 
@@ -22,11 +22,7 @@ def text_of(doc: Document) -> str:
 
 def attachment_of(doc: Document, count_tokens: Callable[[str], int]) -> Attachment:
     pages = sum(1 for p in doc.pages if p.number is not None)
-    text = text_of(doc)
-    draft = Attachment(doc.name, doc.kind, doc.size, 0, text, pages)
-    return Attachment(
-        doc.name, doc.kind, doc.size, count_tokens(document_block(draft)), text, pages
-    )
+    return counted(Attachment(doc.name, doc.kind, doc.size, 0, text_of(doc), pages), count_tokens)
 
 
 def attach(

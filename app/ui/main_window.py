@@ -468,7 +468,7 @@ class MainWindow(QMainWindow):
 
     def _update_collections(self) -> None:
         """The collections button: every collection, this conversation's checked."""
-        names = [c.name for c in self.collections.list()] if self.collections else []
+        names = self.collections.names() if self.collections else []  # (no counting here)
         chosen = self._pending_collections
         if self.conversation_id is not None:
             chosen = list(self.store.get(self.conversation_id).collections)
