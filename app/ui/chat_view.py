@@ -43,6 +43,7 @@ from app.ui.theme import READING_WIDTH, Space, Type, font
 from app.ui.tool_card import ToolCallCard, ToolRoundView
 
 ToolEvent = ToolCallRequested | ToolApprovalNeeded | ToolCallResult
+TOOL_EVENTS = frozenset({ToolCallRequested, ToolApprovalNeeded, ToolCallResult})
 
 LOOP_REMEDY_PRESENCE_PENALTY = 1.5  # the model card: between 0 and 2; Qwen3's suggests 1.5
 
@@ -600,6 +601,8 @@ class AssistantMessage(QWidget):
         the fold when the answer begins, the answer (only its last block is re-rendered
         while it streams), tool calls as cards where they happened, and the footer once
         it is done (``model`` answered)."""
+        if not self._round_done and not any(type(e) in TOOL_EVENTS for e in events):
+            return self._take_text(events, model)  # (nearly every batch: text only)
         taken = Taken(None, None)
         text: list[ChatEvent] = []
         for event in events:
